@@ -6,7 +6,8 @@
 import { RaftError, RaftErrorCode } from './errors.js';
 import type { TrackerConfig } from './progress-tracker.js';
 import { cloneTrackerConfig, isJoint } from './progress-tracker.js';
-import type { ConfChangeSingle, NodeId } from './types.js';
+import type { ConfChange, ConfChangeSingle, NodeId } from './types.js';
+import { ConfChangeTransition } from './types.js';
 import { ConfChangeType } from './types.js';
 
 function invalid(reason: string): RaftError {
@@ -37,6 +38,23 @@ export function leaveJoint(config: TrackerConfig): TrackerConfig {
   next.autoLeave = false;
   checkInvariants(next);
   return next;
+}
+
+/** The configuration after `cc` (an empty change list leaves the joint configuration). Throws InvalidConfChange. */
+export function changedConfig(config: TrackerConfig, cc: ConfChange): TrackerConfig {
+  if (cc.changes.length === 0) return leaveJoint(config);
+  return enterJoint(config, cc.transition === ConfChangeTransition.Auto, cc.changes);
+}
+
+/** InvalidConfChange when `cc` cannot be applied to `config`, null when it can. */
+export function confChangeProblem(config: TrackerConfig, cc: ConfChange): RaftError | null {
+  try {
+    changedConfig(config, cc);
+    return null;
+  } catch (error) {
+    if (error instanceof RaftError) return error;
+    throw error;
+  }
 }
 
 function applyChange(config: TrackerConfig, change: ConfChangeSingle): void {

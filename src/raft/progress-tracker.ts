@@ -43,6 +43,17 @@ export function confStateOf(config: TrackerConfig): ConfState {
   };
 }
 
+/** The tracker configuration that a stored or received ConfState describes. */
+export function trackerConfigOf(confState: ConfState): TrackerConfig {
+  const config = emptyTrackerConfig();
+  for (const id of confState.voters) config.voters.add(id);
+  for (const id of confState.votersOutgoing) config.votersOutgoing.add(id);
+  for (const id of confState.learners) config.learners.add(id);
+  for (const id of confState.learnersNext) config.learnersNext.add(id);
+  config.autoLeave = confState.autoLeave;
+  return config;
+}
+
 export function isJoint(config: TrackerConfig): boolean {
   return config.votersOutgoing.size > 0;
 }
@@ -100,6 +111,10 @@ export class ProgressTracker {
     const votes = new Map<NodeId, boolean>();
     for (const id of ids) votes.set(id, true);
     return jointVoteResult(this.config.voters, this.config.votersOutgoing, votes) === VoteResult.Won;
+  }
+
+  confState(): ConfState {
+    return confStateOf(this.config);
   }
 
   isVoter(id: NodeId): boolean {
