@@ -1,0 +1,67 @@
+// Physical compaction of history. Applying a CompactionRequest only moves the compact
+// revision (reads below it fail at once); this class then removes the history in bounded
+// batches, each recording its progress, so it never holds the whole history in memory and a
+// restart resumes where it stopped (etcd schedules its compaction the same way).
+//
+// For compaction to revision C, each history event at revision e <= C supersedes the key's
+// previous live revision, so that revision record goes; events below C go, and so do their
+// tombstones. What remains for each key is its last revision <= C if that is a put, plus
+// everything after C — exactly what reads at C and later need.
+import type { Keyspace } from './key-codec.js';
+import { decodeCompactionProgress, decodeHistory, encodeCompactionProgress, EventType, type CompactionProgress } from './record-codec.js';
+import type { Database } from './storage.js';
+
+const SUB_MAX = 0xffff_ffff;
+
+export class PhysicalCompactor {
+  constructor(
+    private readonly db: Database,
+    private readonly batchEventsMax = 4096,
+  ) {}
+
+  progress(keyspace: Keyspace): CompactionProgress {
+    const bytes = this.db.getSync(keyspace.compactionKey());
+    return bytes === undefined ? { nextRevision: 1, nextSub: 0 } : decodeCompactionProgress(bytes);
+  }
+
+  /** Removes history below `target`; idempotent, so it is safe to repeat after a crash. */
+  async run(keyspace: Keyspace, target: number): Promise<void> {
+    let from = this.progress(keyspace);
+    for (;;) {
+      const next = await this.compactBatch(keyspace, from, target);
+      if (next === undefined) return;
+      from = next;
+    }
+  }
+
+  private async compactBatch(keyspace: Keyspace, from: CompactionProgress, target: number): Promise<CompactionProgress | undefined> {
+    const iterator = this.db.iterator({
+      gte: keyspace.historyKey({ revision: from.nextRevision, sub: from.nextSub }),
+      lte: keyspace.historyKey({ revision: target, sub: SUB_MAX }),
+      limit: this.batchEventsMax,
+    });
+    const entries = await iterator.all();
+    const batch = this.db.batch();
+    for (const [historyKey, value] of entries) {
+      const position = keyspace.positionOfHistoryKey(historyKey);
+      const event = decodeHistory(value);
+      if (event.prevModRevision > 0) batch.del(keyspace.revisionKey(event.key, event.prevModRevision));
+      if (position.revision < target) {
+        batch.del(historyKey);
+        if (event.type === EventType.Delete) batch.del(keyspace.revisionKey(event.key, position.revision));
+      }
+    }
+    const last = entries[entries.length - 1];
+    const done = entries.length < this.batchEventsMax || last === undefined;
+    // Events at the target itself stay; the next compaction starts from them.
+    const next = done ? { nextRevision: target, nextSub: 0 } : nextPosition(keyspace, last[0]);
+    batch.put(keyspace.compactionKey(), encodeCompactionProgress(next));
+    await batch.write();
+    return done ? undefined : next;
+  }
+}
+
+function nextPosition(keyspace: Keyspace, historyKey: Buffer): CompactionProgress {
+  const position = keyspace.positionOfHistoryKey(historyKey);
+  return position.sub === SUB_MAX ? { nextRevision: position.revision + 1, nextSub: 0 } : { nextRevision: position.revision, nextSub: position.sub + 1 };
+}

@@ -1,0 +1,61 @@
+// The state machine's error registry. Each code is stable and never reused. Where etcd has an
+// error for the same condition its exact text is the message, so the etcd API can pass it on.
+// Operating errors (bad input, limits, missing leases) are MvccError values that apply
+// returns per request; broken invariants and I/O failures throw and stop the store.
+
+const templates = {
+  MVCC_EMPTY_KEY: 'etcdserver: key is not provided',
+  MVCC_KEY_TOO_LARGE: 'beaver-vault: key of {size} bytes exceeds the limit of {limit} bytes',
+  MVCC_VALUE_TOO_LARGE: 'beaver-vault: value of {size} bytes exceeds the limit of {limit} bytes',
+  MVCC_REQUEST_TOO_LARGE: 'etcdserver: request is too large ({size} bytes, limit {limit})',
+  MVCC_TOO_MANY_TXN_OPS: 'etcdserver: too many operations in txn request',
+  MVCC_DUPLICATE_KEY_IN_TXN: 'etcdserver: duplicate key given in txn request',
+  MVCC_KEY_NOT_FOUND: 'etcdserver: key not found',
+  MVCC_VALUE_PROVIDED: 'etcdserver: value is provided',
+  MVCC_LEASE_PROVIDED: 'etcdserver: lease is provided',
+  MVCC_LEASE_NOT_FOUND: 'etcdserver: requested lease not found',
+  MVCC_LEASE_EXISTS: 'etcdserver: lease already exists',
+  MVCC_LEASE_TTL_TOO_LARGE: 'etcdserver: too large lease TTL',
+  MVCC_LEASE_NOT_PRIMARY: 'lease: not a primary lessor; send keep-alives to the leader',
+  MVCC_COMPACTED: 'etcdserver: mvcc: required revision has been compacted',
+  MVCC_FUTURE_REV: 'etcdserver: mvcc: required revision is a future revision',
+  MVCC_NOSPACE: 'etcdserver: mvcc: database space exceeded',
+  MVCC_INVALID_ARGUMENT: 'beaver-vault: invalid argument: {reason}',
+  MVCC_MALFORMED_REQUEST: 'beaver-vault: malformed request bytes: {reason}',
+  MVCC_SNAPSHOT_INVALID: 'beaver-vault: snapshot rejected: {reason}',
+  MVCC_STORE_CLOSED: 'beaver-vault: the key-value store is closed',
+} as const;
+
+export type MvccErrorCode = keyof typeof templates;
+
+export interface MvccErrorDetails {
+  readonly size?: number;
+  readonly limit?: number;
+  readonly reason?: string;
+  /** Set with MVCC_COMPACTED: the store's compact revision. */
+  readonly compactRevision?: number;
+}
+
+export class MvccError extends Error {
+  override readonly name = 'MvccError';
+
+  constructor(
+    readonly code: MvccErrorCode,
+    readonly details: MvccErrorDetails = {},
+  ) {
+    super(formatMessage(code, details));
+  }
+}
+
+function formatMessage(code: MvccErrorCode, details: MvccErrorDetails): string {
+  const values = details as Record<string, unknown>;
+  return templates[code].replace(/\{(\w+)\}/g, (_match, name: string) => String(values[name] ?? '?'));
+}
+
+export function mvccError(code: MvccErrorCode, details?: MvccErrorDetails): MvccError {
+  return new MvccError(code, details);
+}
+
+export function isMvccError(error: unknown, code?: MvccErrorCode): error is MvccError {
+  return error instanceof MvccError && (code === undefined || error.code === code);
+}

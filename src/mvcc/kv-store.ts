@@ -1,0 +1,422 @@
+// MvccStore: the deterministic key-value state machine of one Raft group. The node feeds it
+// committed entries through apply() and serves reads from range(); it knows nothing of
+// networking. All of a batch's changes and the applied index/term go to LevelDB in one write,
+// so a crash never half-applies a batch and a restart continues after `appliedIndex`.
+//
+// Concurrency: apply() and restore() must not overlap (the node applies serially); reads,
+// watches and snapshots may run at any time and see committed batches only.
+import { createHash } from 'node:crypto';
+import type { GroupId } from '../raft/types.js';
+import { type Applied, applyRequest } from './applier.js';
+import { PhysicalCompactor } from './compactor.js';
+import { MvccError } from './errors.js';
+import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, rootKey } from './key-codec.js';
+import { tombstoneView } from './kv-writer.js';
+import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
+import { type MvccLimits, resolveLimits } from './limits.js';
+import { executeRange } from './range.js';
+import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type LeaseRecord, type MetaRecord } from './record-codec.js';
+import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse } from './requests.js';
+import { decodeRequest } from './request-codec.js';
+import { validateRequestSize } from './request-validation.js';
+import { encodeSnapshot, SnapshotReader } from './snapshot.js';
+import { type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
+import type { KeyValue, PositionedEvent, Revision } from './types.js';
+import { revision } from './types.js';
+import { DEFAULT_WATCH_OPTIONS, type HistoryPage, WatchHub, type WatchHubOptions } from './watch-hub.js';
+import type { Watcher, WatchRequest } from './watcher.js';
+
+export interface MvccStoreOptions {
+  readonly groupId: GroupId;
+  readonly limits?: Partial<MvccLimits>;
+  readonly watch?: Partial<WatchHubOptions>;
+  /** History events removed per LevelDB batch by physical compaction. */
+  readonly compactionBatchEvents?: number;
+}
+
+export interface ApplyEntry {
+  readonly index: number;
+  readonly term: number;
+  readonly data: Uint8Array;
+}
+
+/** One result per entry, in order. A failed request changed nothing. */
+export type ApplyResult =
+  | { readonly index: number; readonly outcome: 'ok'; readonly response: MvccResponse }
+  | { readonly index: number; readonly outcome: 'error'; readonly error: MvccError }
+  /** An empty entry (the leader's no-op): only the applied index moved. */
+  | { readonly index: number; readonly outcome: 'noop' }
+  /** The entry is at or below the stored applied index (a replay after restart) and was skipped. */
+  | { readonly index: number; readonly outcome: 'alreadyApplied' };
+
+export interface LeaseTimeToLive {
+  readonly id: number;
+  readonly grantedTtl: number;
+  /** The last checkpointed remaining TTL in seconds, 0 if none; the leader's LeaseExpiry knows the live value. */
+  readonly checkpointedRemainingTtl: number;
+  readonly grantedAtMs: number;
+  readonly keys: Uint8Array[];
+}
+
+const RESTORE_BATCH_BYTES = 4 * 1024 * 1024;
+
+function initialMeta(): MetaRecord {
+  return { revision: revision(1), compactRevision: revision(0), appliedIndex: 0, appliedTerm: 0, nextLeaseId: 1, alarms: [] };
+}
+
+export class MvccStore {
+  private state: MetaRecord;
+  private readonly hub: WatchHub;
+  private readonly compactor: PhysicalCompactor;
+  private compaction: Promise<void> = Promise.resolve();
+  private exclusive = false;
+  private closed = false;
+  private readonly leaseListeners = new Set<(event: LeaseEvent) => void>();
+
+  private constructor(
+    private readonly db: Database,
+    private keyspace: Keyspace,
+    readonly limits: MvccLimits,
+    watchOptions: WatchHubOptions,
+    compactionBatchEvents: number,
+  ) {
+    this.state = readMeta(db, keyspace) ?? initialMeta();
+    this.compactor = new PhysicalCompactor(db, compactionBatchEvents);
+    this.hub = new WatchHub({ readHistory: (from, scanMax, wants, prevKv) => this.readHistory(from, scanMax, wants, prevKv) }, this.state.revision, watchOptions);
+  }
+
+  /** Opens (or creates) the group's state in `db`, which may be shared with other groups. */
+  static async open(db: Database, options: MvccStoreOptions): Promise<MvccStore> {
+    const root = db.getSync(rootKey(options.groupId));
+    const generation = (root?.[0] ?? GENERATIONS[0]) as Generation;
+    const keyspace = new Keyspace(options.groupId, generation);
+    const store = new MvccStore(db, keyspace, resolveLimits(options.limits), { ...DEFAULT_WATCH_OPTIONS, ...options.watch }, options.compactionBatchEvents ?? 4096);
+    if (root === undefined) {
+      await db.batch().put(rootKey(options.groupId), Buffer.from([generation])).put(keyspace.metaKey(), encodeMeta(store.state)).write();
+    }
+    // A restore that crashed midway leaves the other generation half-written.
+    await db.clear(otherGeneration(keyspace).bounds());
+    store.resumeCompaction();
+    return store;
+  }
+
+  get currentRevision(): Revision {
+    return this.state.revision;
+  }
+
+  get compactRevision(): Revision {
+    return this.state.compactRevision;
+  }
+
+  get appliedIndex(): number {
+    return this.state.appliedIndex;
+  }
+
+  get appliedTerm(): number {
+    return this.state.appliedTerm;
+  }
+
+  get alarms(): ReadonlyArray<AlarmMember> {
+    return this.state.alarms;
+  }
+
+  get watcherCount(): number {
+    return this.hub.watcherCount;
+  }
+
+  /** Applies committed entries in order; returns one result per entry. */
+  async apply(entries: ReadonlyArray<ApplyEntry>): Promise<ApplyResult[]> {
+    this.enterExclusive('apply');
+    try {
+      return await this.applyBatch(entries);
+    } finally {
+      this.exclusive = false;
+    }
+  }
+
+  private async applyBatch(entries: ReadonlyArray<ApplyEntry>): Promise<ApplyResult[]> {
+    const buffer = new WriteBuffer(new DatabaseReader(this.db));
+    const events: PositionedEvent[] = [];
+    const leaseEvents: LeaseEvent[] = [];
+    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
+    let state = this.state;
+    const results: ApplyResult[] = [];
+    for (const entry of entries) {
+      if (entry.index <= state.appliedIndex) {
+        results.push({ index: entry.index, outcome: 'alreadyApplied' });
+        continue;
+      }
+      if (entry.data.length > 0) {
+        const marks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
+        const applied = await this.applyEntry(context, state, entry.data);
+        if (applied instanceof MvccError) {
+          buffer.rollback(marks.buffer);
+          events.length = marks.events;
+          leaseEvents.length = marks.leaseEvents;
+          results.push({ index: entry.index, outcome: 'error', error: applied });
+        } else {
+          state = applied.state;
+          results.push({ index: entry.index, outcome: 'ok', response: applied.response });
+        }
+      } else {
+        results.push({ index: entry.index, outcome: 'noop' });
+      }
+      state = { ...state, appliedIndex: entry.index, appliedTerm: entry.term };
+    }
+    if (state === this.state) return results;
+    buffer.put(this.keyspace.metaKey(), encodeMeta(state));
+    await buffer.commit(this.db);
+    const compacted = state.compactRevision > this.state.compactRevision;
+    this.state = state;
+    this.hub.publish(events, state.revision);
+    for (const event of leaseEvents) this.emitLease(event);
+    if (compacted) this.scheduleCompaction(state.compactRevision);
+    return results;
+  }
+
+  private async applyEntry(context: Parameters<typeof applyRequest>[0], state: MetaRecord, data: Uint8Array): Promise<Applied | MvccError> {
+    try {
+      validateRequestSize(data.length, this.limits);
+      return await applyRequest(context, state, decodeRequest(data));
+    } catch (error) {
+      if (error instanceof MvccError) return error;
+      throw error;
+    }
+  }
+
+  /** A read at the latest or a historical revision, from one consistent LevelDB snapshot. */
+  async range(request: RangeRequest): Promise<RangeResponse> {
+    this.assertOpen();
+    const keyspace = this.keyspace;
+    return withSnapshot(this.db, async (reader) => {
+      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
+      return executeRange(reader, keyspace, request, meta);
+    });
+  }
+
+  /** Starts a watch; read responses with `for await`. See watcher.ts. */
+  watch(request: WatchRequest): Watcher {
+    this.assertOpen();
+    return this.hub.watch(request);
+  }
+
+  /** Sends progress notifications (current revision) to synced watchers that asked for them. */
+  notifyWatchProgress(): void {
+    this.hub.notifyProgress();
+  }
+
+  async leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTimeToLive> {
+    this.assertOpen();
+    const reader = new DatabaseReader(this.db);
+    const record = readLease(reader, this.keyspace, id);
+    if (record === undefined) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+    const keys = withKeys ? (await attachedKeys(reader, this.keyspace, id)).map((kv) => kv.key) : [];
+    return { id, grantedTtl: record.ttl, checkpointedRemainingTtl: record.remainingTtl, grantedAtMs: record.grantedAtMs, keys };
+  }
+
+  /** Every lease with its checkpointed state: what a new leader's LeaseExpiry starts from. */
+  async leases(): Promise<LeaseRecord[]> {
+    this.assertOpen();
+    return listLeases(new DatabaseReader(this.db), this.keyspace);
+  }
+
+  addLeaseListener(listener: (event: LeaseEvent) => void): () => void {
+    this.leaseListeners.add(listener);
+    return () => this.leaseListeners.delete(listener);
+  }
+
+  /** SHA-256 over the group's whole state (like etcd's HashKV, but of everything), after pending compaction. */
+  async hash(): Promise<string> {
+    this.assertOpen();
+    await this.compaction;
+    const keyspace = this.keyspace;
+    return withSnapshot(this.db, async (reader) => {
+      const hash = createHash('sha256');
+      for await (const page of reader.pages(keyspace.bounds())) {
+        for (const [key, value] of page) {
+          const relative = keyspace.relative(key);
+          hash.update(lengthPrefix(relative.length)).update(relative).update(lengthPrefix(value.length)).update(value);
+        }
+      }
+      return hash.digest('hex');
+    });
+  }
+
+  /** The whole state as a checksummed stream of chunks. */
+  async *snapshot(): AsyncIterable<Uint8Array> {
+    this.assertOpen();
+    await this.compaction;
+    const keyspace = this.keyspace;
+    const snapshot = this.db.snapshot();
+    try {
+      const reader = new DatabaseReader(this.db, snapshot);
+      yield* encodeSnapshot(relativePages(reader, keyspace));
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  /**
+   * Replaces the whole state with a snapshot stream. The stream is written to the inactive
+   * generation and verified before one write switches to it, so a corrupt or truncated stream
+   * leaves the current state untouched.
+   */
+  async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
+    this.enterExclusive('restore');
+    try {
+      await this.compaction;
+      const target = otherGeneration(this.keyspace);
+      const state = await this.loadGeneration(target, stream);
+      await this.db.put(rootKey(this.keyspace.group), Buffer.from([target.generation]));
+      const previous = this.keyspace;
+      this.keyspace = target;
+      this.state = state;
+      await this.db.clear(previous.bounds());
+      this.hub.reset(state.revision);
+      this.emitLease({ type: 'reset' });
+      this.resumeCompaction();
+    } finally {
+      this.exclusive = false;
+    }
+  }
+
+  private async loadGeneration(target: Keyspace, stream: AsyncIterable<Uint8Array>): Promise<MetaRecord> {
+    await this.db.clear(target.bounds());
+    const parser = new SnapshotReader();
+    let batch = this.db.batch();
+    let batchBytes = 0;
+    try {
+      for await (const chunk of stream) {
+        for (const record of parser.push(chunk)) {
+          batch.put(target.absolute(record.key), Buffer.from(record.value));
+          batchBytes += record.key.length + record.value.length;
+          if (batchBytes >= RESTORE_BATCH_BYTES) {
+            await batch.write();
+            batch = this.db.batch();
+            batchBytes = 0;
+          }
+        }
+      }
+      parser.finish();
+      await batch.write();
+      const state = readMeta(this.db, target);
+      if (state === undefined) throw new MvccError('MVCC_SNAPSHOT_INVALID', { reason: 'the snapshot holds no meta record' });
+      return state;
+    } catch (error) {
+      // Closing a batch that was already written is a no-op.
+      await batch.close();
+      await this.db.clear(target.bounds());
+      throw error;
+    }
+  }
+
+  /** LevelDB's estimate of the group's size on disk, for the quota. */
+  async approximateSize(): Promise<number> {
+    const bounds = groupBounds(this.keyspace.group);
+    return this.db.approximateSize(bounds.gte, bounds.lt);
+  }
+
+  /** Reclaims disk space after compaction (etcd's defragment): compacts the group's LevelDB range. */
+  async reclaim(): Promise<void> {
+    this.assertOpen();
+    await this.compaction;
+    const bounds = groupBounds(this.keyspace.group);
+    await this.db.compactRange(bounds.gte, bounds.lt);
+  }
+
+  /** Resolves once physical compaction of history has caught up with the compact revision. */
+  async waitForCompaction(): Promise<void> {
+    await this.compaction;
+  }
+
+  /** Ends all watches and waits for background compaction. The database stays open (it may be shared). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.hub.close();
+    await this.compaction;
+  }
+
+  private async readHistory(from: HistoryPosition, scanMax: number, wants: (key: Uint8Array) => boolean, prevKv: boolean): Promise<HistoryPage> {
+    this.assertOpen();
+    const keyspace = this.keyspace;
+    return withSnapshot(this.db, async (reader) => {
+      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
+      const page = { revision: meta.revision, compactRevision: meta.compactRevision };
+      if (from.revision < meta.compactRevision) return { ...page, events: [], next: from, complete: false };
+      const events: PositionedEvent[] = [];
+      let last: HistoryPosition | undefined;
+      let scanned = 0;
+      const bounds = { gte: keyspace.historyKey(from), lt: keyspace.historyKey({ revision: meta.revision + 1, sub: 0 }) };
+      scan: for await (const entries of reader.pages(bounds)) {
+        for (const [key, value] of entries) {
+          if (scanned++ === scanMax) break scan;
+          last = keyspace.positionOfHistoryKey(key);
+          const event = loadEvent(reader, keyspace, last, value, wants, prevKv);
+          if (event !== undefined) events.push(event);
+        }
+      }
+      if (scanned <= scanMax) return { ...page, events, next: { revision: Math.max(from.revision, meta.revision + 1), sub: 0 }, complete: true };
+      const after = last as HistoryPosition;
+      return { ...page, events, next: { revision: after.revision, sub: after.sub + 1 }, complete: false };
+    });
+  }
+
+  private scheduleCompaction(target: number): void {
+    const keyspace = this.keyspace;
+    this.compaction = this.compaction.then(() => this.compactor.run(keyspace, target));
+  }
+
+  private resumeCompaction(): void {
+    if (this.compactor.progress(this.keyspace).nextRevision < this.state.compactRevision) this.scheduleCompaction(this.state.compactRevision);
+  }
+
+  private emitLease(event: LeaseEvent): void {
+    for (const listener of this.leaseListeners) listener(event);
+  }
+
+  private enterExclusive(what: string): void {
+    this.assertOpen();
+    if (this.exclusive) throw new Error(`MvccStore.${what} called while an apply or restore is running; calls must be serial`);
+    this.exclusive = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MvccError('MVCC_STORE_CLOSED');
+  }
+}
+
+function readMeta(db: Database, keyspace: Keyspace, reader: StorageReader = new DatabaseReader(db)): MetaRecord | undefined {
+  const bytes = reader.get(keyspace.metaKey());
+  return bytes === undefined ? undefined : decodeMeta(bytes);
+}
+
+function otherGeneration(keyspace: Keyspace): Keyspace {
+  return new Keyspace(keyspace.group, keyspace.generation === GENERATIONS[0] ? GENERATIONS[1] : GENERATIONS[0]);
+}
+
+function loadEvent(reader: StorageReader, keyspace: Keyspace, position: HistoryPosition, value: Uint8Array, wants: (key: Uint8Array) => boolean, prevKv: boolean): PositionedEvent | undefined {
+  const record = decodeHistory(value);
+  if (!wants(record.key)) return undefined;
+  const key = Buffer.from(record.key);
+  const previous = prevKv && record.prevModRevision > 0 ? reader.get(keyspace.revisionKey(key, record.prevModRevision)) : undefined;
+  const prev: KeyValue | undefined = previous === undefined ? undefined : decodeKeyValue(key, previous);
+  if (record.type === EventType.Delete) {
+    const kv = tombstoneView(key, revision(position.revision));
+    return { event: prev === undefined ? { type: 'delete', kv } : { type: 'delete', kv, prevKv: prev }, sub: position.sub };
+  }
+  const stored = reader.get(keyspace.revisionKey(key, position.revision));
+  if (stored === undefined) throw new Error(`history event ${position.revision}.${position.sub} has no revision record`);
+  const kv = decodeKeyValue(key, stored);
+  return { event: prev === undefined ? { type: 'put', kv } : { type: 'put', kv, prevKv: prev }, sub: position.sub };
+}
+
+async function* relativePages(reader: DatabaseReader, keyspace: Keyspace): AsyncIterable<ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>> {
+  for await (const page of reader.pages(keyspace.bounds())) yield page.map(([key, value]) => ({ key: keyspace.relative(key), value }));
+}
+
+function lengthPrefix(length: number): Buffer {
+  const prefix = Buffer.allocUnsafe(4);
+  prefix.writeUInt32BE(length);
+  return prefix;
+}

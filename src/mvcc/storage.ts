@@ -1,0 +1,176 @@
+// Storage access for the state machine. `StorageReader` is what range, txn and compaction
+// code reads through: either the database itself (optionally at a LevelDB snapshot), or a
+// WriteBuffer that overlays one apply batch's uncommitted changes on the database, so later
+// requests in a batch see the effects of earlier ones before the single batch write.
+import { ClassicLevel } from 'classic-level';
+
+export type Database = ClassicLevel<Buffer, Buffer>;
+export type Entry = readonly [key: Buffer, value: Buffer];
+export interface KeyBounds {
+  readonly gte: Buffer;
+  readonly lt: Buffer;
+}
+
+const PAGE_ENTRIES = 256;
+const EMPTY = Buffer.alloc(0);
+
+export interface StorageReader {
+  get(key: Buffer): Buffer | undefined;
+  /** Entries in key order, in pages so that callers pay one await per page, not per entry. */
+  pages(bounds: KeyBounds, values?: boolean): AsyncIterable<ReadonlyArray<Entry>>;
+}
+
+export interface DatabaseTuning {
+  /** LevelDB block cache; bounded so resident memory stays predictable with millions of keys. */
+  readonly cacheBytes?: number;
+  readonly writeBufferBytes?: number;
+  readonly maxOpenFiles?: number;
+}
+
+/** Opens the keyvalue/ database with buffer keys and values, as the store requires. */
+export async function openDatabase(location: string, tuning: DatabaseTuning = {}): Promise<Database> {
+  const db = new ClassicLevel<Buffer, Buffer>(location, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+    cacheSize: tuning.cacheBytes ?? 32 * 1024 * 1024,
+    writeBufferSize: tuning.writeBufferBytes ?? 16 * 1024 * 1024,
+    maxOpenFiles: tuning.maxOpenFiles ?? 500,
+    maxFileSize: 8 * 1024 * 1024,
+  });
+  await db.open();
+  return db;
+}
+
+type DatabaseSnapshot = ReturnType<Database['snapshot']>;
+
+export class DatabaseReader implements StorageReader {
+  constructor(
+    private readonly db: Database,
+    private readonly snapshot?: DatabaseSnapshot,
+  ) {}
+
+  get(key: Buffer): Buffer | undefined {
+    return this.snapshot === undefined ? this.db.getSync(key) : this.db.getSync(key, { snapshot: this.snapshot });
+  }
+
+  async *pages(bounds: KeyBounds, values = true): AsyncIterable<ReadonlyArray<Entry>> {
+    const iterator = this.db.iterator({ gte: bounds.gte, lt: bounds.lt, values, ...(this.snapshot === undefined ? {} : { snapshot: this.snapshot }) });
+    try {
+      for (;;) {
+        const page = await iterator.nextv(PAGE_ENTRIES);
+        if (page.length === 0) return;
+        yield values ? (page as Entry[]) : page.map(([key]) => [key, EMPTY] as const);
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+}
+
+/** Runs `read` against a consistent point-in-time view, releasing the snapshot afterwards. */
+export async function withSnapshot<T>(db: Database, read: (reader: DatabaseReader) => Promise<T>): Promise<T> {
+  const snapshot = db.snapshot();
+  try {
+    return await read(new DatabaseReader(db, snapshot));
+  } finally {
+    await snapshot.close();
+  }
+}
+
+interface Change {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
+
+/**
+ * The changes of one apply batch over the database. `mark`/`rollback` undo a failed
+ * request's writes so that each request in a batch succeeds or fails on its own.
+ */
+export class WriteBuffer implements StorageReader {
+  private readonly changes = new Map<string, Change>();
+  private readonly undo: Array<readonly [string, Change | undefined]> = [];
+
+  constructor(private readonly base: StorageReader) {}
+
+  get size(): number {
+    return this.changes.size;
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    const change = this.changes.get(key.toString('latin1'));
+    if (change !== undefined) return change.value ?? undefined;
+    return this.base.get(key);
+  }
+
+  put(key: Buffer, value: Buffer): void {
+    this.record(key, value);
+  }
+
+  del(key: Buffer): void {
+    this.record(key, null);
+  }
+
+  mark(): number {
+    return this.undo.length;
+  }
+
+  rollback(mark: number): void {
+    while (this.undo.length > mark) {
+      const [id, previous] = this.undo.pop() as readonly [string, Change | undefined];
+      if (previous === undefined) this.changes.delete(id);
+      else this.changes.set(id, previous);
+    }
+  }
+
+  /** Writes every change in one atomic LevelDB batch and empties the buffer. */
+  async commit(db: Database): Promise<void> {
+    const batch = db.batch();
+    for (const change of this.changes.values()) {
+      if (change.value === null) batch.del(change.key);
+      else batch.put(change.key, change.value);
+    }
+    await batch.write();
+    this.changes.clear();
+    this.undo.length = 0;
+  }
+
+  async *pages(bounds: KeyBounds, values = true): AsyncIterable<ReadonlyArray<Entry>> {
+    const pending = this.changesWithin(bounds);
+    let next = 0;
+    for await (const page of this.base.pages(bounds, values)) {
+      const out: Entry[] = [];
+      for (const entry of page) {
+        while (next < pending.length && Buffer.compare((pending[next] as Change).key, entry[0]) < 0) pushChange(out, pending[next++] as Change);
+        const same = pending[next];
+        if (same !== undefined && same.key.equals(entry[0])) {
+          pushChange(out, same);
+          next++;
+        } else {
+          out.push(entry);
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+    const rest: Entry[] = [];
+    while (next < pending.length) pushChange(rest, pending[next++] as Change);
+    if (rest.length > 0) yield rest;
+  }
+
+  private changesWithin(bounds: KeyBounds): Change[] {
+    const within: Change[] = [];
+    for (const change of this.changes.values()) {
+      if (Buffer.compare(change.key, bounds.gte) >= 0 && Buffer.compare(change.key, bounds.lt) < 0) within.push(change);
+    }
+    return within.sort((a, b) => Buffer.compare(a.key, b.key));
+  }
+
+  private record(key: Buffer, value: Buffer | null): void {
+    const id = key.toString('latin1');
+    this.undo.push([id, this.changes.get(id)]);
+    this.changes.set(id, { key, value });
+  }
+}
+
+function pushChange(out: Entry[], change: Change): void {
+  if (change.value !== null) out.push([change.key, change.value]);
+}
