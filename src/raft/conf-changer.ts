@@ -46,8 +46,14 @@ export function changedConfig(config: TrackerConfig, cc: ConfChange): TrackerCon
   return enterJoint(config, cc.transition === ConfChangeTransition.Auto, cc.changes);
 }
 
-/** InvalidConfChange when `cc` cannot be applied to `config`, null when it can. */
+/**
+ * ConfChangePending when a joint configuration must be left first, InvalidConfChange when
+ * `cc` cannot be applied to `config`, null when it can.
+ */
 export function confChangeProblem(config: TrackerConfig, cc: ConfChange): RaftError | null {
+  if (isJoint(config) && cc.changes.length > 0) {
+    return new RaftError(RaftErrorCode.ConfChangePending, 'the joint configuration must be left before the next change');
+  }
   try {
     changedConfig(config, cc);
     return null;

@@ -100,7 +100,7 @@ export class Raft {
     return this.tracker.progress.get(this.id)?.isLearner ?? false;
   }
 
-  /** Queues a message, filling in the group, the sender and (except for votes) the term. */
+  /** Queues a message, filling in the group, the sender (unless forwarded) and (except for votes) the term. */
   send(fields: Partial<Message> & Pick<Message, 'type' | 'to'>): void {
     const isVoteTraffic =
       fields.type === MessageType.Vote ||
@@ -112,7 +112,7 @@ export class Raft {
     const outgoing = message({
       ...fields,
       groupId: this.config.groupId,
-      from: this.id,
+      from: fields.from ?? this.id,
       term: isVoteTraffic ? fields.term ?? this.term : forwarded ? term(0) : this.term,
     });
     assert(!isVoteTraffic || outgoing.term !== 0, `${MessageType[outgoing.type]} must carry a term`);
@@ -369,7 +369,8 @@ export class Raft {
   }
 
   private switchToConfig(config: TrackerConfig): ConfState {
-    this.tracker.applyConfig(config, logIndex(this.log.lastIndex() + 1));
+    // New members are probed at the last entry, so the first probe carries an entry and goes out at once.
+    this.tracker.applyConfig(config, logIndex(Math.max(this.log.lastIndex(), 1)));
     const confState = confStateOf(config);
     if (this.state !== StateType.Leader) return confState;
     if (!this.tracker.isVoter(this.id)) {

@@ -98,7 +98,7 @@ export class RawNode {
     return (
       raft.messages.length > 0 ||
       raft.messagesAfterPersist.length > 0 ||
-      unstable.nextEntries().length > 0 ||
+      unstable.hasNextEntries() ||
       raft.log.hasNextCommittedEntries() ||
       unstable.nextSnapshot() !== null ||
       raft.readStates.length > 0 ||

@@ -39,11 +39,14 @@ export class UnstableLog {
     return this.entries[i - this.offset]?.term;
   }
 
-  /** Entries not yet handed out in a Ready. */
+  /** Entries not yet handed out in a Ready, as a new array: later appends must not change a Ready. */
   nextEntries(): readonly Entry[] {
     const start = this.offsetInProgress - this.offset;
-    if (start >= this.entries.length) return [];
-    return start === 0 ? this.entries : this.entries.slice(start);
+    return start >= this.entries.length ? [] : this.entries.slice(start);
+  }
+
+  hasNextEntries(): boolean {
+    return this.offsetInProgress - this.offset < this.entries.length;
   }
 
   nextSnapshot(): Snapshot | null {
