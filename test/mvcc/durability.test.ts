@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytes, del, type Harness, openHarness, put, text } from './helpers.js';
+import { AlarmAction, AlarmType, type MvccRequest } from '../../src/mvcc/requests.js';
+import { QuotaGuard } from '../../src/mvcc/quota.js';
+import { RevisionRetention, TimeRetention } from '../../src/mvcc/compaction-policy.js';
+import { encodeRequest } from '../../src/mvcc/request-codec.js';
+import { randomBytes } from 'node:crypto';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await openHarness({ compactionBatchEvents: 3 });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function bytesOf(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function* chunked(data: Uint8Array, size: number): AsyncIterable<Uint8Array> {
+  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+}
+
+const workload: MvccRequest[] = [
+  put('a', '1'),
+  put('b', '2', { contentType: 'text/plain', tags: { t: '1' } }),
+  { type: 'leaseGrant', leaseGrant: { ttl: 30, id: 9 } },
+  put('c', '3', { lease: 9 }),
+  put('a', '4'),
+  del('b'),
+  { type: 'txn', txn: { compare: [], success: [{ type: 'put', put: { key: bytes('d'), value: bytes('5') } }], failure: [] } },
+  { type: 'compaction', compaction: { revision: 4 } },
+  put('a', '6'),
+];
+
+describe('compaction', () => {
+  it('removes history below the revision but keeps what reads at and after it need', async () => {
+    await h.applyAll([put('a', '1'), put('a', '2'), put('b', '1'), del('b'), put('a', '3'), put('c', '1')]);
+    // a: 2,3,6; b: 4, deleted 5; c: 7
+    await h.apply({ type: 'compaction', compaction: { revision: 5 } });
+    await h.store.waitForCompaction();
+    await expect(h.get('a', 4)).rejects.toMatchObject({ code: 'MVCC_COMPACTED', details: { compactRevision: 5 }, message: 'etcdserver: mvcc: required revision has been compacted' });
+    const atCompact = await h.store.range({ key: bytes('a'), rangeEnd: bytes('z'), revision: 5 });
+    expect(atCompact.kvs.map((kv) => `${text(kv.key)}=${text(kv.value)}`)).toEqual(['a=2']);
+    expect((await h.store.range({ key: bytes('a'), rangeEnd: bytes('z'), revision: 6 })).kvs.map((kv) => text(kv.value))).toEqual(['3']);
+    await expect(h.apply({ type: 'compaction', compaction: { revision: 5 } })).rejects.toMatchObject({ code: 'MVCC_COMPACTED' });
+    await expect(h.apply({ type: 'compaction', compaction: { revision: 99 } })).rejects.toMatchObject({ code: 'MVCC_FUTURE_REV' });
+    // Left: a@3 (a's latest <= 5), a@6, c@7, and b's tombstone at 5 (a watch from 5 must still see it).
+    const keyspace = h.store['keyspace'];
+    const records = await h.db.iterator(keyspace.revisionBounds(bytes('\u0000'), undefined)).all();
+    expect(records.map(([key]) => keyspace.revisionOfRevisionKey(key)).sort()).toEqual([3, 5, 6, 7]);
+  });
+
+  it('gives the same answers before and after physical compaction at every readable revision', async () => {
+    for (let index = 0; index < 30; index++) await h.apply(index % 7 === 6 ? del(`k${index % 4}`) : put(`k${index % 4}`, `${index}`));
+    const expected = [];
+    for (let rev = 15; rev <= h.store.currentRevision; rev++) expected.push(await h.store.range({ key: bytes('k'), rangeEnd: bytes('l'), revision: rev }));
+    await h.apply({ type: 'compaction', compaction: { revision: 15 } });
+    await h.store.waitForCompaction();
+    for (let rev = 15; rev <= h.store.currentRevision; rev++) {
+      const actual = await h.store.range({ key: bytes('k'), rangeEnd: bytes('l'), revision: rev });
+      expect(actual.kvs, `revision ${rev}`).toEqual(expected[rev - 15]?.kvs);
+    }
+  });
+
+  it('policies pick the revision to propose', () => {
+    const byRevision = new RevisionRetention(100);
+    expect(byRevision.next(0, 50, 0)).toBeUndefined();
+    expect(byRevision.next(0, 250, 0)).toBe(150);
+    expect(byRevision.next(0, 250, 150)).toBeUndefined();
+    const byTime = new TimeRetention(10_000);
+    expect(byTime.next(0, 10, 0)).toBeUndefined();
+    expect(byTime.next(5_000, 20, 0)).toBeUndefined();
+    expect(byTime.next(10_000, 30, 0)).toBe(10);
+    expect(byTime.next(15_500, 40, 10)).toBe(20);
+  });
+});
+
+describe('quota and NOSPACE', () => {
+  it('raises NOSPACE past the quota, rejects writes but not reads or deletes, and recovers after compaction and reclaim', async () => {
+    // Random values, so that Snappy cannot shrink them below the quota.
+    for (let index = 0; index < 64; index++) await h.apply(put(`big${index % 8}`, randomBytes(4096).toString('hex')));
+    await h.store.reclaim();
+    const guard = new QuotaGuard(64 * 1024, 1);
+    const size = await h.store.approximateSize();
+    expect(size).toBeGreaterThan(64 * 1024);
+    const alarm = guard.alarmToPropose(size, h.store.alarms);
+    expect(alarm).toEqual({ action: AlarmAction.Activate, memberId: 1, alarm: AlarmType.NoSpace });
+    await h.apply({ type: 'alarm', alarm: alarm as NonNullable<typeof alarm> });
+    expect(guard.alarmToPropose(size, h.store.alarms)).toBeUndefined();
+    await expect(h.apply(put('new', 'v'))).rejects.toMatchObject({ code: 'MVCC_NOSPACE', message: 'etcdserver: mvcc: database space exceeded' });
+    await expect(h.apply({ type: 'leaseGrant', leaseGrant: { ttl: 5 } })).rejects.toMatchObject({ code: 'MVCC_NOSPACE' });
+    await expect(h.apply({ type: 'txn', txn: { compare: [], success: [], failure: [{ type: 'put', put: { key: bytes('q'), value: bytes('') } }] } })).rejects.toMatchObject({ code: 'MVCC_NOSPACE' });
+    expect((await h.get('big1')).count).toBe(1);
+    await h.apply({ type: 'txn', txn: { compare: [], success: [{ type: 'range', range: { key: bytes('big1') } }], failure: [] } });
+    await h.apply(del('big0', 'big8'));
+    await h.apply({ type: 'compaction', compaction: { revision: h.store.currentRevision } });
+    await h.store.reclaim();
+    const after = await h.store.approximateSize();
+    expect(after).toBeLessThan(64 * 1024);
+    expect(guard.admits(after, 100)).toBe(true);
+    const get = await h.apply({ type: 'alarm', alarm: { action: AlarmAction.Get, memberId: 0, alarm: AlarmType.None } });
+    expect(get.type === 'alarm' && get.alarm.alarms).toEqual([{ memberId: 1, alarm: AlarmType.NoSpace }]);
+    await h.apply({ type: 'alarm', alarm: { action: AlarmAction.Deactivate, memberId: 1, alarm: AlarmType.NoSpace } });
+    await h.apply(put('new', 'v'));
+    expect((await h.get('new')).count).toBe(1);
+  });
+});
+
+describe('determinism, snapshot and restart', () => {
+  it('two stores fed the same entries hash the same, and differ after one more write', async () => {
+    const other = await openHarness({ compactionBatchEvents: 1000 });
+    try {
+      await h.applyAll(workload, 77);
+      for (const request of workload) await other.applyAll([request], 77);
+      expect(await h.store.hash()).toBe(await other.store.hash());
+      expect(h.store.currentRevision).toBe(other.store.currentRevision);
+      await other.apply(put('z', 'z'));
+      expect(await h.store.hash()).not.toBe(await other.store.hash());
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('restores a snapshot into another store that then hashes the same and keeps working', async () => {
+    await h.applyAll(workload);
+    const stream = await bytesOf(h.store.snapshot());
+    const target = await openHarness();
+    try {
+      await target.applyAll([put('stale', 'x')]);
+      const oldWatcher = target.store.watch({ key: bytes('a'), startRevision: 0 });
+      await target.store.restore(chunked(stream, 7));
+      // The old watcher's position (revision 3) is below the restored compact revision.
+      const canceled = await oldWatcher[Symbol.asyncIterator]().next();
+      expect(canceled.done === false && canceled.value).toMatchObject({ canceled: true, compactRevision: 4 });
+      const watcher = target.store.watch({ key: bytes('a') });
+      expect(await target.store.hash()).toBe(await h.store.hash());
+      expect(target.store.appliedIndex).toBe(h.store.appliedIndex);
+      expect((await target.get('stale')).count).toBe(0);
+      expect(text((await target.get('a')).kvs[0]?.value ?? bytes(''))).toBe('6');
+      expect((await target.store.leaseTimeToLive(9, true)).keys.map(text)).toEqual(['c']);
+      target.index = target.store.appliedIndex;
+      await target.apply(put('a', '7'));
+      const next = await watcher[Symbol.asyncIterator]().next();
+      expect(next.done === false && next.value.events.map((event) => text(event.kv.value))).toEqual(['7']);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('rejects a corrupt or truncated snapshot and keeps the old state', async () => {
+    await h.applyAll(workload);
+    const stream = await bytesOf(h.store.snapshot());
+    const target = await openHarness();
+    try {
+      await target.applyAll([put('keep', 'me')]);
+      const before = await target.store.hash();
+      const corrupt = Buffer.from(stream);
+      corrupt[40] = (corrupt[40] as number) ^ 0xff;
+      await expect(target.store.restore(chunked(corrupt, 1000))).rejects.toMatchObject({ code: 'MVCC_SNAPSHOT_INVALID' });
+      await expect(target.store.restore(chunked(stream.subarray(0, stream.length - 10), 1000))).rejects.toThrow(/truncated/);
+      await expect(target.store.restore(chunked(Buffer.from('not a snapshot'), 4))).rejects.toThrow(/header/);
+      expect(await target.store.hash()).toBe(before);
+      expect((await target.get('keep')).count).toBe(1);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('reopens from the stored applied index and skips replayed entries', async () => {
+    await h.applyAll(workload.slice(0, 5));
+    const hashBefore = await h.store.hash();
+    await h.reopen();
+    expect(h.store.appliedIndex).toBe(5);
+    expect(h.store.currentRevision).toBe(5);
+    expect(await h.store.hash()).toBe(hashBefore);
+    const replay = await h.store.apply([{ index: 5, term: 1, data: encodeRequest({ timestampMs: 1, request: put('a', 'again') }) }]);
+    expect(replay).toEqual([{ index: 5, outcome: 'alreadyApplied' }]);
+    h.index = 5;
+    await h.applyAll(workload.slice(5), 1_000);
+    const fresh = await openHarness();
+    try {
+      await fresh.applyAll(workload);
+      expect(await h.store.hash()).toBe(await fresh.store.hash());
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('lets several groups share one database without seeing each other', async () => {
+    const { MvccStore } = await import('../../src/mvcc/kv-store.js');
+    const { groupId } = await import('../../src/raft/types.js');
+    const second = await MvccStore.open(h.db, { groupId: groupId(7) });
+    await h.apply(put('shared', 'group0'));
+    await second.apply([{ index: 1, term: 1, data: encodeRequest({ timestampMs: 1, request: put('shared', 'group7') }) }]);
+    expect(text((await h.get('shared')).kvs[0]?.value ?? bytes(''))).toBe('group0');
+    expect(text((await second.range({ key: bytes('shared') })).kvs[0]?.value ?? bytes(''))).toBe('group7');
+    await second.close();
+  });
+});
