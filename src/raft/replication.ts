@@ -6,7 +6,7 @@ import { StorageError, StorageErrorCode } from './errors.js';
 import type { Progress } from './progress.js';
 import type { Raft } from './raft.js';
 import type { Entry, NodeId } from './types.js';
-import { MessageType, logIndex } from './types.js';
+import { MessageType, ProgressState, logIndex } from './types.js';
 
 /**
  * Sends the follower the entries after its `next`, or a snapshot if they were compacted.
@@ -19,7 +19,10 @@ export function maybeSendAppend(raft: Raft, to: NodeId, sendIfEmpty: boolean): b
   const previousIndex = logIndex(progress.next - 1);
   const previousTerm = raft.log.maybeTerm(previousIndex);
   if (previousTerm === undefined) return sendSnapshot(raft, to, progress);
-  const entries = entriesOrCompacted(raft, progress);
+  // With the window full only an empty append goes out (after a heartbeat response unpaused
+  // the flow): its answer frees the window if the appends in it were lost.
+  const windowFull = progress.state === ProgressState.Replicate && progress.inflights.full();
+  const entries = windowFull ? [] : entriesOrCompacted(raft, progress);
   if (entries === undefined) return sendSnapshot(raft, to, progress);
   if (entries.length === 0 && !sendIfEmpty) return false;
   raft.send({
