@@ -28,7 +28,10 @@ export class ClientWorkload {
     if (chance(random, faults.readRate)) this.read();
     if (chance(random, faults.confChangeRate)) this.changeMembership();
     if (chance(random, faults.transferRate)) this.transferLeadership();
-    if (chance(random, faults.compactionRate)) this.compact();
+    if (chance(random, faults.compactionRate)) {
+      const node = this.randomRunningNode();
+      if (node !== null) this.compact(node);
+    }
   }
 
   /** Proposes a liveness probe at the leader, if there is one. */
@@ -70,7 +73,7 @@ export class ClientWorkload {
     const { cluster } = this;
     const leader = cluster.leader();
     if (leader === null) return;
-    const change = chooseConfChange(cluster.random, leader.confState, cluster.spareIds());
+    const change = chooseConfChange(cluster.random, leader.confState, this.joinableSpares());
     if (change === null) return;
     const error = leader.raft!.proposeConfChange(change);
     const described = change.changes.map((single) => `${ConfChangeType[single.type]} n${single.nodeId}`).join(' ') || 'leave joint';
@@ -91,10 +94,26 @@ export class ClientWorkload {
     if (error === null) cluster.transferRequested(target);
   }
 
+  /**
+   * Spares that may be added now. A joining node starts with an empty membership and learns it
+   * from a snapshot (the contract in src/raft/memory-storage.ts), so no member may still hold the
+   * log from index 1: as leader it would send those entries, not a snapshot. Until every member
+   * compacted, this compacts the running ones and offers no spare.
+   */
+  private joinableSpares(): number[] {
+    const spares = this.cluster.spareIds();
+    let everyMemberCompacted = true;
+    for (const node of this.cluster.nodes) {
+      if (node.removed || spares.includes(node.id) || node.disk.firstIndex() > 1) continue;
+      everyMemberCompacted = false;
+      if (node.running()) this.compact(node);
+    }
+    return everyMemberCompacted ? spares : [];
+  }
+
   /** Snapshots a node's state at its applied index and discards the log up to near it. */
-  private compact(): void {
-    const node = this.randomRunningNode();
-    if (node === null || node.appliedIndex <= node.disk.snapshot().metadata.index) return;
+  private compact(node: SimulatedNode): void {
+    if (node.appliedIndex <= node.disk.snapshot().metadata.index) return;
     const { disk } = node;
     const applied = node.appliedIndex;
     disk.createSnapshot(logIndex(applied), node.confState, encodeSnapshotData(applied, node.stateDigest));

@@ -102,6 +102,7 @@ function awaitLiveness(cluster: Cluster, workload: ClientWorkload): void {
   let nextRequestTick = cluster.tick;
   while (!probeAppliedOnMajority(cluster)) {
     if (cluster.tick >= deadline) {
+      traceNodeStatus(cluster);
       throw new SimulationViolation(
         'liveness',
         `no proposal committed on a majority within ${LIVENESS_ELECTION_TIMEOUTS} election timeouts (${LIVENESS_ELECTION_TIMEOUTS * electionTicks} ticks) after healing`,
@@ -113,6 +114,23 @@ function awaitLiveness(cluster: Cluster, workload: ClientWorkload): void {
       nextRequestTick = cluster.tick + electionTicks;
     }
     cluster.advance();
+  }
+}
+
+/** For a liveness failure's trace: where each node stands, and the leader's view of each follower. */
+function traceNodeStatus(cluster: Cluster): void {
+  if (cluster.trace === null) return;
+  for (const node of cluster.nodes) {
+    const status = node.raft?.status();
+    if (status === undefined) {
+      cluster.trace(`n${node.id}: ${node.removed ? 'removed' : 'down'}`);
+      continue;
+    }
+    const { hardState, softState } = status;
+    cluster.trace(
+      `n${node.id}: ${softState.state} term=${hardState.term} lead=${softState.lead} commit=${hardState.commit} applied=${node.appliedIndex} log=${node.disk.firstIndex()}..${node.disk.lastIndex()}`,
+    );
+    for (const [id, progress] of status.progress) cluster.trace(`  progress of n${id}: ${JSON.stringify(progress)}`);
   }
 }
 

@@ -122,7 +122,11 @@ export class Cluster {
       if (message.type === MessageType.VoteResponse && !message.reject) {
         this.checker.voteCast(message.from, message.term, message.to);
       }
-      this.network.send(this.tick, { message, senderIncarnation: sender.incarnation }, this.faults);
+      const copies = this.network.send(this.tick, { message, senderIncarnation: sender.incarnation }, this.faults);
+      if (copies === 0) {
+        this.trace?.(`t=${this.tick} dropped ${describeMessage(message)}`);
+        this.reportLoss(message, sender, sender.incarnation);
+      }
     }
   }
 

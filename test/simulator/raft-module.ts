@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RaftConfig } from '../../src/raft/config.js';
 import type { RaftError } from '../../src/raft/errors.js';
 import type { Storage } from '../../src/raft/storage.js';
-import type { ConfChange, ConfState, Entry, HardState, LogIndex, Message, NodeId, Ready, Snapshot } from '../../src/raft/types.js';
+import type { ConfChange, ConfState, Entry, HardState, LogIndex, Message, NodeId, Ready, Snapshot, Status } from '../../src/raft/types.js';
 
 /** The environment variable naming the directory of the Raft core to simulate. */
 export const RAFT_DIRECTORY_VARIABLE = 'BVAULT_SIM_RAFT_DIR';
@@ -26,6 +26,7 @@ export interface RaftNode {
   hasReady(): boolean;
   ready(): Ready;
   advance(ready: Ready): void;
+  status(): Status;
 }
 
 /**
