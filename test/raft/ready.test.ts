@@ -1,0 +1,103 @@
+// The Ready contract: what must be durable before which message goes out, what changed since the
+// last Ready, and how much is handed out at once.
+
+import { describe, expect, it } from 'vitest';
+import {
+  EMPTY_CONF_STATE,
+  EntryType,
+  MemoryStorage,
+  MessageType,
+  RawNode,
+  SeededRandom,
+  defaultConfig,
+  groupId,
+  logIndex,
+  message,
+  nodeId,
+  term,
+} from '../../src/raft/index.js';
+import type { Message, Ready } from '../../src/raft/index.js';
+import type { NodeSettings } from './harness.js';
+import { encodeText } from './harness.js';
+
+const THREE_VOTERS = { ...EMPTY_CONF_STATE, voters: [nodeId(1), nodeId(2), nodeId(3)] };
+
+function startNode(id: number, voters = THREE_VOTERS, settings: NodeSettings = {}) {
+  const storage = new MemoryStorage({ confState: voters });
+  const raw = new RawNode(defaultConfig({ id: nodeId(id), storage, random: new SeededRandom(id), ...settings }));
+  /** Persists and acknowledges one Ready, as the application would. */
+  const handle = (): Ready => {
+    const ready = raw.ready();
+    storage.append(ready.entries);
+    if (ready.hardState) storage.setHardState(ready.hardState);
+    raw.advance(ready);
+    return ready;
+  };
+  return { raw, storage, handle };
+}
+
+const fromLeader = (fields: Partial<Message> & Pick<Message, 'type'>): Message =>
+  message({ groupId: groupId(0), from: nodeId(1), to: nodeId(2), term: term(1), ...fields });
+
+const types = (messages: readonly Message[]): MessageType[] => messages.map((m) => m.type);
+
+describe('the Ready contract', () => {
+  it('a vote is handed out with the hard state that records it, and its answer waits for persistence', () => {
+    const voter = startNode(2);
+    voter.raw.step(message({ type: MessageType.Vote, groupId: groupId(0), from: nodeId(1), to: nodeId(2), term: term(1) }));
+    const ready = voter.handle();
+    expect(ready.hardState).toMatchObject({ term: 1, vote: 1 });
+    expect(ready.mustSync).toBe(true);
+    expect(types(ready.messagesAfterPersist)).toEqual([MessageType.VoteResponse]);
+    expect(types(ready.messages)).not.toContain(MessageType.VoteResponse);
+  });
+
+  it('appended entries are handed out to persist, and their acknowledgement waits for persistence', () => {
+    const follower = startNode(2);
+    const entry = { term: term(1), index: logIndex(1), type: EntryType.Normal, data: encodeText('e') };
+    follower.raw.step(fromLeader({ type: MessageType.Append, index: logIndex(0), logTerm: term(0), entries: [entry] }));
+    const ready = follower.handle();
+    expect(ready.entries).toEqual([entry]);
+    expect(ready.mustSync).toBe(true);
+    expect(ready.messagesAfterPersist.map((m) => [m.type, m.index, m.reject])).toEqual([[MessageType.AppendResponse, 1, false]]);
+    expect(types(ready.messages)).not.toContain(MessageType.AppendResponse);
+  });
+
+  it('hard and soft state appear only when they changed, and a new commit index alone needs no sync', () => {
+    const follower = startNode(2);
+    const entry = { term: term(1), index: logIndex(1), type: EntryType.Normal, data: encodeText('e') };
+    follower.raw.step(fromLeader({ type: MessageType.Append, index: logIndex(0), logTerm: term(0), entries: [entry] }));
+    expect(follower.handle().softState).toMatchObject({ lead: 1 });
+
+    follower.raw.step(fromLeader({ type: MessageType.Heartbeat, commit: logIndex(0) }));
+    const unchanged = follower.handle();
+    expect({ hardState: unchanged.hardState, softState: unchanged.softState, mustSync: unchanged.mustSync }).toEqual({
+      hardState: null,
+      softState: null,
+      mustSync: false,
+    });
+
+    follower.raw.step(fromLeader({ type: MessageType.Heartbeat, commit: logIndex(1) }));
+    const committed = follower.handle();
+    expect(committed.hardState).toEqual({ term: 1, vote: 0, commit: 1 });
+    expect(committed.mustSync).toBe(false);
+    expect(committed.committedEntries).toEqual([entry]);
+  });
+
+  it('committed entries are handed out in Readys of at most committedBytesPerReadyMax bytes', () => {
+    const solo = startNode(1, { ...EMPTY_CONF_STATE, voters: [nodeId(1)] }, { committedBytesPerReadyMax: 100 });
+    solo.raw.campaign();
+    while (solo.raw.hasReady()) solo.handle();
+    const proposals = ['a', 'b', 'c', 'd', 'e'].map((letter) => letter.repeat(40));
+    for (const text of proposals) expect(solo.raw.propose(encodeText(text))).toBeNull();
+
+    const batches: string[][] = [];
+    while (solo.raw.hasReady()) {
+      const committed = solo.handle().committedEntries.map((e) => new TextDecoder().decode(e.data));
+      if (committed.length > 0) batches.push(committed);
+    }
+    expect(batches.flat()).toEqual(proposals);
+    for (const batch of batches) expect(batch.join('').length).toBeLessThanOrEqual(100);
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+  });
+});
