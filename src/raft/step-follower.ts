@@ -144,9 +144,8 @@ function handleSnapshot(raft: Raft, m: Message): void {
 function restore(raft: Raft, snapshot: Snapshot): boolean {
   const { index, term: snapshotTerm, confState } = snapshot.metadata;
   if (index <= raft.log.committed) return false;
-  const members = [...confState.voters, ...confState.learners, ...confState.votersOutgoing];
-  // A snapshot of a configuration without this node would leave it unable to ever rejoin.
-  if (!members.includes(raft.id)) return false;
+  // Unlike etcd, a snapshot whose membership lacks this node is installed: a joining node
+  // receives a snapshot taken before it was added and learns of its own addition from the log.
   if (raft.log.matchTerm(index, snapshotTerm)) {
     // The log already holds the snapshot's last entry: only the commit index moves.
     raft.log.commitTo(index);

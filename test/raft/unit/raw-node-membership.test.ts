@@ -1,0 +1,173 @@
+// Membership through RawNode: joint consensus, learners, the one-change-at-a-time rule, and
+// the limits and refusals around them.
+
+import { describe, expect, it } from 'vitest';
+import { RaftErrorCode } from '../../../src/raft/errors.js';
+import type { ConfChange, ConfChangeSingle } from '../../../src/raft/types.js';
+import { ConfChangeTransition, ConfChangeType, MessageType, StateType, logIndex, nodeId } from '../../../src/raft/types.js';
+import { MiniCluster, appliedTexts, text } from './mini-cluster.js';
+
+const change = (transition: ConfChangeTransition, ...changes: ConfChangeSingle[]): ConfChange => ({
+  transition,
+  changes,
+  context: new Uint8Array(),
+});
+const addVoter = (id: number): ConfChangeSingle => ({ type: ConfChangeType.AddNode, nodeId: nodeId(id) });
+const addLearner = (id: number): ConfChangeSingle => ({ type: ConfChangeType.AddLearnerNode, nodeId: nodeId(id) });
+const removeNode = (id: number): ConfChangeSingle => ({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) });
+
+describe('membership changes', () => {
+  it('adding a voter passes through joint consensus and leaves it automatically', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    // A joining node starts empty and learns the membership from a snapshot, so the members
+    // must have compacted the log from index 1 (as the storage contract requires).
+    for (const member of cluster.members.values()) {
+      const applied = member.node.status().applied;
+      member.storage.createSnapshot(applied, member.node.status().confState, new Uint8Array());
+      member.storage.compact(applied);
+    }
+    cluster.start(nodeId(4));
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, addVoter(4)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    const confState = cluster.get(1).node.status().confState;
+    expect(confState.voters).toEqual([1, 2, 3, 4]);
+    expect(confState.votersOutgoing).toEqual([]);
+    // The joining node learned the membership from the log and holds it too.
+    expect(cluster.get(4).node.status().confState.voters).toEqual([1, 2, 3, 4]);
+    expect(cluster.get(1).node.propose(text('after'))).toBeNull();
+    cluster.pump();
+    cluster.tick(1);
+    expect(appliedTexts(cluster.get(4))).toEqual(['after']);
+  });
+
+  it('an explicit joint configuration stays until the empty change leaves it', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    const leader = cluster.get(1).node;
+    expect(leader.proposeConfChange(change(ConfChangeTransition.JointExplicit, removeNode(3)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    expect(leader.status().confState.votersOutgoing).toEqual([1, 2, 3]);
+    expect(leader.proposeConfChange(change(ConfChangeTransition.JointExplicit, addVoter(5)))?.code).toBe(
+      RaftErrorCode.ConfChangePending,
+    );
+    expect(leader.proposeConfChange(change(ConfChangeTransition.JointExplicit))).toBeNull();
+    cluster.pump();
+    expect(leader.status().confState).toMatchObject({ voters: [1, 2], votersOutgoing: [] });
+  });
+
+  it('one change at a time: a second proposal while the first is unapplied is refused', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    const leader = cluster.get(1).node;
+    expect(leader.proposeConfChange(change(ConfChangeTransition.Auto, addLearner(4)))).toBeNull();
+    expect(leader.proposeConfChange(change(ConfChangeTransition.Auto, addLearner(5)))?.code).toBe(
+      RaftErrorCode.ConfChangePending,
+    );
+  });
+
+  it('a new leader appends no configuration change before it commits an entry of its term', () => {
+    const cluster = new MiniCluster(3, { preVote: false, checkQuorum: false });
+    cluster.get(1).node.campaign();
+    cluster.pump();
+    // Lose the acknowledgements of the new leader's empty entry.
+    cluster.dropWhen = (m) => m.type === MessageType.AppendResponse;
+    cluster.get(2).node.campaign();
+    cluster.pump();
+    const leader = cluster.get(2).node;
+    expect(leader.status().softState.state).toBe(StateType.Leader);
+    expect(leader.proposeConfChange(change(ConfChangeTransition.Auto, addLearner(4)))?.code).toBe(
+      RaftErrorCode.ConfChangePending,
+    );
+  });
+
+  it('invalid changes are refused before they reach the log', () => {
+    const cluster = new MiniCluster(1);
+    cluster.elect(1);
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, removeNode(1)))?.code).toBe(
+      RaftErrorCode.InvalidConfChange,
+    );
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto))?.code).toBe(
+      RaftErrorCode.InvalidConfChange,
+    );
+  });
+
+  it('a leader that removes itself steps down once the change is applied', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, removeNode(1)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    expect(cluster.get(1).node.status().softState.state).toBe(StateType.Follower);
+    expect(cluster.get(1).node.propose(text('x'))?.code).toBe(RaftErrorCode.NotMember);
+    cluster.tick(40);
+    const leaders = cluster.leaders();
+    expect(leaders).toHaveLength(1);
+    expect([2, 3]).toContain(leaders[0]);
+  });
+});
+
+describe('learners', () => {
+  it('a learner receives the log but never votes, campaigns or counts for commit', () => {
+    const cluster = new MiniCluster(1, {}, [2]);
+    cluster.elect(1);
+    expect(cluster.get(1).node.propose(text('v'))).toBeNull();
+    cluster.pump();
+    cluster.tick(1);
+    expect(appliedTexts(cluster.get(2))).toEqual(['v']);
+    // However long it hears nothing, a learner does not campaign.
+    cluster.dropWhen = () => true;
+    for (let i = 0; i < 50; i++) cluster.get(2).node.tick();
+    cluster.pump();
+    expect(cluster.get(2).node.status().softState.state).toBe(StateType.Follower);
+    expect(cluster.get(2).node.campaign()).toBeNull();
+    expect(cluster.get(2).node.status().softState.state).toBe(StateType.Follower);
+  });
+
+  it('a learner is promoted to voter by a change, and leadership cannot go to a learner', () => {
+    const cluster = new MiniCluster(3, {}, [4]);
+    cluster.elect(1);
+    expect(cluster.get(1).node.transferLeadership(nodeId(4))?.code).toBe(RaftErrorCode.TransferToLearner);
+    expect(cluster.get(1).node.transferLeadership(nodeId(9))?.code).toBe(RaftErrorCode.UnknownNode);
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, addVoter(4)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    expect(cluster.get(1).node.status().confState).toMatchObject({ voters: [1, 2, 3, 4], learners: [] });
+    expect(cluster.get(1).node.transferLeadership(nodeId(4))).toBeNull();
+    cluster.pump();
+    expect(cluster.leaders()).toEqual([4]);
+  });
+});
+
+describe('limits', () => {
+  it('the leader refuses proposals beyond its uncommitted bytes, but the first always fits', () => {
+    const cluster = new MiniCluster(3, { uncommittedBytesMax: 10 });
+    cluster.elect(1);
+    cluster.dropWhen = (m) => m.type === MessageType.AppendResponse;
+    const leader = cluster.get(1).node;
+    expect(leader.propose(new Uint8Array(20))).toBeNull();
+    expect(leader.propose(new Uint8Array(1))?.code).toBe(RaftErrorCode.UncommittedLimit);
+    // An empty proposal never counts against the limit.
+    expect(leader.propose(new Uint8Array(0))).toBeNull();
+    cluster.dropWhen = () => false;
+    cluster.tick(2);
+    expect(leader.propose(new Uint8Array(1))).toBeNull();
+    expect(leader.status().applied).toBeGreaterThanOrEqual(logIndex(3));
+  });
+
+  it('proposals are refused while leadership is being transferred', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    cluster.dropWhen = (m) => m.type === MessageType.TimeoutNow;
+    expect(cluster.get(1).node.transferLeadership(nodeId(2))).toBeNull();
+    cluster.pump();
+    expect(cluster.get(1).node.status().leadTransferee).toBe(2);
+    expect(cluster.get(1).node.propose(text('x'))?.code).toBe(RaftErrorCode.TransferInProgress);
+    // The transfer is given up after an election timeout.
+    cluster.tick(10);
+    expect(cluster.get(1).node.status().leadTransferee).toBe(0);
+    expect(cluster.get(1).node.propose(text('x'))).toBeNull();
+  });
+});
