@@ -14,7 +14,7 @@ import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspa
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
-import { executeRange } from './range.js';
+import { collectLatest, executeRange, keyRange } from './range.js';
 import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type LeaseRecord, type MetaRecord } from './record-codec.js';
 import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse } from './requests.js';
 import { decodeRequest } from './request-codec.js';
@@ -188,6 +188,15 @@ export class MvccStore {
   async range(request: RangeRequest): Promise<RangeResponse> {
     this.assertOpen();
     const keyspace = this.keyspace;
+    if (isPlainLatestGet(request)) {
+      // A latest single-key read is atomic without a snapshot. Reading meta after the key
+      // keeps the header revision at or above the key's mod revision.
+      const reader = new DatabaseReader(this.db);
+      const { kvs, count } = await collectLatest(reader, keyspace, keyRange(request.key, undefined), request.countOnly === true ? -1 : 0);
+      const header = { revision: (readMeta(this.db, keyspace) ?? initialMeta()).revision };
+      const kv = kvs[0];
+      return { header, kvs: kv === undefined || request.keysOnly !== true ? kvs : [{ ...kv, value: new Uint8Array(0) }], more: false, count };
+    }
     return withSnapshot(this.db, async (reader) => {
       const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
       return executeRange(reader, keyspace, request, meta);
@@ -384,6 +393,11 @@ export class MvccStore {
   private assertOpen(): void {
     if (this.closed) throw new MvccError('MVCC_STORE_CLOSED');
   }
+}
+
+function isPlainLatestGet(request: RangeRequest): boolean {
+  const filters = (request.minModRevision ?? 0) + (request.maxModRevision ?? 0) + (request.minCreateRevision ?? 0) + (request.maxCreateRevision ?? 0);
+  return (request.revision ?? 0) === 0 && (request.rangeEnd === undefined || request.rangeEnd.length === 0) && filters === 0;
 }
 
 function readMeta(db: Database, keyspace: Keyspace, reader: StorageReader = new DatabaseReader(db)): MetaRecord | undefined {

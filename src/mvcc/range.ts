@@ -8,7 +8,7 @@ import type { Keyspace } from './key-codec.js';
 import { decodeKeyValue, isTombstone } from './record-codec.js';
 import type { RangeRequest, RangeResponse } from './requests.js';
 import { SortOrder, SortTarget } from './requests.js';
-import type { Entry, StorageReader } from './storage.js';
+import type { Entry, KeyBounds, StorageReader } from './storage.js';
 import type { KeyValue } from './types.js';
 import { revision } from './types.js';
 
@@ -84,14 +84,26 @@ export async function collectLatest(reader: StorageReader, keyspace: Keyspace, r
     if (record === undefined) return { kvs: [], count: 0 };
     return { kvs: limit < 0 ? [] : [decodeKeyValue(range.key, record)], count: 1 };
   }
+  const bounds = keyspace.currentBounds(range.key, range.end);
   const kvs: KeyValue[] = [];
   let count = 0;
-  for await (const page of reader.pages(keyspace.currentBounds(range.key, range.end), limit >= 0)) {
-    for (const [storageKey, record] of page) {
-      if (limit === 0 || (limit > 0 && kvs.length < limit)) kvs.push(decodeKeyValue(keyspace.userKeyOfCurrent(storageKey), record));
+  let rest: KeyBounds | undefined;
+  if (limit >= 0) {
+    scan: for await (const page of reader.pages(bounds)) {
+      for (const [storageKey, record] of page) {
+        if (limit > 0 && kvs.length === limit) {
+          rest = { gte: storageKey, lt: bounds.lt };
+          break scan;
+        }
+        kvs.push(decodeKeyValue(keyspace.userKeyOfCurrent(storageKey), record));
+        count++;
+      }
     }
-    count += page.length;
+  } else {
+    rest = bounds;
   }
+  // Past the limit only the count matters, so the remaining keys are read without values.
+  if (rest !== undefined) for await (const page of reader.pages(rest, false)) count += page.length;
   return { kvs, count };
 }
 

@@ -12,6 +12,8 @@ export interface KeyBounds {
 }
 
 const PAGE_ENTRIES = 256;
+/** Key-only pages (counting) are cheap per entry, so they can be larger. */
+const KEY_PAGE_ENTRIES = 4096;
 const EMPTY = Buffer.alloc(0);
 
 export interface StorageReader {
@@ -57,7 +59,7 @@ export class DatabaseReader implements StorageReader {
     const iterator = this.db.iterator({ gte: bounds.gte, lt: bounds.lt, values, ...(this.snapshot === undefined ? {} : { snapshot: this.snapshot }) });
     try {
       for (;;) {
-        const page = await iterator.nextv(PAGE_ENTRIES);
+        const page = await iterator.nextv(values ? PAGE_ENTRIES : KEY_PAGE_ENTRIES);
         if (page.length === 0) return;
         yield values ? (page as Entry[]) : page.map(([key]) => [key, EMPTY] as const);
       }
