@@ -1,10 +1,11 @@
 // What clients and the operator ask of the cluster during the run: writes (single and batched),
 // linearizable reads, membership changes, leadership transfers and log compactions.
 
-import { ConfChangeType, logIndex, nodeId } from '../../src/raft/types.js';
+import { ConfChangeType, nodeId } from '../../src/raft/types.js';
 import type { Cluster } from './cluster.js';
-import { CommandKind, encodeCommand, encodeSnapshotData } from './digest-state-machine.js';
+import { CommandKind, encodeCommand } from './digest-state-machine.js';
 import type { FaultProfile } from './fault-profile.js';
+import { compactLog } from './log-compaction.js';
 import { chooseConfChange, leaveJointRequest } from './membership-changes.js';
 import { describeConfState } from './message-trace.js';
 import { encodeReadId } from './read-requests.js';
@@ -13,8 +14,6 @@ import { between, chance, pick } from './simulation-random.js';
 
 const COMMAND_PADDING_BYTES_MAX = 40;
 const BATCH_COMMANDS_MAX = 4;
-/** Entries kept below a new snapshot, as servers keep a margin for slow followers. */
-const COMPACTION_MARGIN_MAX = 8;
 
 export class ClientWorkload {
   private nextCommandId = 1;
@@ -30,7 +29,7 @@ export class ClientWorkload {
     if (chance(random, faults.transferRate)) this.transferLeadership();
     if (chance(random, faults.compactionRate)) {
       const node = this.randomRunningNode();
-      if (node !== null) this.compact(node);
+      if (node !== null) compactLog(this.cluster, node);
     }
   }
 
@@ -106,21 +105,9 @@ export class ClientWorkload {
     for (const node of this.cluster.nodes) {
       if (node.removed || spares.includes(node.id) || node.disk.firstIndex() > 1) continue;
       everyMemberCompacted = false;
-      if (node.running()) this.compact(node);
+      if (node.running()) compactLog(this.cluster, node);
     }
     return everyMemberCompacted ? spares : [];
-  }
-
-  /** Snapshots a node's state at its applied index and discards the log up to near it. */
-  private compact(node: SimulatedNode): void {
-    if (node.appliedIndex <= node.disk.snapshot().metadata.index) return;
-    const { disk } = node;
-    const applied = node.appliedIndex;
-    disk.createSnapshot(logIndex(applied), node.confState, encodeSnapshotData(applied, node.stateDigest));
-    const compactIndex = Math.max(disk.firstIndex(), applied - between(this.cluster.random, 0, COMPACTION_MARGIN_MAX));
-    disk.compact(logIndex(compactIndex));
-    this.cluster.stats.compactions += 1;
-    this.cluster.trace?.(`t=${this.cluster.tick} n${node.id} snapshots at ${applied} and compacts its log up to ${compactIndex}`);
   }
 
   private command(kind: CommandKind): Uint8Array {

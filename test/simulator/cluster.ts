@@ -6,6 +6,7 @@ import { SeededRandom } from '../../src/raft/random.js';
 import { EMPTY_CONF_STATE, MessageType, StateType, groupId, logIndex, nodeId } from '../../src/raft/types.js';
 import type { ConfState, Message } from '../../src/raft/types.js';
 import type { FaultProfile } from './fault-profile.js';
+import { compactLog } from './log-compaction.js';
 import { describeConfState, describeMessage } from './message-trace.js';
 import type { TraceSink } from './message-trace.js';
 import type { RaftModule, RaftNode } from './raft-module.js';
@@ -113,6 +114,10 @@ export class Cluster {
     for (let offset = 0; offset < this.nodes.length; offset++) {
       const node = this.nodes[(first + offset) % this.nodes.length]!;
       if (node.raft?.hasReady()) processReady(this, node, node.raft);
+    }
+    for (const node of this.nodes) {
+      if (node.snapshotDue && node.running()) compactLog(this, node);
+      node.snapshotDue = false;
     }
     for (const node of this.removalsDue.splice(0)) this.remove(node);
   }
