@@ -4,7 +4,7 @@
 // step-follower.ts, the sending of appends in replication.ts.
 
 import { changedConfig } from './conf-changer.js';
-import { encodeConfChange } from './confchange-codec.js';
+import { decodeConfChange, encodeConfChange } from './confchange-codec.js';
 import type { RaftConfig } from './config.js';
 import { validateConfig } from './config.js';
 import { entriesDataBytes } from './entry-bytes.js';
@@ -70,7 +70,26 @@ export class Raft {
     this.tracker.applyConfig(trackerConfigOf(confState), logIndex(this.log.lastIndex() + 1));
     if (hardState.term !== 0 || hardState.vote !== NO_NODE || hardState.commit !== 0) this.loadState(hardState);
     if (config.applied > 0) this.log.appliedTo(config.applied);
+    this.replayAppliedConfChanges();
     this.becomeFollower(this.term, NO_NODE);
+  }
+
+  /**
+   * Storage keeps the membership of its snapshot, but the application restarts from its own
+   * applied index and will not apply the configuration changes before it again: replay them,
+   * so that a restarted node counts the quorum of the membership it last applied.
+   */
+  private replayAppliedConfChanges(): void {
+    let next = this.log.firstIndex();
+    while (next <= this.log.applied) {
+      const page = this.log.slice(next, logIndex(this.log.applied + 1), this.config.committedBytesPerReadyMax);
+      for (const entry of page) {
+        if (entry.type !== EntryType.ConfChange) continue;
+        const config = changedConfig(this.tracker.config, decodeConfChange(entry.data));
+        this.tracker.applyConfig(config, logIndex(this.log.lastIndex() + 1));
+      }
+      next = logIndex(next + page.length);
+    }
   }
 
   private loadState(hardState: HardState): void {

@@ -2,7 +2,10 @@
 // the limits and refusals around them.
 
 import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../src/raft/config.js';
 import { RaftErrorCode } from '../../../src/raft/errors.js';
+import { SeededRandom } from '../../../src/raft/random.js';
+import { RawNode } from '../../../src/raft/raw-node.js';
 import type { ConfChange, ConfChangeSingle } from '../../../src/raft/types.js';
 import { ConfChangeTransition, ConfChangeType, MessageType, StateType, logIndex, nodeId } from '../../../src/raft/types.js';
 import { MiniCluster, appliedTexts, text } from './mini-cluster.js';
@@ -106,6 +109,24 @@ describe('membership changes', () => {
     const leaders = cluster.leaders();
     expect(leaders).toHaveLength(1);
     expect([2, 3]).toContain(leaders[0]);
+  });
+});
+
+describe('restart', () => {
+  it('a node restarted from its applied index keeps the membership it applied after its snapshot', () => {
+    const cluster = new MiniCluster(3);
+    cluster.elect(1);
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, addLearner(4)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    const member = cluster.get(2);
+    const before = member.node.status();
+    expect(before.confState.learners).toEqual([4]);
+    member.node = new RawNode(
+      defaultConfig({ id: nodeId(2), storage: member.storage, random: new SeededRandom(2), applied: before.applied }),
+    );
+    expect(member.node.status().confState).toEqual(before.confState);
+    expect(member.node.status().hardState).toEqual(before.hardState);
   });
 });
 
