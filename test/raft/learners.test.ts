@@ -69,4 +69,23 @@ describe('learners', () => {
     cluster.stabilize();
     expect(cluster.leader()).toBe(4);
   });
+
+  it('a learner promoted without hearing of it still votes when asked, so the group stays available', () => {
+    // As etcd's raft explains: a promotion can commit on the old voters alone. If the leader
+    // then fails, the remaining voter needs the vote of the promoted node, which still
+    // believes it is a learner and will only learn otherwise from a new leader.
+    const cluster = new Cluster({ voters: 2, learners: [3] });
+    cluster.elect(1);
+    const learnerAway = cluster.isolate(3);
+    expect(cluster.node(1).raw.proposeConfChange(confChange(ConfChangeTransition.Auto, addVoter(3)))).toBeNull();
+    cluster.stabilize();
+    expect(sortedIds(cluster.node(2).raw.status().confState.voters)).toEqual([1, 2, 3]);
+    expect(cluster.node(3).raw.status().confState.learners).toEqual([3]);
+
+    cluster.heal(learnerAway);
+    cluster.isolate(1);
+    cluster.tickUntil(() => cluster.node(2).state() === StateType.Leader, 10 * ELECTION_TICKS, [2, 3]);
+    cluster.stabilize();
+    expect(sortedIds(cluster.node(3).raw.status().confState.voters)).toEqual([1, 2, 3]);
+  });
 });
