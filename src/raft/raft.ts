@@ -115,10 +115,6 @@ export class Raft {
     return this.tracker.config.voters.size > 0 && !this.tracker.progress.has(this.id);
   }
 
-  isLearner(): boolean {
-    return this.tracker.progress.get(this.id)?.isLearner ?? false;
-  }
-
   /** Queues a message, filling in the group, the sender (unless forwarded) and (except for votes) the term. */
   send(fields: Partial<Message> & Pick<Message, 'type' | 'to'>): void {
     const isVoteTraffic =
@@ -327,8 +323,10 @@ export class Raft {
       this.vote === m.from ||
       (this.vote === NO_NODE && this.lead === NO_NODE) ||
       (isPreVote && m.term > this.term);
-    // Learners never vote: they are not part of any quorum.
-    if (canVote && !this.isLearner() && this.log.isUpToDate(m.index, m.logTerm)) {
+    // A learner answers too (as in etcd): a candidate asks only the voters of its own
+    // configuration, so a node asked has been promoted and may not have applied it yet; a
+    // refusal could leave the group without a quorum. Learners' votes never count otherwise.
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send({ type: responseType, to: m.from, term: m.term });
       if (!isPreVote) {
         this.electionElapsed = 0;

@@ -131,7 +131,7 @@ describe('restart', () => {
 });
 
 describe('learners', () => {
-  it('a learner receives the log but never votes, campaigns or counts for commit', () => {
+  it('a learner receives the log but never campaigns or counts for commit', () => {
     const cluster = new MiniCluster(1, {}, [2]);
     cluster.elect(1);
     expect(cluster.get(1).node.propose(text('v'))).toBeNull();
