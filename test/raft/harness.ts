@@ -50,7 +50,7 @@ export interface ClusterOptions {
 }
 
 export const ELECTION_TICKS = 10;
-export const HEARTBEAT_TICKS = 1;
+const HEARTBEAT_TICKS = 1;
 
 /** Raft as the paper describes it: no pre-vote and no check-quorum (so no leader lease either). */
 export const PAPER_RAFT: NodeSettings = { preVote: false, checkQuorum: false };

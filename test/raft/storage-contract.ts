@@ -42,7 +42,7 @@ export function describeStorageContract(name: string, create: CreateStore, optio
 }
 
 /** An entry whose data names it, so a replaced entry is told apart from the original. */
-export function entry(index: number, entryTerm: number, data = `entry ${index} of term ${entryTerm}`): Entry {
+function entry(index: number, entryTerm: number, data = `entry ${index} of term ${entryTerm}`): Entry {
   return { index: logIndex(index), term: term(entryTerm), type: EntryType.Normal, data: new TextEncoder().encode(data) };
 }
 
@@ -50,7 +50,7 @@ export function entry(index: number, entryTerm: number, data = `entry ${index} o
 const FIVE_ENTRIES: readonly Entry[] = [entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2), entry(5, 3)];
 
 /** A comparable view of entries: typed arrays of different classes compare by their text. */
-export function shapeOf(entries: readonly Entry[]): { index: number; term: number; type: EntryType; data: string }[] {
+function shapeOf(entries: readonly Entry[]): { index: number; term: number; type: EntryType; data: string }[] {
   return entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: new TextDecoder().decode(e.data) }));
 }
 
