@@ -2,7 +2,8 @@
 // type of etcd's raft_test.go. Each node has its own MemoryStorage and a seeded PRNG; the
 // cluster processes every Ready in the order the contract demands (persist, send, apply,
 // advance) and delivers messages in FIFO order until nothing moves. Faults are drop rules on
-// the network; every message is traced so that a failing test can print the run.
+// the network; every message is traced so that a failing test can print the run. On every
+// Ready it checks Election Safety and State Machine Safety, whatever the scenario asserts.
 
 import {
   EMPTY_CONF_STATE,
@@ -138,6 +139,10 @@ export class Cluster {
   private queue: Message[] = [];
   private rules: DropRule[] = [];
   private readonly options: ClusterOptions;
+  /** Election Safety: the one node that became leader in each term. */
+  private readonly leaderOfTerm = new Map<number, number>();
+  /** State Machine Safety: the first entry any node applied at each index. */
+  private readonly appliedAt = new Map<number, Entry>();
 
   constructor(options: ClusterOptions = {}) {
     this.options = options;
@@ -341,12 +346,38 @@ export class Cluster {
       node.storage.setHardState(ready.hardState);
       node.commitHistory.push(ready.hardState.commit);
     }
-    if (ready.softState) node.softStates.push(ready.softState);
+    if (ready.softState) {
+      node.softStates.push(ready.softState);
+      if (ready.softState.state === StateType.Leader) this.checkElectionSafety(node);
+    }
     this.queue.push(...ready.messages, ...ready.messagesAfterPersist);
     if (ready.snapshot) restoreStateMachine(node, ready.snapshot);
-    for (const entry of ready.committedEntries) applyEntry(node, entry);
+    for (const entry of ready.committedEntries) {
+      this.checkStateMachineSafety(node, entry);
+      applyEntry(node, entry);
+    }
     node.readStates.push(...ready.readStates);
     node.raw.advance(ready);
+  }
+
+  // Safety properties of the paper's Figure 3, checked on every Ready of every scenario.
+
+  private checkElectionSafety(node: ClusterNode): void {
+    const leaderTerm = node.term();
+    const earlier = this.leaderOfTerm.get(leaderTerm);
+    if (earlier !== undefined && earlier !== node.id) {
+      throw new Error(`election safety violated: ${earlier} and ${node.id} both led term ${leaderTerm}`);
+    }
+    this.leaderOfTerm.set(leaderTerm, node.id);
+  }
+
+  private checkStateMachineSafety(node: ClusterNode, entry: Entry): void {
+    const first = this.appliedAt.get(entry.index);
+    if (first === undefined) {
+      this.appliedAt.set(entry.index, entry);
+    } else if (first.term !== entry.term || decodeText(first.data) !== decodeText(entry.data)) {
+      throw new Error(`state machine safety violated: node ${node.id} applied ${entry.index}@${entry.term}, another ${first.index}@${first.term}`);
+    }
   }
 
   private deliverQueued(): boolean {
