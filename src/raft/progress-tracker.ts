@@ -54,6 +54,12 @@ export function trackerConfigOf(confState: ConfState): TrackerConfig {
   return config;
 }
 
+/** Whether two ConfStates describe the same membership, whatever the order of their ids. */
+export function sameMembership(a: ConfState, b: ConfState): boolean {
+  const canonical = (confState: ConfState): string => JSON.stringify(confStateOf(trackerConfigOf(confState)));
+  return canonical(a) === canonical(b);
+}
+
 export function isJoint(config: TrackerConfig): boolean {
   return config.votersOutgoing.size > 0;
 }

@@ -9,9 +9,9 @@ import type { RaftConfig } from './config.js';
 import { validateConfig } from './config.js';
 import { entriesDataBytes } from './entry-bytes.js';
 import type { RaftError } from './errors.js';
-import { assert } from './errors.js';
+import { StorageError, StorageErrorCode, assert } from './errors.js';
 import type { TrackerConfig } from './progress-tracker.js';
-import { ProgressTracker, confStateOf, trackerConfigOf } from './progress-tracker.js';
+import { ProgressTracker, confStateOf, sameMembership, trackerConfigOf } from './progress-tracker.js';
 import { VoteResult } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
@@ -70,17 +70,27 @@ export class Raft {
     this.tracker.applyConfig(trackerConfigOf(confState), logIndex(this.log.lastIndex() + 1));
     if (hardState.term !== 0 || hardState.vote !== NO_NODE || hardState.commit !== 0) this.loadState(hardState);
     if (config.applied > 0) this.log.appliedTo(config.applied);
-    this.replayAppliedConfChanges();
+    this.replayAppliedConfChanges(confState);
     this.becomeFollower(this.term, NO_NODE);
   }
 
   /**
    * Storage keeps the membership of its snapshot, but the application restarts from its own
-   * applied index and will not apply the configuration changes before it again: replay them,
-   * so that a restarted node counts the quorum of the membership it last applied.
+   * applied index and will not apply the configuration changes after the snapshot again:
+   * replay them, so that a restarted node counts the quorum of the membership it last applied.
+   * A store that saves each membership as it is applied (its ConfState differs from its
+   * snapshot's) already holds the latest one.
    */
-  private replayAppliedConfChanges(): void {
-    let next = this.log.firstIndex();
+  private replayAppliedConfChanges(storedConfState: ConfState): void {
+    let snapshot;
+    try {
+      snapshot = this.config.storage.snapshot();
+    } catch (error) {
+      if (error instanceof StorageError && error.code === StorageErrorCode.SnapshotTemporarilyUnavailable) return;
+      throw error;
+    }
+    if (!sameMembership(snapshot.metadata.confState, storedConfState)) return;
+    let next = logIndex(Math.max(this.log.firstIndex(), snapshot.metadata.index + 1));
     while (next <= this.log.applied) {
       const page = this.log.slice(next, logIndex(this.log.applied + 1), this.config.committedBytesPerReadyMax);
       for (const entry of page) {
