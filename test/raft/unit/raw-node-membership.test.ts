@@ -7,7 +7,7 @@ import { RaftErrorCode } from '../../../src/raft/errors.js';
 import { SeededRandom } from '../../../src/raft/random.js';
 import { RawNode } from '../../../src/raft/raw-node.js';
 import type { ConfChange, ConfChangeSingle } from '../../../src/raft/types.js';
-import { ConfChangeTransition, ConfChangeType, MessageType, StateType, logIndex, nodeId } from '../../../src/raft/types.js';
+import { ConfChangeTransition, ConfChangeType, EntryType, MessageType, StateType, logIndex, nodeId } from '../../../src/raft/types.js';
 import { MiniCluster, appliedTexts, text } from './mini-cluster.js';
 
 const change = (transition: ConfChangeTransition, ...changes: ConfChangeSingle[]): ConfChange => ({
@@ -140,8 +140,10 @@ describe('restart after a snapshot', () => {
     const member = cluster.get(2);
     const before = member.node.status();
     member.storage.createSnapshot(before.applied, before.confState, new Uint8Array());
-    // Keep a margin of entries below the snapshot, as servers do for slow followers.
-    member.storage.compact(logIndex(1));
+    // Keep a margin of entries below the snapshot, as servers do for slow followers: here the
+    // log keeps the entry that leaves the joint configuration but not the one entering it.
+    const enterJoint = member.applied.find((entry) => entry.type === EntryType.ConfChange)!;
+    member.storage.compact(enterJoint.index);
     member.node = new RawNode(
       defaultConfig({ id: nodeId(2), storage: member.storage, random: new SeededRandom(2), applied: before.applied }),
     );
