@@ -48,4 +48,13 @@ describe('check-quorum', () => {
     expect(cluster.node(2).term()).toBe(leaderTerm + 1);
     expect(cluster.leader()).toBe(3);
   });
+
+  it('a learner that still answers does not keep an isolated leader in power', () => {
+    const cluster = new Cluster({ learners: [4] });
+    cluster.elect(1);
+    cluster.isolate(2);
+    cluster.isolate(3);
+    cluster.tickUntil(() => cluster.node(1).state() !== StateType.Leader, 2 * ELECTION_TICKS, [1]);
+    expect(cluster.sent({ type: MessageType.HeartbeatResponse, from: 4 }).length).toBeGreaterThan(0);
+  });
 });

@@ -36,6 +36,18 @@ describe('ReadIndex', () => {
     expect(leader.readStates[0]?.index).toBeGreaterThanOrEqual(noopIndex);
   });
 
+  it('reads queued before the first commit of the term are all answered, in order, with one index', () => {
+    const cluster = new Cluster();
+    const appendsLost = cluster.dropTypes(MessageType.Append);
+    cluster.elect(1);
+    const leader = cluster.node(1);
+    for (const name of ['first', 'second', 'third']) leader.raw.readIndex(encodeText(name));
+    cluster.heal(appendsLost);
+    cluster.tickUntil(() => leader.readStates.length === 3, ELECTION_TICKS, [1]);
+    expect(contexts(leader.readStates)).toEqual(['first', 'second', 'third']);
+    expect(new Set(leader.readStates.map((read) => read.index))).toEqual(new Set([leader.commit()]));
+  });
+
   it('a safe read waits for a heartbeat round in which a quorum confirms the leadership', () => {
     const cluster = new Cluster();
     cluster.elect(1);

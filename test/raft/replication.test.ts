@@ -100,4 +100,26 @@ describe('log replication', () => {
     expect(rejections).toBeLessThanOrEqual(2);
     expect(cluster.node(1).texts()).toEqual(['base', ...numbered(60, 'fresh')]);
   });
+
+  it('a follower ignores a delayed duplicate append: it never truncates entries that match', () => {
+    const cluster = new Cluster();
+    cluster.elect(1);
+    // Acknowledgements are lost, so the entries stay uncommitted and the follower may not
+    // dismiss the old append as below its commit index.
+    const acknowledgementsLost = cluster.dropTypes(MessageType.AppendResponse);
+    proposeAll(cluster, 1, ['a']);
+    const delayed = cluster.sent({ type: MessageType.Append, from: 1, to: 2 }).at(-1);
+    expect(delayed?.entries).toHaveLength(1);
+    proposeAll(cluster, 1, ['b', 'c']);
+    const follower = cluster.node(2);
+    const lastIndex = follower.storage.lastIndex();
+    expect(follower.commit()).toBeLessThan(lastIndex - 2);
+
+    if (delayed) cluster.deliver(delayed);
+    cluster.stabilize();
+    expect(follower.storage.lastIndex()).toBe(lastIndex);
+    cluster.heal(acknowledgementsLost);
+    cluster.tickUntil(() => follower.texts().length === 3, ELECTION_TICKS, [1]);
+    expect(follower.texts()).toEqual(['a', 'b', 'c']);
+  });
 });

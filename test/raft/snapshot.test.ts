@@ -2,8 +2,8 @@
 // leader's snapshot, installs it, and continues from there.
 
 import { describe, expect, it } from 'vitest';
-import { MessageType, ProgressState, nodeId } from '../../src/raft/index.js';
-import { Cluster, ELECTION_TICKS } from './harness.js';
+import { ConfChangeTransition, MessageType, ProgressState, nodeId } from '../../src/raft/index.js';
+import { Cluster, ELECTION_TICKS, addVoter, confChange } from './harness.js';
 
 const written = (count: number): string[] => Array.from({ length: count }, (_, i) => `write ${i}`);
 
@@ -46,5 +46,21 @@ describe('snapshots', () => {
     cluster.heal(lost);
     cluster.tickUntil(() => cluster.node(3).texts().length === 20, 2 * ELECTION_TICKS, [1]);
     expect(cluster.node(3).snapshotsInstalled).toHaveLength(1);
+  });
+
+  it('a node that joins after compaction learns the membership from a snapshot taken before its addition', () => {
+    const cluster = new Cluster();
+    cluster.elect(1);
+    for (const text of written(5)) cluster.propose(1, text);
+    cluster.stabilize();
+    cluster.compact(1);
+    cluster.addNode(4);
+    expect(cluster.node(1).raw.proposeConfChange(confChange(ConfChangeTransition.Auto, addVoter(4)))).toBeNull();
+    cluster.tickUntil(() => cluster.node(4).texts().length === 5, 2 * ELECTION_TICKS, [1]);
+    const joiner = cluster.node(4);
+    expect(joiner.snapshotsInstalled[0]?.metadata.confState.voters).not.toContain(4);
+    // It applied the change (and the leave of the joint state) from the log after the snapshot.
+    expect(joiner.confStates.at(-1)?.voters).toContain(4);
+    expect(joiner.confStates.at(-1)?.votersOutgoing).toEqual([]);
   });
 });
