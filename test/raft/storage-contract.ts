@@ -308,12 +308,13 @@ function describeApplySnapshot(create: CreateStore): void {
       expectBounds(store, 4, 3);
     });
 
-    it('reports SnapshotOutOfDate for an older snapshot, and changes nothing', async () => {
+    it('reports SnapshotOutOfDate for an older snapshot or the same one again, and changes nothing', async () => {
       const store = await storeWith(create, FIVE_ENTRIES);
       await store.applySnapshot(LEADER_SNAPSHOT);
       await store.append([entry(11, 4)]);
       const older: Snapshot = { metadata: { index: logIndex(8), term: term(3), confState: MEMBERS }, data: STATE_DATA };
       await expectStorageError(() => store.applySnapshot(older), StorageErrorCode.SnapshotOutOfDate);
+      await expectStorageError(() => store.applySnapshot(LEADER_SNAPSHOT), StorageErrorCode.SnapshotOutOfDate);
       expectBounds(store, 11, 11);
       expect(snapshotView(store.snapshot())).toEqual(snapshotView(LEADER_SNAPSHOT));
     });
