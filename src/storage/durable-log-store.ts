@@ -1,0 +1,201 @@
+// The durable Raft log of one group: a segmented, CRC-checked write-ahead log with group
+// commit, plus snapshot files, under <data dir>/raft. Reads are synchronous and served from
+// memory; every write updates memory at once (in call order, so reads and later writes see
+// it) and returns a promise that resolves only when the write is on disk.
+//
+// Usage: `const store = await DurableLogStore.open(dataDir, { groupId })`, then pass it to
+// RawNode as its Storage and persist each Ready through it; `await store.close()` at the end.
+
+import type { LogStore } from '../raft/storage.js';
+import { StorageError, StorageErrorCode, assert } from '../raft/errors.js';
+import type { ConfState, Entry, GroupId, HardState, LogIndex, Snapshot, Term } from '../raft/types.js';
+import { DurableStorageError, DurableStorageErrorCode } from './errors.js';
+import type { IoStats } from './file-io.js';
+import { compacted, unavailable } from './in-memory-log.js';
+import type { InMemoryLog } from './in-memory-log.js';
+import { prepareDirectories, recoverLog } from './recovery.js';
+import { SegmentedWal } from './segmented-wal.js';
+import { SnapshotFiles } from './snapshot-files.js';
+import { WalRecordType } from './wal-record.js';
+
+export interface DurableLogStoreOptions {
+  readonly groupId: GroupId;
+  /** A segment is closed and a new one started once it reaches this size. Default 64 MiB. */
+  readonly segmentBytesMax?: number;
+  /** Snapshot files kept, newest first; older ones are deleted. Default 2. */
+  readonly snapshotsRetainedMax?: number;
+  /** The members of a new cluster; ignored when the directory already holds a log. */
+  readonly confState?: ConfState;
+}
+
+export interface DurableLogStoreStats {
+  /** fsync and fdatasync calls since open, WAL and snapshots together (open's own included). */
+  readonly fsyncs: number;
+  readonly bytesWritten: number;
+  readonly segments: number;
+}
+
+const MEBIBYTE = 1024 * 1024;
+const SEGMENT_BYTES_MAX_DEFAULT = 64 * MEBIBYTE;
+/** Smaller segments would roll after every record; tests use a few KiB to exercise rolling. */
+const SEGMENT_BYTES_MAX_LOWEST = 256;
+const SEGMENT_BYTES_MAX_HIGHEST = 1024 * MEBIBYTE;
+const SNAPSHOTS_RETAINED_MAX_DEFAULT = 2;
+
+export class DurableLogStore implements LogStore {
+  private closed = false;
+
+  private constructor(
+    private readonly log: InMemoryLog,
+    private hardState: HardState,
+    // Invariant: the snapshot snapshot() returns; its file is durable or being written.
+    private currentSnapshot: Snapshot,
+    // Invariant: the index of the newest snapshot whose file is durable.
+    private durableSnapshotIndex: LogIndex,
+    private readonly wal: SegmentedWal,
+    private readonly snapshotFiles: SnapshotFiles,
+    private readonly ioStats: IoStats,
+  ) {}
+
+  /**
+   * Opens (or creates) the log of `options.groupId` under `<dataDirectory>/raft`. Rejects with
+   * StorageCorruptError or SnapshotChecksumError when the data is damaged beyond a torn tail.
+   */
+  static async open(dataDirectory: string, options: DurableLogStoreOptions): Promise<DurableLogStore> {
+    const settings = validateOptions(options);
+    const stats: IoStats = { fsyncs: 0, bytesWritten: 0 };
+    const directories = await prepareDirectories(dataDirectory, stats);
+    const snapshotFiles = new SnapshotFiles(directories.snapshots, settings.groupId, settings.snapshotsRetainedMax, stats);
+    const recovered = await recoverLog(directories, snapshotFiles, settings.groupId, settings.confState, stats);
+    const { log, hardState, snapshot } = recovered;
+    const tail = { originIndex: log.origin.index, originTerm: log.origin.term, hardState, lastIndex: log.lastIndex() };
+    const walOptions = { directory: directories.logs, group: settings.groupId, segmentBytesMax: settings.segmentBytesMax, stats };
+    const wal = await SegmentedWal.resume(walOptions, recovered.segments, recovered.headBytes, tail);
+    if (recovered.replacedBySnapshot) {
+      const { index, term } = snapshot.metadata;
+      await wal.append({ type: WalRecordType.SnapshotMarker, index, term, replacesLog: true });
+    }
+    await wal.removeObsoleteSegments(snapshot.metadata.index);
+    return new DurableLogStore(log, hardState, snapshot, snapshot.metadata.index, wal, snapshotFiles, stats);
+  }
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return { hardState: this.hardState, confState: this.currentSnapshot.metadata.confState };
+  }
+
+  entries(lo: LogIndex, hi: LogIndex, bytesMax: number): Entry[] {
+    return this.log.entries(lo, hi, bytesMax);
+  }
+
+  term(i: LogIndex): Term {
+    return this.log.term(i);
+  }
+
+  lastIndex(): LogIndex {
+    return this.log.lastIndex();
+  }
+
+  firstIndex(): LogIndex {
+    return this.log.firstIndex();
+  }
+
+  snapshot(): Snapshot {
+    return this.currentSnapshot;
+  }
+
+  async append(entries: readonly Entry[]): Promise<void> {
+    this.ensureOpen();
+    const fresh = this.log.freshEntries(entries);
+    if (fresh.length === 0) return;
+    assert(this.log.overwrite(fresh), `append at ${fresh[0]!.index} leaves a gap after last index ${this.log.lastIndex()}`);
+    await this.wal.append({ type: WalRecordType.Entries, entries: fresh });
+  }
+
+  async setHardState(hardState: HardState): Promise<void> {
+    this.ensureOpen();
+    this.hardState = hardState;
+    await this.wal.append({ type: WalRecordType.HardState, hardState });
+  }
+
+  /** Writes the snapshot file first: a marker in the log must never point at a missing snapshot. */
+  async applySnapshot(snapshot: Snapshot): Promise<void> {
+    this.ensureOpen();
+    const { index, term } = snapshot.metadata;
+    const current = this.currentSnapshot.metadata.index;
+    if (index <= current) throw outOfDate(index, current);
+    this.currentSnapshot = snapshot;
+    this.log.reset(index, term);
+    const fileWritten = this.snapshotFiles.write(snapshot);
+    await Promise.all([this.wal.append({ type: WalRecordType.SnapshotMarker, index, term, replacesLog: true }, fileWritten), fileWritten]);
+    this.durableSnapshotIndex = index;
+  }
+
+  async createSnapshot(index: LogIndex, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.ensureOpen();
+    const current = this.currentSnapshot.metadata.index;
+    if (index <= current) throw outOfDate(index, current);
+    if (index > this.log.lastIndex()) throw unavailable(index, this.log.lastIndex());
+    const snapshot = { metadata: { index, term: this.log.term(index), confState }, data };
+    this.currentSnapshot = snapshot;
+    await this.snapshotFiles.write(snapshot);
+    this.durableSnapshotIndex = Math.max(this.durableSnapshotIndex, index) as LogIndex;
+    return snapshot;
+  }
+
+  /** Resolves once the compaction is durable and the segments it emptied are deleted. */
+  async compact(index: LogIndex): Promise<void> {
+    this.ensureOpen();
+    const origin = this.log.origin.index;
+    if (index <= origin) throw compacted(index, origin);
+    if (index > this.log.lastIndex()) throw unavailable(index, this.log.lastIndex());
+    this.log.compact(index);
+    await this.wal.append({ type: WalRecordType.SnapshotMarker, index, term: this.log.origin.term, replacesLog: false });
+    await this.wal.removeObsoleteSegments(this.durableSnapshotIndex);
+  }
+
+  stats(): DurableLogStoreStats {
+    return { fsyncs: this.ioStats.fsyncs, bytesWritten: this.ioStats.bytesWritten, segments: this.wal.segmentCount };
+  }
+
+  /** Waits for every pending write, then releases the files. Reads keep working; writes are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.wal.close();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new DurableStorageError(DurableStorageErrorCode.Closed, 'the Raft log is closed; open it again to write');
+  }
+}
+
+interface Settings {
+  readonly groupId: GroupId;
+  readonly segmentBytesMax: number;
+  readonly snapshotsRetainedMax: number;
+  readonly confState: ConfState | undefined;
+}
+
+function validateOptions(options: DurableLogStoreOptions): Settings {
+  const settings: Settings = Object.freeze({
+    groupId: options.groupId,
+    segmentBytesMax: options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT,
+    snapshotsRetainedMax: options.snapshotsRetainedMax ?? SNAPSHOTS_RETAINED_MAX_DEFAULT,
+    confState: options.confState,
+  });
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(settings.groupId) || settings.groupId < 0) problems.push(`groupId must be a non-negative integer, got ${settings.groupId}`);
+  const { segmentBytesMax } = settings;
+  if (!Number.isInteger(segmentBytesMax) || segmentBytesMax < SEGMENT_BYTES_MAX_LOWEST || segmentBytesMax > SEGMENT_BYTES_MAX_HIGHEST) {
+    problems.push(`segmentBytesMax must be an integer from ${SEGMENT_BYTES_MAX_LOWEST} to ${SEGMENT_BYTES_MAX_HIGHEST}, got ${segmentBytesMax}`);
+  }
+  if (!Number.isInteger(settings.snapshotsRetainedMax) || settings.snapshotsRetainedMax < 1) {
+    problems.push(`snapshotsRetainedMax must be an integer of at least 1, got ${settings.snapshotsRetainedMax}`);
+  }
+  if (problems.length > 0) throw new DurableStorageError(DurableStorageErrorCode.InvalidOptions, `invalid Raft log options: ${problems.join('; ')}`);
+  return settings;
+}
+
+function outOfDate(index: number, current: number): StorageError {
+  return new StorageError(StorageErrorCode.SnapshotOutOfDate, `snapshot at ${index} is not newer than the current snapshot at ${current}`);
+}

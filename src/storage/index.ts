@@ -1,0 +1,4 @@
+// The public API of the durable storage.
+export { DurableLogStore } from './durable-log-store.js';
+export type { DurableLogStoreOptions, DurableLogStoreStats } from './durable-log-store.js';
+export { DurableStorageError, DurableStorageErrorCode, SnapshotChecksumError, StorageCorruptError } from './errors.js';

@@ -1,0 +1,125 @@
+// Opening a data directory: load the newest snapshot, read every WAL segment in order, cut a
+// torn tail off the newest one, replay the records and reconcile the log with the snapshot.
+// Everything here is asynchronous; a node opens many groups at once without blocking.
+
+import { mkdir, open, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConfState, GroupId, HardState, Snapshot } from '../raft/types.js';
+import { EMPTY_BYTES, EMPTY_CONF_STATE, logIndex, term } from '../raft/types.js';
+import { StorageCorruptError } from './errors.js';
+import type { IoStats } from './file-io.js';
+import { syncData, syncDirectory } from './file-io.js';
+import { parseSegmentFileName } from './file-names.js';
+import type { InMemoryLog } from './in-memory-log.js';
+import { scanSegment } from './segment-scan.js';
+import type { SegmentFile } from './segmented-wal.js';
+import type { SnapshotFiles } from './snapshot-files.js';
+import { replaySegments } from './wal-replay.js';
+
+export interface RaftDirectories {
+  readonly logs: string;
+  readonly snapshots: string;
+}
+
+export interface RecoveredLog {
+  readonly snapshot: Snapshot;
+  readonly log: InMemoryLog;
+  readonly hardState: HardState;
+  readonly segments: SegmentFile[];
+  /** Intact bytes of the newest segment, where appends continue. */
+  readonly headBytes: number;
+  /** The snapshot is newer than the log and replaced it; the WAL must record that before use. */
+  readonly replacedBySnapshot: boolean;
+}
+
+/** Creates `<dataDir>/raft/logs` and `<dataDir>/raft/snapshots` and makes their entries durable. */
+export async function prepareDirectories(dataDirectory: string, stats: IoStats): Promise<RaftDirectories> {
+  const raft = join(dataDirectory, 'raft');
+  const directories = { logs: join(raft, 'logs'), snapshots: join(raft, 'snapshots') };
+  await mkdir(directories.logs, { recursive: true });
+  await mkdir(directories.snapshots, { recursive: true });
+  for (const directory of [raft, dataDirectory]) await syncDirectory(directory, stats);
+  return directories;
+}
+
+export async function recoverLog(
+  directories: RaftDirectories,
+  snapshotFiles: SnapshotFiles,
+  group: GroupId,
+  newClusterConfState: ConfState | undefined,
+  stats: IoStats,
+): Promise<RecoveredLog> {
+  const loaded = await snapshotFiles.loadNewest();
+  const segments = await readSegments(directories.logs, group, stats);
+  if (loaded === null && segments.files.length > 0) {
+    throw new StorageCorruptError(directories.snapshots, 0, 'the directory holds no snapshot, yet the log has segments');
+  }
+  const snapshot = loaded ?? (await writeInitialSnapshot(snapshotFiles, newClusterConfState));
+  const replayed = replaySegments(segments.records);
+  const files = segments.files.map((file, i) => ({ ...file, contents: replayed.contents[i]! }));
+  const replacedBySnapshot = !logHoldsSnapshot(replayed.log, snapshot);
+  if (replacedBySnapshot) replayed.log.reset(snapshot.metadata.index, snapshot.metadata.term);
+  return { snapshot, log: replayed.log, hardState: replayed.hardState, segments: files, headBytes: segments.headBytes, replacedBySnapshot };
+}
+
+/**
+ * Whether the log agrees with the snapshot: the snapshot lies at or below the origin
+ * (compaction passed it), or the log holds the snapshot's entry with its term. Otherwise the
+ * snapshot was applied from a leader and the crash came before the WAL recorded it.
+ */
+function logHoldsSnapshot(log: InMemoryLog, snapshot: Snapshot): boolean {
+  const { index, term: snapshotTerm } = snapshot.metadata;
+  if (index <= log.origin.index) return true;
+  return index <= log.lastIndex() && log.term(index) === snapshotTerm;
+}
+
+async function writeInitialSnapshot(snapshotFiles: SnapshotFiles, confState: ConfState | undefined): Promise<Snapshot> {
+  const snapshot = { metadata: { index: logIndex(0), term: term(0), confState: confState ?? EMPTY_CONF_STATE }, data: EMPTY_BYTES };
+  await snapshotFiles.write(snapshot);
+  return snapshot;
+}
+
+interface ReadSegments {
+  files: Omit<SegmentFile, 'contents'>[];
+  records: { file: string; records: ReturnType<typeof scanSegment>['records'] }[];
+  headBytes: number;
+}
+
+async function readSegments(directory: string, group: GroupId, stats: IoStats): Promise<ReadSegments> {
+  const files = listSegments(await readdir(directory), directory);
+  const result: ReadSegments = { files, records: [], headBytes: 0 };
+  for (const [position, file] of files.entries()) {
+    const isLastSegment = position === files.length - 1;
+    const scan = scanSegment(await readFile(file.path), { file: file.path, group, isLastSegment });
+    if (scan.tornTail !== null) await truncate(file.path, scan.intactBytes, stats);
+    result.records.push({ file: file.path, records: scan.records });
+    result.headBytes = scan.intactBytes;
+  }
+  return result;
+}
+
+/** The segment files in sequence order; a missing sequence number in between is corruption. */
+function listSegments(fileNames: readonly string[], directory: string): Omit<SegmentFile, 'contents'>[] {
+  const segments = fileNames
+    .map((fileName) => ({ name: parseSegmentFileName(fileName), path: join(directory, fileName) }))
+    .filter((segment): segment is Omit<SegmentFile, 'contents'> => segment.name !== null)
+    .sort((a, b) => a.name.sequence - b.name.sequence);
+  for (let i = 1; i < segments.length; i++) {
+    const previous = segments[i - 1]!.name.sequence;
+    if (segments[i]!.name.sequence !== previous + 1) {
+      throw new StorageCorruptError(segments[i]!.path, 0, `segment ${previous + 1} before it is missing`);
+    }
+  }
+  return segments;
+}
+
+/** Cuts a torn write off the newest segment, so new records follow the last intact one. */
+async function truncate(path: string, length: number, stats: IoStats): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(length);
+    await syncData(handle, stats);
+  } finally {
+    await handle.close();
+  }
+}

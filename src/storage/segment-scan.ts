@@ -1,0 +1,78 @@
+// Reads the records of one WAL segment and decides what a damaged frame means. A crash can
+// leave the last write half done, so damage at the tail of the newest segment, with nothing
+// intact after it, is a torn write that was never acknowledged: it is cut away. Damage anywhere
+// else covers data that was fsynced and acknowledged, so the store refuses to open.
+
+import { CodecError } from '../codec/errors.js';
+import type { GroupId } from '../raft/types.js';
+import { StorageCorruptError } from './errors.js';
+import type { WalRecord } from './wal-record.js';
+import { FRAME_OVERHEAD_BYTES, decodeWalPayload, isWalRecordType, readFrame } from './wal-record.js';
+
+export interface ScannedRecord {
+  readonly record: WalRecord;
+  /** Byte offset of the record's frame in its segment, for error messages. */
+  readonly offset: number;
+}
+
+export interface SegmentScan {
+  readonly records: ScannedRecord[];
+  /** Bytes of intact records from the start; the file is cut to this length if it is longer. */
+  readonly intactBytes: number;
+  /** Why the tail was cut, or null when the segment ends cleanly. */
+  readonly tornTail: string | null;
+}
+
+export interface ScanOptions {
+  /** The file's path, named in every error. */
+  readonly file: string;
+  readonly group: GroupId;
+  /** Only the newest segment may end in a torn write. */
+  readonly isLastSegment: boolean;
+}
+
+export function scanSegment(segment: Buffer, options: ScanOptions): SegmentScan {
+  const records: ScannedRecord[] = [];
+  let offset = 0;
+  while (offset < segment.byteLength) {
+    const frame = readFrame(segment, offset);
+    if (!frame.intact) {
+      if (!options.isLastSegment) throw new StorageCorruptError(options.file, offset, `${frame.reason} in a segment that is not the newest`);
+      const intactAfter = findIntactFrame(segment, offset + 1, options.group);
+      if (intactAfter !== null) {
+        throw new StorageCorruptError(options.file, offset, `${frame.reason}, yet an intact record follows at offset ${intactAfter}`);
+      }
+      return { records, intactBytes: offset, tornTail: frame.reason };
+    }
+    if (!isWalRecordType(frame.type)) throw new StorageCorruptError(options.file, offset, `unknown record type ${frame.type}`);
+    if (frame.group !== options.group) {
+      throw new StorageCorruptError(options.file, offset, `record of Raft group ${frame.group} in the log of group ${options.group}`);
+    }
+    records.push({ record: decodePayload(frame.type, frame.payload, options.file, offset), offset });
+    offset = frame.end;
+  }
+  return { records, intactBytes: offset, tornTail: null };
+}
+
+function decodePayload(type: Parameters<typeof decodeWalPayload>[0], payload: Buffer, file: string, offset: number): WalRecord {
+  try {
+    return decodeWalPayload(type, payload);
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    throw new StorageCorruptError(file, offset, `a record with a valid CRC does not decode: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * The offset of the first intact frame of this group at or after `from`, or null. A damaged
+ * length field hides where the next record starts, so every offset is tried; the cheap checks
+ * (type byte, group id, length within the file) rule out almost every offset before a CRC.
+ */
+function findIntactFrame(segment: Buffer, from: number, group: GroupId): number | null {
+  for (let offset = from; offset + FRAME_OVERHEAD_BYTES <= segment.byteLength; offset++) {
+    if (!isWalRecordType(segment[offset + 4]!)) continue;
+    const frame = readFrame(segment, offset);
+    if (frame.intact && frame.group === group) return offset;
+  }
+  return null;
+}

@@ -1,0 +1,179 @@
+// The write side of the log: records go through group commit into the newest segment (the
+// head); once the head reaches its size limit a new one is started, and segments whose every
+// entry was compacted or replaced by a snapshot are deleted, oldest first.
+//
+// A new segment begins with the current snapshot marker and hard state, so that the segments
+// after a deleted prefix still tell replay the origin and the hard state.
+
+import type { FileHandle } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GroupId, HardState, LogIndex, Term } from '../raft/types.js';
+import type { IoStats } from './file-io.js';
+import { syncData, syncDirectory, writeFully } from './file-io.js';
+import type { SegmentName } from './file-names.js';
+import { segmentFileName } from './file-names.js';
+import { GroupCommitQueue } from './group-commit-queue.js';
+import type { SegmentContents } from './wal-replay.js';
+import type { WalRecord } from './wal-record.js';
+import { WalRecordType, encodeWalRecord } from './wal-record.js';
+
+/** The log as the records written so far leave it; what a new segment's header repeats. */
+export interface WalTail {
+  originIndex: LogIndex;
+  originTerm: Term;
+  hardState: HardState;
+  lastIndex: LogIndex;
+}
+
+export interface SegmentFile {
+  readonly name: SegmentName;
+  readonly path: string;
+  readonly contents: SegmentContents;
+}
+
+export interface SegmentedWalOptions {
+  readonly directory: string;
+  readonly group: GroupId;
+  readonly segmentBytesMax: number;
+  readonly stats: IoStats;
+}
+
+interface QueuedRecord {
+  readonly record: WalRecord;
+  readonly frame: Buffer;
+}
+
+export class SegmentedWal {
+  private readonly queue = new GroupCommitQueue<QueuedRecord>((records) => this.writeBatch(records));
+  // Invariant: the head is the newest segment; `closedSegments` are older, oldest first, and
+  // their sequence numbers and the head's are consecutive.
+  private readonly closedSegments: SegmentFile[];
+  private head: SegmentFile;
+  private headHandle: FileHandle;
+  private headBytes: number;
+  private rollQueued = false;
+
+  private constructor(
+    private readonly options: SegmentedWalOptions,
+    segments: SegmentFile[],
+    handle: FileHandle,
+    headBytes: number,
+    // Invariant: reflects exactly the records written and fsynced so far.
+    private readonly tail: WalTail,
+  ) {
+    this.closedSegments = segments.slice(0, -1);
+    this.head = segments[segments.length - 1]!;
+    this.headHandle = handle;
+    this.headBytes = headBytes;
+  }
+
+  /** Continues the newest of `segments` (cut to `headBytes`), or starts the first segment. */
+  static async resume(options: SegmentedWalOptions, segments: SegmentFile[], headBytes: number, tail: WalTail): Promise<SegmentedWal> {
+    const newest = segments[segments.length - 1];
+    if (newest !== undefined) {
+      const handle = await open(newest.path, 'r+');
+      return new SegmentedWal(options, segments, handle, headBytes, tail);
+    }
+    const first = await createSegment(options, { sequence: 1, firstIndex: tail.lastIndex + 1 }, tail);
+    return new SegmentedWal(options, [first.segment], first.handle, first.bytes, tail);
+  }
+
+  get segmentCount(): number {
+    return this.closedSegments.length + 1;
+  }
+
+  /** Resolves once the record is durable. `barrier` must settle before it is written. */
+  append(record: WalRecord, barrier?: Promise<unknown>): Promise<void> {
+    return this.queue.submit({ record, frame: encodeWalRecord(record, this.options.group) }, barrier);
+  }
+
+  /**
+   * Deletes the oldest segments while each holds only entries at or below both the durable
+   * origin and `snapshotIndex`, or only entries a later snapshot replaced. The head stays.
+   */
+  removeObsoleteSegments(snapshotIndex: LogIndex): Promise<void> {
+    return this.queue.exclusive(async () => {
+      const bound = Math.min(this.tail.originIndex, snapshotIndex);
+      for (let oldest = this.closedSegments[0]; oldest !== undefined; oldest = this.closedSegments[0]) {
+        if (!oldest.contents.supersededBySnapshot && oldest.contents.maxEntryIndex > bound) break;
+        await unlink(oldest.path);
+        // One directory sync per deletion keeps the survivors a consecutive run after a crash.
+        await syncDirectory(this.options.directory, this.options.stats);
+        this.closedSegments.shift();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.drain();
+    await this.headHandle.close();
+  }
+
+  private async writeBatch(records: readonly QueuedRecord[]): Promise<void> {
+    const bytes = records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((queued) => queued.frame));
+    await writeFully(this.headHandle, bytes, this.headBytes, this.options.stats);
+    await syncData(this.headHandle, this.options.stats);
+    this.headBytes += bytes.byteLength;
+    for (const { record } of records) this.noteWritten(record);
+    if (this.headBytes >= this.options.segmentBytesMax && !this.rollQueued) {
+      this.rollQueued = true;
+      // Rolled after this batch's waiters resolve, so their latency does not include it.
+      this.queue.exclusive(() => this.roll()).catch(() => {
+        // The queue records the failure and refuses every later write with it.
+      });
+    }
+  }
+
+  private noteWritten(record: WalRecord): void {
+    if (record.type === WalRecordType.Entries) {
+      const last = record.entries[record.entries.length - 1]!;
+      this.tail.lastIndex = last.index;
+      this.head.contents.maxEntryIndex = Math.max(this.head.contents.maxEntryIndex, last.index);
+    } else if (record.type === WalRecordType.HardState) {
+      this.tail.hardState = record.hardState;
+    } else {
+      this.tail.originIndex = record.index;
+      this.tail.originTerm = record.term;
+      if (!record.replacesLog) return;
+      this.tail.lastIndex = record.index;
+      // The entries before the marker are gone, in this segment as in the older ones.
+      this.head.contents.maxEntryIndex = 0;
+      for (const segment of this.closedSegments) segment.contents.supersededBySnapshot = true;
+    }
+  }
+
+  private async roll(): Promise<void> {
+    this.rollQueued = false;
+    const next = await createSegment(this.options, { sequence: this.head.name.sequence + 1, firstIndex: this.tail.lastIndex + 1 }, this.tail);
+    await this.headHandle.close();
+    this.closedSegments.push(this.head);
+    this.head = next.segment;
+    this.headHandle = next.handle;
+    this.headBytes = next.bytes;
+  }
+}
+
+/** Creates a segment durably, its header holding the tail's snapshot marker and hard state. */
+async function createSegment(
+  options: SegmentedWalOptions,
+  name: SegmentName,
+  tail: WalTail,
+): Promise<{ segment: SegmentFile; handle: FileHandle; bytes: number }> {
+  const path = join(options.directory, segmentFileName(name));
+  const header = Buffer.concat([
+    encodeWalRecord({ type: WalRecordType.SnapshotMarker, index: tail.originIndex, term: tail.originTerm, replacesLog: false }, options.group),
+    encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group),
+  ]);
+  const handle = await open(path, 'wx');
+  try {
+    await writeFully(handle, header, 0, options.stats);
+    await syncData(handle, options.stats);
+    await syncDirectory(options.directory, options.stats);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const segment = { name, path, contents: { maxEntryIndex: 0, supersededBySnapshot: false } };
+  return { segment, handle, bytes: header.byteLength };
+}
