@@ -18,7 +18,7 @@ export interface TrackerConfig {
   autoLeave: boolean;
 }
 
-export function emptyTrackerConfig(): TrackerConfig {
+function emptyTrackerConfig(): TrackerConfig {
   return { voters: new Set(), votersOutgoing: new Set(), learners: new Set(), learnersNext: new Set(), autoLeave: false };
 }
 

@@ -22,7 +22,7 @@ import type { ConfChange, ConfState, Entry, HardState, LogIndex, Message, NodeId
 import { ConfChangeTransition, EntryType, MessageType, NO_NODE, StateType, logIndex, message, term } from './types.js';
 
 /** Marks the Vote of a leadership transfer: voters in a leader lease grant it anyway. */
-export const CAMPAIGN_TRANSFER_CONTEXT = new Uint8Array([0x74, 0x72, 0x61, 0x6e, 0x73, 0x66, 0x65, 0x72]);
+const CAMPAIGN_TRANSFER_CONTEXT = new Uint8Array([0x74, 0x72, 0x61, 0x6e, 0x73, 0x66, 0x65, 0x72]);
 
 export enum CampaignType {
   PreElection = 'pre-election',
@@ -429,7 +429,7 @@ export function proposalOfConfChange(from: NodeId, cc: ConfChange): Message {
   });
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;

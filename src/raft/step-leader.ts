@@ -89,7 +89,7 @@ function handlePropose(raft: Raft, m: Message): RaftError | null {
 }
 
 /** Why the leader cannot append this configuration change now, or null if it can. */
-export function confChangeRefusal(raft: Raft, entry: Entry, anotherInBatch: boolean): RaftError | null {
+function confChangeRefusal(raft: Raft, entry: Entry, anotherInBatch: boolean): RaftError | null {
   if (anotherInBatch || raft.pendingConfIndex > raft.log.applied || !raft.committedEntryInCurrentTerm()) {
     return new RaftError(
       RaftErrorCode.ConfChangePending,
@@ -176,7 +176,7 @@ function confirmReadIndex(raft: Raft, m: Message): void {
   bcastHeartbeat(raft, context);
 }
 
-export function releasePendingReadIndexMessages(raft: Raft): void {
+function releasePendingReadIndexMessages(raft: Raft): void {
   if (raft.pendingReadIndexMessages.length === 0 || !raft.committedEntryInCurrentTerm()) return;
   const pending = raft.pendingReadIndexMessages;
   raft.pendingReadIndexMessages = [];
