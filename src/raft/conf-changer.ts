@@ -17,7 +17,10 @@ function invalid(reason: string): RaftError {
 /** The joint configuration of `config` and `config` with `changes` applied. Throws InvalidConfChange. */
 export function enterJoint(config: TrackerConfig, autoLeave: boolean, changes: readonly ConfChangeSingle[]): TrackerConfig {
   if (isJoint(config)) throw invalid('the configuration is already joint; leave it first');
-  if (config.voters.size === 0) throw invalid('a configuration without voters cannot become joint');
+  if (config.voters.size === 0) {
+    // A joining node starts without members and must learn them from a snapshot first.
+    throw invalid('a configuration without voters cannot become joint; a joining node needs a snapshot of the membership first');
+  }
   if (changes.length === 0) throw invalid('entering a joint configuration needs at least one change');
   const next = cloneTrackerConfig(config);
   for (const id of config.voters) next.votersOutgoing.add(id);
