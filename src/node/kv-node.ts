@@ -1,0 +1,116 @@
+// What one Beaver-Vault node offers the client-facing APIs (REST today, gRPC next). The API
+// layers translate their wire formats to these calls and map errors through one registry;
+// they never touch Raft, storage or the state machine directly.
+
+import type {
+  AlarmMember,
+  LeaseRecord,
+  LeaseTimeToLive,
+  MvccRequest,
+  MvccResponse,
+  RangeRequest,
+  RangeResponse,
+  Watcher,
+  WatchRequest,
+} from '../mvcc/index.js';
+import type { NodeId, StateType } from '../raft/types.js';
+
+/** Linearizable reads go through ReadIndex; serializable reads are local and may be stale. */
+export type ReadConsistency = 'linearizable' | 'serializable';
+
+/** Requests that change state, proposed through Raft (a read-only txn is served as a read). */
+export type WriteRequest = Exclude<MvccRequest, { readonly type: 'range' } | { readonly type: 'leaseCheckpoint' }>;
+
+export interface WriteOptions {
+  /** Gives up waiting after this long; the write may still commit (NODE_TIMEOUT). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ReadOptions {
+  readonly consistency?: ReadConsistency;
+  readonly timeoutMs?: number;
+}
+
+export interface MemberInfo {
+  readonly id: NodeId;
+  readonly name: string;
+  /** host:port of the member's peer (Raft) listener. */
+  readonly peerAddress: string;
+  /** URLs where clients reach the member (HTTP and gRPC); empty until it announced them. */
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+export interface AddMemberRequest {
+  readonly name: string;
+  readonly peerAddress: string;
+  readonly clientUrls?: readonly string[];
+  /** Members join as learners unless told otherwise; a voter joining at once weakens quorum. */
+  readonly learner?: boolean;
+}
+
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly clusterId: string;
+  readonly groupId: number;
+  readonly version: string;
+  readonly role: StateType;
+  readonly isLearner: boolean;
+  /** NO_NODE (0) when no leader is known. */
+  readonly leaderId: NodeId;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly revision: number;
+  readonly compactRevision: number;
+  readonly dbSizeBytes: number;
+  readonly quotaBytes: number;
+  readonly alarms: readonly AlarmMember[];
+}
+
+export interface Readiness {
+  /** True when a leader is known and this node has applied what it knew was committed. */
+  readonly ready: boolean;
+  /** Why not, in words an operator can act on; empty when ready. */
+  readonly reason: string;
+}
+
+export interface KvNode {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly clusterId: string;
+
+  /** Proposes through Raft (forwarded to the leader from a follower) and resolves when applied here. */
+  write(request: WriteRequest, options?: WriteOptions): Promise<MvccResponse>;
+  range(request: RangeRequest, options?: ReadOptions): Promise<RangeResponse>;
+  /** A watch on this node's applied state; events arrive in revision order. */
+  watch(request: WatchRequest): Watcher;
+
+  /** Renews a lease at the leader (forwarded from a follower); resolves to the TTL in seconds. */
+  leaseKeepAlive(id: number): Promise<number>;
+  /** Remaining TTL as the leader sees it, with the attached keys if asked. */
+  leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTimeToLive & { readonly remainingTtl: number }>;
+  leases(): Promise<LeaseRecord[]>;
+
+  members(): readonly MemberInfo[];
+  addMember(request: AddMemberRequest): Promise<MemberInfo>;
+  /** Makes a learner a voter; refused until the learner has caught up with the leader. */
+  promoteMember(id: NodeId): Promise<void>;
+  removeMember(id: NodeId): Promise<void>;
+  /** Moves leadership to `to`, or to the most caught-up voter when omitted. */
+  transferLeadership(to?: NodeId): Promise<void>;
+
+  status(): Promise<NodeStatus>;
+  readiness(): Readiness;
+
+  /** A consistent snapshot of the state machine, as a checksummed byte stream. */
+  backup(): AsyncIterable<Uint8Array>;
+  /** Replaces the whole cluster's state with a backup, replicated through Raft. */
+  restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
+
+  /** Stops serving; a leader first hands leadership to another voter. */
+  close(): Promise<void>;
+}
