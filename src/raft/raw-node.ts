@@ -4,7 +4,7 @@
 import { confChangeProblem } from './conf-changer.js';
 import type { RaftConfig } from './config.js';
 import { entriesDataBytes } from './entry-bytes.js';
-import { RaftError, RaftErrorCode } from './errors.js';
+import { RaftError, RaftErrorCode, assert } from './errors.js';
 import { Raft, proposalOfConfChange } from './raft.js';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, ProgressStatus, Ready, SoftState, Status } from './types.js';
 import { EntryType, MessageType, StateType, logIndex, message, term } from './types.js';
@@ -72,7 +72,12 @@ export class RawNode {
     return this.raft.step(m);
   }
 
+  /**
+   * Requests a linearizable read. `context` identifies the request (heartbeats carry it to
+   * confirm leadership), so it must be non-empty and unique among pending reads.
+   */
   readIndex(context: Uint8Array): RaftError | null {
+    assert(context.byteLength > 0, 'a ReadIndex context must not be empty: it identifies the request');
     const entries: Entry[] = [{ term: term(0), index: logIndex(0), type: EntryType.Normal, data: context }];
     return this.raft.step(message({ type: MessageType.ReadIndex, from: this.raft.id, entries }));
   }
