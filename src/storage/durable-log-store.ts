@@ -15,7 +15,7 @@ import { compacted, unavailable } from './in-memory-log.js';
 import type { InMemoryLog } from './in-memory-log.js';
 import { prepareDirectories, recoverLog } from './recovery.js';
 import { SegmentedWal } from './segmented-wal.js';
-import { SnapshotFiles } from './snapshot-files.js';
+import { SnapshotFiles, SnapshotOrigin } from './snapshot-files.js';
 import { WalRecordType } from './wal-record.js';
 
 export interface DurableLogStoreOptions {
@@ -117,7 +117,10 @@ export class DurableLogStore implements LogStore {
     await this.wal.append({ type: WalRecordType.HardState, hardState });
   }
 
-  /** Writes the snapshot file first: a marker in the log must never point at a missing snapshot. */
+  /**
+   * Writes the snapshot file before the log's marker (a marker must never point at a missing
+   * snapshot), then deletes the segments the snapshot made obsolete.
+   */
   async applySnapshot(snapshot: Snapshot): Promise<void> {
     this.ensureOpen();
     const { index, term } = snapshot.metadata;
@@ -125,9 +128,10 @@ export class DurableLogStore implements LogStore {
     if (index <= current) throw outOfDate(index, current);
     this.currentSnapshot = snapshot;
     this.log.reset(index, term);
-    const fileWritten = this.snapshotFiles.write(snapshot);
+    const fileWritten = this.snapshotFiles.write(snapshot, SnapshotOrigin.Applied);
     await Promise.all([this.wal.append({ type: WalRecordType.SnapshotMarker, index, term, replacesLog: true }, fileWritten), fileWritten]);
     this.durableSnapshotIndex = index;
+    await this.wal.removeObsoleteSegments(index);
   }
 
   async createSnapshot(index: LogIndex, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
@@ -137,7 +141,7 @@ export class DurableLogStore implements LogStore {
     if (index > this.log.lastIndex()) throw unavailable(index, this.log.lastIndex());
     const snapshot = { metadata: { index, term: this.log.term(index), confState }, data };
     this.currentSnapshot = snapshot;
-    await this.snapshotFiles.write(snapshot);
+    await this.snapshotFiles.write(snapshot, SnapshotOrigin.Created);
     this.durableSnapshotIndex = Math.max(this.durableSnapshotIndex, index) as LogIndex;
     return snapshot;
   }

@@ -13,7 +13,8 @@ import { parseSegmentFileName } from './file-names.js';
 import type { InMemoryLog } from './in-memory-log.js';
 import { scanSegment } from './segment-scan.js';
 import type { SegmentFile } from './segmented-wal.js';
-import type { SnapshotFiles } from './snapshot-files.js';
+import type { LoadedSnapshot, SnapshotFiles } from './snapshot-files.js';
+import { SnapshotOrigin } from './snapshot-files.js';
 import { replaySegments } from './wal-replay.js';
 
 export interface RaftDirectories {
@@ -54,29 +55,20 @@ export async function recoverLog(
   if (loaded === null && segments.files.length > 0) {
     throw new StorageCorruptError(directories.snapshots, 0, 'the directory holds no snapshot, yet the log has segments');
   }
-  const snapshot = loaded ?? (await writeInitialSnapshot(snapshotFiles, newClusterConfState));
+  const { snapshot, origin } = loaded ?? (await writeInitialSnapshot(snapshotFiles, newClusterConfState));
   const replayed = replaySegments(segments.records);
   const files = segments.files.map((file, i) => ({ ...file, contents: replayed.contents[i]! }));
-  const replacedBySnapshot = !logHoldsSnapshot(replayed.log, snapshot);
+  // A snapshot from a leader lies at or below the origin once its marker is in the log; if it
+  // lies above, the crash came between the file and the marker, and the log is replaced now.
+  const replacedBySnapshot = origin === SnapshotOrigin.Applied && snapshot.metadata.index > replayed.log.origin.index;
   if (replacedBySnapshot) replayed.log.reset(snapshot.metadata.index, snapshot.metadata.term);
   return { snapshot, log: replayed.log, hardState: replayed.hardState, segments: files, headBytes: segments.headBytes, replacedBySnapshot };
 }
 
-/**
- * Whether the log agrees with the snapshot: the snapshot lies at or below the origin
- * (compaction passed it), or the log holds the snapshot's entry with its term. Otherwise the
- * snapshot was applied from a leader and the crash came before the WAL recorded it.
- */
-function logHoldsSnapshot(log: InMemoryLog, snapshot: Snapshot): boolean {
-  const { index, term: snapshotTerm } = snapshot.metadata;
-  if (index <= log.origin.index) return true;
-  return index <= log.lastIndex() && log.term(index) === snapshotTerm;
-}
-
-async function writeInitialSnapshot(snapshotFiles: SnapshotFiles, confState: ConfState | undefined): Promise<Snapshot> {
+async function writeInitialSnapshot(snapshotFiles: SnapshotFiles, confState: ConfState | undefined): Promise<LoadedSnapshot> {
   const snapshot = { metadata: { index: logIndex(0), term: term(0), confState: confState ?? EMPTY_CONF_STATE }, data: EMPTY_BYTES };
-  await snapshotFiles.write(snapshot);
-  return snapshot;
+  await snapshotFiles.write(snapshot, SnapshotOrigin.Created);
+  return { snapshot, origin: SnapshotOrigin.Created };
 }
 
 interface ReadSegments {

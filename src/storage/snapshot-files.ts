@@ -1,6 +1,8 @@
 // Snapshot files under raft/snapshots, named <term>-<index>.snap:
-//   magic "BVSN" | format version u8 | group id u64 | metadata length u32 | metadata | data | crc32 u32
-// The CRC covers every byte before it. A file is written under a temporary name, fsynced,
+//   magic "BVSN" | format version u8 | origin u8 | group id u64 | metadata length u32 | metadata | data | crc32 u32
+// The CRC covers every byte before it. The origin byte says whether the snapshot was applied
+// from a leader (it replaced the log) or created locally (the log kept its entries), so that a
+// crash between the file and its marker in the WAL can be finished on open without guessing. A file is written under a temporary name, fsynced,
 // renamed and the directory fsynced, so a crash leaves either the whole file or none.
 // Opening loads the newest snapshot and refuses a damaged one: falling back to an older
 // snapshot would hide the damage and could pair the log with the wrong state.
@@ -19,9 +21,24 @@ import { TEMPORARY_SUFFIX, parseSnapshotFileName, snapshotFileName } from './fil
 
 const MAGIC = Buffer.from('BVSN', 'ascii');
 const FORMAT_VERSION = 1;
-const HEADER_BYTES = MAGIC.byteLength + 1 + 8 + 4;
+const ORIGIN_AT = MAGIC.byteLength + 1;
+const GROUP_AT = ORIGIN_AT + 1;
+const METADATA_LENGTH_AT = GROUP_AT + 8;
+const HEADER_BYTES = METADATA_LENGTH_AT + 4;
 const CHECKSUM_BYTES = 4;
 const UINT32_RANGE = 0x1_0000_0000;
+
+export enum SnapshotOrigin {
+  /** Made by this node from its state machine; the log still holds the entries it covers. */
+  Created = 0,
+  /** Received from a leader; it replaced the whole log. */
+  Applied = 1,
+}
+
+export interface LoadedSnapshot {
+  readonly snapshot: Snapshot;
+  readonly origin: SnapshotOrigin;
+}
 
 export class SnapshotFiles {
   constructor(
@@ -33,10 +50,10 @@ export class SnapshotFiles {
   ) {}
 
   /** Writes the snapshot durably, then deletes the oldest beyond the retention limit. */
-  async write(snapshot: Snapshot): Promise<void> {
+  async write(snapshot: Snapshot, origin: SnapshotOrigin): Promise<void> {
     const name = snapshotFileName(snapshot.metadata);
     const temporary = join(this.directory, name + TEMPORARY_SUFFIX);
-    const header = this.header(snapshot);
+    const header = this.header(snapshot, origin);
     const trailer = Buffer.alloc(CHECKSUM_BYTES);
     trailer.writeUInt32BE(crc32(snapshot.data, crc32(header)));
     const handle = await open(temporary, 'w');
@@ -54,7 +71,7 @@ export class SnapshotFiles {
   }
 
   /** The newest snapshot, or null if there is none. Removes temporary files a crash left. */
-  async loadNewest(): Promise<Snapshot | null> {
+  async loadNewest(): Promise<LoadedSnapshot | null> {
     const listing = await readdir(this.directory);
     for (const fileName of listing) {
       if (fileName.endsWith(TEMPORARY_SUFFIX)) await unlink(join(this.directory, fileName));
@@ -65,19 +82,20 @@ export class SnapshotFiles {
     return this.decode(await readFile(file), file, newest);
   }
 
-  private header(snapshot: Snapshot): Buffer {
+  private header(snapshot: Snapshot, origin: SnapshotOrigin): Buffer {
     const metadata = encodeSnapshotMetadata(snapshot.metadata);
     const header = Buffer.allocUnsafe(HEADER_BYTES + metadata.byteLength);
     MAGIC.copy(header, 0);
     header.writeUInt8(FORMAT_VERSION, MAGIC.byteLength);
-    header.writeUInt32BE(Math.floor(this.group / UINT32_RANGE), MAGIC.byteLength + 1);
-    header.writeUInt32BE(this.group % UINT32_RANGE, MAGIC.byteLength + 5);
-    header.writeUInt32BE(metadata.byteLength, MAGIC.byteLength + 9);
+    header.writeUInt8(origin, ORIGIN_AT);
+    header.writeUInt32BE(Math.floor(this.group / UINT32_RANGE), GROUP_AT);
+    header.writeUInt32BE(this.group % UINT32_RANGE, GROUP_AT + 4);
+    header.writeUInt32BE(metadata.byteLength, METADATA_LENGTH_AT);
     header.set(metadata, HEADER_BYTES);
     return header;
   }
 
-  private decode(bytes: Buffer, file: string, name: SnapshotName): Snapshot {
+  private decode(bytes: Buffer, file: string, name: SnapshotName): LoadedSnapshot {
     if (bytes.byteLength < HEADER_BYTES + CHECKSUM_BYTES) {
       throw new SnapshotChecksumError(file, `${bytes.byteLength} bytes is shorter than any snapshot file`);
     }
@@ -88,15 +106,17 @@ export class SnapshotFiles {
     if (!bytes.subarray(0, MAGIC.byteLength).equals(MAGIC)) throw new StorageCorruptError(file, 0, 'not a snapshot file');
     const version = bytes.readUInt8(MAGIC.byteLength);
     if (version !== FORMAT_VERSION) throw new StorageCorruptError(file, MAGIC.byteLength, `unknown snapshot format ${version}`);
-    const group = bytes.readUInt32BE(MAGIC.byteLength + 1) * UINT32_RANGE + bytes.readUInt32BE(MAGIC.byteLength + 5);
-    if (group !== this.group) throw new StorageCorruptError(file, MAGIC.byteLength + 1, `snapshot of Raft group ${group}, expected ${this.group}`);
-    const metadataEnd = HEADER_BYTES + bytes.readUInt32BE(MAGIC.byteLength + 9);
-    if (metadataEnd > checksumAt) throw new StorageCorruptError(file, MAGIC.byteLength + 9, 'metadata length runs past the data');
+    const origin = bytes.readUInt8(ORIGIN_AT);
+    if (origin !== SnapshotOrigin.Created && origin !== SnapshotOrigin.Applied) throw new StorageCorruptError(file, ORIGIN_AT, `unknown snapshot origin ${origin}`);
+    const group = bytes.readUInt32BE(GROUP_AT) * UINT32_RANGE + bytes.readUInt32BE(GROUP_AT + 4);
+    if (group !== this.group) throw new StorageCorruptError(file, GROUP_AT, `snapshot of Raft group ${group}, expected ${this.group}`);
+    const metadataEnd = HEADER_BYTES + bytes.readUInt32BE(METADATA_LENGTH_AT);
+    if (metadataEnd > checksumAt) throw new StorageCorruptError(file, METADATA_LENGTH_AT, 'metadata length runs past the data');
     const metadata = decodeMetadata(bytes.subarray(HEADER_BYTES, metadataEnd), file);
     if (metadata.index !== name.index || metadata.term !== name.term) {
       throw new StorageCorruptError(file, HEADER_BYTES, `holds index ${metadata.index} term ${metadata.term}, unlike its name`);
     }
-    return { metadata, data: bytes.subarray(metadataEnd, checksumAt) };
+    return { snapshot: { metadata, data: bytes.subarray(metadataEnd, checksumAt) }, origin };
   }
 
   private async deleteBeyondRetention(): Promise<void> {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { DurableLogStoreOptions } from '../../src/storage/index.js';
 import { DurableLogStore } from '../../src/storage/index.js';
-import { groupId } from '../../src/raft/index.js';
+import type { Entry } from '../../src/raft/index.js';
+import { EntryType, groupId, logIndex, term } from '../../src/raft/index.js';
 
 const directories: string[] = [];
 const openStores = new Set<DurableLogStore>();
@@ -52,4 +53,14 @@ export const snapshotsDirectory = (dataDirectory: string): string => join(dataDi
 export async function segmentPaths(dataDirectory: string): Promise<string[]> {
   const names = (await readdir(logsDirectory(dataDirectory))).filter((name) => name.endsWith('.wal')).sort();
   return names.map((name) => join(logsDirectory(dataDirectory), name));
+}
+
+/** An entry whose data names it, so a replaced entry is told apart from the original. */
+export function entry(index: number, entryTerm: number, data = `entry ${index} of term ${entryTerm}`): Entry {
+  return { index: logIndex(index), term: term(entryTerm), type: EntryType.Normal, data: new TextEncoder().encode(data) };
+}
+
+/** Entries as plain comparable values: typed arrays of different classes compare by their text. */
+export function shapeOf(entries: readonly Entry[]): { index: number; term: number; data: string }[] {
+  return entries.map((e) => ({ index: e.index, term: e.term, data: new TextDecoder().decode(e.data) }));
 }
