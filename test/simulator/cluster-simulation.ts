@@ -17,6 +17,8 @@ import type { SimulationStats } from './simulation-stats.js';
 
 /** After healing, a proposal must commit on a majority within this many election timeouts. */
 export const LIVENESS_ELECTION_TIMEOUTS = 50;
+/** A message takes one tick each way once the network has healed. */
+const ROUND_TRIP_TICKS = 2;
 const SPARE_NODES = 2;
 const FAULT_TICKS_MIN = 600;
 const FAULT_TICKS_MAX = 1600;
@@ -95,17 +97,25 @@ function heal(cluster: Cluster, injector: FaultInjector): void {
   cluster.trace?.(`t=${cluster.tick} heal: every fault stops${restartEveryone ? ', every node restarted' : ''}`);
 }
 
-/** Liveness: once healed, a proposal commits on a majority of voters within a bound. */
+/**
+ * Liveness: once healed, a proposal commits on a majority of voters within a bound: 50 election
+ * timeouts, plus the work queued ahead of it at healing under the slowest settings: one round
+ * trip per uncommitted entry (one entry per append, one append in flight) and one tick per
+ * committed entry a node has still to apply (one entry per Ready, one Ready per tick).
+ */
 function awaitLiveness(cluster: Cluster, workload: ClientWorkload): void {
   const electionTicks = cluster.settings.electionTicks;
-  const deadline = cluster.tick + LIVENESS_ELECTION_TIMEOUTS * electionTicks;
+  const uncommittedEntries = Math.max(0, ...cluster.nodes.map((node) => node.disk.lastIndex() - cluster.checker.committedIndex()));
+  const unappliedEntries = Math.max(0, ...cluster.nodes.map((node) => node.commit - node.appliedIndex));
+  const boundTicks = LIVENESS_ELECTION_TIMEOUTS * electionTicks + ROUND_TRIP_TICKS * uncommittedEntries + unappliedEntries;
+  const deadline = cluster.tick + boundTicks;
   let nextRequestTick = cluster.tick;
   while (!probeAppliedOnMajority(cluster)) {
     if (cluster.tick >= deadline) {
       traceNodeStatus(cluster);
       throw new SimulationViolation(
         'liveness',
-        `no proposal committed on a majority within ${LIVENESS_ELECTION_TIMEOUTS} election timeouts (${LIVENESS_ELECTION_TIMEOUTS * electionTicks} ticks) after healing`,
+        `no proposal committed on a majority within ${boundTicks} ticks after healing (${LIVENESS_ELECTION_TIMEOUTS} election timeouts, ${uncommittedEntries} entries uncommitted and ${unappliedEntries} unapplied at healing)`,
       );
     }
     if (cluster.tick >= nextRequestTick) {

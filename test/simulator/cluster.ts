@@ -56,6 +56,8 @@ export class Cluster {
   writesAppliedIndex = 0;
   private readonly everMembers = new Set<number>();
   private readonly removalsDue: SimulatedNode[] = [];
+  /** New leaders to cut off before their first messages are delivered (see leaderIsolationRate). */
+  readonly leadersToIsolate: SimulatedNode[] = [];
   private transferTarget: { readonly id: number; readonly untilTick: number } | null = null;
 
   constructor(
@@ -165,6 +167,7 @@ export class Cluster {
     if (!this.checker.leaderElected(node.id, term)) return;
     this.stats.elections += 1;
     this.trace?.(`t=${this.tick} n${node.id} becomes leader of term ${term}`);
+    if (this.faults !== null && chance(this.random, this.faults.leaderIsolationRate)) this.leadersToIsolate.push(node);
     if (this.transferTarget?.id === node.id && this.tick <= this.transferTarget.untilTick) this.stats.transfers += 1;
     this.transferTarget = null;
   }

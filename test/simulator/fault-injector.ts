@@ -3,6 +3,7 @@
 
 import type { Cluster } from './cluster.js';
 import type { FaultProfile } from './fault-profile.js';
+import type { SimulatedNode } from './simulated-node.js';
 import { between, chance, pick } from './simulation-random.js';
 
 interface LinkFault {
@@ -19,6 +20,7 @@ export class FaultInjector {
   inject(faults: FaultProfile): void {
     this.restartDueNodes();
     this.endExpiredLinkFaults();
+    for (const leader of this.cluster.leadersToIsolate.splice(0)) this.isolateLeader(leader, faults);
     const random = this.cluster.random;
     if (chance(random, faults.partitionRate)) this.partition(faults);
     if (chance(random, faults.oneWayCutRate)) this.cutOneWay(faults);
@@ -69,6 +71,23 @@ export class FaultInjector {
     this.addLinkFault([[from, to]], faults);
     cluster.stats.oneWayCuts += 1;
     cluster.trace?.(`t=${cluster.tick} cut the link n${from}->n${to} one way`);
+  }
+
+  /** Cuts a new leader off from everyone (or crashes it) before its first messages arrive. */
+  private isolateLeader(leader: SimulatedNode, faults: FaultProfile): void {
+    const { cluster } = this;
+    if (!leader.running()) return;
+    if (chance(cluster.random, 0.3) && cluster.mayCrash(leader)) {
+      cluster.crash(leader, 'right after it became leader');
+      return;
+    }
+    const links: [number, number][] = [];
+    for (const node of cluster.nodes) {
+      if (node.id !== leader.id) links.push([leader.id, node.id], [node.id, leader.id]);
+    }
+    this.addLinkFault(links, faults);
+    cluster.stats.partitions += 1;
+    cluster.trace?.(`t=${cluster.tick} isolate the new leader n${leader.id}`);
   }
 
   private crashRandomNode(): void {

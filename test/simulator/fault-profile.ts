@@ -14,6 +14,11 @@ export interface FaultProfile {
   readonly delayTicksMax: number;
   /** Per tick, probability that a symmetric partition splits the cluster in two. */
   readonly partitionRate: number;
+  /**
+   * Probability that a newly elected leader is cut off (or crashed) before its first appends go
+   * out: it leaves entries of its term on its own disk only, the material of Figure 8.
+   */
+  readonly leaderIsolationRate: number;
   /** Per tick, probability that one link is cut in one direction only. */
   readonly oneWayCutRate: number;
   /** How long a partition or a cut link lasts at most. */
@@ -39,8 +44,10 @@ export function chooseFaultProfile(random: SeededRandom): FaultProfile {
     dropRate: rateOrOff(random, 0.6, 0.2),
     duplicateRate: rateOrOff(random, 0.4, 0.1),
     delayRate: rateOrOff(random, 0.6, 0.3),
-    delayTicksMax: between(random, 1, 12),
+    // Some delays outlast an election timeout, so answers from an earlier term arrive late.
+    delayTicksMax: chance(random, 0.3) ? between(random, 13, 45) : between(random, 1, 12),
     partitionRate: rateOrOff(random, 0.6, 0.02),
+    leaderIsolationRate: rateOrOff(random, 0.5, 0.5),
     oneWayCutRate: rateOrOff(random, 0.5, 0.02),
     linkFaultTicksMax: between(random, 10, 200),
     crashRate: crashes ? random.nextFloat() * 0.01 : 0,

@@ -208,6 +208,11 @@ export class SafetyChecker {
     }
   }
 
+  /** The highest index any node has seen committed. */
+  committedIndex(): number {
+    return this.committedIndexMax;
+  }
+
   /** A linearizable read issued now must see every entry some node has already seen committed. */
   readIssued(readId: number): void {
     this.readIndexMinimumById.set(readId, this.committedIndexMax);

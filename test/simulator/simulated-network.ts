@@ -13,7 +13,7 @@ export interface InFlightMessage {
   readonly senderIncarnation: number;
 }
 
-/** Why a message did not arrive; null when it did. */
+/** Whether one direction of a link carries messages right now. */
 export type LinkState = 'open' | 'cut';
 
 export class SimulatedNetwork {
@@ -73,11 +73,6 @@ export class SimulatedNetwork {
     const link = from * this.width + to;
     if (this.cutLinks[link] === 0) throw new Error(`link ${from}->${to} restored more often than it was cut`);
     this.cutLinks[link]! -= 1;
-  }
-
-  /** Whether any message is still queued (the simulation drains them before it ends). */
-  idle(): boolean {
-    return this.slots.every((slot) => slot.length === 0);
   }
 
   private enqueue(tick: number, inFlight: InFlightMessage): void {
