@@ -17,10 +17,7 @@ function invalid(reason: string): RaftError {
 /** The joint configuration of `config` and `config` with `changes` applied. Throws InvalidConfChange. */
 export function enterJoint(config: TrackerConfig, autoLeave: boolean, changes: readonly ConfChangeSingle[]): TrackerConfig {
   if (isJoint(config)) throw invalid('the configuration is already joint; leave it first');
-  if (config.voters.size === 0) {
-    // A joining node starts without members and must learn them from a snapshot first.
-    throw invalid('a configuration without voters cannot become joint; a joining node needs a snapshot of the membership first');
-  }
+  if (config.voters.size === 0) throw invalid('a configuration without voters cannot become joint');
   if (changes.length === 0) throw invalid('entering a joint configuration needs at least one change');
   const next = cloneTrackerConfig(config);
   for (const id of config.voters) next.votersOutgoing.add(id);
@@ -43,8 +40,12 @@ export function leaveJoint(config: TrackerConfig): TrackerConfig {
   return next;
 }
 
-/** The configuration after `cc` (an empty change list leaves the joint configuration). Throws InvalidConfChange. */
+/**
+ * The configuration after `cc`: the first membership of a node without voters, else a joint
+ * configuration, or the incoming half when the change list is empty. Throws InvalidConfChange.
+ */
 export function changedConfig(config: TrackerConfig, cc: ConfChange): TrackerConfig {
+  if (config.voters.size === 0 && !isJoint(config)) return firstConfig(config, cc.changes);
   if (cc.changes.length === 0) return leaveJoint(config);
   return enterJoint(config, cc.transition === ConfChangeTransition.Auto, cc.changes);
 }
@@ -64,6 +65,18 @@ export function confChangeProblem(config: TrackerConfig, cc: ConfChange): RaftEr
     if (error instanceof RaftError) return error;
     throw error;
   }
+}
+
+/**
+ * A configuration without voters has no quorum to protect, so a new or joining node takes its
+ * first membership (the bootstrap entry at index 1) directly, as etcd's Bootstrap does.
+ */
+function firstConfig(config: TrackerConfig, changes: readonly ConfChangeSingle[]): TrackerConfig {
+  const next = cloneTrackerConfig(config);
+  for (const change of changes) applyChange(next, change);
+  if (next.voters.size === 0) throw invalid('the first membership of a node needs at least one voter');
+  checkInvariants(next);
+  return next;
 }
 
 function applyChange(config: TrackerConfig, change: ConfChangeSingle): void {

@@ -19,7 +19,7 @@ import { bcastAppend, maybeSendAppend } from './replication.js';
 import { stepLeader } from './step-leader.js';
 import { stepCandidate, stepFollower } from './step-follower.js';
 import type { ConfChange, ConfState, Entry, HardState, LogIndex, Message, NodeId, ReadState, SoftState, Term } from './types.js';
-import { ConfChangeTransition, EMPTY_BYTES, EntryType, MessageType, NO_NODE, StateType, logIndex, message, term } from './types.js';
+import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, EntryType, MessageType, NO_NODE, StateType, logIndex, message, term } from './types.js';
 
 /** Marks the Vote of a leadership transfer: voters in a leader lease grant it anyway. */
 const CAMPAIGN_TRANSFER_CONTEXT = new Uint8Array([0x74, 0x72, 0x61, 0x6e, 0x73, 0x66, 0x65, 0x72]);
@@ -125,6 +125,30 @@ export class Raft {
     this.log.committed = hardState.commit;
     this.term = hardState.term;
     this.vote = hardState.vote;
+  }
+
+  /**
+   * Starts a new cluster's member on empty storage (etcd's Bootstrap): entry 1, of term 1, is
+   * one ConfChange adding every initial voter, committed at once. Every initial member writes
+   * the identical entry, so their logs match from index 1, and a node that joins later learns
+   * the whole membership history from the leader's log. Throws on a storage that is not empty.
+   */
+  bootstrap(voters: readonly NodeId[]): void {
+    const sorted = [...new Set(voters)].sort((a, b) => a - b);
+    assert(sorted.length > 0, 'bootstrap needs at least one voter');
+    assert(
+      this.log.lastIndex() === 0 && this.term === 0 && this.tracker.progress.size === 0,
+      'bootstrap needs an empty storage: no entries, no hard state and no membership',
+    );
+    this.becomeFollower(term(1), NO_NODE);
+    const cc: ConfChange = {
+      transition: ConfChangeTransition.Auto,
+      changes: sorted.map((id) => ({ type: ConfChangeType.AddNode, nodeId: id })),
+      context: EMPTY_BYTES,
+    };
+    this.log.append([{ term: term(1), index: logIndex(1), type: EntryType.ConfChange, data: encodeConfChange(cc) }]);
+    // Committed without a vote: every member starts from this same entry.
+    this.log.commitTo(logIndex(1));
   }
 
   hardState(): HardState {

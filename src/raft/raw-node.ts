@@ -30,6 +30,16 @@ export class RawNode {
     this.previousHardState = this.raft.hardState();
   }
 
+  /**
+   * Makes this node one of the initial members of a new cluster, on empty storage: the next
+   * Ready holds entry 1 (a ConfChange adding `voters`) to persist and to apply with
+   * applyConfChange, like any other. Every initial member must bootstrap the same voters; a
+   * node that joins later does not bootstrap. Throws if storage is not empty.
+   */
+  bootstrap(voters: readonly NodeId[]): void {
+    this.raft.bootstrap(voters);
+  }
+
   tick(): void {
     this.raft.tick();
   }

@@ -57,6 +57,18 @@ describe('joint consensus', () => {
   });
 });
 
+describe('the first membership', () => {
+  it('a node without voters takes its first membership directly, without a joint state', () => {
+    const first = changedConfig(config([]), { transition: ConfChangeTransition.Auto, changes: [add(1), add(2), addLearner(3)], context: new Uint8Array() });
+    expect(confStateOf(first)).toEqual({ voters: [1, 2], votersOutgoing: [], learners: [3], learnersNext: [], autoLeave: false });
+  });
+
+  it('needs at least one voter', () => {
+    const empty: ConfChange = { transition: ConfChangeTransition.Auto, changes: [addLearner(3)], context: new Uint8Array() };
+    expect(invalidReason(() => changedConfig(config([]), empty))).toMatch(/at least one voter/);
+  });
+});
+
 describe('invalid configuration changes', () => {
   it('removing every voter is refused', () => {
     expect(invalidReason(() => enterJoint(config([1]), true, [remove(1)]))).toMatch(/removes every voter/);

@@ -29,17 +29,29 @@ export class MiniCluster {
   dropWhen: (m: Message) => boolean = () => false;
   readonly delivered: Message[] = [];
 
+  /**
+   * Voters get ids 1..voters. The membership is given to storage as its initial ConfState, or,
+   * with `bootstrap`, written by every member as the ConfChange entry at index 1.
+   */
   constructor(
     voters: number,
     readonly settings: Settings = {},
     learners: readonly number[] = [],
+    bootstrap = false,
   ) {
     const confState: ConfState = {
       ...EMPTY_CONF_STATE,
       voters: Array.from({ length: voters }, (_, i) => nodeId(i + 1)),
       learners: learners.map(nodeId),
     };
-    for (const id of [...confState.voters, ...confState.learners]) this.start(id, new MemoryStorage({ confState }));
+    for (const id of [...confState.voters, ...confState.learners]) {
+      if (!bootstrap) {
+        this.start(id, new MemoryStorage({ confState }));
+        continue;
+      }
+      this.start(id).node.bootstrap(confState.voters);
+    }
+    if (bootstrap) this.pump();
   }
 
   /** Starts a node with an empty store, as one that joins after the cluster was formed. */

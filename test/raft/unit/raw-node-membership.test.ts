@@ -112,6 +112,48 @@ describe('membership changes', () => {
   });
 });
 
+describe('bootstrap', () => {
+  it('every initial member writes the same membership entry at index 1 and applies it', () => {
+    const cluster = new MiniCluster(3, {}, [], true);
+    for (const member of cluster.members.values()) {
+      expect(member.storage.lastIndex()).toBe(1);
+      expect(member.applied.map((entry) => entry.type)).toEqual([EntryType.ConfChange]);
+      expect(member.node.status().confState.voters).toEqual([1, 2, 3]);
+      expect(member.node.status().hardState).toEqual({ term: 1, vote: 0, commit: 1 });
+    }
+    cluster.elect(2);
+    expect(cluster.get(2).node.propose(text('x'))).toBeNull();
+    cluster.pump();
+    cluster.tick(1);
+    expect(appliedTexts(cluster.get(1))).toEqual(['x']);
+  });
+
+  it('a node that joins later learns the membership from the log, without a snapshot', () => {
+    const cluster = new MiniCluster(3, {}, [], true);
+    cluster.elect(1);
+    cluster.start(nodeId(4));
+    expect(cluster.get(1).node.proposeConfChange(change(ConfChangeTransition.Auto, addVoter(4)))).toBeNull();
+    cluster.pump();
+    cluster.tick(2);
+    expect(cluster.get(4).node.status().confState).toMatchObject({ voters: [1, 2, 3, 4], votersOutgoing: [] });
+    expect(cluster.get(4).storage.firstIndex()).toBe(1);
+  });
+
+  it('a restarted bootstrapped node rebuilds its membership from the log', () => {
+    const cluster = new MiniCluster(3, {}, [], true);
+    const member = cluster.get(3);
+    const applied = member.node.status().applied;
+    member.node = new RawNode(defaultConfig({ id: nodeId(3), storage: member.storage, random: new SeededRandom(3), applied }));
+    expect(member.node.status().confState.voters).toEqual([1, 2, 3]);
+  });
+
+  it('bootstrap refuses a storage that is not empty', () => {
+    const cluster = new MiniCluster(3, {}, [], true);
+    expect(() => cluster.get(1).node.bootstrap([nodeId(1)])).toThrow(/empty storage/);
+    expect(() => new MiniCluster(3).get(1).node.bootstrap([nodeId(1)])).toThrow(/empty storage/);
+  });
+});
+
 describe('restart', () => {
   it('a node restarted from its applied index keeps the membership it applied after its snapshot', () => {
     const cluster = new MiniCluster(3);
