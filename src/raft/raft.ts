@@ -299,7 +299,11 @@ export class Raft {
     if (limit > 0 && this.uncommittedBytes > 0 && bytes > 0 && this.uncommittedBytes + bytes > limit) return false;
     this.uncommittedBytes += bytes;
     const after = this.log.lastIndex();
-    const stamped = proposals.map((entry, i) => ({ ...entry, term: this.term, index: logIndex(after + 1 + i) }));
+    const stamped: Entry[] = [];
+    for (let i = 0; i < proposals.length; i++) {
+      const proposal = proposals[i]!;
+      stamped.push({ term: this.term, index: logIndex(after + 1 + i), type: proposal.type, data: proposal.data });
+    }
     const lastIndex = this.log.append(stamped);
     // The leader counts its own copy at once; the caller persists it before applying anything.
     this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);
