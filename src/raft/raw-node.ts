@@ -40,24 +40,39 @@ export class RawNode {
     this.raft.bootstrap(voters);
   }
 
+  /** One logical clock tick: drives elections, heartbeats and check-quorum. */
   tick(): void {
     this.raft.tick();
   }
 
+  /** Starts an election now (with pre-vote if configured); ignored by a leader or a non-voter. */
   campaign(): RaftError | null {
     return this.raft.step(message({ type: MessageType.Hup, from: this.raft.id }));
   }
 
+  /**
+   * Proposes one entry. null means accepted (appended at the leader, or forwarded to it), not
+   * committed: a forwarded proposal can still be lost, so the caller tracks it until applied.
+   * Errors: NoLeader (retry after an election), TransferInProgress (retry shortly),
+   * UncommittedLimit (back off until commits catch up), ForwardingDisabled (send it to the
+   * leader), NotMember (this node was removed).
+   */
   propose(data: Uint8Array): RaftError | null {
     return this.proposeBatch([data]);
   }
 
+  /** Proposes several entries, accepted or refused as a whole (errors as for propose). */
   proposeBatch(data: readonly Uint8Array[]): RaftError | null {
     if (data.length === 0) return null;
     const entries: Entry[] = data.map((bytes) => ({ term: term(0), index: logIndex(0), type: EntryType.Normal, data: bytes }));
     return this.raft.step(message({ type: MessageType.Propose, from: this.raft.id, entries }));
   }
 
+  /**
+   * Proposes a membership change. Errors: ConfChangePending (one is not yet applied, the joint
+   * configuration is not yet left, or a new leader has not committed an entry of its term:
+   * retry later), InvalidConfChange (the change can never apply), and those of propose.
+   */
   proposeConfChange(cc: ConfChange): RaftError | null {
     // The leader also checks that no change is pending; any node can check validity.
     const problem = confChangeProblem(this.raft.tracker.config, cc);
@@ -65,10 +80,12 @@ export class RawNode {
     return this.raft.step(proposalOfConfChange(this.raft.id, cc));
   }
 
+  /** Called by the application when it applies a committed ConfChange entry; returns the new membership. */
   applyConfChange(cc: ConfChange): ConfState {
     return this.raft.applyConfChange(cc);
   }
 
+  /** A message from a peer. Errors: LocalMessageFromPeer, WrongGroup (the transport misrouted it). */
   step(m: Message): RaftError | null {
     if (LOCAL_ONLY_MESSAGE_TYPES.has(m.type)) {
       return new RaftError(RaftErrorCode.LocalMessageFromPeer, `${MessageType[m.type]} is local and cannot come from node ${m.from}`);
@@ -92,6 +109,10 @@ export class RawNode {
     return this.raft.step(message({ type: MessageType.ReadIndex, from: this.raft.id, entries }));
   }
 
+  /**
+   * Asks the leader to hand leadership to `to` (forwarded by a follower). Errors: UnknownNode,
+   * TransferToLearner, NoLeader. Success is seen as a change of leader in a later Ready.
+   */
   transferLeadership(to: NodeId): RaftError | null {
     const progress = this.raft.tracker.progress.get(to);
     if (progress === undefined) return new RaftError(RaftErrorCode.UnknownNode, `node ${to} is not a member`);
@@ -99,10 +120,12 @@ export class RawNode {
     return this.raft.step(message({ type: MessageType.TransferLeader, from: to }));
   }
 
+  /** The transport could not reach `id`: the leader stops streaming to it and probes instead. */
   reportUnreachable(id: NodeId): void {
     this.raft.step(message({ type: MessageType.Unreachable, from: id }));
   }
 
+  /** The transport finished sending a snapshot to `id` (ok = delivered); the leader probes it next. */
   reportSnapshot(id: NodeId, ok: boolean): void {
     this.raft.step(message({ type: MessageType.SnapshotStatus, from: id, reject: !ok }));
   }
