@@ -9,6 +9,7 @@
 import type { LogStore } from '../raft/storage.js';
 import { StorageError, StorageErrorCode, assert } from '../raft/errors.js';
 import type { ConfState, Entry, GroupId, HardState, LogIndex, Snapshot, Term } from '../raft/types.js';
+import { logIndex } from '../raft/types.js';
 import { DurableStorageError, DurableStorageErrorCode } from './errors.js';
 import type { IoStats } from './file-io.js';
 import { compacted, unavailable } from './in-memory-log.js';
@@ -129,7 +130,8 @@ export class DurableLogStore implements LogStore {
     this.currentSnapshot = snapshot;
     this.log.reset(index, term);
     const fileWritten = this.snapshotFiles.write(snapshot, SnapshotOrigin.Applied);
-    await Promise.all([this.wal.append({ type: WalRecordType.SnapshotMarker, index, term, replacesLog: true }, fileWritten), fileWritten]);
+    const marker = { type: WalRecordType.SnapshotMarker, index, term, replacesLog: true } as const;
+    await Promise.all([this.wal.append(marker, fileWritten), fileWritten]);
     this.durableSnapshotIndex = index;
     await this.wal.removeObsoleteSegments(index);
   }
@@ -141,8 +143,11 @@ export class DurableLogStore implements LogStore {
     if (index > this.log.lastIndex()) throw unavailable(index, this.log.lastIndex());
     const snapshot = { metadata: { index, term: this.log.term(index), confState }, data };
     this.currentSnapshot = snapshot;
+    // The log the snapshot was taken from goes to disk first, so that a snapshot file is never
+    // ahead of the entries and markers it follows.
+    await this.wal.durable();
     await this.snapshotFiles.write(snapshot, SnapshotOrigin.Created);
-    this.durableSnapshotIndex = Math.max(this.durableSnapshotIndex, index) as LogIndex;
+    this.durableSnapshotIndex = logIndex(Math.max(this.durableSnapshotIndex, index));
     return snapshot;
   }
 
@@ -169,7 +174,8 @@ export class DurableLogStore implements LogStore {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new DurableStorageError(DurableStorageErrorCode.Closed, 'the Raft log is closed; open it again to write');
+    if (!this.closed) return;
+    throw new DurableStorageError(DurableStorageErrorCode.Closed, 'the Raft log is closed; open it again to write');
   }
 }
 
@@ -188,18 +194,21 @@ function validateOptions(options: DurableLogStoreOptions): Settings {
     confState: options.confState,
   });
   const problems: string[] = [];
-  if (!Number.isSafeInteger(settings.groupId) || settings.groupId < 0) problems.push(`groupId must be a non-negative integer, got ${settings.groupId}`);
-  const { segmentBytesMax } = settings;
+  const { groupId, segmentBytesMax, snapshotsRetainedMax } = settings;
+  if (!Number.isSafeInteger(groupId) || groupId < 0) problems.push(`groupId must be a non-negative integer, got ${groupId}`);
   if (!Number.isInteger(segmentBytesMax) || segmentBytesMax < SEGMENT_BYTES_MAX_LOWEST || segmentBytesMax > SEGMENT_BYTES_MAX_HIGHEST) {
-    problems.push(`segmentBytesMax must be an integer from ${SEGMENT_BYTES_MAX_LOWEST} to ${SEGMENT_BYTES_MAX_HIGHEST}, got ${segmentBytesMax}`);
+    problems.push(
+      `segmentBytesMax must be an integer from ${SEGMENT_BYTES_MAX_LOWEST} to ${SEGMENT_BYTES_MAX_HIGHEST}, got ${segmentBytesMax}`,
+    );
   }
-  if (!Number.isInteger(settings.snapshotsRetainedMax) || settings.snapshotsRetainedMax < 1) {
-    problems.push(`snapshotsRetainedMax must be an integer of at least 1, got ${settings.snapshotsRetainedMax}`);
+  if (!Number.isInteger(snapshotsRetainedMax) || snapshotsRetainedMax < 1) {
+    problems.push(`snapshotsRetainedMax must be an integer of at least 1, got ${snapshotsRetainedMax}`);
   }
-  if (problems.length > 0) throw new DurableStorageError(DurableStorageErrorCode.InvalidOptions, `invalid Raft log options: ${problems.join('; ')}`);
-  return settings;
+  if (problems.length === 0) return settings;
+  throw new DurableStorageError(DurableStorageErrorCode.InvalidOptions, `invalid Raft log options: ${problems.join('; ')}`);
 }
 
 function outOfDate(index: number, current: number): StorageError {
-  return new StorageError(StorageErrorCode.SnapshotOutOfDate, `snapshot at ${index} is not newer than the current snapshot at ${current}`);
+  const reason = `snapshot at ${index} is not newer than the current snapshot at ${current}`;
+  return new StorageError(StorageErrorCode.SnapshotOutOfDate, reason);
 }

@@ -61,9 +61,10 @@ export class GroupCommitQueue<Item> {
     return result;
   }
 
-  /** Resolves once everything submitted so far is written (or has failed). */
+  /** Resolves once everything submitted so far is written; rejects if any write failed. */
   async drain(): Promise<void> {
     await this.tail;
+    if (this.failure !== null) throw failedBecause(this.failure);
   }
 
   private async flush(): Promise<void> {

@@ -15,6 +15,7 @@ import { scanSegment } from './segment-scan.js';
 import type { SegmentFile } from './segmented-wal.js';
 import type { LoadedSnapshot, SnapshotFiles } from './snapshot-files.js';
 import { SnapshotOrigin } from './snapshot-files.js';
+import type { SegmentRecords } from './wal-replay.js';
 import { replaySegments } from './wal-replay.js';
 
 export interface RaftDirectories {
@@ -62,18 +63,20 @@ export async function recoverLog(
   // lies above, the crash came between the file and the marker, and the log is replaced now.
   const replacedBySnapshot = origin === SnapshotOrigin.Applied && snapshot.metadata.index > replayed.log.origin.index;
   if (replacedBySnapshot) replayed.log.reset(snapshot.metadata.index, snapshot.metadata.term);
-  return { snapshot, log: replayed.log, hardState: replayed.hardState, segments: files, headBytes: segments.headBytes, replacedBySnapshot };
+  const { log, hardState } = replayed;
+  return { snapshot, log, hardState, segments: files, headBytes: segments.headBytes, replacedBySnapshot };
 }
 
 async function writeInitialSnapshot(snapshotFiles: SnapshotFiles, confState: ConfState | undefined): Promise<LoadedSnapshot> {
-  const snapshot = { metadata: { index: logIndex(0), term: term(0), confState: confState ?? EMPTY_CONF_STATE }, data: EMPTY_BYTES };
+  const metadata = { index: logIndex(0), term: term(0), confState: confState ?? EMPTY_CONF_STATE };
+  const snapshot = { metadata, data: EMPTY_BYTES };
   await snapshotFiles.write(snapshot, SnapshotOrigin.Created);
   return { snapshot, origin: SnapshotOrigin.Created };
 }
 
 interface ReadSegments {
   files: Omit<SegmentFile, 'contents'>[];
-  records: { file: string; records: ReturnType<typeof scanSegment>['records'] }[];
+  records: SegmentRecords[];
   headBytes: number;
 }
 

@@ -6,7 +6,7 @@
 import { CodecError } from '../codec/errors.js';
 import type { GroupId } from '../raft/types.js';
 import { StorageCorruptError } from './errors.js';
-import type { WalRecord } from './wal-record.js';
+import type { WalRecord, WalRecordType } from './wal-record.js';
 import { FRAME_OVERHEAD_BYTES, decodeWalPayload, isWalRecordType, readFrame } from './wal-record.js';
 
 export interface ScannedRecord {
@@ -37,16 +37,12 @@ export function scanSegment(segment: Buffer, options: ScanOptions): SegmentScan 
   while (offset < segment.byteLength) {
     const frame = readFrame(segment, offset);
     if (!frame.intact) {
-      if (!options.isLastSegment) throw new StorageCorruptError(options.file, offset, `${frame.reason} in a segment that is not the newest`);
-      const intactAfter = findIntactFrame(segment, offset + 1, options.group);
-      if (intactAfter !== null) {
-        throw new StorageCorruptError(options.file, offset, `${frame.reason}, yet an intact record follows at offset ${intactAfter}`);
-      }
-      return { records, intactBytes: offset, tornTail: frame.reason };
+      return { records, intactBytes: offset, tornTail: tornTailReason(segment, offset, frame.reason, options) };
     }
-    if (!isWalRecordType(frame.type)) throw new StorageCorruptError(options.file, offset, `unknown record type ${frame.type}`);
-    if (frame.group !== options.group) {
-      throw new StorageCorruptError(options.file, offset, `record of Raft group ${frame.group} in the log of group ${options.group}`);
+    const { file, group } = options;
+    if (!isWalRecordType(frame.type)) throw new StorageCorruptError(file, offset, `unknown record type ${frame.type}`);
+    if (frame.group !== group) {
+      throw new StorageCorruptError(file, offset, `record of Raft group ${frame.group} in the log of group ${group}`);
     }
     records.push({ record: decodePayload(frame.type, frame.payload, options.file, offset), offset });
     offset = frame.end;
@@ -54,7 +50,15 @@ export function scanSegment(segment: Buffer, options: ScanOptions): SegmentScan 
   return { records, intactBytes: offset, tornTail: null };
 }
 
-function decodePayload(type: Parameters<typeof decodeWalPayload>[0], payload: Buffer, file: string, offset: number): WalRecord {
+/** Accepts damage at `offset` as a torn tail (returning why), or throws: it covers acknowledged data. */
+function tornTailReason(segment: Buffer, offset: number, reason: string, options: ScanOptions): string {
+  if (!options.isLastSegment) throw new StorageCorruptError(options.file, offset, `${reason} in a segment that is not the newest`);
+  const intactAfter = findIntactFrame(segment, offset + 1, options.group);
+  if (intactAfter === null) return reason;
+  throw new StorageCorruptError(options.file, offset, `${reason}, yet an intact record follows at offset ${intactAfter}`);
+}
+
+function decodePayload(type: WalRecordType, payload: Buffer, file: string, offset: number): WalRecord {
   try {
     return decodeWalPayload(type, payload);
   } catch (error) {

@@ -69,7 +69,12 @@ export class SegmentedWal {
   }
 
   /** Continues the newest of `segments` (cut to `headBytes`), or starts the first segment. */
-  static async resume(options: SegmentedWalOptions, segments: SegmentFile[], headBytes: number, tail: WalTail): Promise<SegmentedWal> {
+  static async resume(
+    options: SegmentedWalOptions,
+    segments: SegmentFile[],
+    headBytes: number,
+    tail: WalTail,
+  ): Promise<SegmentedWal> {
     const newest = segments[segments.length - 1];
     if (newest !== undefined) {
       const handle = await open(newest.path, 'r+');
@@ -105,9 +110,13 @@ export class SegmentedWal {
     });
   }
 
+  /** Resolves once every record appended so far is durable; rejects if the log has failed. */
+  durable(): Promise<void> {
+    return this.queue.drain();
+  }
+
   async close(): Promise<void> {
-    await this.queue.drain();
-    await this.headHandle.close();
+    await this.queue.drain().finally(() => this.headHandle.close());
   }
 
   private async writeBatch(records: readonly QueuedRecord[]): Promise<void> {
@@ -145,7 +154,8 @@ export class SegmentedWal {
 
   private async roll(): Promise<void> {
     this.rollQueued = false;
-    const next = await createSegment(this.options, { sequence: this.head.name.sequence + 1, firstIndex: this.tail.lastIndex + 1 }, this.tail);
+    const name = { sequence: this.head.name.sequence + 1, firstIndex: this.tail.lastIndex + 1 };
+    const next = await createSegment(this.options, name, this.tail);
     await this.headHandle.close();
     this.closedSegments.push(this.head);
     this.head = next.segment;
@@ -161,8 +171,9 @@ async function createSegment(
   tail: WalTail,
 ): Promise<{ segment: SegmentFile; handle: FileHandle; bytes: number }> {
   const path = join(options.directory, segmentFileName(name));
+  const marker = { type: WalRecordType.SnapshotMarker, index: tail.originIndex, term: tail.originTerm, replacesLog: false } as const;
   const header = Buffer.concat([
-    encodeWalRecord({ type: WalRecordType.SnapshotMarker, index: tail.originIndex, term: tail.originTerm, replacesLog: false }, options.group),
+    encodeWalRecord(marker, options.group),
     encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group),
   ]);
   const handle = await open(path, 'wx');

@@ -1,9 +1,11 @@
 // Snapshot files under raft/snapshots, named <term>-<index>.snap:
-//   magic "BVSN" | format version u8 | origin u8 | group id u64 | metadata length u32 | metadata | data | crc32 u32
+//   magic "BVSN" | format version u8 | origin u8 | group id u64 | metadata length u32 | metadata
+//   | data | crc32 u32
 // The CRC covers every byte before it. The origin byte says whether the snapshot was applied
 // from a leader (it replaced the log) or created locally (the log kept its entries), so that a
-// crash between the file and its marker in the WAL can be finished on open without guessing. A file is written under a temporary name, fsynced,
-// renamed and the directory fsynced, so a crash leaves either the whole file or none.
+// crash between the file and its marker in the WAL can be finished on open without guessing.
+// A file is written under a temporary name, fsynced, renamed and the directory fsynced, so a
+// crash leaves either the whole file or none.
 // Opening loads the newest snapshot and refuses a damaged one: falling back to an older
 // snapshot would hide the damage and could pair the log with the wrong state.
 
@@ -107,7 +109,9 @@ export class SnapshotFiles {
     const version = bytes.readUInt8(MAGIC.byteLength);
     if (version !== FORMAT_VERSION) throw new StorageCorruptError(file, MAGIC.byteLength, `unknown snapshot format ${version}`);
     const origin = bytes.readUInt8(ORIGIN_AT);
-    if (origin !== SnapshotOrigin.Created && origin !== SnapshotOrigin.Applied) throw new StorageCorruptError(file, ORIGIN_AT, `unknown snapshot origin ${origin}`);
+    if (origin !== SnapshotOrigin.Created && origin !== SnapshotOrigin.Applied) {
+      throw new StorageCorruptError(file, ORIGIN_AT, `unknown snapshot origin ${origin}`);
+    }
     const group = bytes.readUInt32BE(GROUP_AT) * UINT32_RANGE + bytes.readUInt32BE(GROUP_AT + 4);
     if (group !== this.group) throw new StorageCorruptError(file, GROUP_AT, `snapshot of Raft group ${group}, expected ${this.group}`);
     const metadataEnd = HEADER_BYTES + bytes.readUInt32BE(METADATA_LENGTH_AT);
