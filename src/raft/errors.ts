@@ -13,10 +13,11 @@ export const RaftErrorCode = {
   ForwardingDisabled: 'RAFT_FORWARDING_DISABLED',
   /** This node was removed from the configuration and cannot propose. */
   NotMember: 'RAFT_NOT_MEMBER',
-  /** A configuration change is already pending; one change at a time. */
+  /**
+   * A configuration change is already pending (one change at a time), or a new leader has not
+   * yet committed an entry of its own term, before which it cannot know what is pending.
+   */
   ConfChangePending: 'RAFT_CONF_CHANGE_PENDING',
-  /** The leader has not yet committed an entry of its own term. */
-  LeaderNotReady: 'RAFT_LEADER_NOT_READY',
   /** The requested configuration change is invalid (for example, it removes every voter). */
   InvalidConfChange: 'RAFT_INVALID_CONF_CHANGE',
   /** Leadership cannot be transferred to a learner. */
