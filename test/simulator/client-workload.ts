@@ -94,13 +94,14 @@ export class ClientWorkload {
   }
 
   /**
-   * Spares that may be added now. A joining node starts with an empty membership and learns it
-   * from a snapshot (the contract in src/raft/memory-storage.ts), so no member may still hold the
-   * log from index 1: as leader it would send those entries, not a snapshot. Until every member
+   * Spares that may be added now. Without bootstrap the initial membership is a ConfState on
+   * disk, not an entry, so a joining node can learn it only from a snapshot: no member may still
+   * hold the log from index 1, as leader it would send those entries instead. Until every member
    * compacted, this compacts the running ones and offers no spare.
    */
   private joinableSpares(): number[] {
     const spares = this.cluster.spareIds();
+    if (this.cluster.shape.bootstrap) return spares;
     let everyMemberCompacted = true;
     for (const node of this.cluster.nodes) {
       if (node.removed || spares.includes(node.id) || node.disk.firstIndex() > 1) continue;

@@ -47,14 +47,15 @@ export function runSimulation(raft: RaftModule, options: SimulationOptions): Sim
   const settings = chooseRaftSettings(random);
   const faults = chooseFaultProfile(random);
   const votersInitial = options.votersInitial ?? pick(random, [3, 5]);
+  const bootstrap = chance(random, 0.5);
   const faultTicks = between(random, FAULT_TICKS_MIN, FAULT_TICKS_MAX);
   const trace = options.trace ?? null;
-  trace?.(`seed ${options.seed}: ${votersInitial} voters, ${faultTicks} ticks of faults`);
+  trace?.(`seed ${options.seed}: ${votersInitial} voters${bootstrap ? ' bootstrapped' : ''}, ${faultTicks} ticks of faults`);
   trace?.(`raft settings ${JSON.stringify(settings)}`);
   trace?.(`faults ${JSON.stringify(faults)}`);
   let cluster: Cluster | null = null;
   try {
-    cluster = new Cluster(raft, random, settings, faults, { votersInitial, spares: SPARE_NODES }, trace);
+    cluster = new Cluster(raft, random, settings, faults, { votersInitial, bootstrap, spares: SPARE_NODES }, trace);
     const injector = new FaultInjector(cluster);
     const workload = new ClientWorkload(cluster);
     while (cluster.tick < faultTicks) {

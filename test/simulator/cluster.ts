@@ -6,7 +6,6 @@ import { SeededRandom } from '../../src/raft/random.js';
 import { EMPTY_CONF_STATE, MessageType, StateType, groupId, logIndex, nodeId } from '../../src/raft/types.js';
 import type { ConfState, Message } from '../../src/raft/types.js';
 import type { FaultProfile } from './fault-profile.js';
-import { compactLog } from './log-compaction.js';
 import { describeConfState, describeMessage } from './message-trace.js';
 import type { TraceSink } from './message-trace.js';
 import type { RaftModule, RaftNode } from './raft-module.js';
@@ -34,6 +33,12 @@ export interface RaftSettings {
 
 export interface ClusterShape {
   readonly votersInitial: number;
+  /**
+   * How the initial voters learn the membership: by RawNode.bootstrap (a ConfChange at index 1,
+   * so a joining node learns it from the log), or from a ConfState on disk at index 0 (so a
+   * joining node must learn it from a snapshot).
+   */
+  readonly bootstrap: boolean;
   /** Nodes that start outside the membership and can be added later. */
   readonly spares: number;
 }
@@ -58,6 +63,7 @@ export class Cluster {
   private readonly removalsDue: SimulatedNode[] = [];
   /** New leaders to cut off before their first messages are delivered (see leaderIsolationRate). */
   readonly leadersToIsolate: SimulatedNode[] = [];
+  readonly shape: ClusterShape;
   private transferTarget: { readonly id: number; readonly untilTick: number } | null = null;
 
   constructor(
@@ -69,14 +75,15 @@ export class Cluster {
     readonly trace: TraceSink | null,
   ) {
     this.faults = faults;
+    this.shape = shape;
     const voters = Array.from({ length: shape.votersInitial }, (_, index) => nodeId(index + 1));
     this.latestConfState = { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
     for (const voter of voters) this.everMembers.add(voter);
     this.nodes = [];
-    // A new cluster's voters start with the membership on disk; a spare starts empty and
-    // learns the membership from the leader once it is added.
+    // A spare starts empty and learns the membership from the leader once it is added.
     for (let id = 1; id <= shape.votersInitial + shape.spares; id++) {
-      this.nodes.push(new SimulatedNode(id, raft.createDisk(id <= shape.votersInitial ? this.latestConfState : EMPTY_CONF_STATE)));
+      const membershipOnDisk = id <= shape.votersInitial && !shape.bootstrap;
+      this.nodes.push(new SimulatedNode(id, raft.createDisk(membershipOnDisk ? this.latestConfState : EMPTY_CONF_STATE)));
     }
     this.network = new SimulatedNetwork(random, this.nodes.length, faults.delayTicksMax);
     for (const node of this.nodes) this.start(node);
@@ -96,6 +103,11 @@ export class Cluster {
         random: new SeededRandom(this.random.nextUint32()),
       }),
     );
+    // An initial voter bootstraps on empty storage (again, if it crashed before persisting it).
+    const initialVoter = node.id <= this.shape.votersInitial;
+    if (this.shape.bootstrap && initialVoter && node.disk.lastIndex() === 0 && node.disk.firstIndex() === 1) {
+      node.raft.bootstrap(this.nodes.slice(0, this.shape.votersInitial).map((initial) => nodeId(initial.id)));
+    }
     this.trace?.(`t=${this.tick} start n${node.id} (life ${node.incarnation}) term=${node.term} commit=${node.commit} applied=${node.appliedIndex}`);
   }
 
@@ -116,10 +128,6 @@ export class Cluster {
     for (let offset = 0; offset < this.nodes.length; offset++) {
       const node = this.nodes[(first + offset) % this.nodes.length]!;
       if (node.raft?.hasReady()) processReady(this, node, node.raft);
-    }
-    for (const node of this.nodes) {
-      if (node.snapshotDue && node.running()) compactLog(this, node);
-      node.snapshotDue = false;
     }
     for (const node of this.removalsDue.splice(0)) this.remove(node);
   }

@@ -13,6 +13,7 @@ export const RAFT_DIRECTORY_VARIABLE = 'BVAULT_SIM_RAFT_DIR';
 
 /** The part of RawNode that the simulator drives; it mirrors the shared API contract. */
 export interface RaftNode {
+  bootstrap(voters: readonly NodeId[]): void;
   tick(): void;
   propose(data: Uint8Array): RaftError | null;
   proposeBatch(data: readonly Uint8Array[]): RaftError | null;

@@ -85,9 +85,6 @@ function applyEntry(cluster: Cluster, node: SimulatedNode, raft: RaftNode, entry
   node.stateDigest = stateDigest;
   if (entry.type === EntryType.ConfChange) {
     node.confState = raft.applyConfChange(cluster.raft.decodeConfChange(entry.data));
-    // A joining node refuses a snapshot of a membership without it, so the application
-    // snapshots once the membership changed: that is what a new member will be sent.
-    node.snapshotDue = true;
     cluster.checker.confChangeApplied(node.id, entry.index, describeConfState(node.confState));
     cluster.membershipApplied(entry.index, node.confState);
     return;

@@ -25,8 +25,6 @@ export class SimulatedNode {
   stateDigest = 0;
   /** The membership as of appliedIndex. */
   confState: ConfState;
-  /** A membership change was applied; the log is compacted once the Ready is done. */
-  snapshotDue = false;
 
   constructor(
     readonly id: number,
@@ -50,6 +48,5 @@ export class SimulatedNode {
     this.term = hardState.term;
     this.commit = hardState.commit;
     this.role = StateType.Follower;
-    this.snapshotDue = false;
   }
 }
