@@ -1,0 +1,88 @@
+// The one table of server settings. A setting has the same kebab-case name in the YAML file
+// and as a flag (`--http-port`), and an upper-snake name in the environment
+// (`BVAULT_HTTP_PORT`), so a user who knows one spelling knows all three. The help text and
+// the flag parser are generated from this table, so they never disagree with the validator.
+
+/** How a raw setting is read; `size` accepts a plain byte count or a KiB/MiB/GiB suffix. */
+export type FieldKind = 'string' | 'integer' | 'port' | 'size' | 'enum' | 'list' | 'retention';
+
+export interface ConfigField {
+  readonly name: string;
+  readonly kind: FieldKind;
+  /** Used when no source sets the field; undefined means "not set" (some fields derive it). */
+  readonly defaultValue?: string | number;
+  /** Inclusive bounds of integer-like kinds. */
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly choices?: readonly string[];
+  readonly description: string;
+}
+
+const PORT_MINIMUM = 1;
+const PORT_MAXIMUM = 65_535;
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const AUTO_COMPACTION_MODES = ['off', 'revision', 'periodic'] as const;
+
+export const CONFIG_FIELDS: readonly ConfigField[] = [
+  { name: 'node-id', kind: 'string', description: 'this member\'s name (its Raft id is derived from it); required' },
+  { name: 'data-dir', kind: 'string', description: 'where the node keeps its data (default ./data/<node-id>)' },
+  { name: 'http-host', kind: 'string', defaultValue: '127.0.0.1', description: 'address the REST API listens on (0.0.0.0 for all)' },
+  { name: 'http-port', kind: 'port', defaultValue: 8000, description: 'port of the REST API' },
+  { name: 'grpc-port', kind: 'port', defaultValue: 9090, description: 'port reserved for the gRPC APIs (validated, not served yet)' },
+  { name: 'raft-host', kind: 'string', defaultValue: '127.0.0.1', description: 'address the peer (Raft) listener binds' },
+  { name: 'raft-port', kind: 'port', defaultValue: 7000, description: 'port of the peer (Raft) listener' },
+  {
+    name: 'advertise-peer-address',
+    kind: 'string',
+    description: 'host:port peers use to reach this node, e.g. a pod\'s DNS name (default: its initial-cluster entry, else raft-host:raft-port)',
+  },
+  {
+    name: 'advertise-client-urls',
+    kind: 'list',
+    description: 'comma-separated URLs clients use to reach this node (default http://<http-host>:<http-port>)',
+  },
+  { name: 'initial-cluster', kind: 'list', description: 'the members of a new cluster: n1=host:7000,n2=host:7001,...' },
+  { name: 'join', kind: 'string', description: 'URL of a running member\'s REST API; this node joins as a learner and is promoted once caught up' },
+  { name: 'tick-ms', kind: 'integer', defaultValue: 100, minimum: 1, maximum: 60_000, description: 'length of one Raft tick in milliseconds' },
+  { name: 'election-ticks', kind: 'integer', defaultValue: 10, minimum: 2, maximum: 10_000, description: 'ticks without a leader before an election' },
+  { name: 'heartbeat-ticks', kind: 'integer', defaultValue: 1, minimum: 1, maximum: 10_000, description: 'ticks between leader heartbeats' },
+  {
+    name: 'snapshot-entries',
+    kind: 'integer',
+    defaultValue: 10_000,
+    minimum: 1,
+    maximum: 100_000_000,
+    description: 'applied entries between snapshots (the log is compacted behind each one)',
+  },
+  { name: 'quota-bytes', kind: 'size', defaultValue: 2 * GIB, minimum: 1, description: 'backend size that raises the NOSPACE alarm (e.g. 2GiB)' },
+  { name: 'key-bytes-max', kind: 'size', defaultValue: KIB, minimum: 1, description: 'largest key' },
+  { name: 'value-bytes-max', kind: 'size', defaultValue: 16 * MIB, minimum: 1, description: 'largest value' },
+  { name: 'txn-operations-max', kind: 'integer', defaultValue: 128, minimum: 1, maximum: 1_000_000, description: 'most operations in one transaction list' },
+  { name: 'request-bytes-max', kind: 'size', defaultValue: 32 * MIB, minimum: 1, description: 'largest request body' },
+  {
+    name: 'auto-compaction-mode',
+    kind: 'enum',
+    defaultValue: 'off',
+    choices: AUTO_COMPACTION_MODES,
+    description: 'off, revision (keep the last N revisions) or periodic (keep a time window)',
+  },
+  {
+    name: 'auto-compaction-retention',
+    kind: 'retention',
+    description: 'revisions to keep (revision mode) or a duration such as 30m or 1h (periodic mode)',
+  },
+  { name: 'log-level', kind: 'enum', defaultValue: 'info', choices: LOG_LEVELS, description: 'fatal, error, warn, info, debug, trace or silent' },
+];
+
+export const FIELDS_BY_NAME: ReadonlyMap<string, ConfigField> = new Map(CONFIG_FIELDS.map((field) => [field.name, field]));
+
+export const PORT_BOUNDS = { minimum: PORT_MINIMUM, maximum: PORT_MAXIMUM } as const;
+
+/** `http-port` → `BVAULT_HTTP_PORT`. */
+export function environmentNameOf(fieldName: string): string {
+  return `BVAULT_${fieldName.toUpperCase().replaceAll('-', '_')}`;
+}

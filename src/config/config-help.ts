@@ -1,0 +1,30 @@
+// The `bvault server --help` text, generated from the field table so it lists exactly the
+// settings the validator accepts, with their defaults and their environment names.
+
+import { CONFIG_FIELDS, environmentNameOf } from './config-fields.js';
+
+const FLAG_COLUMN_WIDTH = 30;
+
+export function serverHelpText(): string {
+  const lines = [
+    'Usage: bvault server [--config file.yaml] [--name value ...]',
+    '',
+    'Starts one Beaver-Vault node. Settings come from the YAML file, then BVAULT_* environment',
+    'variables, then flags (each overrides the one before); every problem is listed at once.',
+    '',
+    '  --config <file>'.padEnd(FLAG_COLUMN_WIDTH) + 'YAML file of settings, keyed by the flag names (http-port: 8000)',
+  ];
+  for (const field of CONFIG_FIELDS) {
+    const flag = `  --${field.name} <${field.kind === 'list' ? 'a,b' : field.kind}>`;
+    const defaultText = field.defaultValue === undefined ? '' : ` [default ${field.defaultValue}]`;
+    lines.push(`${flag.padEnd(FLAG_COLUMN_WIDTH)}${field.description}${defaultText} (${environmentNameOf(field.name)})`);
+  }
+  lines.push(
+    '',
+    'Examples:',
+    '  bvault server --node-id n1 --http-port 8000 --raft-port 7000 --data-dir ./data/n1 \\',
+    '      --initial-cluster n1=127.0.0.1:7000,n2=127.0.0.1:7001,n3=127.0.0.1:7002',
+    '  bvault server --node-id n4 --http-port 8003 --raft-port 7003 --join http://127.0.0.1:8000',
+  );
+  return lines.join('\n');
+}

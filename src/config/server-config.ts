@@ -1,0 +1,269 @@
+// The server's configuration: defaults, then the YAML file, then BVAULT_* variables, then
+// flags, each overriding the one before. Every value of every source is checked and then the
+// relations between fields, and all problems are reported together, so a user fixes a
+// configuration in one round. The result is frozen: nothing changes it after start.
+
+import { resolve as resolvePath } from 'node:path';
+import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type LOG_LEVELS } from './config-fields.js';
+import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
+import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
+import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type StartMode =
+  /** A member of a brand-new cluster: every member bootstraps the same initial voters. */
+  | { readonly kind: 'new'; readonly initialMembers: ReadonlyMap<string, string> }
+  /** A new member of a running cluster, added through `joinUrl` as a learner. */
+  | { readonly kind: 'join'; readonly joinUrl: string };
+
+export type AutoCompaction =
+  | { readonly mode: 'off' }
+  | { readonly mode: 'revision'; readonly retainRevisions: number }
+  | { readonly mode: 'periodic'; readonly retentionMs: number };
+
+export interface RequestLimits {
+  readonly keyBytesMax: number;
+  readonly valueBytesMax: number;
+  readonly txnOperationsMax: number;
+  readonly requestBytesMax: number;
+}
+
+export interface ServerConfig {
+  readonly name: string;
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly raftHost: string;
+  readonly raftPort: number;
+  /** Invariant: equals this member's initial-cluster entry when the cluster is new. */
+  readonly advertisePeerAddress: string;
+  readonly advertiseClientUrls: readonly string[];
+  readonly start: StartMode;
+  readonly tickMs: number;
+  /** Invariant: electionTicks > heartbeatTicks. */
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly snapshotEntries: number;
+  readonly quotaBytes: number;
+  readonly limits: RequestLimits;
+  readonly autoCompaction: AutoCompaction;
+  readonly logLevel: LogLevel;
+  /** Worth logging at start, not worth refusing it. */
+  readonly warnings: readonly string[];
+}
+
+export interface ConfigInput {
+  /** The arguments after `bvault server`. */
+  readonly args: readonly string[];
+  readonly environment: NodeJS.ProcessEnv;
+  /** Relative paths (data-dir) resolve against it. */
+  readonly workingDirectory: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** What `--help` asks for instead of a configuration. */
+export const HELP_REQUESTED = Symbol('help requested');
+
+/** Throws a ConfigError listing every problem, or returns the frozen configuration. */
+export async function loadServerConfig(input: ConfigInput): Promise<ServerConfig | typeof HELP_REQUESTED> {
+  const flags = readFlags(input.args);
+  if (flags.help) return HELP_REQUESTED;
+  const file = flags.configPath === undefined ? undefined : await readConfigFile(resolvePath(input.workingDirectory, flags.configPath));
+  const sources = [file, readEnvironment(input.environment), flags].filter((source): source is SourceReading => source !== undefined);
+  const problems = sources.flatMap((source) => source.problems);
+  const values = new Map<string, FieldValue>();
+  for (const field of CONFIG_FIELDS) if (field.defaultValue !== undefined) values.set(field.name, field.defaultValue);
+  for (const source of sources) {
+    for (const [name, setting] of source.settings) {
+      const result = readFieldValue(FIELDS_BY_NAME.get(name) as NonNullable<ReturnType<typeof FIELDS_BY_NAME.get>>, setting.raw, setting.origin);
+      if ('problem' in result) problems.push(result.problem);
+      else values.set(name, result.value);
+    }
+  }
+  const config = buildConfig(new FieldValues(values), input.workingDirectory, problems, sources.flatMap((source) => source.warnings));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** Typed access to the merged values; a field that failed to read falls back to its default. */
+class FieldValues {
+  constructor(private readonly values: ReadonlyMap<string, FieldValue>) {}
+
+  string(name: string): string | undefined {
+    const value = this.values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  number(name: string): number {
+    const value = this.values.get(name) ?? FIELDS_BY_NAME.get(name)?.defaultValue;
+    return typeof value === 'number' ? value : 0;
+  }
+
+  list(name: string): readonly string[] | undefined {
+    const value = this.values.get(name);
+    return Array.isArray(value) ? value : undefined;
+  }
+}
+
+function buildConfig(values: FieldValues, workingDirectory: string, problems: string[], warnings: readonly string[]): ServerConfig {
+  const name = values.string('node-id') ?? '';
+  if (name === '') problems.push('node-id is required (--node-id, BVAULT_NODE_ID or node-id: in the config file)');
+  else pushIfDefined(problems, memberNameProblem(name, 'node-id'));
+  const httpHost = values.string('http-host') ?? '127.0.0.1';
+  const httpPort = values.number('http-port');
+  const raftHost = values.string('raft-host') ?? '127.0.0.1';
+  const raftPort = values.number('raft-port');
+  const grpcPort = values.number('grpc-port');
+  checkPortsDistinct(problems, httpHost, raftHost, { 'http-port': httpPort, 'grpc-port': grpcPort, 'raft-port': raftPort });
+  const start = startModeOf(values, name, problems);
+  const advertisePeerAddress = advertisedPeerAddressOf(values, name, start, `${raftHost}:${raftPort}`, problems);
+  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${httpHost}:${httpPort}`];
+  for (const url of advertiseClientUrls) if (!isHttpUrl(url)) problems.push(`advertise-client-urls: ${JSON.stringify(url)} is not an http(s) URL`);
+  const electionTicks = values.number('election-ticks');
+  const heartbeatTicks = values.number('heartbeat-ticks');
+  if (electionTicks <= heartbeatTicks) {
+    problems.push(`election-ticks (${electionTicks}) must be greater than heartbeat-ticks (${heartbeatTicks}), or followers start elections between heartbeats`);
+  }
+  return {
+    name,
+    dataDir: resolvePath(workingDirectory, values.string('data-dir') ?? `data/${name}`),
+    httpHost,
+    httpPort,
+    grpcPort,
+    raftHost,
+    raftPort,
+    advertisePeerAddress,
+    advertiseClientUrls,
+    start,
+    tickMs: values.number('tick-ms'),
+    electionTicks,
+    heartbeatTicks,
+    snapshotEntries: values.number('snapshot-entries'),
+    quotaBytes: values.number('quota-bytes'),
+    limits: limitsOf(values, problems),
+    autoCompaction: autoCompactionOf(values, problems),
+    logLevel: (values.string('log-level') ?? 'info') as LogLevel,
+    warnings,
+  };
+}
+
+function startModeOf(values: FieldValues, name: string, problems: string[]): StartMode {
+  const initialCluster = values.list('initial-cluster');
+  const joinUrl = values.string('join');
+  if (initialCluster !== undefined && joinUrl !== undefined) {
+    problems.push('initial-cluster and join are both set; give initial-cluster to start a new cluster or join to enter a running one, not both');
+  }
+  if (joinUrl !== undefined) {
+    if (!isHttpUrl(joinUrl)) problems.push(`join: ${JSON.stringify(joinUrl)} is not an http(s) URL of a running member, e.g. http://127.0.0.1:8000`);
+    return { kind: 'join', joinUrl };
+  }
+  if (initialCluster === undefined || initialCluster.length === 0) {
+    problems.push('one of initial-cluster (a new cluster, e.g. n1=127.0.0.1:7000,n2=127.0.0.1:7001,n3=127.0.0.1:7002) or join (a running member\'s URL) is required');
+    return { kind: 'new', initialMembers: new Map() };
+  }
+  const parsed = parseInitialCluster(initialCluster);
+  problems.push(...parsed.problems);
+  if (name !== '' && parsed.problems.length === 0 && !parsed.members.has(name)) {
+    problems.push(`node-id ${name} is not a member of initial-cluster (${[...parsed.members.keys()].join(', ')})`);
+  }
+  return { kind: 'new', initialMembers: parsed.members };
+}
+
+function advertisedPeerAddressOf(values: FieldValues, name: string, start: StartMode, listener: string, problems: string[]): string {
+  const advertised = values.string('advertise-peer-address');
+  const entry = start.kind === 'new' ? start.initialMembers.get(name) : undefined;
+  if (advertised !== undefined) {
+    pushIfDefined(problems, peerAddressProblem(advertised, 'advertise-peer-address'));
+    if (entry !== undefined && entry !== advertised) {
+      problems.push(`advertise-peer-address ${advertised} differs from this member's initial-cluster entry ${name}=${entry}; peers would dial the wrong address`);
+    }
+    return advertised;
+  }
+  if (entry === undefined) return listener;
+  const raftPort = values.number('raft-port');
+  if (portOf(entry) !== raftPort) {
+    problems.push(`initial-cluster gives ${name} the address ${entry} but raft-port is ${raftPort}; make them agree (or set advertise-peer-address when a proxy maps the port)`);
+  }
+  return entry;
+}
+
+function limitsOf(values: FieldValues, problems: string[]): RequestLimits {
+  const limits = {
+    keyBytesMax: values.number('key-bytes-max'),
+    valueBytesMax: values.number('value-bytes-max'),
+    txnOperationsMax: values.number('txn-operations-max'),
+    requestBytesMax: values.number('request-bytes-max'),
+  };
+  if (limits.keyBytesMax > limits.requestBytesMax) problems.push(`key-bytes-max (${limits.keyBytesMax}) must not exceed request-bytes-max (${limits.requestBytesMax})`);
+  if (limits.valueBytesMax > limits.requestBytesMax) problems.push(`value-bytes-max (${limits.valueBytesMax}) must not exceed request-bytes-max (${limits.requestBytesMax})`);
+  return limits;
+}
+
+function autoCompactionOf(values: FieldValues, problems: string[]): AutoCompaction {
+  const mode = (values.string('auto-compaction-mode') ?? 'off') as (typeof AUTO_COMPACTION_MODES)[number];
+  const retention = values.string('auto-compaction-retention');
+  if (mode === 'off') {
+    if (retention !== undefined) problems.push('auto-compaction-retention is set but auto-compaction-mode is off; set the mode to revision or periodic');
+    return { mode };
+  }
+  if (mode === 'revision') {
+    const retainRevisions = retention !== undefined && /^\d+$/.test(retention) ? Number(retention) : 0;
+    if (!Number.isSafeInteger(retainRevisions) || retainRevisions <= 0) {
+      problems.push(`auto-compaction-retention must be a positive number of revisions in revision mode, got ${JSON.stringify(retention ?? null)}`);
+    }
+    return { mode, retainRevisions };
+  }
+  const retentionMs = retention === undefined ? undefined : parseDurationMs(retention);
+  if (retentionMs === undefined) problems.push(`auto-compaction-retention must be a duration such as 30m or 1h in periodic mode, got ${JSON.stringify(retention ?? null)}`);
+  return { mode, retentionMs: retentionMs ?? 0 };
+}
+
+/** Two listeners on one host cannot share a port. */
+function checkPortsDistinct(problems: string[], httpHost: string, raftHost: string, ports: Readonly<Record<string, number>>): void {
+  const entries = Object.entries(ports);
+  for (let i = 0; i < entries.length; i++) {
+    for (let j = i + 1; j < entries.length; j++) {
+      const [firstName, firstPort] = entries[i] as [string, number];
+      const [secondName, secondPort] = entries[j] as [string, number];
+      const involvesRaftOnOtherHost = (firstName === 'raft-port' || secondName === 'raft-port') && raftHost !== httpHost;
+      if (firstPort === secondPort && !involvesRaftOnOtherHost) problems.push(`${firstName} and ${secondName} are both ${firstPort}; each listener needs its own port`);
+    }
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function pushIfDefined(problems: string[], problem: string | undefined): void {
+  if (problem !== undefined) problems.push(problem);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value instanceof Map) {
+    for (const item of value.values()) deepFreeze(item);
+    // A frozen Map still accepts set(); replace the mutators so the configuration stays fixed.
+    const refuse = (): never => {
+      throw new TypeError('the server configuration is frozen');
+    };
+    Object.assign(value, { set: refuse, delete: refuse, clear: refuse });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return Object.freeze(value);
+}
