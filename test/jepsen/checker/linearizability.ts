@@ -1,0 +1,159 @@
+// Decides whether a history is linearizable with respect to a model: the algorithm of Wing and
+// Gong, with Lowe's just-in-time linearization and the cache of (linearized set, state) pairs
+// of Horn and Kroening, as Porcupine implements it. Independent partitions are checked one by
+// one, and the whole check gives up with 'unknown' at a wall-clock deadline.
+
+import { buildEntryList, lift, unlift, type Entry } from './entry-list.js';
+import type { History, Operation } from './history.js';
+import { LinearizedSet, type LinearizedSetSnapshot } from './linearized-set.js';
+import type { Model } from './model.js';
+import { explainViolation, type Violation } from './violation-report.js';
+
+export interface CheckOptions {
+  /** Wall-clock budget for the whole check; past it the answer is 'unknown'. */
+  readonly timeoutMs?: number;
+}
+
+export type CheckResult<State, Input, Output> =
+  | { readonly result: 'ok' }
+  | { readonly result: 'unknown'; readonly reason: string }
+  | { readonly result: 'illegal'; readonly violation: Violation<State, Input, Output> };
+
+/** Reading the clock costs more than a step, so the search looks at it only this often. */
+const STEPS_PER_DEADLINE_CHECK = 1024;
+
+export function checkLinearizability<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  history: History<Input, Output>,
+  options: CheckOptions = {},
+): CheckResult<State, Input, Output> {
+  const deadline = performance.now() + (options.timeoutMs ?? Infinity);
+  const partitions = model.partition?.(history) ?? [history];
+  let timedOut = false;
+  for (const operations of partitions) {
+    const outcome = searchPartition(model, operations, deadline);
+    if (outcome.result === 'illegal') {
+      return { result: 'illegal', violation: explainViolation(model, operations, outcome.longestPrefix) };
+    }
+    if (outcome.result === 'unknown') timedOut = true;
+  }
+  if (timedOut) {
+    return { result: 'unknown', reason: `no answer within ${options.timeoutMs} ms and no partition found illegal` };
+  }
+  return { result: 'ok' };
+}
+
+type SearchOutcome =
+  | { readonly result: 'ok' | 'unknown' }
+  | { readonly result: 'illegal'; readonly longestPrefix: readonly number[] };
+
+interface CacheEntry<State> {
+  readonly linearized: LinearizedSetSnapshot;
+  readonly state: State;
+}
+
+interface Linearization<State> {
+  readonly call: Entry;
+  readonly stateBefore: State;
+}
+
+/**
+ * The WGL search over one partition. It walks the entry list from the front: at a call it tries
+ * to linearize that operation next (a step the model accepts into a (set, state) pair not seen
+ * before), lifts it out and starts again from the front; at a return, the operation returning
+ * there was not linearized on this path, so it undoes the last linearization and tries the
+ * entry after that one's call.
+ */
+function searchPartition<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  operations: readonly Operation<Input, Output>[],
+  deadline: number,
+): SearchOutcome {
+  const head = buildEntryList(operations);
+  const linearized = new LinearizedSet(operations.length);
+  const cache = new Map<number, CacheEntry<State>[]>();
+  const path: Linearization<State>[] = [];
+  const longest = new LongestPath();
+  let state = model.init();
+  let entry = head.next;
+  let steps = 0;
+  while (entry !== undefined) {
+    if (++steps % STEPS_PER_DEADLINE_CHECK === 0 && performance.now() > deadline) return { result: 'unknown' };
+    if (entry.kind === 'call') {
+      const operation = operations[entry.operationIndex]!;
+      const step = model.step(state, operation.input, operation.output);
+      if (step.ok && rememberIfNew(model, cache, linearized, entry.operationIndex, step.state)) {
+        path.push({ call: entry, stateBefore: state });
+        longest.grew(path);
+        state = step.state;
+        lift(entry);
+        entry = head.next;
+      } else {
+        entry = entry.next;
+      }
+    } else if (entry.time === Infinity) {
+      // Every call before this entry is unlinearized on this path and every return from here on
+      // is at +Infinity, so all operations left have unknown outcomes: they never took effect.
+      return { result: 'ok' };
+    } else {
+      const undone = path.pop();
+      if (undone === undefined) return { result: 'illegal', longestPrefix: longest.operationIndexes() };
+      longest.shrank(path.length);
+      state = undone.stateBefore;
+      linearized.remove(undone.call.operationIndex);
+      unlift(undone.call);
+      entry = undone.call.next;
+    }
+  }
+  return { result: 'ok' };
+}
+
+/**
+ * Adds the operation to the linearized set and records the pair (set, state) in the cache.
+ * If the pair was there already, this path leads nowhere new: the set is restored and the
+ * answer is false.
+ */
+function rememberIfNew<State>(
+  model: Model<State, unknown, unknown>,
+  cache: Map<number, CacheEntry<State>[]>,
+  linearized: LinearizedSet,
+  operationIndex: number,
+  state: State,
+): boolean {
+  linearized.add(operationIndex);
+  const key = (Math.imul(linearized.hash, 31) + model.hash(state)) | 0;
+  const bucket = cache.get(key);
+  if (bucket?.some((seen) => linearized.equals(seen.linearized) && model.equal(seen.state, state))) {
+    linearized.remove(operationIndex);
+    return false;
+  }
+  const entry = { linearized: linearized.snapshot(), state };
+  if (bucket === undefined) cache.set(key, [entry]);
+  else bucket.push(entry);
+  return true;
+}
+
+/**
+ * The deepest search path seen, for the explanation of a violation. Copying the path at every
+ * new depth would be quadratic; only the part that changed since the last copy is copied, so
+ * the total work is at most one copy per linearization.
+ */
+class LongestPath {
+  private readonly operations: number[] = [];
+  /** Invariant: the first `sharedLength` entries equal those of the current search path. */
+  private sharedLength = 0;
+
+  grew(path: readonly Linearization<unknown>[]): void {
+    if (path.length <= this.operations.length) return;
+    for (let i = this.sharedLength; i < path.length; i++) this.operations[i] = path[i]!.call.operationIndex;
+    this.sharedLength = path.length;
+  }
+
+  shrank(pathLength: number): void {
+    this.sharedLength = Math.min(this.sharedLength, pathLength);
+  }
+
+  operationIndexes(): readonly number[] {
+    return this.operations;
+  }
+}
