@@ -4,7 +4,7 @@
 // that is how a core that answers a vote before the vote is durable gets caught.
 
 import { EntryType, StateType } from '../../src/raft/types.js';
-import type { Entry, Ready, SoftState } from '../../src/raft/types.js';
+import type { Entry, HardState, Ready, SoftState } from '../../src/raft/types.js';
 import type { Cluster } from './cluster.js';
 import { CommandKind, applyToDigest, decodeCommand, decodeSnapshotData, entryDigest } from './digest-state-machine.js';
 import { describeConfState } from './message-trace.js';
@@ -16,11 +16,14 @@ import type { SimulatedNode } from './simulated-node.js';
 export function processReady(cluster: Cluster, node: SimulatedNode, raft: RaftNode): void {
   const ready = raft.ready();
   const term = ready.hardState?.term ?? node.term;
-  const becameLeader = ready.softState !== null && observeSoftState(cluster, node, ready.softState, term);
+  const leaderOfThisTerm = node.role === StateType.Leader && node.term === term;
+  const becameLeader = ready.softState !== null && observeSoftState(cluster, node, ready.softState, ready.hardState, term);
   cluster.sendAll(node, ready.messages);
   if (cluster.crashedInReady(node, 'after sending messages, before persisting')) return;
+  const previousCommit = node.commit;
   persist(cluster, node, ready);
   if (becameLeader) cluster.checker.leaderHoldsCommitted(node.id, term, node.disk);
+  if (leaderOfThisTerm && node.commit > previousCommit) cluster.checker.leaderCommitted(node.id, term, node.commit, node.disk);
   if (cluster.crashedInReady(node, 'after persisting, before sending messagesAfterPersist')) return;
   cluster.sendAll(node, ready.messagesAfterPersist);
   apply(cluster, node, raft, ready);
@@ -29,10 +32,15 @@ export function processReady(cluster: Cluster, node: SimulatedNode, raft: RaftNo
 }
 
 /** Returns whether the node just became leader. */
-function observeSoftState(cluster: Cluster, node: SimulatedNode, softState: SoftState, term: number): boolean {
+function observeSoftState(cluster: Cluster, node: SimulatedNode, softState: SoftState, hardState: HardState | null, term: number): boolean {
   const becameLeader = softState.state === StateType.Leader && node.role !== StateType.Leader;
   node.role = softState.state;
-  if (becameLeader) cluster.leaderElected(node, term);
+  if (becameLeader) {
+    // The node's own vote counts toward its election even before it is durable.
+    const votedForItselfNow = hardState !== null && hardState.vote === node.id;
+    cluster.checker.leaderHasQuorum(node.id, term, node.confState, votedForItselfNow);
+    cluster.leaderElected(node, term);
+  }
   return becameLeader;
 }
 

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/raft/memory-storage.js';
-import { EntryType, logIndex, term } from '../../src/raft/types.js';
-import type { Entry } from '../../src/raft/types.js';
+import { EMPTY_CONF_STATE, EntryType, logIndex, nodeId, term } from '../../src/raft/types.js';
+import type { ConfState, Entry } from '../../src/raft/types.js';
 import { applyToDigest, entryDigest, INITIAL_STATE_DIGEST } from './digest-state-machine.js';
 import { SafetyChecker } from './safety-checker.js';
 
@@ -41,6 +41,24 @@ describe('the safety checker', () => {
     checker.voteCast(3, 5, 1);
     checker.voteCast(3, 6, 2);
     expect(() => checker.voteCast(3, 5, 2)).toThrow('one vote per term');
+  });
+
+  it('refuses a leader elected without a quorum of votes from its own term', () => {
+    const checker = new SafetyChecker();
+    const confState: ConfState = { ...EMPTY_CONF_STATE, voters: [1, 2, 3].map(nodeId) };
+    checker.voteCast(2, 4, 1);
+    checker.leaderHasQuorum(1, 4, confState, true);
+    checker.voteCast(3, 3, 2);
+    expect(() => checker.leaderHasQuorum(2, 4, confState, true)).toThrow('not a quorum of voters {1,2,3}');
+    const joint: ConfState = { ...confState, votersOutgoing: [1, 4, 5].map(nodeId) };
+    expect(() => checker.leaderHasQuorum(1, 4, joint, true)).toThrow('and {1,4,5}');
+  });
+
+  it('refuses a leader that commits an entry of an earlier term by counting replicas (Figure 8)', () => {
+    const checker = new SafetyChecker();
+    const disk = diskWith(entry(1, 1), entry(2, 2), entry(3, 4));
+    checker.leaderCommitted(1, 4, 3, disk);
+    expect(() => checker.leaderCommitted(1, 4, 2, disk)).toThrow('leader commits only entries of its term');
   });
 
   it('refuses two different entries with the same index and term (log matching)', () => {

@@ -2,7 +2,7 @@
 // checker remembers the whole run, including what crashed nodes once said and did, and throws
 // a SimulationViolation at the first step that breaks a property.
 
-import type { Entry } from '../../src/raft/types.js';
+import type { ConfState, Entry } from '../../src/raft/types.js';
 import { logIndex } from '../../src/raft/types.js';
 import type { SimulatedDisk } from './raft-module.js';
 import { entryDigest } from './digest-state-machine.js';
@@ -39,6 +39,7 @@ const UNKNOWN_TERM = -1;
 export class SafetyChecker {
   private readonly leaderByTerm = new Map<number, number>();
   private readonly candidateByTermAndVoter = new Map<number, number>();
+  private readonly votersByTermAndCandidate = new Map<number, Set<number>>();
   // Every entry any node ever persisted, by (index, term): Log Matching says that pair fixes the
   // entry and, through the preceding entry's term, the whole prefix.
   private readonly loggedByIndexAndTerm = new Map<number, LoggedEntry>();
@@ -66,11 +67,44 @@ export class SafetyChecker {
   voteCast(voterId: number, term: number, candidateId: number): void {
     const key = term * NODE_SPAN + voterId;
     const candidate = this.candidateByTermAndVoter.get(key);
-    if (candidate === undefined) this.candidateByTermAndVoter.set(key, candidateId);
-    else if (candidate !== candidateId) {
+    if (candidate === undefined) {
+      this.candidateByTermAndVoter.set(key, candidateId);
+      const candidateKey = term * NODE_SPAN + candidateId;
+      const voters = this.votersByTermAndCandidate.get(candidateKey) ?? new Set<number>();
+      voters.add(voterId);
+      this.votersByTermAndCandidate.set(candidateKey, voters);
+    } else if (candidate !== candidateId) {
       throw new SimulationViolation(
         'one vote per term',
         `node ${voterId} voted for ${candidate} and then for ${candidateId} in term ${term}`,
+      );
+    }
+  }
+
+  /**
+   * A leader of `term` won with votes granted in `term` by a quorum of its membership; a vote
+   * from another term does not count.
+   */
+  leaderHasQuorum(nodeId: number, term: number, confState: ConfState, votedForItselfNow: boolean): void {
+    const voters = new Set(this.votersByTermAndCandidate.get(term * NODE_SPAN + nodeId));
+    if (votedForItselfNow) voters.add(nodeId);
+    const quorum = (members: readonly number[]): boolean =>
+      members.length === 0 || members.filter((id) => voters.has(id)).length > members.length / 2;
+    if (quorum(confState.voters) && quorum(confState.votersOutgoing)) return;
+    throw new SimulationViolation(
+      'election safety',
+      `node ${nodeId} became leader of term ${term} with votes of that term from {${[...voters].join(',')}}, not a quorum of voters {${confState.voters.join(',')}}` +
+        (confState.votersOutgoing.length > 0 ? ` and {${confState.votersOutgoing.join(',')}}` : ''),
+    );
+  }
+
+  /** A leader moves its commit index only to an entry of its own term (§5.4.2, Figure 8). */
+  leaderCommitted(nodeId: number, term: number, commit: number, disk: SimulatedDisk): void {
+    const committedTerm = disk.term(logIndex(commit));
+    if (committedTerm !== term) {
+      throw new SimulationViolation(
+        'leader commits only entries of its term',
+        `node ${nodeId}, leader of term ${term}, moved its commit index to ${commit}@${committedTerm}`,
       );
     }
   }
