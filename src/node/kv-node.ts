@@ -110,6 +110,8 @@ export interface KvNode {
   backup(): AsyncIterable<Uint8Array>;
   /** Replaces the whole cluster's state with a backup, replicated through Raft. */
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */
+  defragment(): Promise<void>;
 
   /** Stops serving; a leader first hands leadership to another voter. */
   close(): Promise<void>;

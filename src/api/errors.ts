@@ -1,0 +1,194 @@
+// The client APIs' error registry. It holds the API's own codes (API_*) with their message
+// templates, and one table that maps every code a client can meet — API_*, MVCC_*, NODE_*,
+// RAFT_*, STORAGE_* — to an HTTP status and a gRPC status, so the REST and gRPC servers
+// answer the same condition the same way. Codes are stable and never reused.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { MvccErrorCode } from '../mvcc/index.js';
+import type { RaftErrorCode, StorageErrorCode } from '../raft/errors.js';
+import type { DurableStorageErrorCode } from '../storage/errors.js';
+
+const apiTemplates = {
+  API_INVALID_KEY_ENCODING: 'the request path is not valid percent-encoded UTF-8: {reason}',
+  API_INVALID_PARAMETER: 'invalid {name}: {reason}',
+  API_MALFORMED_JSON: 'the request body is not valid JSON: {reason}',
+  API_INVALID_BODY: 'invalid request body: {reason}',
+  API_REQUEST_TOO_LARGE: 'the request body exceeds the limit of {limit} bytes',
+  API_PRECONDITION_FAILED: 'precondition failed: {reason}',
+  API_KEY_NOT_FOUND: 'key not found: {name}',
+  API_ROUTE_NOT_FOUND: 'no route for {name}',
+  API_MEMBER_NOT_FOUND: 'no member named or numbered {name}',
+  API_NOT_READY: 'the node is not ready: {reason}',
+  API_WATCH_CANCELED: 'the watch was canceled: {reason}',
+  API_INTERNAL: 'internal error: {reason}',
+} as const;
+
+export type ApiErrorCode = keyof typeof apiTemplates;
+
+/**
+ * The node's codes (src/node). The node engineer's registry is the source of their messages;
+ * this list only decides their statuses. Both leadership-lost and timeout mean the write may
+ * still commit, so clients must not assume it failed.
+ */
+export type NodeErrorCode =
+  | 'NODE_NOT_LEADER'
+  | 'NODE_NO_LEADER'
+  | 'NODE_LEADERSHIP_LOST'
+  | 'NODE_TIMEOUT'
+  | 'NODE_STOPPED'
+  | 'NODE_BUSY'
+  | 'NODE_NOT_CAUGHT_UP'
+  | 'NODE_UNKNOWN_MEMBER'
+  | 'NODE_INVALID_MEMBERSHIP'
+  | 'NODE_REMOVED'
+  | 'NODE_DATA_DIR_LOCKED'
+  | 'NODE_CLUSTER_MISMATCH'
+  | 'NODE_IDENTITY_MISMATCH'
+  | 'NODE_IDENTITY_INVALID'
+  | 'NODE_SNAPSHOT_MISSING'
+  | 'NODE_INVALID_OPTIONS'
+  | 'NODE_UNSUPPORTED';
+
+export type ClientErrorCode = ApiErrorCode | MvccErrorCode | NodeErrorCode | RaftErrorCode | StorageErrorCode | DurableStorageErrorCode;
+
+export interface ErrorStatus {
+  readonly http: number;
+  readonly grpc: GrpcStatus;
+  /** Set on conditions that pass by themselves: the HTTP answer carries Retry-After. */
+  readonly retryAfterSeconds?: number;
+}
+
+const badRequest: ErrorStatus = { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT };
+const internal: ErrorStatus = { http: 500, grpc: GrpcStatus.INTERNAL };
+const unavailable: ErrorStatus = { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryAfterSeconds: 1 };
+const tooLarge: ErrorStatus = { http: 413, grpc: GrpcStatus.INVALID_ARGUMENT };
+
+const apiStatuses: Record<ApiErrorCode, ErrorStatus> = {
+  API_INVALID_KEY_ENCODING: badRequest,
+  API_INVALID_PARAMETER: badRequest,
+  API_MALFORMED_JSON: badRequest,
+  API_INVALID_BODY: badRequest,
+  API_REQUEST_TOO_LARGE: tooLarge,
+  API_PRECONDITION_FAILED: { http: 412, grpc: GrpcStatus.FAILED_PRECONDITION },
+  API_KEY_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  API_ROUTE_NOT_FOUND: { http: 404, grpc: GrpcStatus.UNIMPLEMENTED },
+  API_MEMBER_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  API_NOT_READY: unavailable,
+  API_WATCH_CANCELED: unavailable,
+  API_INTERNAL: internal,
+};
+
+const mvccStatuses: Record<MvccErrorCode, ErrorStatus> = {
+  MVCC_EMPTY_KEY: badRequest,
+  // The key travels in the URL, so an oversized key is a bad request rather than a large body.
+  MVCC_KEY_TOO_LARGE: badRequest,
+  MVCC_VALUE_TOO_LARGE: tooLarge,
+  MVCC_REQUEST_TOO_LARGE: tooLarge,
+  MVCC_TOO_MANY_TXN_OPS: badRequest,
+  MVCC_DUPLICATE_KEY_IN_TXN: badRequest,
+  MVCC_KEY_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  MVCC_VALUE_PROVIDED: badRequest,
+  MVCC_LEASE_PROVIDED: badRequest,
+  MVCC_LEASE_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  MVCC_LEASE_EXISTS: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  MVCC_LEASE_TTL_TOO_LARGE: badRequest,
+  MVCC_LEASE_NOT_PRIMARY: unavailable,
+  // History below the compact revision is gone for good: 410, as etcd answers OutOfRange.
+  MVCC_COMPACTED: { http: 410, grpc: GrpcStatus.OUT_OF_RANGE },
+  MVCC_FUTURE_REV: { http: 400, grpc: GrpcStatus.OUT_OF_RANGE },
+  MVCC_NOSPACE: { http: 507, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
+  MVCC_INVALID_ARGUMENT: badRequest,
+  MVCC_MALFORMED_REQUEST: badRequest,
+  MVCC_SNAPSHOT_INVALID: badRequest,
+  MVCC_STORE_CLOSED: unavailable,
+};
+
+const nodeStatuses: Record<NodeErrorCode, ErrorStatus> = {
+  NODE_NOT_LEADER: unavailable,
+  NODE_NO_LEADER: unavailable,
+  NODE_LEADERSHIP_LOST: unavailable,
+  NODE_TIMEOUT: unavailable,
+  NODE_STOPPED: unavailable,
+  NODE_BUSY: unavailable,
+  NODE_NOT_CAUGHT_UP: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryAfterSeconds: 1 },
+  NODE_UNKNOWN_MEMBER: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  NODE_INVALID_MEMBERSHIP: badRequest,
+  // A removed member will never serve again; retrying it is pointless.
+  NODE_REMOVED: { http: 410, grpc: GrpcStatus.FAILED_PRECONDITION },
+  NODE_DATA_DIR_LOCKED: internal,
+  NODE_CLUSTER_MISMATCH: internal,
+  NODE_IDENTITY_MISMATCH: internal,
+  NODE_IDENTITY_INVALID: internal,
+  NODE_SNAPSHOT_MISSING: internal,
+  NODE_INVALID_OPTIONS: internal,
+  NODE_UNSUPPORTED: { http: 501, grpc: GrpcStatus.UNIMPLEMENTED },
+};
+
+const raftStatuses: Record<RaftErrorCode | StorageErrorCode, ErrorStatus> = {
+  RAFT_NO_LEADER: unavailable,
+  RAFT_TRANSFER_IN_PROGRESS: unavailable,
+  RAFT_UNCOMMITTED_LIMIT: unavailable,
+  RAFT_FORWARDING_DISABLED: unavailable,
+  RAFT_NOT_MEMBER: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  RAFT_CONF_CHANGE_PENDING: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryAfterSeconds: 1 },
+  RAFT_INVALID_CONF_CHANGE: badRequest,
+  RAFT_TRANSFER_TO_LEARNER: badRequest,
+  RAFT_UNKNOWN_NODE: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  RAFT_LOCAL_MESSAGE_FROM_PEER: internal,
+  RAFT_WRONG_GROUP: internal,
+  RAFT_INVALID_CONFIG: internal,
+  RAFT_STORAGE_COMPACTED: internal,
+  RAFT_STORAGE_UNAVAILABLE: internal,
+  RAFT_STORAGE_SNAPSHOT_OUT_OF_DATE: internal,
+  RAFT_STORAGE_SNAPSHOT_TEMPORARILY_UNAVAILABLE: unavailable,
+};
+
+const storageStatuses: Record<DurableStorageErrorCode, ErrorStatus> = {
+  STORAGE_CORRUPT: internal,
+  STORAGE_SNAPSHOT_CHECKSUM: internal,
+  STORAGE_FAILED: internal,
+  STORAGE_CLOSED: unavailable,
+  STORAGE_INVALID_OPTIONS: internal,
+};
+
+const statuses: ReadonlyMap<string, ErrorStatus> = new Map(
+  Object.entries({ ...apiStatuses, ...mvccStatuses, ...nodeStatuses, ...raftStatuses, ...storageStatuses }),
+);
+
+export interface ApiErrorDetails {
+  readonly name?: string;
+  readonly reason?: string;
+  readonly limit?: number;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly details: ApiErrorDetails = {},
+  ) {
+    super(apiTemplates[code].replace(/\{(\w+)\}/g, (_match, field: string) => String((details as Record<string, unknown>)[field] ?? '?')));
+  }
+}
+
+/** What a client is told about an error: the code, the message and how to answer it. */
+export interface ClientError {
+  readonly code: string;
+  readonly message: string;
+  readonly status: ErrorStatus;
+}
+
+/** Any error with a registered code keeps its code and message; everything else is API_INTERNAL. */
+export function toClientError(error: unknown): ClientError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const status = typeof code === 'string' ? statuses.get(code) : undefined;
+    if (status !== undefined) return { code: code as string, message: error.message, status };
+  }
+  const internalError = new ApiError('API_INTERNAL', { reason: error instanceof Error ? error.message : String(error) });
+  return { code: internalError.code, message: internalError.message, status: apiStatuses.API_INTERNAL };
+}
+
+export function errorStatus(code: ClientErrorCode): ErrorStatus {
+  return statuses.get(code) ?? apiStatuses.API_INTERNAL;
+}

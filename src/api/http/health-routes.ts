@@ -1,0 +1,21 @@
+// Probes and metrics: /healthz says the process answers, /readyz says the node can serve
+// (a leader is known and it has applied what it knew was committed), /metrics is the
+// Prometheus text of the node's registry.
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { ApiError, toClientError } from '../errors.js';
+import { sendClientError } from './error-replies.js';
+import type { RouteContext } from './route-context.js';
+
+export function registerHealthRoutes(app: FastifyInstance, context: RouteContext, registry: Registry): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const readiness = context.node.readiness();
+    if (!readiness.ready) return sendClientError(reply, toClientError(new ApiError('API_NOT_READY', { reason: readiness.reason })));
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

@@ -1,0 +1,82 @@
+// The REST API of DESIGN section 6 on fastify, over the KvNode facade:
+//
+//   const api = await startHttpApi({ node, host: '127.0.0.1', port: 8000, metrics: registry, logger });
+//   ... api.url ...
+//   await api.close();
+//
+// Every body reaches the routes as a Buffer (one parser for any content type), so a key's
+// value is stored byte for byte and JSON routes parse their own bodies whatever type curl
+// claims. Port 0 binds an ephemeral port; `url` names the one bound.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { KvNode } from '../../node/kv-node.js';
+import type { Logger } from '../../observability/logger.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { registerBatchRoutes } from './batch-routes.js';
+import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { type HttpLimits, mvccLimitsOf, resolveHttpLimits } from './http-limits.js';
+import { httpMetrics, recordRequestDurations } from './http-metrics.js';
+import { registerKeyRoutes } from './key-routes.js';
+import { registerLeaseRoutes } from './lease-routes.js';
+import { registerListRoute } from './list-route.js';
+import { registerMemberRoutes } from './member-routes.js';
+import type { RouteContext } from './route-context.js';
+import { registerTransactionRoute } from './transaction-route.js';
+import { registerWatchRoute } from './watch-route.js';
+
+export interface HttpApiOptions {
+  readonly node: KvNode;
+  readonly host: string;
+  /** 0 binds an ephemeral port. */
+  readonly port: number;
+  readonly metrics: Registry;
+  readonly logger: Logger;
+  readonly limits?: Partial<HttpLimits>;
+}
+
+export interface HttpApi {
+  /** `http://host:port` of the bound listener. */
+  readonly url: string;
+  /** The fastify instance, for `inject` in tests. */
+  readonly app: FastifyInstance;
+  /** Stops accepting requests and closes every connection, open watch streams included. */
+  close(): Promise<void>;
+}
+
+/** Builds the server without listening: what tests drive with `inject`. */
+export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'>): Promise<FastifyInstance> {
+  const limits = resolveHttpLimits(options.limits);
+  const context: RouteContext = { node: options.node, limits, mvccLimits: mvccLimitsOf(limits), logger: options.logger };
+  const app = Fastify({ bodyLimit: limits.requestBodyBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  installErrorReplies(app, limits, options.logger);
+  const metrics = httpMetrics(options.metrics);
+  recordRequestDurations(app, metrics);
+  registerHealthRoutes(app, context, options.metrics);
+  registerKeyRoutes(app, context);
+  registerListRoute(app, context);
+  registerBatchRoutes(app, context);
+  registerTransactionRoute(app, context);
+  registerWatchRoute(app, context, metrics);
+  registerLeaseRoutes(app, context);
+  registerAdminRoutes(app, context);
+  registerMemberRoutes(app, context);
+  await app.ready();
+  return app;
+}
+
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const app = await buildHttpApi(options);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error(`the HTTP API bound an unexpected address: ${String(address)}`);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    app,
+    // forceCloseConnections ends open watch streams, which never end by themselves.
+    close: () => app.close(),
+  };
+}

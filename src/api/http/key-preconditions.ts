@@ -1,0 +1,49 @@
+// Optimistic concurrency over HTTP: If-Match, If-None-Match and ?if_version_match become
+// compares of one transaction with the write, so the check and the write are atomic.
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Compare, CompareResult, type KeyValue, type TxnResponse } from '../../mvcc/index.js';
+import { ApiError } from '../errors.js';
+import { entityTagOf } from './key-view.js';
+import { integerParameter, type Query } from './request-parsing.js';
+
+const ENTITY_TAG = /^"(\d+)"$/;
+
+/** The compares a conditional write of `key` must pass; empty for an unconditional write. */
+export function writePreconditions(key: Uint8Array, headers: IncomingHttpHeaders, query: Query): Compare[] {
+  const compares: Compare[] = [];
+  const ifMatch = headers['if-match'];
+  if (ifMatch !== undefined) compares.push(ifMatchCompare(key, ifMatch.trim()));
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') throw new ApiError('API_INVALID_PARAMETER', { name: 'If-None-Match', reason: 'a write accepts only *' });
+    compares.push({ key, target: 'version', result: CompareResult.Equal, version: 0 });
+  }
+  const version = integerParameter(query, 'if_version_match', 0);
+  if (version !== undefined) compares.push({ key, target: 'version', result: CompareResult.Equal, version });
+  return compares;
+}
+
+function ifMatchCompare(key: Uint8Array, header: string): Compare {
+  if (header === '*') return { key, target: 'version', result: CompareResult.Greater, version: 0 };
+  const match = ENTITY_TAG.exec(header);
+  if (match === null) throw new ApiError('API_INVALID_PARAMETER', { name: 'If-Match', reason: `expected * or one entity tag like "12", got ${header}` });
+  return { key, target: 'mod', result: CompareResult.Equal, modRevision: Number(match[1]) };
+}
+
+/** The error for a failed conditional write, from the key's current state read in the failure branch. */
+export function preconditionFailed(txn: TxnResponse): ApiError {
+  const failure = txn.responses[0];
+  const current: KeyValue | undefined = failure?.type === 'range' ? failure.range.kvs[0] : undefined;
+  const reason = current === undefined ? 'the key does not exist' : `the key exists with ETag ${entityTagOf(current.modRevision)} and version ${current.version}`;
+  return new ApiError('API_PRECONDITION_FAILED', { reason });
+}
+
+/** Whether a GET's If-None-Match names the current entity tag (or is *), so 304 answers it. */
+export function notModified(header: string | undefined, modRevision: number): boolean {
+  if (header === undefined) return false;
+  const current = entityTagOf(modRevision);
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed === current || trimmed === `W/${current}`;
+  });
+}

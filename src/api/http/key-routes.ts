@@ -1,0 +1,139 @@
+// One key: PUT, GET, HEAD (fastify derives it from GET) and DELETE under /api/v1/keys/{key},
+// and the seed's alias /api/v1/kv/{key}. The key is the percent-decoded path remainder and
+// may contain '/'. Values travel as raw bytes in both directions, never as JSON.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Compare, type MvccRequest, type MvccResponse, type PutRequest, type RangeRequest, type ResponseOp, validateRequest } from '../../mvcc/index.js';
+import { ApiError } from '../errors.js';
+import { notModified, preconditionFailed, writePreconditions } from './key-preconditions.js';
+import { asBuffer, entityTagOf, keyValueJson, setKeyHeaders, TAG_HEADER_PREFIX } from './key-view.js';
+import { responseOf, txnOf } from './node-responses.js';
+import { bodyBytes, booleanParameter, consistencyParameter, integerParameter, queryOf } from './request-parsing.js';
+import type { RouteContext } from './route-context.js';
+import { ttlList, withTtlLeases } from './ttl-leases.js';
+
+export const KEY_ROUTE_PREFIXES = ['/api/v1/keys/', '/api/v1/kv/'] as const;
+
+export function registerKeyRoutes(app: FastifyInstance, context: RouteContext): void {
+  const routes = new KeyRoutes(context);
+  for (const prefix of KEY_ROUTE_PREFIXES) {
+    app.put(`${prefix}*`, (request, reply) => routes.put(request, reply));
+    app.get(`${prefix}*`, (request, reply) => routes.get(request, reply));
+    app.delete(`${prefix}*`, (request, reply) => routes.delete(request, reply));
+  }
+}
+
+function keyOf(request: FastifyRequest): Buffer {
+  return Buffer.from((request.params as { '*': string })['*'], 'utf8');
+}
+
+class KeyRoutes {
+  constructor(private readonly context: RouteContext) {}
+
+  async put(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = queryOf(request);
+    const key = keyOf(request);
+    const ttl = integerParameter(query, 'ttl', 1);
+    const lease = integerParameter(query, 'lease', 1);
+    if (ttl !== undefined && lease !== undefined) throw new ApiError('API_INVALID_PARAMETER', { name: 'ttl', reason: 'give either ttl or lease, not both' });
+    const put: PutRequest = {
+      key,
+      value: bodyBytes(request),
+      prevKv: booleanParameter(query, 'prev_kv'),
+      contentType: request.headers['content-type'] ?? '',
+      tags: tagsOf(request),
+      ...(lease === undefined ? {} : { lease }),
+    };
+    validateRequest({ type: 'put', put }, this.context.mvccLimits);
+    const compares = writePreconditions(key, request.headers, query);
+    const outcome = await withTtlLeases(
+      this.context,
+      ttlList(ttl),
+      (leases) => {
+        const granted = ttl === undefined ? undefined : leases.get(ttl);
+        return this.conditionalWrite({ type: 'put', put: granted === undefined ? put : { ...put, lease: granted } }, compares);
+      },
+      (result) => result.succeeded,
+    );
+    if (!outcome.succeeded) throw outcome.failure;
+    const response = outcome.response.type === 'put' ? outcome.response.put : undefined;
+    const revision = response?.header.revision ?? 0;
+    reply.header('etag', entityTagOf(revision));
+    await reply.send({ revision, ...(response?.prevKv === undefined ? {} : { prevKv: keyValueJson(response.prevKv) }) });
+  }
+
+  async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = queryOf(request);
+    const range: RangeRequest = { key: keyOf(request), revision: integerParameter(query, 'revision', 0) ?? 0 };
+    validateRequest({ type: 'range', range }, this.context.mvccLimits);
+    const response = await this.context.node.range(range, { consistency: consistencyParameter(query) });
+    const kv = response.kvs[0];
+    if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: range.key.toString() });
+    setKeyHeaders(reply, kv, response.header.revision);
+    if (notModified(request.headers['if-none-match'], kv.modRevision)) {
+      await reply.code(304).send();
+      return;
+    }
+    await reply.send(asBuffer(kv.value));
+  }
+
+  async delete(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = queryOf(request);
+    const key = keyOf(request);
+    const prevKv = booleanParameter(query, 'prev_kv');
+    const deletion: Extract<MvccRequest, { type: 'deleteRange' }> = { type: 'deleteRange', deleteRange: { key, prevKv } };
+    validateRequest(deletion, this.context.mvccLimits);
+    const outcome = await this.conditionalWrite(deletion, writePreconditions(key, request.headers, query));
+    if (!outcome.succeeded) throw outcome.failure;
+    const deleted = responseOf(outcome.response, 'deleteRange').deleteRange;
+    if (deleted.deleted === 0) throw new ApiError('API_KEY_NOT_FOUND', { name: key.toString() });
+    if (!prevKv) {
+      await reply.code(204).send();
+      return;
+    }
+    const previous = deleted.prevKvs[0];
+    await reply.send({ revision: deleted.header.revision, deleted: deleted.deleted, ...(previous === undefined ? {} : { prevKv: keyValueJson(previous) }) });
+  }
+
+  /** The write alone, or inside a txn whose failure branch reads the key to explain the refusal. */
+  private async conditionalWrite(request: Extract<MvccRequest, { type: 'put' | 'deleteRange' }>, compares: Compare[]): Promise<WriteOutcome> {
+    if (compares.length === 0) return { succeeded: true, response: writeResponseOf(await this.context.node.write(request)) };
+    const key = request.type === 'put' ? request.put.key : request.deleteRange.key;
+    const txn = txnOf(
+      await this.context.node.write({
+        type: 'txn',
+        txn: { compare: compares, success: [request], failure: [{ type: 'range', range: { key } }] },
+      }),
+    );
+    const inner = txn.responses[0];
+    if (!txn.succeeded || inner === undefined) return { succeeded: false, failure: preconditionFailed(txn) };
+    return { succeeded: true, response: writeResponseOf(inner) };
+  }
+}
+
+type WriteResponse = Extract<ResponseOp, { type: 'put' | 'deleteRange' }>;
+
+type WriteOutcome = { readonly succeeded: true; readonly response: WriteResponse } | { readonly succeeded: false; readonly failure: ApiError };
+
+function writeResponseOf(response: MvccResponse | ResponseOp): WriteResponse {
+  if (response.type === 'put' || response.type === 'deleteRange') return response;
+  throw new Error(`the node answered a key write with a ${response.type} response`);
+}
+
+/** Tags from `X-BVault-Tag-<name>` headers; names arrive lower-cased, values percent-encoded. */
+function tagsOf(request: FastifyRequest): Record<string, string> | undefined {
+  let tags: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!name.startsWith(TAG_HEADER_PREFIX) || typeof value !== 'string') continue;
+    tags ??= {};
+    tags[name.slice(TAG_HEADER_PREFIX.length)] = decodeTag(name, value);
+  }
+  return tags;
+}
+
+function decodeTag(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError('API_INVALID_PARAMETER', { name, reason: 'the value is not valid percent-encoding' });
+  }
+}

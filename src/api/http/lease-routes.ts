@@ -1,0 +1,42 @@
+// Leases: grant, keep-alive, time-to-live (with attached keys), revoke and list. Keep-alives
+// and TTLs are the leader's view; the node forwards them from a follower.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type MvccRequest, validateRequest } from '../../mvcc/index.js';
+import { ApiError } from '../errors.js';
+import { encodeBytes } from './key-view.js';
+import { responseOf } from './node-responses.js';
+import { booleanParameter, jsonBody, optionalInteger, parseInteger, queryOf } from './request-parsing.js';
+import type { RouteContext } from './route-context.js';
+
+export function registerLeaseRoutes(app: FastifyInstance, context: RouteContext): void {
+  app.post('/api/v1/leases', (request, reply) => grant(context, request, reply));
+  app.get('/api/v1/leases', async () => ({ leases: (await context.node.leases()).map((lease) => ({ id: lease.id, ttl: lease.ttl, grantedAt: new Date(lease.grantedAtMs).toISOString() })) }));
+  app.post('/api/v1/leases/:id/keepalive', async (request) => {
+    const id = leaseIdOf(request);
+    return { id, ttl: await context.node.leaseKeepAlive(id) };
+  });
+  app.get('/api/v1/leases/:id', async (request) => {
+    const lease = await context.node.leaseTimeToLive(leaseIdOf(request), booleanParameter(queryOf(request), 'keys'));
+    return { id: lease.id, ttl: lease.remainingTtl, grantedTtl: lease.grantedTtl, keys: lease.keys.map((key) => encodeBytes(key).text) };
+  });
+  app.delete('/api/v1/leases/:id', async (request, reply) => {
+    await context.node.write({ type: 'leaseRevoke', leaseRevoke: { id: leaseIdOf(request) } });
+    await reply.code(204).send();
+  });
+}
+
+/** `{ ttl, id? }` → 201 `{ id, ttl }`. */
+async function grant(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const body = jsonBody(request);
+  const ttl = optionalInteger(body.ttl, 'ttl', 1);
+  const id = optionalInteger(body.id, 'id', 1);
+  if (ttl === undefined) throw new ApiError('API_INVALID_BODY', { reason: 'ttl is required' });
+  const grantRequest: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl, ...(id === undefined ? {} : { id }) } };
+  validateRequest(grantRequest, context.mvccLimits);
+  const granted = responseOf(await context.node.write(grantRequest), 'leaseGrant').leaseGrant;
+  await reply.code(201).send({ id: granted.id, ttl: granted.ttl });
+}
+
+function leaseIdOf(request: FastifyRequest): number {
+  return parseInteger((request.params as { id: string }).id, 'lease id', 1);
+}

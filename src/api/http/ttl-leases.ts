@@ -1,0 +1,54 @@
+// Writes with a `ttl`: the seeds' per-key expiry is an etcd lease granted for the write. The
+// grants and the write are separate proposals, so a write that does not take effect (a failed
+// precondition, an error) revokes its leases again rather than leaving them to expire unused.
+import { validateRequest, type MvccRequest } from '../../mvcc/index.js';
+import { responseOf } from './node-responses.js';
+import type { RouteContext } from './route-context.js';
+
+/** Lease ids by the TTL (seconds) they were granted for. */
+export type LeasesByTtl = ReadonlyMap<number, number>;
+
+/**
+ * Grants one lease per distinct TTL in `ttlsSeconds`, runs `write` with them, and revokes them
+ * if the write failed or `tookEffect` says it changed nothing.
+ */
+export async function withTtlLeases<T>(
+  context: RouteContext,
+  ttlsSeconds: Iterable<number>,
+  write: (leases: LeasesByTtl) => Promise<T>,
+  tookEffect: (result: T) => boolean,
+): Promise<T> {
+  const leases = new Map<number, number>();
+  try {
+    for (const ttl of ttlsSeconds) {
+      if (!leases.has(ttl)) leases.set(ttl, await grantLease(context, ttl));
+    }
+    const result = await write(leases);
+    if (!tookEffect(result)) await revokeQuietly(context, leases.values());
+    return result;
+  } catch (error) {
+    await revokeQuietly(context, leases.values());
+    throw error;
+  }
+}
+
+export function ttlList(ttlSeconds: number | undefined): number[] {
+  return ttlSeconds === undefined ? [] : [ttlSeconds];
+}
+
+async function grantLease(context: RouteContext, ttlSeconds: number): Promise<number> {
+  const request: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl: ttlSeconds } };
+  validateRequest(request, context.mvccLimits);
+  return responseOf(await context.node.write(request), 'leaseGrant').leaseGrant.id;
+}
+
+async function revokeQuietly(context: RouteContext, leases: Iterable<number>): Promise<void> {
+  for (const lease of leases) {
+    try {
+      await context.node.write({ type: 'leaseRevoke', leaseRevoke: { id: lease } });
+    } catch (error) {
+      // The lease then expires by itself after its TTL; nothing is attached to it.
+      context.logger.warn({ err: error, lease }, 'could not revoke the lease of a write that did not take effect');
+    }
+  }
+}
