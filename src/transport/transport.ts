@@ -5,6 +5,7 @@
 // one shared contract suite.
 
 import type { Message, NodeId } from '../raft/types.js';
+import type { PeerCounters } from './peer-counters.js';
 
 export interface TransportHandlers {
   /** Messages that arrived from peers, in the order each peer sent them. */
@@ -31,11 +32,22 @@ export interface PeerTransport {
   removePeer(id: NodeId): void;
   /** Queues messages for their peers and returns at once. */
   send(messages: readonly Message[]): void;
-  /** Streams a snapshot's data in chunks; the outcome arrives as onSnapshotStatus. */
+  /**
+   * Streams a snapshot's data in chunks; the outcome arrives as onSnapshotStatus. At most one
+   * snapshot is in flight per peer: another one sent meanwhile is reported failed at once.
+   */
   sendSnapshot(message: Message, chunks: () => AsyncIterable<Uint8Array>): void;
   /** Registers the handler of a named peer call. */
   handle(method: string, handler: PeerCallHandler): void;
-  /** Calls a named handler on a peer; rejects on timeout or if the peer is unreachable. */
+  /**
+   * Calls a named handler on a peer. Rejects with a TransportError: TRANSPORT_UNKNOWN_PEER,
+   * TRANSPORT_UNREACHABLE, TRANSPORT_TIMEOUT (the handler may still have run),
+   * TRANSPORT_UNKNOWN_METHOD, TRANSPORT_CALL_FAILED (the handler rejected; its message is the
+   * reason) or TRANSPORT_CLUSTER_MISMATCH.
+   */
   call(to: NodeId, method: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** A copy of the per-peer counters, for metrics. */
+  counters(): ReadonlyMap<NodeId, Readonly<PeerCounters>>;
+  /** Ends every stream and the listener; sends after close are dropped. */
   close(): Promise<void>;
 }
