@@ -1,0 +1,61 @@
+// Applies committed entries: all of a Ready's entries go to the MVCC store in one batch (one
+// LevelDB write with the applied index); ConfChange entries then change Raft's membership,
+// the member table and the transport's peers; and the callers waiting on this node's own
+// proposals are settled with their results.
+
+import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import type { RawNode } from '../raft/raw-node.js';
+import { decodeConfChange } from '../raft/confchange-codec.js';
+import type { ConfState, Entry, NodeId } from '../raft/types.js';
+import { EMPTY_BYTES, EntryType } from '../raft/types.js';
+import { decodeEnvelope, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
+import type { MemberTable } from './member-table.js';
+import type { ProposalTracker } from './proposal-tracker.js';
+
+export interface CommittedApplierParts {
+  readonly id: NodeId;
+  readonly rawNode: RawNode;
+  readonly mvcc: MvccStore;
+  readonly members: MemberTable;
+  readonly proposals: ProposalTracker;
+  readonly metrics: NodeMetrics;
+  /** The membership changed: the node updates its transport peers. */
+  readonly onMembershipChange: (confState: ConfState) => void;
+}
+
+export class CommittedApplier {
+  constructor(private readonly parts: CommittedApplierParts) {}
+
+  async apply(entries: readonly Entry[]): Promise<void> {
+    const { mvcc, metrics } = this.parts;
+    const batch: ApplyEntry[] = new Array<ApplyEntry>(entries.length);
+    const requestIds: number[] = new Array<number>(entries.length).fill(UNTRACKED_REQUEST_ID);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.type === EntryType.ConfChange || entry.data.byteLength === 0) {
+        batch[i] = { index: entry.index, term: entry.term, data: EMPTY_BYTES };
+        continue;
+      }
+      const envelope = decodeEnvelope(entry.data);
+      if (envelope.originId === this.parts.id) requestIds[i] = envelope.requestId;
+      batch[i] = { index: entry.index, term: entry.term, data: envelope.request };
+    }
+    const started = performance.now();
+    const results = await mvcc.apply(batch);
+    metrics.backendCommitDuration.observe((performance.now() - started) / 1000);
+    metrics.proposalsApplied.inc(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.type === EntryType.ConfChange) this.applyConfChange(entry);
+      else if (requestIds[i] !== UNTRACKED_REQUEST_ID) this.parts.proposals.settle(requestIds[i]!, results[i]!);
+    }
+  }
+
+  private applyConfChange(entry: Entry): void {
+    const change = decodeConfChange(entry.data);
+    const confState = this.parts.rawNode.applyConfChange(change);
+    this.parts.members.applyConfChange(change);
+    this.parts.onMembershipChange(confState);
+  }
+}

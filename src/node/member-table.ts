@@ -1,0 +1,120 @@
+// The details of each member (name, peer address, client URLs), kept in the replicated state:
+// they arrive in the context of the ConfChange that adds a member, travel in every Raft
+// snapshot's data, and are rebuilt after a restart from the snapshot plus the ConfChange
+// entries after it. Raft's ConfState says who is a voter or a learner; this says who they are.
+
+import { BinaryReader } from '../codec/binary-reader.js';
+import { BinaryWriter } from '../codec/binary-writer.js';
+import type { ConfChange, ConfState, NodeId } from '../raft/types.js';
+import { ConfChangeType, nodeId } from '../raft/types.js';
+import type { MemberInfo } from './kv-node.js';
+import { memberIdOf } from './identity.js';
+import type { MemberAddress } from './node-options.js';
+
+export interface MemberDetails {
+  readonly name: string;
+  readonly peerAddress: string;
+  readonly clientUrls: readonly string[];
+}
+
+const MEMBER_TABLE_FORMAT_VERSION = 1;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+export class MemberTable {
+  // Invariant: holds exactly the members added and not yet removed by the applied ConfChanges.
+  private readonly details = new Map<NodeId, MemberDetails>();
+
+  /** Members the bootstrap entry adds: its context is empty, so every node knows them from its options. */
+  constructor(private readonly bootstrapMembers: ReadonlyMap<NodeId, MemberDetails>) {}
+
+  /** Replaces the table with the one in a Raft snapshot's data (empty data: an empty table). */
+  load(bytes: Uint8Array): void {
+    this.details.clear();
+    for (const [id, member] of decodeMembers(bytes)) this.details.set(id, member);
+  }
+
+  encode(): Uint8Array {
+    return encodeMembers(this.details);
+  }
+
+  applyConfChange(cc: ConfChange): void {
+    const announced = decodeMembers(cc.context);
+    for (const change of cc.changes) {
+      if (change.type === ConfChangeType.RemoveNode) {
+        this.details.delete(change.nodeId);
+        continue;
+      }
+      const member = announced.get(change.nodeId) ?? this.bootstrapMembers.get(change.nodeId) ?? this.details.get(change.nodeId);
+      this.details.set(change.nodeId, member ?? { name: `member-${change.nodeId}`, peerAddress: '', clientUrls: [] });
+    }
+  }
+
+  get(id: NodeId): MemberDetails | undefined {
+    return this.details.get(id);
+  }
+
+  entries(): IterableIterator<[NodeId, MemberDetails]> {
+    return this.details.entries();
+  }
+
+  /** Every member of `confState` with its details, voters first. */
+  members(confState: ConfState): MemberInfo[] {
+    const voters = new Set([...confState.voters, ...confState.votersOutgoing]);
+    const ids = [...voters, ...confState.learners.filter((id) => !voters.has(id))];
+    return ids.map((id) => {
+      const member = this.details.get(id);
+      return {
+        id,
+        name: member?.name ?? `member-${id}`,
+        peerAddress: member?.peerAddress ?? '',
+        clientUrls: member?.clientUrls ?? [],
+        isLearner: !voters.has(id),
+      };
+    });
+  }
+}
+
+/** The details of members given by name, keyed by their derived member ids. */
+export function detailsByMemberId(members: readonly MemberAddress[]): Map<NodeId, MemberDetails> {
+  return new Map(members.map((member) => [memberIdOf(member.name), { name: member.name, peerAddress: member.peerAddress, clientUrls: member.clientUrls ?? [] }]));
+}
+
+/** The ConfChange context announcing the members it adds. */
+export function encodeMemberContext(members: ReadonlyMap<NodeId, MemberDetails>): Uint8Array {
+  return encodeMembers(members);
+}
+
+function encodeMembers(members: ReadonlyMap<NodeId, MemberDetails>): Uint8Array {
+  const writer = new BinaryWriter(64 * (members.size + 1));
+  writer.byte(MEMBER_TABLE_FORMAT_VERSION);
+  writer.varint(members.size);
+  for (const [id, member] of [...members].sort(([a], [b]) => a - b)) {
+    writer.varint(id);
+    writer.bytes(utf8.encode(member.name));
+    writer.bytes(utf8.encode(member.peerAddress));
+    writer.varint(member.clientUrls.length);
+    for (const url of member.clientUrls) writer.bytes(utf8.encode(url));
+  }
+  return writer.finish();
+}
+
+function decodeMembers(bytes: Uint8Array): Map<NodeId, MemberDetails> {
+  const members = new Map<NodeId, MemberDetails>();
+  if (bytes.byteLength === 0) return members;
+  const reader = new BinaryReader(bytes);
+  const version = reader.byte('member table format version');
+  if (version !== MEMBER_TABLE_FORMAT_VERSION) throw new RangeError(`unknown member table format ${version}`);
+  const count = reader.varint('member count');
+  for (let i = 0; i < count; i++) {
+    const id = nodeId(reader.varint('member id'));
+    const name = fromUtf8.decode(reader.bytes('member name'));
+    const peerAddress = fromUtf8.decode(reader.bytes('peer address'));
+    const urlCount = reader.varint('client url count');
+    const clientUrls: string[] = [];
+    for (let u = 0; u < urlCount; u++) clientUrls.push(fromUtf8.decode(reader.bytes('client url')));
+    members.set(id, { name, peerAddress, clientUrls });
+  }
+  reader.expectEnd('the member table');
+  return members;
+}

@@ -1,0 +1,112 @@
+// Membership changes at the leader: add a member (a learner unless told otherwise), promote a
+// learner once it has caught up, remove a member, and hand leadership over. Each change is one
+// ConfChange through joint consensus; the caller waits until this node has applied it and
+// left the joint configuration. Followers forward these requests to the leader.
+
+import type { RawNode } from '../raft/raw-node.js';
+import type { ConfChange, ConfChangeSingle, ConfState, NodeId } from '../raft/types.js';
+import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, NO_NODE } from '../raft/types.js';
+import type { ConditionWaiters } from './condition-waiters.js';
+import { NodeError, nodeErrorOfRaft } from './errors.js';
+import { memberIdOf } from './identity.js';
+import type { AddMemberRequest, MemberInfo } from './kv-node.js';
+import { encodeMemberContext, type MemberTable } from './member-table.js';
+import type { ReadyLoop } from './ready-loop.js';
+
+/** A learner this close to the leader's last index is caught up enough to vote. */
+export const PROMOTION_LAG_ENTRIES_MAX = 64;
+
+export interface MembershipParts {
+  readonly id: NodeId;
+  readonly rawNode: RawNode;
+  readonly loop: ReadyLoop;
+  readonly waiters: ConditionWaiters;
+  readonly members: MemberTable;
+  readonly lastIndex: () => number;
+  readonly timeoutMs: number;
+}
+
+export class Membership {
+  constructor(private readonly parts: MembershipParts) {}
+
+  confState(): ConfState {
+    return this.parts.rawNode.status().confState;
+  }
+
+  async addMember(request: AddMemberRequest): Promise<MemberInfo> {
+    const id = memberIdOf(request.name);
+    const existing = this.parts.members.members(this.confState()).find((member) => member.id === id);
+    if (existing !== undefined) return existing;
+    const learner = request.learner ?? true;
+    const details = new Map([[id, { name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [] }]]);
+    const change = { type: learner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: id };
+    await this.change(change, encodeMemberContext(details), (confState) => (learner ? confState.learners : confState.voters).includes(id));
+    const added = this.parts.members.members(this.confState()).find((member) => member.id === id);
+    if (added === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: request.name });
+    return added;
+  }
+
+  /** Refuses with NODE_NOT_CAUGHT_UP until the learner's log is within PROMOTION_LAG_ENTRIES_MAX of the leader's. */
+  async promoteMember(id: NodeId): Promise<void> {
+    const status = this.parts.rawNode.status();
+    const progress = status.progress.get(id);
+    if (progress === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: id });
+    if (!progress.isLearner) return;
+    const lastIndex = this.parts.lastIndex();
+    if (progress.match + PROMOTION_LAG_ENTRIES_MAX < lastIndex) {
+      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: id, reason: `its log ends at ${progress.match}, the leader's at ${lastIndex}` });
+    }
+    await this.change({ type: ConfChangeType.AddNode, nodeId: id }, EMPTY_BYTES, (confState) => confState.voters.includes(id));
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    const confState = this.confState();
+    if (![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: id });
+    const gone = (next: ConfState): boolean => ![...next.voters, ...next.learners, ...next.votersOutgoing].includes(id);
+    await this.change({ type: ConfChangeType.RemoveNode, nodeId: id }, EMPTY_BYTES, gone);
+  }
+
+  /** Hands leadership to `to`, or to the voter with the longest log; resolves once another member leads. */
+  async transferLeadership(to: NodeId | undefined, timeoutMs = this.parts.timeoutMs): Promise<void> {
+    const target = to ?? this.mostCaughtUpVoter();
+    if (target === NO_NODE) throw new NodeError('NODE_INVALID_MEMBERSHIP', { reason: 'there is no other voter to lead' });
+    if (target === this.parts.id) return;
+    await this.onLoop(() => this.parts.rawNode.transferLeadership(target));
+    const { loop, waiters } = this.parts;
+    await waiters.waitFor(() => loop.lead !== this.parts.id && loop.lead !== NO_NODE, Date.now(), timeoutMs);
+  }
+
+  mostCaughtUpVoter(): NodeId {
+    const status = this.parts.rawNode.status();
+    let best: NodeId = NO_NODE;
+    let bestMatch = -1;
+    for (const voter of status.confState.voters) {
+      const progress = status.progress.get(voter);
+      if (voter === this.parts.id || progress === undefined || progress.match <= bestMatch) continue;
+      best = voter;
+      bestMatch = progress.match;
+    }
+    return best;
+  }
+
+  private async change(single: ConfChangeSingle, context: Uint8Array, applied: (confState: ConfState) => boolean): Promise<void> {
+    const change: ConfChange = { transition: ConfChangeTransition.Auto, changes: [single], context };
+    await this.onLoop(() => this.parts.rawNode.proposeConfChange(change));
+    const { waiters, timeoutMs } = this.parts;
+    await waiters.waitFor(() => {
+      const confState = this.confState();
+      return confState.votersOutgoing.length === 0 && applied(confState);
+    }, Date.now(), timeoutMs);
+  }
+
+  /** Runs a RawNode call inside the Ready loop and turns its refusal into a NodeError. */
+  private onLoop(call: () => { readonly code: string; readonly message: string } | null): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.parts.loop.run(() => {
+        const refused = call();
+        if (refused === null) resolve();
+        else reject(nodeErrorOfRaft(refused));
+      });
+    });
+  }
+}

@@ -1,0 +1,146 @@
+// What a node is started with. The config layer builds NodeOptions from flags, YAML and the
+// environment; resolveNodeOptions fills the defaults, checks every field and lists every
+// problem at once, and returns the frozen settings the node runs with.
+
+import type { Registry } from 'prom-client';
+import type { CompactionPolicy, MvccLimits } from '../mvcc/index.js';
+import { DEFAULT_QUOTA_BYTES } from '../mvcc/index.js';
+import type { Logger } from '../observability/logger.js';
+import { silentLogger } from '../observability/logger.js';
+import type { PeerTransport } from '../transport/transport.js';
+import { NodeError } from './errors.js';
+
+export interface MemberAddress {
+  readonly name: string;
+  /** host:port of the member's peer (Raft) listener. */
+  readonly peerAddress: string;
+  readonly clientUrls?: readonly string[];
+}
+
+/**
+ * A new cluster lists its initial members (this node among them); every initial member must
+ * be started with the same list. A joining node was added by a running member and got the
+ * cluster id and the member list (itself included) from it.
+ */
+export type ClusterMembership =
+  | { readonly mode: 'new'; readonly initialMembers: readonly MemberAddress[] }
+  | { readonly mode: 'join'; readonly clusterId: string; readonly members: readonly MemberAddress[] };
+
+export interface NodeOptions {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly cluster: ClusterMembership;
+  /** URLs where clients reach this node, announced to the cluster when it joins. */
+  readonly clientUrls?: readonly string[];
+  readonly transport: PeerTransport;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  /** A Raft snapshot is created (and the log compacted) every this many applied entries. */
+  readonly snapshotEntries?: number;
+  /** Entries kept behind a snapshot, so slow followers catch up from the log, not a snapshot. */
+  readonly compactionMarginEntries?: number;
+  readonly quotaBytes?: number;
+  readonly limits?: Partial<MvccLimits>;
+  /** Proposed by the leader when it returns a revision; none when omitted. */
+  readonly autoCompaction?: CompactionPolicy;
+  /** Default wait for a write or a linearizable read before NODE_TIMEOUT. */
+  readonly requestTimeoutMs?: number;
+  /** How often the leader checkpoints each lease's remaining TTL (etcd: 5 minutes). */
+  readonly leaseCheckpointIntervalMs?: number;
+  readonly logger?: Logger;
+  /** A registry per node: several nodes may run in one process. */
+  readonly metricsRegistry?: Registry;
+  /** Seeds election timeouts; random when omitted. */
+  readonly randomSeed?: number;
+  /** Called once if storage or the state machine fails and the node stops (the server exits). */
+  readonly onFatalError?: (error: unknown) => void;
+}
+
+export interface ResolvedNodeOptions {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly cluster: ClusterMembership;
+  readonly clientUrls: readonly string[];
+  readonly transport: PeerTransport;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly snapshotEntries: number;
+  readonly compactionMarginEntries: number;
+  readonly quotaBytes: number;
+  readonly limits: Partial<MvccLimits>;
+  readonly autoCompaction: CompactionPolicy | undefined;
+  readonly requestTimeoutMs: number;
+  readonly leaseCheckpointIntervalMs: number;
+  readonly logger: Logger;
+  readonly metricsRegistry: Registry | undefined;
+  readonly randomSeed: number;
+  readonly onFatalError: ((error: unknown) => void) | undefined;
+}
+
+const DEFAULTS = {
+  tickMs: 100,
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  snapshotEntries: 10_000,
+  compactionMarginEntries: 5_000,
+  requestTimeoutMs: 10_000,
+  leaseCheckpointIntervalMs: 5 * 60_000,
+} as const;
+
+export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
+  const resolved: ResolvedNodeOptions = {
+    ...DEFAULTS,
+    ...definedFields(options),
+    clientUrls: options.clientUrls ?? [],
+    quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
+    limits: options.limits ?? {},
+    autoCompaction: options.autoCompaction,
+    logger: options.logger ?? silentLogger(),
+    metricsRegistry: options.metricsRegistry,
+    randomSeed: options.randomSeed ?? Math.floor(Math.random() * 0x7fff_ffff),
+    onFatalError: options.onFatalError,
+  };
+  const problems = optionProblems(resolved);
+  if (problems.length > 0) throw new NodeError('NODE_INVALID_OPTIONS', { reason: problems.join('; ') });
+  return Object.freeze(resolved);
+}
+
+function definedFields(options: NodeOptions): NodeOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as unknown as NodeOptions;
+}
+
+function optionProblems(options: ResolvedNodeOptions): string[] {
+  const problems: string[] = [];
+  const positive = (name: keyof ResolvedNodeOptions & string, value: number): void => {
+    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive integer, got ${value}`);
+  };
+  if (options.name.length === 0) problems.push('name must not be empty');
+  if (options.dataDir.length === 0) problems.push('dataDir must not be empty');
+  for (const name of ['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'quotaBytes', 'requestTimeoutMs', 'leaseCheckpointIntervalMs'] as const) {
+    positive(name, options[name]);
+  }
+  if (!Number.isSafeInteger(options.compactionMarginEntries) || options.compactionMarginEntries < 0) {
+    problems.push(`compactionMarginEntries must be a non-negative integer, got ${options.compactionMarginEntries}`);
+  }
+  if (options.heartbeatTicks >= options.electionTicks) {
+    problems.push(`electionTicks (${options.electionTicks}) must be greater than heartbeatTicks (${options.heartbeatTicks})`);
+  }
+  problems.push(...membershipProblems(options));
+  return problems;
+}
+
+function membershipProblems(options: ResolvedNodeOptions): string[] {
+  const cluster = options.cluster;
+  const members = cluster.mode === 'new' ? cluster.initialMembers : cluster.members;
+  const problems: string[] = [];
+  const names = new Set(members.map((member) => member.name));
+  if (names.size !== members.length) problems.push('member names must be unique');
+  if (!names.has(options.name)) problems.push(`the member list must include this node (${options.name})`);
+  for (const member of members) {
+    if (member.peerAddress.length === 0) problems.push(`member ${member.name} needs a peer address`);
+  }
+  if (cluster.mode === 'join' && cluster.clusterId.length === 0) problems.push('a joining node needs the cluster id');
+  return problems;
+}

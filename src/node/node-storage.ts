@@ -1,0 +1,89 @@
+// Opens what a node keeps on disk under its data directory: the Raft log (raft/), the MVCC
+// database (keyvalue/), and the Raft core on top of them, restarted from the applied index
+// the MVCC store recorded with its data. A snapshot the log applied but the state machine
+// never restored (a crash in between) is restored first.
+
+import { type Database, MvccStore, openDatabase } from '../mvcc/index.js';
+import { decodeConfChange } from '../raft/confchange-codec.js';
+import { defaultConfig } from '../raft/config.js';
+import { SeededRandom } from '../raft/random.js';
+import { RawNode } from '../raft/raw-node.js';
+import type { NodeId } from '../raft/types.js';
+import { EntryType, groupId, logIndex } from '../raft/types.js';
+import { DurableLogStore } from '../storage/index.js';
+import type { DataDirLayout } from './data-dir.js';
+import type { MemberTable } from './member-table.js';
+import type { ResolvedNodeOptions } from './node-options.js';
+import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
+
+/** The Raft group of the whole keyspace; more groups come with sharding (DESIGN section 9). */
+export const KEYSPACE_GROUP = groupId(0);
+const MEMBER_REPLAY_PAGE_BYTES = 4 * 1024 * 1024;
+
+export interface NodeStorage {
+  readonly logStore: DurableLogStore;
+  readonly database: Database;
+  readonly mvcc: MvccStore;
+}
+
+export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions): Promise<NodeStorage> {
+  const logStore = await DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP });
+  let database: Database | undefined;
+  try {
+    database = await openDatabase(layout.keyvalue);
+    const mvcc = await MvccStore.open(database, { groupId: KEYSPACE_GROUP, limits: options.limits });
+    const { index, term } = logStore.snapshot().metadata;
+    if (mvcc.appliedIndex < index) await mvcc.restore(readReceivedSnapshot(receivedSnapshotPath(layout, term, index)));
+    await removeReceivedSnapshots(layout, Number.MAX_SAFE_INTEGER);
+    return { logStore, database, mvcc };
+  } catch (error) {
+    await database?.close();
+    await logStore.close();
+    throw error;
+  }
+}
+
+export async function closeNodeStorage(storage: NodeStorage): Promise<void> {
+  await storage.mvcc.close();
+  await storage.database.close();
+  await storage.logStore.close();
+}
+
+/**
+ * The index Raft restarts from: what the state machine applied, but never past the commit
+ * index on disk (the state machine may be ahead of the log after restoring a snapshot).
+ */
+export function restartAppliedIndex(storage: NodeStorage): number {
+  return Math.min(storage.mvcc.appliedIndex, storage.logStore.initialState().hardState.commit);
+}
+
+export function createRawNode(id: NodeId, storage: NodeStorage, options: ResolvedNodeOptions, applied: number): RawNode {
+  const config = defaultConfig({
+    id,
+    groupId: KEYSPACE_GROUP,
+    storage: storage.logStore,
+    random: new SeededRandom(options.randomSeed),
+    electionTicks: options.electionTicks,
+    heartbeatTicks: options.heartbeatTicks,
+    applied: logIndex(applied),
+  });
+  return new RawNode(config);
+}
+
+/** A brand-new member of a new cluster: nothing on disk yet. */
+export function storageIsEmpty(logStore: DurableLogStore): boolean {
+  const { hardState } = logStore.initialState();
+  return logStore.lastIndex() === 0 && hardState.term === 0 && logStore.snapshot().metadata.index === 0;
+}
+
+/** Rebuilds the member table as of `applied`: the log snapshot's table plus the ConfChanges after it. */
+export function rebuildMemberTable(members: MemberTable, logStore: DurableLogStore, applied: number): void {
+  const snapshot = logStore.snapshot();
+  members.load(snapshot.data);
+  let next = snapshot.metadata.index + 1;
+  while (next <= applied) {
+    const page = logStore.entries(logIndex(next), logIndex(applied + 1), MEMBER_REPLAY_PAGE_BYTES);
+    for (const entry of page) if (entry.type === EntryType.ConfChange) members.applyConfChange(decodeConfChange(entry.data));
+    next += page.length;
+  }
+}

@@ -1,0 +1,129 @@
+// Requests that only the leader can answer, sent there by followers (transport.call), and the
+// leader's side that serves them. A follower that does not know a leader fails fast with
+// NODE_NO_LEADER; an unreachable leader becomes NODE_TIMEOUT.
+
+import type { NodeId } from '../raft/types.js';
+import { NO_NODE, nodeId, StateType } from '../raft/types.js';
+import type { PeerTransport } from '../transport/transport.js';
+import { isNodeError, NodeError } from './errors.js';
+import type { AddMemberRequest, MemberInfo } from './kv-node.js';
+import { answerBody, encodeFields, errorAnswer, FieldReader, okAnswer, PeerMethod } from './peer-calls.js';
+import type { ReadyLoop } from './ready-loop.js';
+import { isMvccError } from '../mvcc/index.js';
+
+/** The leader's implementations of the forwarded requests. */
+export interface LeaderDuties {
+  leaseKeepAlive(id: number): number;
+  leaseRemainingTtl(id: number): number;
+  addMember(request: AddMemberRequest): Promise<MemberInfo>;
+  promoteMember(id: NodeId): Promise<void>;
+  removeMember(id: NodeId): Promise<void>;
+  transferLeadership(to: NodeId | undefined): Promise<void>;
+}
+
+export interface PeerForwarderParts {
+  readonly transport: PeerTransport;
+  readonly loop: ReadyLoop;
+  readonly timeoutMs: number;
+}
+
+const NO_BODY = new Uint8Array(0);
+
+export class PeerForwarder {
+  constructor(private readonly parts: PeerForwarderParts) {}
+
+  serve(duties: LeaderDuties): void {
+    this.handle(PeerMethod.LeaseKeepAlive, async (reader) => encodeFields([duties.leaseKeepAlive(reader.integer('lease id'))]));
+    // A remaining TTL of -1 (expired) is sent as 0: the wire carries non-negative integers.
+    this.handle(PeerMethod.LeaseRemainingTtl, async (reader) => encodeFields([duties.leaseRemainingTtl(reader.integer('lease id')) + 1]));
+    this.handle(PeerMethod.AddMember, async (reader) => encodeMember(await duties.addMember(decodeAddMember(reader))));
+    this.handle(PeerMethod.PromoteMember, async (reader) => {
+      await duties.promoteMember(nodeId(reader.integer('member id')));
+      return NO_BODY;
+    });
+    this.handle(PeerMethod.RemoveMember, async (reader) => {
+      await duties.removeMember(nodeId(reader.integer('member id')));
+      return NO_BODY;
+    });
+    this.handle(PeerMethod.TransferLeadership, async (reader) => {
+      const to = nodeId(reader.integer('target member id'));
+      await duties.transferLeadership(to === NO_NODE ? undefined : to);
+      return NO_BODY;
+    });
+  }
+
+  async leaseKeepAlive(id: number): Promise<number> {
+    return new FieldReader(await this.callLeader(PeerMethod.LeaseKeepAlive, encodeFields([id]))).integer('ttl');
+  }
+
+  async leaseRemainingTtl(id: number): Promise<number> {
+    return new FieldReader(await this.callLeader(PeerMethod.LeaseRemainingTtl, encodeFields([id]))).integer('remaining ttl') - 1;
+  }
+
+  async addMember(request: AddMemberRequest): Promise<MemberInfo> {
+    const urls = request.clientUrls ?? [];
+    const payload = encodeFields([request.name, request.peerAddress, request.learner === false ? 0 : 1, urls.length, ...urls]);
+    return decodeMember(new FieldReader(await this.callLeader(PeerMethod.AddMember, payload)));
+  }
+
+  async promoteMember(id: NodeId): Promise<void> {
+    await this.callLeader(PeerMethod.PromoteMember, encodeFields([id]));
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    await this.callLeader(PeerMethod.RemoveMember, encodeFields([id]));
+  }
+
+  async transferLeadership(to: NodeId): Promise<void> {
+    await this.callLeader(PeerMethod.TransferLeadership, encodeFields([to]));
+  }
+
+  private async callLeader(method: string, payload: Uint8Array): Promise<Uint8Array> {
+    const leader = this.parts.loop.lead;
+    if (leader === NO_NODE) throw new NodeError('NODE_NO_LEADER');
+    let answer: Uint8Array;
+    try {
+      answer = await this.parts.transport.call(leader, method, payload, this.parts.timeoutMs);
+    } catch {
+      throw new NodeError('NODE_TIMEOUT', { timeoutMs: this.parts.timeoutMs });
+    }
+    return answerBody(answer);
+  }
+
+  private handle(method: string, serve: (reader: FieldReader) => Promise<Uint8Array>): void {
+    this.parts.transport.handle(method, async (payload) => {
+      try {
+        if (this.parts.loop.role !== StateType.Leader) throw new NodeError('NODE_NOT_LEADER', { leader: this.parts.loop.lead });
+        return okAnswer(await serve(new FieldReader(payload)));
+      } catch (error) {
+        if (isNodeError(error) || isMvccError(error)) return errorAnswer(error);
+        throw error;
+      }
+    });
+  }
+}
+
+function decodeAddMember(reader: FieldReader): AddMemberRequest {
+  const name = reader.text('name');
+  const peerAddress = reader.text('peer address');
+  const learner = reader.integer('learner') === 1;
+  const count = reader.integer('client url count');
+  const clientUrls: string[] = [];
+  for (let i = 0; i < count; i++) clientUrls.push(reader.text('client url'));
+  return { name, peerAddress, learner, clientUrls };
+}
+
+function encodeMember(member: MemberInfo): Uint8Array {
+  return encodeFields([member.id, member.name, member.peerAddress, member.isLearner ? 1 : 0, member.clientUrls.length, ...member.clientUrls]);
+}
+
+function decodeMember(reader: FieldReader): MemberInfo {
+  const id = nodeId(reader.integer('member id'));
+  const name = reader.text('name');
+  const peerAddress = reader.text('peer address');
+  const isLearner = reader.integer('learner') === 1;
+  const count = reader.integer('client url count');
+  const clientUrls: string[] = [];
+  for (let i = 0; i < count; i++) clientUrls.push(reader.text('client url'));
+  return { id, name, peerAddress, clientUrls, isLearner };
+}

@@ -1,0 +1,457 @@
+// RaftKvNode: one Beaver-Vault member. It opens the data directory (lock, identity, Raft log,
+// MVCC store), restarts the Raft core from the applied index, and runs the Ready loop on a
+// tick timer. Writes are validated, checked against the quota and proposed in an envelope
+// that names this node, and settle when this node applies them; linearizable reads wait for a
+// batched ReadIndex; lease keep-alives and membership changes go to the leader.
+
+import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
+import { encodeRequest, validateRequest, validateRequestSize } from '../mvcc/index.js';
+import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
+import { resolveLimits } from '../mvcc/index.js';
+import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { RawNode } from '../raft/raw-node.js';
+import type { ConfState, NodeId } from '../raft/types.js';
+import { NO_NODE, StateType } from '../raft/types.js';
+import type { PeerTransport } from '../transport/transport.js';
+import { CommittedApplier } from './committed-applier.js';
+import { ConditionWaiters } from './condition-waiters.js';
+import { type DataDirLayout, DataDirLock, dataDirLayout, loadOrCreateIdentity } from './data-dir.js';
+import { encodeEnvelope, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
+import { NodeError } from './errors.js';
+import { clusterIdOf, memberIdOf } from './identity.js';
+import type { AddMemberRequest, KvNode, MemberInfo, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
+import { LeaseDriver } from './lease-driver.js';
+import { detailsByMemberId, MemberTable } from './member-table.js';
+import { Membership } from './membership.js';
+import { type MemberAddress, type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options.js';
+import { closeNodeStorage, createRawNode, KEYSPACE_GROUP, type NodeStorage, openNodeStorage, rebuildMemberTable, restartAppliedIndex, storageIsEmpty } from './node-storage.js';
+import { PeerForwarder } from './peer-forwarder.js';
+import { ProposalTracker } from './proposal-tracker.js';
+import { QuotaMonitor } from './quota-monitor.js';
+import { ReadIndexBatcher } from './read-index-batcher.js';
+import { ReadyLoop } from './ready-loop.js';
+import { persistReceivedSnapshot, receivedSnapshotPath } from './received-snapshots.js';
+import { SnapshotPolicy } from './snapshot-policy.js';
+import { NODE_VERSION } from './version.js';
+
+/** Ticks between measurements of the database for the quota. */
+const QUOTA_MEASURE_TICKS = 10;
+/** Ticks between a joining learner's requests to be promoted. */
+const JOIN_PROMOTION_TICKS = 10;
+/** A node this many entries behind the commit index it knows is not ready for clients. */
+const READY_APPLY_LAG_ENTRIES_MAX = 100;
+
+type NodeState = 'running' | 'closing' | 'closed' | 'failed';
+
+interface NodeParts {
+  readonly options: ResolvedNodeOptions;
+  readonly layout: DataDirLayout;
+  readonly lock: DataDirLock;
+  readonly clusterId: string;
+  readonly storage: NodeStorage;
+  readonly rawNode: RawNode;
+  readonly members: MemberTable;
+  readonly metrics: NodeMetrics;
+}
+
+export class RaftKvNode implements KvNode {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly clusterId: string;
+  readonly metrics: NodeMetrics;
+  private state: NodeState = 'running';
+  private closing: Promise<void> | undefined;
+  private readonly options: ResolvedNodeOptions;
+  private readonly limits: MvccLimits;
+  private readonly logger: Logger;
+  private readonly transport: PeerTransport;
+  private readonly proposals = new ProposalTracker();
+  private readonly reads: ReadIndexBatcher;
+  private readonly waiters = new ConditionWaiters();
+  private readonly loop: ReadyLoop;
+  private readonly membership: Membership;
+  private readonly leaseDriver: LeaseDriver;
+  private readonly quota: QuotaMonitor;
+  private readonly snapshots: SnapshotPolicy;
+  private readonly forwarder: PeerForwarder;
+  // Invariant: the peers handed to the transport: every member but this one.
+  private readonly peerIds = new Set<NodeId>();
+  private ticker: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private joinPromotionInFlight = false;
+  /** The database measurement under way, awaited by close so it never reads a closed store. */
+  private measurement: Promise<void> | undefined;
+
+  private constructor(private readonly parts: NodeParts) {
+    const { options, storage, rawNode, members, metrics } = parts;
+    this.options = options;
+    this.id = memberIdOf(options.name);
+    this.name = options.name;
+    this.clusterId = parts.clusterId;
+    this.metrics = metrics;
+    this.limits = resolveLimits(options.limits);
+    this.logger = options.logger.child({ component: 'node', member: options.name });
+    this.transport = options.transport;
+    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs);
+    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: Date.now });
+    this.quota = new QuotaMonitor(options.quotaBytes, this.id);
+    this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries);
+    const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger };
+    this.loop = new ReadyLoop(loopParts, {
+      onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
+      onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
+      afterIteration: () => this.snapshotByPolicy(),
+      onFatal: (error) => this.fail(error),
+    });
+    this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs });
+    this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs });
+    storage.mvcc.addLeaseListener((event) => this.leaseDriver.observe(event));
+    metrics.quotaBytes.set(options.quotaBytes);
+  }
+
+  /** Opens the data directory and starts the node; rejects with a NodeError or a storage error naming the problem. */
+  static async open(input: NodeOptions): Promise<RaftKvNode> {
+    const options = resolveNodeOptions(input);
+    const layout = dataDirLayout(options.dataDir);
+    const lock = await DataDirLock.acquire(layout);
+    let storage: NodeStorage | undefined;
+    try {
+      const clusterId = configuredClusterId(options);
+      await loadOrCreateIdentity(layout, { name: options.name, memberId: memberIdOf(options.name), clusterId });
+      storage = await openNodeStorage(layout, options);
+      const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage);
+      await node.start();
+      return node;
+    } catch (error) {
+      if (storage !== undefined) await closeNodeStorage(storage);
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private static assemble(options: ResolvedNodeOptions, layout: DataDirLayout, lock: DataDirLock, clusterId: string, storage: NodeStorage): RaftKvNode {
+    const id = memberIdOf(options.name);
+    const members = new MemberTable(detailsByMemberId(knownMembers(options)));
+    const fresh = storageIsEmpty(storage.logStore);
+    const applied = restartAppliedIndex(storage);
+    rebuildMemberTable(members, storage.logStore, applied);
+    const rawNode = createRawNode(id, storage, options, applied);
+    if (fresh && options.cluster.mode === 'new') rawNode.bootstrap(options.cluster.initialMembers.map((member) => memberIdOf(member.name)));
+    const metrics = createNodeMetrics(options.metricsRegistry);
+    return new RaftKvNode({ options, layout, lock, clusterId, storage, rawNode, members, metrics });
+  }
+
+  private async start(): Promise<void> {
+    this.forwarder.serve({
+      leaseKeepAlive: (id) => this.leaseDriver.keepAlive(id),
+      leaseRemainingTtl: (id) => this.leaseDriver.remainingTtl(id),
+      addMember: (request) => this.membership.addMember(request),
+      promoteMember: (id) => this.membership.promoteMember(id),
+      removeMember: (id) => this.membership.removeMember(id),
+      transferLeadership: (to) => this.membership.transferLeadership(to),
+    });
+    this.updatePeers(this.parts.rawNode.status().confState);
+    await this.transport.start({
+      onMessages: (messages) => this.loop.deliver(messages),
+      onSnapshot: async (message, chunks) => {
+        const metadata = message.snapshot?.metadata;
+        if (metadata === undefined) throw new Error('a snapshot message without a snapshot');
+        await persistReceivedSnapshot(receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks);
+        this.loop.deliver([message]);
+      },
+      onUnreachable: (peer) => this.loop.run(() => this.parts.rawNode.reportUnreachable(peer)),
+      onSnapshotStatus: (peer, ok) => this.loop.run(() => this.parts.rawNode.reportSnapshot(peer, ok)),
+    });
+    this.ticker = setInterval(() => this.onTick(), this.options.tickMs);
+    this.loop.wake();
+    this.logger.info({ id: this.id, clusterId: this.clusterId, appliedIndex: this.mvcc.appliedIndex }, 'node started');
+  }
+
+  private get mvcc(): NodeStorage['mvcc'] {
+    return this.parts.storage.mvcc;
+  }
+
+  async write(request: WriteRequest, options: WriteOptions = {}): Promise<MvccResponse> {
+    this.ensureRunning();
+    validateRequest(request, this.limits);
+    const bytes = encodeRequest({ timestampMs: Date.now(), request });
+    validateRequestSize(bytes.byteLength, this.limits);
+    this.quota.admit(request, bytes.byteLength, this.mvcc.alarms);
+    const { requestId, settled } = this.proposals.track(Date.now(), options.timeoutMs ?? this.options.requestTimeoutMs);
+    this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
+    if (options.signal !== undefined) {
+      const signal = options.signal;
+      signal.addEventListener('abort', () => this.proposals.fail(requestId, signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
+    }
+    return settled;
+  }
+
+  async range(request: RangeRequest, options: ReadOptions = {}): Promise<RangeResponse> {
+    this.ensureRunning();
+    validateRequest({ type: 'range', range: request }, this.limits);
+    if ((options.consistency ?? 'linearizable') === 'linearizable') await this.readBarrier(options.timeoutMs);
+    return this.mvcc.range(request);
+  }
+
+  watch(request: WatchRequest): Watcher {
+    this.ensureRunning();
+    return this.mvcc.watch(request);
+  }
+
+  async leaseKeepAlive(id: number): Promise<number> {
+    this.ensureRunning();
+    if (this.isLeader) return this.leaseDriver.keepAlive(id);
+    return this.forwarder.leaseKeepAlive(id);
+  }
+
+  async leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTimeToLive & { readonly remainingTtl: number }> {
+    this.ensureRunning();
+    await this.readBarrier(undefined);
+    const stored = await this.mvcc.leaseTimeToLive(id, withKeys);
+    const remainingTtl = this.isLeader ? this.leaseDriver.remainingTtl(id) : await this.forwarder.leaseRemainingTtl(id);
+    return { ...stored, remainingTtl };
+  }
+
+  async leases(): Promise<LeaseRecord[]> {
+    this.ensureRunning();
+    return this.mvcc.leases();
+  }
+
+  members(): readonly MemberInfo[] {
+    return this.parts.members.members(this.membership.confState());
+  }
+
+  async addMember(request: AddMemberRequest): Promise<MemberInfo> {
+    this.ensureRunning();
+    if (this.isLeader) return this.membership.addMember(request);
+    return this.forwarder.addMember(request);
+  }
+
+  async promoteMember(id: NodeId): Promise<void> {
+    this.ensureRunning();
+    if (this.isLeader) return this.membership.promoteMember(id);
+    return this.forwarder.promoteMember(id);
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    this.ensureRunning();
+    if (this.isLeader) return this.membership.removeMember(id);
+    return this.forwarder.removeMember(id);
+  }
+
+  async transferLeadership(to?: NodeId): Promise<void> {
+    this.ensureRunning();
+    if (this.isLeader) return this.membership.transferLeadership(to);
+    return this.forwarder.transferLeadership(to ?? NO_NODE);
+  }
+
+  async status(): Promise<NodeStatus> {
+    const { rawNode, storage } = this.parts;
+    const status = rawNode.status();
+    const sizeBytes = this.state === 'running' ? await this.mvcc.approximateSize() : this.quota.measuredBytes;
+    return {
+      id: this.id,
+      name: this.name,
+      clusterId: this.clusterId,
+      groupId: KEYSPACE_GROUP,
+      version: NODE_VERSION,
+      role: status.softState.state,
+      isLearner: status.confState.learners.includes(this.id),
+      leaderId: status.softState.lead,
+      term: status.hardState.term,
+      commitIndex: status.hardState.commit,
+      appliedIndex: this.mvcc.appliedIndex,
+      lastIndex: storage.logStore.lastIndex(),
+      revision: this.mvcc.currentRevision,
+      compactRevision: this.mvcc.compactRevision,
+      dbSizeBytes: sizeBytes,
+      quotaBytes: this.quota.quotaBytes,
+      alarms: [...this.mvcc.alarms],
+    };
+  }
+
+  readiness(): Readiness {
+    if (this.state !== 'running') return { ready: false, reason: `the node is ${this.state}` };
+    if (this.loop.lead === NO_NODE) return { ready: false, reason: 'no leader is known' };
+    const applied = this.mvcc.appliedIndex;
+    if (applied + READY_APPLY_LAG_ENTRIES_MAX < this.loop.commitIndex) {
+      return { ready: false, reason: `catching up: applied ${applied} of ${this.loop.commitIndex} committed entries` };
+    }
+    return { ready: true, reason: '' };
+  }
+
+  backup(): AsyncIterable<Uint8Array> {
+    this.ensureRunning();
+    return this.mvcc.snapshot();
+  }
+
+  restore(): Promise<void> {
+    return Promise.reject(new NodeError('NODE_UNSUPPORTED', { operation: 'restoring a backup into a running cluster', reason: 'restore a data directory offline instead' }));
+  }
+
+  /** Compacts this member's database so that space freed by compaction returns to the disk (etcd's defragment). */
+  async defragment(): Promise<void> {
+    this.ensureRunning();
+    await this.mvcc.reclaim();
+    await this.measureQuota();
+  }
+
+  /** Stops serving; a leader first hands leadership to another voter (bounded by two election timeouts). */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === 'running' && this.isLeader && this.membership.mostCaughtUpVoter() !== NO_NODE) {
+      this.state = 'closing';
+      const timeoutMs = 2 * this.options.electionTicks * this.options.tickMs;
+      await this.membership.transferLeadership(undefined, timeoutMs).catch((error: unknown) => this.logger.warn({ err: error }, 'leadership transfer before close failed'));
+    }
+    if (this.state !== 'failed') this.state = 'closed';
+    clearInterval(this.ticker);
+    await this.loop.stop();
+    await this.measurement;
+    const stopped = new NodeError('NODE_STOPPED');
+    this.proposals.failAll(stopped);
+    this.reads.failAll(stopped);
+    this.waiters.failAll(stopped);
+    await this.transport.close();
+    await closeNodeStorage(this.parts.storage);
+    await this.parts.lock.release();
+    this.logger.info('node stopped');
+  }
+
+  private get isLeader(): boolean {
+    return this.loop.role === StateType.Leader;
+  }
+
+  private ensureRunning(): void {
+    if (this.state !== 'running') throw new NodeError('NODE_STOPPED');
+  }
+
+  private async readBarrier(timeoutMs: number | undefined): Promise<void> {
+    const released = this.reads.enqueue(Date.now(), timeoutMs ?? this.options.requestTimeoutMs);
+    this.loop.wake();
+    await released;
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    this.ticks++;
+    this.loop.tick();
+    const expired = this.proposals.expire(now);
+    if (expired > 0) this.metrics.proposalsFailed.inc({ code: 'NODE_TIMEOUT' }, expired);
+    this.reads.sweep(now);
+    this.waiters.check(now);
+    this.metrics.proposalsPending.set(this.proposals.size);
+    this.metrics.watchers.set(this.mvcc.watcherCount);
+    if (this.isLeader) this.proposeLeaderDuties(now);
+    if (this.ticks % QUOTA_MEASURE_TICKS === 0 && this.measurement === undefined) {
+      this.measurement = this.measureQuota()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'measuring the database failed'))
+        .finally(() => {
+          this.measurement = undefined;
+        });
+    }
+    if (this.ticks % JOIN_PROMOTION_TICKS === 0) this.requestJoinPromotion();
+  }
+
+  /** Lease revokes and checkpoints, and automatic compaction: the leader proposes them. */
+  private proposeLeaderDuties(now: number): void {
+    for (const request of this.leaseDriver.due()) this.proposeUntracked(request);
+    const target = this.options.autoCompaction?.next(now, this.mvcc.currentRevision, this.mvcc.compactRevision);
+    if (target !== undefined) this.proposeUntracked({ type: 'compaction', compaction: { revision: target } });
+  }
+
+  private proposeUntracked(request: MvccRequest): void {
+    const bytes = encodeRequest({ timestampMs: Date.now(), request });
+    this.loop.propose(encodeEnvelope(this.id, UNTRACKED_REQUEST_ID, bytes), UNTRACKED_REQUEST_ID);
+  }
+
+  private async measureQuota(): Promise<void> {
+    if (this.state !== 'running') return;
+    const sizeBytes = await this.mvcc.approximateSize();
+    this.metrics.databaseSizeBytes.set(sizeBytes);
+    const alarm = this.quota.measured(sizeBytes, this.mvcc.alarms);
+    if (alarm !== undefined && this.loop.lead !== NO_NODE) {
+      this.logger.warn({ sizeBytes, quotaBytes: this.quota.quotaBytes, action: alarm.action }, 'proposing a change of the NOSPACE alarm');
+      this.proposeUntracked({ type: 'alarm', alarm });
+    }
+    this.metrics.leases.set((await this.mvcc.leases()).length);
+  }
+
+  /** A node that joined as a learner asks the leader to make it a voter until it is one. */
+  private requestJoinPromotion(): void {
+    if (this.options.cluster.mode !== 'join' || this.joinPromotionInFlight || this.loop.lead === NO_NODE) return;
+    if (!this.membership.confState().learners.includes(this.id)) return;
+    this.joinPromotionInFlight = true;
+    this.forwarder
+      .promoteMember(this.id)
+      .then(() => this.logger.info('promoted from learner to voter'))
+      .catch((error: unknown) => this.logger.debug({ err: error }, 'not promoted yet'))
+      .finally(() => {
+        this.joinPromotionInFlight = false;
+      });
+  }
+
+  private async onLeadershipChange(isLeader: boolean): Promise<void> {
+    if (!isLeader) {
+      this.leaseDriver.demote();
+      return;
+    }
+    const electionTimeoutMs = this.options.electionTicks * this.options.tickMs;
+    this.leaseDriver.promote(await this.mvcc.leases(), electionTimeoutMs);
+  }
+
+  private async snapshotByPolicy(): Promise<void> {
+    const { logStore } = this.parts.storage;
+    const plan = this.snapshots.plan(this.mvcc.appliedIndex, logStore.snapshot().metadata.index, logStore.firstIndex() - 1);
+    if (plan === undefined) return;
+    const started = performance.now();
+    const confState = this.membership.confState();
+    await logStore.createSnapshot(plan.snapshotIndex as never, confState, this.parts.members.encode());
+    if (plan.compactIndex !== undefined) await logStore.compact(plan.compactIndex as never);
+    this.metrics.snapshotSaveDuration.observe((performance.now() - started) / 1000);
+    this.logger.info({ snapshotIndex: plan.snapshotIndex, compactIndex: plan.compactIndex }, 'created a snapshot');
+  }
+
+  private updatePeers(confState: ConfState): void {
+    const wanted = new Set<NodeId>();
+    for (const member of this.parts.members.members(confState)) {
+      if (member.id === this.id || member.peerAddress.length === 0) continue;
+      wanted.add(member.id);
+      this.transport.setPeer(member.id, member.peerAddress);
+    }
+    // Before a joining node learns the membership, it knows the members from its options.
+    if (confState.voters.length === 0) {
+      for (const [id, member] of detailsByMemberId(knownMembers(this.options))) {
+        if (id === this.id) continue;
+        wanted.add(id);
+        this.transport.setPeer(id, member.peerAddress);
+      }
+    }
+    for (const id of this.peerIds) if (!wanted.has(id)) this.transport.removePeer(id);
+    this.peerIds.clear();
+    for (const id of wanted) this.peerIds.add(id);
+  }
+
+  private fail(error: unknown): void {
+    this.logger.fatal({ err: error }, 'the node stopped after a storage or state-machine failure');
+    this.state = 'failed';
+    this.options.onFatalError?.(error);
+    void this.close();
+  }
+}
+
+function knownMembers(options: ResolvedNodeOptions): readonly MemberAddress[] {
+  return options.cluster.mode === 'new' ? options.cluster.initialMembers : options.cluster.members;
+}
+
+function configuredClusterId(options: ResolvedNodeOptions): string {
+  const cluster = options.cluster;
+  if (cluster.mode === 'join') return cluster.clusterId;
+  return clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress])));
+}

@@ -1,0 +1,276 @@
+// The Ready loop: the only code that drives the RawNode. Ticks, peer messages, proposals,
+// reads and membership actions are queued and folded into the next iteration, and iterations
+// never overlap. Each Ready is handled in the order the Raft contract demands: send
+// `messages`, persist (snapshot, entries and hard state in one group commit), send
+// `messagesAfterPersist`, restore a received snapshot, apply committed entries, answer read
+// states, then advance.
+
+import type { DurableLogStore } from '../storage/index.js';
+import type { MvccStore } from '../mvcc/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import type { RawNode } from '../raft/raw-node.js';
+import type { HardState, Message, NodeId, Ready, Snapshot, SoftState } from '../raft/types.js';
+import { MessageType, NO_NODE, StateType } from '../raft/types.js';
+import type { PeerTransport } from '../transport/transport.js';
+import type { CommittedApplier } from './committed-applier.js';
+import type { ConditionWaiters } from './condition-waiters.js';
+import type { DataDirLayout } from './data-dir.js';
+import { nodeErrorOfRaft } from './errors.js';
+import type { MemberTable } from './member-table.js';
+import type { ProposalTracker } from './proposal-tracker.js';
+import type { ReadIndexBatcher } from './read-index-batcher.js';
+import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
+
+export interface ReadyLoopParts {
+  readonly id: NodeId;
+  readonly rawNode: RawNode;
+  readonly logStore: DurableLogStore;
+  readonly mvcc: MvccStore;
+  readonly transport: PeerTransport;
+  readonly members: MemberTable;
+  readonly applier: CommittedApplier;
+  readonly proposals: ProposalTracker;
+  readonly reads: ReadIndexBatcher;
+  readonly waiters: ConditionWaiters;
+  readonly metrics: NodeMetrics;
+  readonly layout: DataDirLayout;
+  readonly logger: Logger;
+}
+
+export interface ReadyLoopHooks {
+  /** This node became (true) or stopped being (false) the leader; runs inside the loop. */
+  onLeadershipChange(isLeader: boolean): Promise<void>;
+  /** The membership was replaced by a snapshot. */
+  onMembersReplaced(): void;
+  /** Runs after each iteration's Readies (snapshot creation, for example). */
+  afterIteration(): Promise<void>;
+  /** Storage or the state machine failed; the node must stop. */
+  onFatal(error: unknown): void;
+}
+
+/** Entries proposed in one proposeBatch call; a larger queue is split. */
+const PROPOSAL_BATCH_ENTRIES_MAX = 1024;
+
+export class ReadyLoop {
+  /** Incremented per iteration; proposals remember it to tell which a term change may have dropped. */
+  iteration = 0;
+  lead: NodeId = NO_NODE;
+  role: StateType = StateType.Follower;
+  term = 0;
+  commitIndex = 0;
+  private pendingTicks = 0;
+  private inbox: Message[] = [];
+  private proposalData: Uint8Array[] = [];
+  private proposalIds: number[] = [];
+  private actions: Array<() => void> = [];
+  private scheduled = false;
+  private iterating = false;
+  private wakeAgain = false;
+  private stopped = false;
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly parts: ReadyLoopParts,
+    private readonly hooks: ReadyLoopHooks,
+  ) {
+    const hardState = parts.logStore.initialState().hardState;
+    this.term = hardState.term;
+    this.commitIndex = hardState.commit;
+  }
+
+  tick(): void {
+    this.pendingTicks++;
+    this.wake();
+  }
+
+  deliver(messages: readonly Message[]): void {
+    for (const message of messages) this.inbox.push(message);
+    this.wake();
+  }
+
+  propose(data: Uint8Array, requestId: number): void {
+    this.proposalData.push(data);
+    this.proposalIds.push(requestId);
+    this.wake();
+  }
+
+  /** Runs `action` against the RawNode at the start of the next iteration. */
+  run(action: () => void): void {
+    this.actions.push(action);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.iterating) {
+      this.wakeAgain = true;
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.current = this.runIterations();
+    });
+  }
+
+  /** Stops taking work and waits for the running iteration. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.current;
+  }
+
+  private async runIterations(): Promise<void> {
+    this.scheduled = false;
+    if (this.stopped) return;
+    this.iterating = true;
+    try {
+      do {
+        this.wakeAgain = false;
+        await this.iterate();
+      } while (this.wakeAgain && !this.stopped);
+    } catch (error) {
+      this.stopped = true;
+      this.hooks.onFatal(error);
+    } finally {
+      this.iterating = false;
+    }
+  }
+
+  private async iterate(): Promise<void> {
+    this.iteration++;
+    this.drainInputs();
+    const rawNode = this.parts.rawNode;
+    while (rawNode.hasReady() && !this.stopped) {
+      const ready = rawNode.ready();
+      await this.handleReady(ready);
+      rawNode.advance(ready);
+    }
+    this.parts.waiters.check(Date.now());
+    if (!this.stopped) await this.hooks.afterIteration();
+  }
+
+  private drainInputs(): void {
+    const { rawNode, logger } = this.parts;
+    for (; this.pendingTicks > 0; this.pendingTicks--) rawNode.tick();
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const message of inbox) {
+      const refused = rawNode.step(message);
+      if (refused !== null) logger.debug({ code: refused.code, from: message.from }, 'dropped a peer message');
+    }
+    const actions = this.actions;
+    this.actions = [];
+    for (const action of actions) action();
+    this.proposeQueued();
+    this.parts.reads.issue(Date.now(), (context) => {
+      const refused = rawNode.readIndex(context);
+      return refused === null ? null : nodeErrorOfRaft(refused);
+    });
+  }
+
+  private proposeQueued(): void {
+    const data = this.proposalData;
+    const ids = this.proposalIds;
+    if (data.length === 0) return;
+    this.proposalData = [];
+    this.proposalIds = [];
+    const { rawNode, proposals, metrics } = this.parts;
+    for (let start = 0; start < data.length; start += PROPOSAL_BATCH_ENTRIES_MAX) {
+      const end = Math.min(data.length, start + PROPOSAL_BATCH_ENTRIES_MAX);
+      const refused = rawNode.proposeBatch(end - start === data.length ? data : data.slice(start, end));
+      for (let i = start; i < end; i++) {
+        if (refused === null) proposals.proposed(ids[i]!, this.iteration);
+        else proposals.fail(ids[i]!, nodeErrorOfRaft(refused));
+      }
+      if (refused !== null) metrics.proposalsFailed.inc({ code: nodeErrorOfRaft(refused).code }, end - start);
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.softState !== null) await this.observeSoftState(ready.softState);
+    if (ready.hardState !== null) this.observeHardState(ready.hardState);
+    this.send(ready.messages);
+    await this.persist(ready);
+    this.send(ready.messagesAfterPersist);
+    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+    if (ready.committedEntries.length > 0) await this.parts.applier.apply(ready.committedEntries);
+    const { reads, mvcc } = this.parts;
+    for (const readState of ready.readStates) reads.confirm(readState.context, readState.index, mvcc.appliedIndex);
+    reads.applied(mvcc.appliedIndex);
+  }
+
+  private async observeSoftState(softState: SoftState): Promise<void> {
+    const { metrics } = this.parts;
+    if (softState.lead !== this.lead && softState.lead !== NO_NODE) metrics.leaderChangesSeen.inc();
+    metrics.hasLeader.set(softState.lead === NO_NODE ? 0 : 1);
+    const wasLeader = this.role === StateType.Leader;
+    this.lead = softState.lead;
+    this.role = softState.state;
+    const isLeader = softState.state === StateType.Leader;
+    metrics.isLeader.set(isLeader ? 1 : 0);
+    if (isLeader !== wasLeader) await this.hooks.onLeadershipChange(isLeader);
+  }
+
+  private observeHardState(hardState: HardState): void {
+    if (hardState.term > this.term) {
+      const failed = this.parts.proposals.leadershipChanged(this.iteration);
+      if (failed > 0) this.parts.metrics.proposalsFailed.inc({ code: 'NODE_LEADERSHIP_LOST' }, failed);
+    }
+    if (hardState.commit > this.commitIndex) this.parts.metrics.proposalsCommitted.inc(hardState.commit - this.commitIndex);
+    this.term = hardState.term;
+    this.commitIndex = Math.max(this.commitIndex, hardState.commit);
+  }
+
+  /** One group commit: the store takes the calls in order and syncs them together. */
+  private async persist(ready: Ready): Promise<void> {
+    const { logStore, metrics } = this.parts;
+    const writes: Promise<void>[] = [];
+    if (ready.snapshot !== null) writes.push(logStore.applySnapshot(ready.snapshot));
+    if (ready.entries.length > 0) writes.push(logStore.append(ready.entries));
+    if (ready.hardState !== null) writes.push(logStore.setHardState(ready.hardState));
+    if (writes.length === 0) return;
+    const started = performance.now();
+    await Promise.all(writes);
+    metrics.walFsyncDuration.observe((performance.now() - started) / 1000);
+  }
+
+  private send(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    if (!messages.some(isSnapshotMessage)) {
+      this.parts.transport.send(messages);
+      return;
+    }
+    this.parts.transport.send(messages.filter((message) => !isSnapshotMessage(message)));
+    for (const message of messages) if (isSnapshotMessage(message)) this.sendSnapshot(message);
+  }
+
+  /**
+   * Sends the state machine as it is now rather than the log's snapshot, whose data holds only
+   * the member table: the metadata names the applied index, so the follower's log resumes
+   * right after the state it receives (etcd's createMergedSnapshotMessage).
+   */
+  private sendSnapshot(message: Message): void {
+    const { mvcc, rawNode, members, transport } = this.parts;
+    const metadata = { index: mvcc.appliedIndex as Snapshot['metadata']['index'], term: mvcc.appliedTerm as Snapshot['metadata']['term'], confState: rawNode.status().confState };
+    const merged: Message = { ...message, snapshot: { metadata, data: members.encode() } };
+    this.parts.logger.info({ to: message.to, index: metadata.index }, 'sending a snapshot');
+    transport.sendSnapshot(merged, () => mvcc.snapshot());
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const { mvcc, members, layout, metrics, logger } = this.parts;
+    const { index, term } = snapshot.metadata;
+    const started = performance.now();
+    await mvcc.restore(readReceivedSnapshot(receivedSnapshotPath(layout, term, index)));
+    members.load(snapshot.data);
+    this.hooks.onMembersReplaced();
+    await removeReceivedSnapshots(layout, index);
+    metrics.snapshotApplyDuration.observe((performance.now() - started) / 1000);
+    logger.info({ index, term, appliedIndex: mvcc.appliedIndex }, 'restored the state machine from a snapshot');
+  }
+}
+
+function isSnapshotMessage(message: Message): boolean {
+  return message.type === MessageType.Snapshot;
+}

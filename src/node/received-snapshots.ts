@@ -1,0 +1,54 @@
+// State-machine snapshots received from the leader. The stream is written to
+// raft/snapshots/<term>-<index>.mvcc (and synced) before Raft sees the snapshot message, so
+// that once the log store has applied the snapshot the state it stands for is on disk: if the
+// node dies before the MVCC store is restored from it, the restart restores it.
+
+import { createReadStream } from 'node:fs';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DataDirLayout } from './data-dir.js';
+import { NodeError } from './errors.js';
+
+const RECEIVED_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.mvcc$/;
+const HEX_DIGITS = 16;
+
+export function receivedSnapshotPath(layout: DataDirLayout, term: number, index: number): string {
+  const hex = (value: number): string => value.toString(16).padStart(HEX_DIGITS, '0');
+  return join(layout.snapshots, `${hex(term)}-${hex(index)}.mvcc`);
+}
+
+/** Consumes the stream into its file; resolves once the file is durable under its final name. */
+export async function persistReceivedSnapshot(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    for await (const chunk of chunks) await handle.write(chunk);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, path);
+}
+
+/** The file's contents as a stream, or NODE_SNAPSHOT_MISSING when it is not there. */
+export async function* readReceivedSnapshot(path: string): AsyncIterable<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NodeError('NODE_SNAPSHOT_MISSING', { path });
+    throw error;
+  }
+}
+
+/** Deletes received snapshots at or below `index` (restored or superseded) and unfinished ones. */
+export async function removeReceivedSnapshots(layout: DataDirLayout, index: number): Promise<void> {
+  for (const name of await readdir(layout.snapshots)) {
+    const match = RECEIVED_NAME.exec(name);
+    const obsolete = match !== null ? Number.parseInt(match[2]!, 16) <= index : name.endsWith('.mvcc.tmp');
+    if (obsolete) await unlink(join(layout.snapshots, name)).catch(() => undefined);
+  }
+}

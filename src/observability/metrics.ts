@@ -1,0 +1,94 @@
+// Prometheus metrics of one node (DESIGN section 7), on a registry per node so that several
+// nodes can run in one process. Names follow etcd's where a dashboard user would look for
+// them (etcd_server_has_leader becomes bvault_server_has_leader, and so on).
+
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Disk and commit latencies: from 1 ms to about 8 s, doubling, as etcd buckets them. */
+const DISK_SECONDS_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
+const SNAPSHOT_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300];
+const REQUEST_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const ROUND_TRIP_SECONDS_BUCKETS = [0.0001, 0.0002, 0.0004, 0.0008, 0.0016, 0.0032, 0.0064, 0.0128, 0.0256, 0.0512, 0.1024, 0.2048, 0.4096, 0.8192];
+
+export interface NodeMetrics {
+  readonly registry: Registry;
+  readonly hasLeader: Gauge;
+  readonly isLeader: Gauge;
+  readonly leaderChangesSeen: Counter;
+  readonly proposalsCommitted: Counter;
+  readonly proposalsApplied: Counter;
+  readonly proposalsPending: Gauge;
+  readonly proposalsFailed: Counter<'code'>;
+  readonly walFsyncDuration: Histogram;
+  readonly backendCommitDuration: Histogram;
+  readonly databaseSizeBytes: Gauge;
+  readonly quotaBytes: Gauge;
+  readonly snapshotSaveDuration: Histogram;
+  readonly snapshotApplyDuration: Histogram;
+  readonly peerRoundTripTime: Histogram<'to'>;
+  readonly watchers: Gauge;
+  readonly leases: Gauge;
+  readonly requestDuration: Histogram<'method'>;
+}
+
+/** Registers the node's metrics on `registry` (a fresh one when omitted). */
+export function createNodeMetrics(registry: Registry = new Registry()): NodeMetrics {
+  const registers = [registry];
+  return {
+    registry,
+    hasLeader: new Gauge({ name: 'bvault_server_has_leader', help: 'Whether a leader exists: 1 is yes, 0 is no.', registers }),
+    isLeader: new Gauge({ name: 'bvault_server_is_leader', help: 'Whether this member is the leader: 1 is yes, 0 is no.', registers }),
+    leaderChangesSeen: new Counter({ name: 'bvault_server_leader_changes_seen_total', help: 'Leader changes this member has seen.', registers }),
+    proposalsCommitted: new Counter({ name: 'bvault_server_proposals_committed_total', help: 'Entries committed by consensus, as seen by this member.', registers }),
+    proposalsApplied: new Counter({ name: 'bvault_server_proposals_applied_total', help: 'Entries applied to the state machine.', registers }),
+    proposalsPending: new Gauge({ name: 'bvault_server_proposals_pending', help: 'Writes proposed here and not yet applied.', registers }),
+    proposalsFailed: new Counter({
+      name: 'bvault_server_proposals_failed_total',
+      help: 'Writes proposed here that failed before they were applied, by error code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    walFsyncDuration: new Histogram({ name: 'bvault_disk_wal_fsync_duration_seconds', help: 'Time to make one Ready of the Raft log durable.', buckets: DISK_SECONDS_BUCKETS, registers }),
+    backendCommitDuration: new Histogram({
+      name: 'bvault_disk_backend_commit_duration_seconds',
+      help: 'Time to apply one batch of committed entries to the state machine.',
+      buckets: DISK_SECONDS_BUCKETS,
+      registers,
+    }),
+    databaseSizeBytes: new Gauge({ name: 'bvault_mvcc_db_total_size_in_bytes', help: 'Estimated size of the state machine database.', registers }),
+    quotaBytes: new Gauge({ name: 'bvault_server_quota_backend_bytes', help: 'The database size above which writes fail with NOSPACE.', registers }),
+    snapshotSaveDuration: new Histogram({ name: 'bvault_snapshot_save_duration_seconds', help: 'Time to create a Raft snapshot and compact the log.', buckets: SNAPSHOT_SECONDS_BUCKETS, registers }),
+    snapshotApplyDuration: new Histogram({
+      name: 'bvault_snapshot_apply_duration_seconds',
+      help: 'Time to restore the state machine from a snapshot received from the leader.',
+      buckets: SNAPSHOT_SECONDS_BUCKETS,
+      registers,
+    }),
+    peerRoundTripTime: new Histogram({
+      name: 'bvault_network_peer_round_trip_time_seconds',
+      help: 'Round-trip time of peer calls, by peer.',
+      labelNames: ['to'],
+      buckets: ROUND_TRIP_SECONDS_BUCKETS,
+      registers,
+    }),
+    watchers: new Gauge({ name: 'bvault_mvcc_watcher_total', help: 'Watchers on this member.', registers }),
+    leases: new Gauge({ name: 'bvault_lease_active', help: 'Leases in the replicated lease table.', registers }),
+    requestDuration: new Histogram({
+      name: 'bvault_request_duration_seconds',
+      help: 'Client request latency by method.',
+      labelNames: ['method'],
+      buckets: REQUEST_SECONDS_BUCKETS,
+      registers,
+    }),
+  };
+}
+
+/** Records one client request's latency (the API layers call this for every request). */
+export function recordRequestDuration(metrics: NodeMetrics, method: string, seconds: number): void {
+  metrics.requestDuration.observe({ method }, seconds);
+}
+
+/** Records one peer call's round trip. */
+export function recordPeerRoundTrip(metrics: NodeMetrics, to: string, seconds: number): void {
+  metrics.peerRoundTripTime.observe({ to }, seconds);
+}
