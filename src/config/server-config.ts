@@ -47,6 +47,7 @@ export interface ServerConfig {
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   readonly snapshotEntries: number;
+  readonly compactionMarginEntries: number;
   readonly quotaBytes: number;
   readonly limits: RequestLimits;
   readonly autoCompaction: AutoCompaction;
@@ -149,6 +150,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     electionTicks,
     heartbeatTicks,
     snapshotEntries: values.number('snapshot-entries'),
+    compactionMarginEntries: values.number('compaction-margin-entries'),
     quotaBytes: values.number('quota-bytes'),
     limits: limitsOf(values, problems),
     autoCompaction: autoCompactionOf(values, problems),
