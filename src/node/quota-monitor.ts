@@ -1,12 +1,20 @@
 // The backend quota. Each member measures its own database now and then (the measurement is
 // asynchronous and local); when it passes the quota the member proposes a NOSPACE alarm in its
-// own name, and when compaction and reclaim have brought it back under the quota it proposes
-// clearing that alarm. While any NOSPACE alarm is active every member refuses writes that add
+// own name (so does a write that would pass it), and when compaction and reclaim have brought
+// it well under the quota it proposes clearing that alarm. While any NOSPACE alarm is active every member refuses writes that add
 // data, before proposing them (and apply refuses them too, so no member can diverge).
 
 import type { AlarmMember, AlarmRequest, MvccRequest } from '../mvcc/index.js';
-import { AlarmAction, AlarmType, MvccError, noSpaceActive, QuotaGuard } from '../mvcc/index.js';
+import { AlarmAction, AlarmType, noSpaceActive, QuotaGuard } from '../mvcc/index.js';
 import { txnHasPut } from '../mvcc/txn.js';
+
+/** An alarm is cleared only below this share of the quota, so it does not flap at the boundary. */
+const CLEAR_BELOW_QUOTA_FRACTION = 0.9;
+
+/** Why a write was refused: the alarm to propose, or none when one is raised already. */
+export interface QuotaRefusal {
+  readonly raise: AlarmRequest | undefined;
+}
 
 export class QuotaMonitor {
   private readonly guard: QuotaGuard;
@@ -28,10 +36,12 @@ export class QuotaMonitor {
     return this.sizeBytes;
   }
 
-  /** Throws MVCC_NOSPACE if `request` adds data while an alarm is raised or would pass the quota. */
-  admit(request: MvccRequest, requestBytes: number, alarms: readonly AlarmMember[]): void {
-    if (!addsData(request)) return;
-    if (noSpaceActive(alarms) || !this.guard.admits(this.sizeBytes, requestBytes)) throw new MvccError('MVCC_NOSPACE');
+  /** Refuses a request that adds data while an alarm is raised or that would pass the quota. */
+  refusal(request: MvccRequest, requestBytes: number, alarms: readonly AlarmMember[]): QuotaRefusal | undefined {
+    if (!addsData(request)) return undefined;
+    if (noSpaceActive(alarms)) return { raise: undefined };
+    if (this.guard.admits(this.sizeBytes, requestBytes)) return undefined;
+    return { raise: { action: AlarmAction.Activate, memberId: this.memberId, alarm: AlarmType.NoSpace } };
   }
 
   /** Records a measurement; returns the alarm change to propose, if any. */
@@ -40,7 +50,7 @@ export class QuotaMonitor {
     const raise = this.guard.alarmToPropose(sizeBytes, alarms);
     if (raise !== undefined) return raise;
     const own = alarms.some((member) => member.memberId === this.memberId && member.alarm === AlarmType.NoSpace);
-    if (own && sizeBytes <= this.guard.quotaBytes) return { action: AlarmAction.Deactivate, memberId: this.memberId, alarm: AlarmType.NoSpace };
+    if (own && sizeBytes <= this.guard.quotaBytes * CLEAR_BELOW_QUOTA_FRACTION) return { action: AlarmAction.Deactivate, memberId: this.memberId, alarm: AlarmType.NoSpace };
     return undefined;
   }
 }

@@ -5,7 +5,7 @@
 // batched ReadIndex; lease keep-alives and membership changes go to the leader.
 
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
-import { encodeRequest, validateRequest, validateRequestSize } from '../mvcc/index.js';
+import { encodeRequest, MvccError, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
@@ -178,7 +178,11 @@ export class RaftKvNode implements KvNode {
     validateRequest(request, this.limits);
     const bytes = encodeRequest({ timestampMs: Date.now(), request });
     validateRequestSize(bytes.byteLength, this.limits);
-    this.quota.admit(request, bytes.byteLength, this.mvcc.alarms);
+    const refusal = this.quota.refusal(request, bytes.byteLength, this.mvcc.alarms);
+    if (refusal !== undefined) {
+      if (refusal.raise !== undefined) this.proposeUntracked({ type: 'alarm', alarm: refusal.raise });
+      throw new MvccError('MVCC_NOSPACE');
+    }
     const { requestId, settled } = this.proposals.track(Date.now(), options.timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
     if (options.signal !== undefined) {

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isMvccError } from '../../src/mvcc/index.js';
+import { isNodeError } from '../../src/node/errors.js';
+import { bytes, eventually, get, put, TestCluster } from './node-kit.js';
+
+const NAMES = ['n1', 'n2', 'n3'];
+
+let cluster: TestCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+async function grantLease(cluster: TestCluster, ttlSeconds: number): Promise<number> {
+  const leader = await cluster.waitForLeader();
+  const response = await leader.write({ type: 'leaseGrant', leaseGrant: { ttl: ttlSeconds } });
+  if (response.type !== 'leaseGrant') throw new Error(`unexpected response ${response.type}`);
+  return response.leaseGrant.id;
+}
+
+describe('leases', () => {
+  it('an expired lease is revoked by the leader and its keys are deleted on every member', { timeout: 30_000 }, async () => {
+    cluster = await TestCluster.start(NAMES);
+    const leaseId = await grantLease(cluster, 1);
+    const follower = cluster.followers(await cluster.waitForLeader())[0]!;
+    await put(follower, 'ephemeral', 'soon gone', leaseId);
+    expect(await get(follower, 'ephemeral')).toBe('soon gone');
+    const grantedAt = Date.now();
+    await eventually(async () => {
+      for (const node of cluster!.running()) expect(await get(node, 'ephemeral')).toBeUndefined();
+    }, 10_000);
+    // Within the TTL plus one second (and the election-timeout extension a new leader would add).
+    expect(Date.now() - grantedAt).toBeLessThan(2_500);
+  });
+
+  it('a lease keeps its remaining TTL across a leader change', { timeout: 40_000 }, async () => {
+    cluster = await TestCluster.start(NAMES, { leaseCheckpointIntervalMs: 200 });
+    const leaseId = await grantLease(cluster, 8);
+    const leader = await cluster.waitForLeader();
+    await put(leader, 'held', 'by lease', leaseId);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await leader.transferLeadership();
+    const next = await cluster.waitForLeader();
+    expect(next.id).not.toBe(leader.id);
+    const ttl = await eventually(() => next.leaseTimeToLive(leaseId, true), 5_000);
+    // About 5 s were left (checkpoints and the answer both round up, and a new leader adds an
+    // election timeout); a fresh TTL would answer 9.
+    expect(ttl.remainingTtl).toBeGreaterThan(2);
+    expect(ttl.remainingTtl).toBeLessThanOrEqual(7);
+    expect(ttl.keys.map((key) => Buffer.from(key).toString())).toEqual(['held']);
+    // Keep-alives sent to a follower reach the new leader and renew the full TTL.
+    const follower = cluster.followers(next)[0]!;
+    expect(await follower.leaseKeepAlive(leaseId)).toBe(8);
+    expect((await next.leaseTimeToLive(leaseId, false)).remainingTtl).toBeGreaterThan(6);
+  });
+});
+
+describe('the backend quota', () => {
+  it('raises NOSPACE when the database passes the quota: writes fail, reads work, and compaction plus defragment clear it', { timeout: 50_000 }, async () => {
+    cluster = await TestCluster.start(['solo'], { quotaBytes: 256 * 1024 });
+    const node = await cluster.waitForLeader();
+    const value = bytes('v'.repeat(16 * 1024));
+    let refused: unknown;
+    for (let i = 0; i < 400 && refused === undefined; i++) {
+      await node.write({ type: 'put', put: { key: bytes(`big${i % 20}`), value } }).catch((error: unknown) => {
+        refused = error;
+      });
+      if (i % 20 === 19) await node.defragment();
+    }
+    expect(isMvccError(refused, 'MVCC_NOSPACE')).toBe(true);
+    await eventually(async () => expect((await node.status()).alarms.length).toBe(1), 5_000);
+    await expect(put(node, 'more', 'x')).rejects.toMatchObject({ code: 'MVCC_NOSPACE' });
+    expect(await get(node, 'big0')).toBe('v'.repeat(16 * 1024));
+    await node.write({ type: 'deleteRange', deleteRange: { key: bytes('big'), rangeEnd: bytes('bih') } });
+    const { revision } = await node.status();
+    await node.write({ type: 'compaction', compaction: { revision } });
+    await eventually(async () => {
+      await node.defragment();
+      expect((await node.status()).alarms).toEqual([]);
+    }, 20_000, 500);
+    await put(node, 'more', 'x');
+    expect(await get(node, 'more')).toBe('x');
+  });
+});
+
+describe('the data directory', () => {
+  it('is refused to a second node while another holds its lock', { timeout: 20_000 }, async () => {
+    cluster = await TestCluster.start(['solo']);
+    await cluster.waitForLeader();
+    const second = cluster.open('solo', { mode: 'new', initialMembers: [{ name: 'solo', peerAddress: 'mem://solo-again' }] });
+    await expect(second).rejects.toMatchObject({ code: 'NODE_DATA_DIR_LOCKED' });
+  });
+
+  it('is refused while a live process of another program holds the lock, and taken over once that process is gone', { timeout: 20_000 }, async () => {
+    cluster = new TestCluster();
+    const dataDir = await cluster.dataDirOf('solo');
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(join(dataDir, 'metadata'), { recursive: true });
+      await writeFile(join(dataDir, 'metadata', 'lock'), String(holder.pid));
+      const initialMembers = [{ name: 'solo', peerAddress: 'mem://solo' }];
+      const refused = await cluster.open('solo', { mode: 'new', initialMembers }).then(() => undefined, (error: unknown) => error);
+      expect(isNodeError(refused, 'NODE_DATA_DIR_LOCKED')).toBe(true);
+      expect((refused as Error).message).toContain(String(holder.pid));
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      const node = await cluster.open('solo', { mode: 'new', initialMembers });
+      await cluster.waitForLeader();
+      await put(node, 'k', 'v');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('of another cluster is refused with a message naming both cluster ids', { timeout: 20_000 }, async () => {
+    cluster = await TestCluster.start(['solo']);
+    const node = await cluster.waitForLeader();
+    const storedClusterId = node.clusterId;
+    await cluster.stop('solo');
+    const otherCluster = [{ name: 'solo', peerAddress: 'mem://solo' }, { name: 'other', peerAddress: 'mem://other' }];
+    const refused = await cluster.open('solo', { mode: 'new', initialMembers: otherCluster }).then(() => undefined, (error: unknown) => error);
+    expect(isNodeError(refused, 'NODE_CLUSTER_MISMATCH')).toBe(true);
+    expect((refused as Error).message).toContain(storedClusterId);
+  });
+});

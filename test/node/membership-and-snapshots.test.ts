@@ -1,0 +1,76 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isNodeError } from '../../src/node/errors.js';
+import { memberIdOf } from '../../src/node/identity.js';
+import { eventually, get, put, TestCluster } from './node-kit.js';
+
+const NAMES = ['n1', 'n2', 'n3'];
+const INITIAL = NAMES.map((name) => ({ name, peerAddress: `mem://${name}` }));
+
+let cluster: TestCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe('snapshots', () => {
+  it('a member that was down while the log was compacted catches up by snapshot', { timeout: 40_000 }, async () => {
+    cluster = await TestCluster.start(NAMES, { snapshotEntries: 20, compactionMarginEntries: 5 });
+    const leader = await cluster.waitForLeader();
+    const lagging = cluster.followers(leader)[0]!.name;
+    await cluster.stop(lagging);
+    for (let i = 0; i < 80; i++) await put(leader, `s${i}`, `${i}`);
+    const leaderStatus = await leader.status();
+    // The log no longer holds the entries the stopped member is missing.
+    await eventually(async () => {
+      const snapshotFiles = (await readdir(join(cluster!.dataDirs.get(leader.name)!, 'raft', 'snapshots'))).filter((name) => name.endsWith('.snap'));
+      expect(snapshotFiles.length).toBeGreaterThan(0);
+    });
+    const restarted = await cluster.restart(lagging, INITIAL);
+    await eventually(async () => expect((await restarted.status()).appliedIndex).toBeGreaterThanOrEqual(leaderStatus.appliedIndex), 15_000);
+    const restores = (await restarted.metrics.snapshotApplyDuration.get()).values.find((sample) => sample.metricName?.endsWith('_count'));
+    expect(restores?.value).toBe(1);
+    expect(await get(restarted, 's0', 'serializable')).toBe('0');
+    expect(await get(restarted, 's79', 'serializable')).toBe('79');
+    expect(restarted.members().map((member) => member.name).sort()).toEqual(NAMES);
+    await put(restarted, 'after-snapshot', 'yes');
+    expect(await get(leader, 'after-snapshot')).toBe('yes');
+  });
+});
+
+describe('membership', () => {
+  it('adds a learner, refuses to promote it before it caught up, promotes it, then removes a member', { timeout: 50_000 }, async () => {
+    cluster = await TestCluster.start(NAMES);
+    const leader = await cluster.waitForLeader();
+    for (let i = 0; i < 200; i++) await put(leader, `m${i}`, `${i}`);
+    const follower = cluster.followers(leader)[0]!;
+    const added = await follower.addMember({ name: 'n4', peerAddress: 'mem://n4' });
+    expect(added).toMatchObject({ id: memberIdOf('n4'), name: 'n4', isLearner: true });
+    // Not started yet: its log is empty, far behind the leader's.
+    const early = await leader.promoteMember(added.id).then(() => 'promoted', (error: unknown) => (isNodeError(error) ? error.code : String(error)));
+    expect(early).toBe('NODE_NOT_CAUGHT_UP');
+    const joinInfo = { mode: 'join' as const, clusterId: leader.clusterId, members: [...INITIAL, { name: 'n4', peerAddress: 'mem://n4' }] };
+    const joiner = await cluster.open('n4', joinInfo);
+    // A joining node asks the leader to promote it once it has caught up.
+    await eventually(() => expect(leader.members().find((member) => member.name === 'n4')?.isLearner).toBe(false), 20_000);
+    expect(await get(joiner, 'm199')).toBe('199');
+    const removed = cluster.followers(leader).find((node) => node.name !== 'n4')!;
+    await leader.removeMember(removed.id);
+    await cluster.stop(removed.name);
+    expect(leader.members().map((member) => member.name).sort()).toEqual(NAMES.filter((name) => name !== removed.name).concat('n4').sort());
+    await put(joiner, 'after-removal', 'carries on');
+    expect(await get(leader, 'after-removal')).toBe('carries on');
+  });
+
+  it('transfers leadership to the most caught-up voter', { timeout: 30_000 }, async () => {
+    cluster = await TestCluster.start(NAMES);
+    const leader = await cluster.waitForLeader();
+    await put(leader, 'x', '1');
+    await leader.transferLeadership();
+    const next = await cluster.waitForLeader();
+    expect(next.id).not.toBe(leader.id);
+    expect(await get(leader, 'x')).toBe('1');
+  });
+});
