@@ -4,6 +4,7 @@
 // answer the same condition the same way. Codes are stable and never reused.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { MvccErrorCode } from '../mvcc/index.js';
+import type { NodeErrorCode } from '../node/errors.js';
 import type { RaftErrorCode, StorageErrorCode } from '../raft/errors.js';
 import type { DurableStorageErrorCode } from '../storage/errors.js';
 
@@ -23,30 +24,6 @@ const apiTemplates = {
 } as const;
 
 export type ApiErrorCode = keyof typeof apiTemplates;
-
-/**
- * The node's codes (src/node). The node engineer's registry is the source of their messages;
- * this list only decides their statuses. Both leadership-lost and timeout mean the write may
- * still commit, so clients must not assume it failed.
- */
-export type NodeErrorCode =
-  | 'NODE_NOT_LEADER'
-  | 'NODE_NO_LEADER'
-  | 'NODE_LEADERSHIP_LOST'
-  | 'NODE_TIMEOUT'
-  | 'NODE_STOPPED'
-  | 'NODE_BUSY'
-  | 'NODE_NOT_CAUGHT_UP'
-  | 'NODE_UNKNOWN_MEMBER'
-  | 'NODE_INVALID_MEMBERSHIP'
-  | 'NODE_REMOVED'
-  | 'NODE_DATA_DIR_LOCKED'
-  | 'NODE_CLUSTER_MISMATCH'
-  | 'NODE_IDENTITY_MISMATCH'
-  | 'NODE_IDENTITY_INVALID'
-  | 'NODE_SNAPSHOT_MISSING'
-  | 'NODE_INVALID_OPTIONS'
-  | 'NODE_UNSUPPORTED';
 
 export type ClientErrorCode = ApiErrorCode | MvccErrorCode | NodeErrorCode | RaftErrorCode | StorageErrorCode | DurableStorageErrorCode;
 
@@ -102,6 +79,7 @@ const mvccStatuses: Record<MvccErrorCode, ErrorStatus> = {
   MVCC_STORE_CLOSED: unavailable,
 };
 
+// Both leadership-lost and timeout mean the write may still commit; the node's messages say so.
 const nodeStatuses: Record<NodeErrorCode, ErrorStatus> = {
   NODE_NOT_LEADER: unavailable,
   NODE_NO_LEADER: unavailable,
