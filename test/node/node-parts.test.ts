@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope } from '../../src/node/entry-envelope.js';
+import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
+import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
+import { ProposalTracker } from '../../src/node/proposal-tracker.js';
+import { ReadIndexBatcher } from '../../src/node/read-index-batcher.js';
+import { SnapshotPolicy } from '../../src/node/snapshot-policy.js';
+import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, EMPTY_CONF_STATE, nodeId } from '../../src/raft/types.js';
+
+describe('identity', () => {
+  it('derives a stable, non-zero 48-bit member id from the name', () => {
+    expect(memberIdOf('n1')).toBe(memberIdOf('n1'));
+    expect(memberIdOf('n1')).not.toBe(memberIdOf('n2'));
+    expect(memberIdOf('n1')).toBeGreaterThan(0);
+    expect(memberIdOf('n1')).toBeLessThan(2 ** 48);
+  });
+
+  it('derives the cluster id from the initial members in any order, and a different list gives another id', () => {
+    const one = clusterIdOf(new Map([['a', 'h:1'], ['b', 'h:2']]));
+    expect(one).toMatch(/^[0-9a-f]{16}$/);
+    expect(clusterIdOf(new Map([['b', 'h:2'], ['a', 'h:1']]))).toBe(one);
+    expect(clusterIdOf(new Map([['a', 'h:1'], ['b', 'h:3']]))).not.toBe(one);
+  });
+});
+
+describe('the entry envelope', () => {
+  it('carries the origin, the request id and the request bytes unchanged', () => {
+    const request = Uint8Array.from([1, 2, 3, 250]);
+    const envelope = decodeEnvelope(encodeEnvelope(memberIdOf('n1'), 1_700_000_000_000_123, request));
+    expect(envelope.originId).toBe(memberIdOf('n1'));
+    expect(envelope.requestId).toBe(1_700_000_000_000_123);
+    expect([...envelope.request]).toEqual([1, 2, 3, 250]);
+  });
+});
+
+describe('the member table', () => {
+  it('takes details from the ConfChange context, survives encoding, and forgets removed members', () => {
+    const bootstrap = new Map([[nodeId(1), { name: 'a', peerAddress: 'h:1', clientUrls: [] }]]);
+    const table = new MemberTable(bootstrap);
+    table.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.AddNode, nodeId: nodeId(1) }], context: EMPTY_BYTES });
+    const joiner = new Map([[nodeId(2), { name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'] }]]);
+    table.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.AddLearnerNode, nodeId: nodeId(2) }], context: encodeMemberContext(joiner) });
+    const copy = new MemberTable(new Map());
+    copy.load(table.encode());
+    const confState = { ...EMPTY_CONF_STATE, voters: [nodeId(1)], learners: [nodeId(2)] };
+    expect(copy.members(confState)).toEqual([
+      { id: 1, name: 'a', peerAddress: 'h:1', clientUrls: [], isLearner: false },
+      { id: 2, name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'], isLearner: true },
+    ]);
+    copy.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.RemoveNode, nodeId: nodeId(2) }], context: EMPTY_BYTES });
+    expect(copy.get(nodeId(2))).toBeUndefined();
+  });
+});
+
+describe('the ReadIndex batcher', () => {
+  it('serves every read queued before a request with that one request, once the index is applied', async () => {
+    const batcher = new ReadIndexBatcher(1_000);
+    const released: number[] = [];
+    const reads = [0, 1, 2].map((i) => batcher.enqueue(0, 5_000).then(() => released.push(i)));
+    const contexts: Uint8Array[] = [];
+    batcher.issue(0, (context) => {
+      contexts.push(context);
+      return null;
+    });
+    const late = batcher.enqueue(0, 5_000).then(() => released.push(3));
+    expect(contexts).toHaveLength(1);
+    batcher.confirm(contexts[0]!, 10, 9);
+    await Promise.resolve();
+    expect(released).toEqual([]);
+    batcher.applied(10);
+    await Promise.all(reads);
+    expect(released).toEqual([0, 1, 2]);
+    expect(batcher.pendingCount).toBe(1);
+    batcher.failAll(new Error('stopped'));
+    await expect(late).rejects.toThrow('stopped');
+  });
+
+  it('issues an unanswered request again after the retry interval, and fails reads at their deadline', async () => {
+    const batcher = new ReadIndexBatcher(100);
+    const read = batcher.enqueue(0, 300);
+    let issued = 0;
+    const issue = (): null => {
+      issued++;
+      return null;
+    };
+    batcher.issue(0, issue);
+    batcher.sweep(150);
+    batcher.issue(150, issue);
+    expect(issued).toBe(2);
+    batcher.sweep(300);
+    await expect(read).rejects.toMatchObject({ code: 'NODE_TIMEOUT' });
+  });
+});
+
+describe('the proposal tracker', () => {
+  it('fails proposals made before a term change with NODE_LEADERSHIP_LOST, and keeps newer ones', async () => {
+    const tracker = new ProposalTracker();
+    const old = tracker.track(0, 1_000);
+    tracker.proposed(old.requestId, 1);
+    const fresh = tracker.track(0, 1_000);
+    tracker.proposed(fresh.requestId, 2);
+    expect(tracker.leadershipChanged(2)).toBe(1);
+    await expect(old.settled).rejects.toMatchObject({ code: 'NODE_LEADERSHIP_LOST' });
+    expect(tracker.expire(1_000)).toBe(1);
+    await expect(fresh.settled).rejects.toMatchObject({ code: 'NODE_TIMEOUT' });
+  });
+});
+
+describe('the snapshot policy', () => {
+  it('snapshots every snapshotEntries applied entries and keeps the margin in the log', () => {
+    const policy = new SnapshotPolicy(100, 30);
+    expect(policy.plan(99, 0, 0)).toBeUndefined();
+    expect(policy.plan(100, 0, 0)).toEqual({ snapshotIndex: 100, compactIndex: 70 });
+    expect(policy.plan(220, 100, 70)).toEqual({ snapshotIndex: 220, compactIndex: 190 });
+    expect(policy.plan(120, 10, 100)).toEqual({ snapshotIndex: 120, compactIndex: undefined });
+  });
+});
