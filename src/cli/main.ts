@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The `bvault` command. `server` runs one node, `dev` runs a local cluster of child
+// processes; client commands (put, get, watch, ...) arrive with the client library.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDevCluster } from './dev-cluster.js';
+import { EXIT_CODES } from './exit-codes.js';
+
+const USAGE = `Usage: bvault <command> [options]
+
+Commands:
+  server [flags]   run one Beaver-Vault node (bvault server --help lists every setting)
+  dev [options]    run a local cluster on loopback until Ctrl-C (bvault dev --help)
+  version          print the version
+  help             print this text
+
+npm start runs "bvault dev".`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'server': {
+      // Loaded on demand: `bvault version` and `bvault dev` need none of the server's modules.
+      const { runServer } = await import('../server.js');
+      return runServer(rest, process.env);
+    }
+    case 'dev':
+      return runDevCluster(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`bvault ${await packageVersion()}\n`);
+      return EXIT_CODES.ok;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
+    default:
+      process.stderr.write(`bvault: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+      return EXIT_CODES.usage;
+  }
+}
+
+/** The version in package.json, found upward from this file (src/cli or dist/src/cli). */
+async function packageVersion(): Promise<string> {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const text = await readFile(join(directory, 'package.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) return (JSON.parse(text) as { version: string }).version;
+    const parent = dirname(directory);
+    if (parent === directory) return 'unknown';
+    directory = parent;
+  }
+}
+
+// `server` and `dev` resolve once they have stopped; exiting then ends any handle a library
+// left open, so a stopped node never lingers as a process.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bvault: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_CODES.failure);
+  },
+);

@@ -1,0 +1,37 @@
+// Turns a failure during start into one line an operator can act on and an exit code that
+// tells a supervisor whether restarting can help (see exit-codes.ts).
+
+import { ConfigError } from '../config/index.js';
+import { isNodeError } from '../node/errors.js';
+import { DurableStorageError } from '../storage/errors.js';
+import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { JoinError } from './join-request.js';
+
+export interface StartupFailure {
+  readonly exitCode: ExitCode;
+  readonly message: string;
+}
+
+const DATA_DIR_CODES = new Set([
+  'NODE_DATA_DIR_LOCKED',
+  'NODE_CLUSTER_MISMATCH',
+  'NODE_IDENTITY_MISMATCH',
+  'NODE_IDENTITY_INVALID',
+  'NODE_SNAPSHOT_MISSING',
+  'NODE_REMOVED',
+]);
+const PORT_UNAVAILABLE_PATTERN = /EADDRINUSE|EACCES|address already in use|No address added/i;
+
+export function describeStartupFailure(error: unknown): StartupFailure {
+  if (error instanceof ConfigError) return { exitCode: EXIT_CODES.usage, message: error.message };
+  const text = error instanceof Error ? `${error.message}` : String(error);
+  const oneLine = text.replace(/\s*\n\s*/g, ' ');
+  if (error instanceof JoinError) return { exitCode: EXIT_CODES.joinFailed, message: oneLine };
+  if (error instanceof DurableStorageError || (isNodeError(error) && DATA_DIR_CODES.has(error.code))) {
+    return { exitCode: EXIT_CODES.dataDirRefused, message: `${error.code}: ${oneLine}` };
+  }
+  if (PORT_UNAVAILABLE_PATTERN.test(text) || PORT_UNAVAILABLE_PATTERN.test(String((error as NodeJS.ErrnoException)?.code))) {
+    return { exitCode: EXIT_CODES.portUnavailable, message: `a listening port is unavailable (in use by another process?): ${oneLine}` };
+  }
+  return { exitCode: EXIT_CODES.failure, message: oneLine };
+}

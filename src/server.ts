@@ -1,0 +1,162 @@
+// One Beaver-Vault node as a process: configuration → logger → peer transport → node → REST
+// API, and the way back on SIGTERM or SIGINT (the node hands leadership over before it stops).
+// A failure to start is one line on stderr and an exit code that says what kind it was.
+
+import { Registry } from 'prom-client';
+import { startHttpApi } from './api/http/index.js';
+import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
+import { requestJoin } from './cli/join-request.js';
+import { describeStartupFailure } from './cli/startup-failure.js';
+import { storedClusterIdOf } from './cli/stored-cluster-id.js';
+import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
+import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
+import { clusterIdOf, memberIdOf } from './node/identity.js';
+import type { ClusterMembership } from './node/node-options.js';
+import { RaftKvNode } from './node/raft-kv-node.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { GrpcTransport } from './transport/index.js';
+
+/** Leadership transfer, in-flight requests and closing the stores must fit in this. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+interface RunningServer {
+  readonly node: RaftKvNode;
+  readonly api: { readonly url: string; close(): Promise<void> };
+}
+
+/** Runs a node until SIGTERM or SIGINT; resolves with the exit code. */
+export async function runServer(args: readonly string[], environment: NodeJS.ProcessEnv): Promise<ExitCode> {
+  let config: ServerConfig | typeof HELP_REQUESTED;
+  try {
+    config = await loadServerConfig({ args, environment, workingDirectory: process.cwd() });
+  } catch (error) {
+    process.stderr.write(`bvault server: ${describeStartupFailure(error).message}\n`);
+    return describeStartupFailure(error).exitCode;
+  }
+  if (config === HELP_REQUESTED) {
+    process.stdout.write(`${serverHelpText()}\n`);
+    return EXIT_CODES.ok;
+  }
+  const logger = createLogger({ level: config.logLevel, base: { node: config.name } });
+  for (const warning of config.warnings) logger.warn(warning);
+  // Signals that arrive while the node starts are honoured once it has started.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, logger);
+  } catch (error) {
+    const failure = describeStartupFailure(error);
+    logger.fatal({ err: error }, 'cannot start');
+    process.stderr.write(`bvault server: ${config.name} cannot start: ${failure.message}\n`);
+    return failure.exitCode;
+  }
+  const signal = await stopRequested;
+  logger.info({ signal }, 'stopping; a leader hands leadership to another voter first');
+  return stopServer(server, logger);
+}
+
+async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const cluster = await clusterMembershipOf(config);
+  const clusterId = cluster.mode === 'new' ? clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress]))) : cluster.clusterId;
+  const transport = new GrpcTransport({
+    memberId: memberIdOf(config.name),
+    clusterId,
+    listenAddress: `${config.raftHost}:${config.raftPort}`,
+    logger: logger.child({ component: 'transport' }),
+  });
+  const metricsRegistry = new Registry();
+  let node: RaftKvNode;
+  try {
+    node = await RaftKvNode.open({
+      name: config.name,
+      dataDir: config.dataDir,
+      cluster,
+      clientUrls: config.advertiseClientUrls,
+      transport,
+      tickMs: config.tickMs,
+      electionTicks: config.electionTicks,
+      heartbeatTicks: config.heartbeatTicks,
+      snapshotEntries: config.snapshotEntries,
+      compactionMarginEntries: config.compactionMarginEntries,
+      quotaBytes: config.quotaBytes,
+      limits: config.limits,
+      autoCompaction: compactionPolicyOf(config.autoCompaction),
+      // The node names its own component on each line.
+      logger,
+      metricsRegistry,
+    });
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  try {
+    const { requestBytesMax, ...limits } = config.limits;
+    const api = await startHttpApi({
+      node,
+      host: config.httpHost,
+      port: config.httpPort,
+      metrics: metricsRegistry,
+      logger: logger.child({ component: 'http' }),
+      limits: { ...limits, requestBodyBytesMax: requestBytesMax },
+    });
+    logger.info({ http: api.url, peer: config.advertisePeerAddress, clusterId: node.clusterId, grpcPort: 'reserved, not served yet' }, 'serving');
+    return { node, api };
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+}
+
+/**
+ * A new cluster's members bootstrap from initial-cluster. A joining node asks the running
+ * cluster to add it, unless its data directory shows it joined before: then it restarts with
+ * the cluster id it stored and learns the members from its own log.
+ */
+async function clusterMembershipOf(config: ServerConfig): Promise<ClusterMembership> {
+  const self = { name: config.name, peerAddress: config.advertisePeerAddress, clientUrls: config.advertiseClientUrls };
+  if (config.start.kind === 'new') {
+    return { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) };
+  }
+  const storedClusterId = await storedClusterIdOf(config.dataDir);
+  if (storedClusterId !== undefined) return { mode: 'join', clusterId: storedClusterId, members: [self] };
+  const joined = await requestJoin({ joinUrl: config.start.joinUrl, ...self });
+  const members = joined.members.some((member) => member.name === config.name) ? joined.members : [...joined.members, self];
+  return { mode: 'join', clusterId: joined.clusterId, members };
+}
+
+function compactionPolicyOf(autoCompaction: AutoCompaction): CompactionPolicy | undefined {
+  switch (autoCompaction.mode) {
+    case 'off':
+      return undefined;
+    case 'revision':
+      return new RevisionRetention(autoCompaction.retainRevisions);
+    case 'periodic':
+      return new TimeRetention(autoCompaction.retentionMs);
+  }
+}
+
+async function stopServer(server: RunningServer, logger: Logger): Promise<ExitCode> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<ExitCode>((resolve) => {
+    timer = setTimeout(() => resolve(EXIT_CODES.shutdownTimeout), SHUTDOWN_TIMEOUT_MS);
+  });
+  const stopped = (async (): Promise<ExitCode> => {
+    await server.node.close();
+    await server.api.close();
+    return EXIT_CODES.ok;
+  })();
+  try {
+    const code = await Promise.race([stopped, timedOut]);
+    if (code === EXIT_CODES.ok) logger.info('stopped');
+    else logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time; exiting anyway');
+    return code;
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    return EXIT_CODES.failure;
+  } finally {
+    clearTimeout(timer);
+  }
+}
