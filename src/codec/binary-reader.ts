@@ -45,11 +45,14 @@ export class BinaryReader {
     throw malformed(`${field} is a varint longer than ${VARINT_BYTES_MAX} bytes`, start);
   }
 
-  /** A length-prefixed byte string, copied so that it does not pin the input buffer. */
+  /**
+   * A length-prefixed byte string, copied so that it does not pin the input buffer. The copy
+   * goes through Uint8Array's slice because a Node Buffer's own slice returns a view.
+   */
   bytes(field: string): Uint8Array {
     const length = this.varint(`the length of ${field}`);
     this.need(length, field);
-    const value = this.input.slice(this.offset, this.offset + length);
+    const value = Uint8Array.prototype.slice.call(this.input, this.offset, this.offset + length);
     this.offset += length;
     return value;
   }

@@ -65,7 +65,7 @@ export function encodeFrame(frame: OutgoingFrame): Buffer {
 }
 
 export function decodeFrame(bytes: Buffer): IncomingFrame {
-  const reader = versionedReader(asPlainBytes(bytes), 'messages frame');
+  const reader = versionedReader(bytes, 'messages frame');
   const ackRequested = (reader.byte('frame flags') & ACK_REQUESTED_FLAG) !== 0;
   const count = reader.varint('message count');
   const messages: Message[] = [];
@@ -84,7 +84,7 @@ export function encodeCallRequest(request: CallRequest): Buffer {
 }
 
 export function decodeCallRequest(bytes: Buffer): CallRequest {
-  const reader = versionedReader(asPlainBytes(bytes), 'call request');
+  const reader = versionedReader(bytes, 'call request');
   const method = new TextDecoder().decode(reader.bytes('call method'));
   const payload = reader.bytes('call payload');
   reader.expectEnd('call request');
@@ -123,7 +123,7 @@ export function encodeSnapshotTrailer(totalBytes: number): Buffer {
 }
 
 export function decodeSnapshotPart(bytes: Buffer): SnapshotPart {
-  const plain = asPlainBytes(bytes);
+  const plain: Uint8Array = bytes;
   const kind = plain[0];
   if (kind === SnapshotPartKind.Chunk) return { kind: 'chunk', data: plain.subarray(1) };
   if (kind === SnapshotPartKind.Header) {
@@ -142,14 +142,6 @@ export function decodeSnapshotPart(bytes: Buffer): SnapshotPart {
 /** A Buffer over the same memory, as grpc-js wants; no copy. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * A plain Uint8Array over a Buffer's memory. Buffer.slice returns a view, so decoding a
- * Buffer would leave every decoded entry pinning the whole frame; Uint8Array.slice copies.
- */
-export function asPlainBytes(bytes: Buffer): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function versionedReader(bytes: Uint8Array, what: string): BinaryReader {

@@ -176,3 +176,15 @@ describe('the Raft codec refuses malformed input with a CodecError', () => {
     expect(codecErrorOf(() => decodeHardState(huge)).message).toContain('hard state term exceeds the safe integer range');
   });
 });
+
+describe('decoded bytes', () => {
+  it('are copies, so a decoded entry never pins or aliases the buffer it came from', () => {
+    const entry = { term: term(3), index: logIndex(7), type: EntryType.Normal, data: new Uint8Array([1, 2, 3]) };
+    const input = Buffer.from(encodeEntries([entry]));
+    const [decoded] = decodeEntries(input);
+    if (decoded === undefined) throw new Error('no entry decoded');
+    input.fill(0);
+    expect([...decoded.data]).toEqual([1, 2, 3]);
+    expect(decoded.data.buffer).not.toBe(input.buffer);
+  });
+});
