@@ -47,12 +47,13 @@ export class BinaryReader {
 
   /**
    * A length-prefixed byte string, copied so that it does not pin the input buffer. The copy
-   * goes through Uint8Array's slice because a Node Buffer's own slice returns a view.
+   * is made by the Uint8Array constructor: a Node Buffer's slice returns a view, and
+   * Uint8Array's slice called on a Buffer returns a Buffer.
    */
   bytes(field: string): Uint8Array {
     const length = this.varint(`the length of ${field}`);
     this.need(length, field);
-    const value = Uint8Array.prototype.slice.call(this.input, this.offset, this.offset + length);
+    const value = new Uint8Array(this.input.subarray(this.offset, this.offset + length));
     this.offset += length;
     return value;
   }
