@@ -51,8 +51,14 @@ const emptyKeys = HashedMap.empty<KeyRecord>({
     a.value === b.value && a.createRevision === b.createRevision && a.modRevision === b.modRevision && a.version === b.version,
 });
 
-/** Applies a request's writes under one new revision, or keeps the revision if none changed anything. */
+/** Whether writes change the store: every put does, a delete only of a present key. */
+function changesAnything(state: MvccState, writes: readonly TxnWrite[]): boolean {
+  return writes.some((write) => write.kind === 'put' || state.keys.get(write.key) !== undefined);
+}
+
+/** Applies a request's writes under one new revision, or keeps the revision if none changes anything. */
 function applyWrites(state: MvccState, writes: readonly TxnWrite[]): MvccState {
+  if (!changesAnything(state, writes)) return state;
   const revision = state.revision + 1;
   let keys = state.keys;
   for (const write of writes) {
@@ -65,7 +71,7 @@ function applyWrites(state: MvccState, writes: readonly TxnWrite[]): MvccState {
       keys = keys.with(write.key, { ...existing, value: write.value, modRevision: revision, version: existing.version + 1 });
     }
   }
-  return keys === state.keys ? state : { revision, keys };
+  return { revision, keys };
 }
 
 function comparesHold(state: MvccState, compares: readonly Compare[]): boolean {
@@ -91,11 +97,15 @@ function ordered<T extends string | number>(actual: T, operator: CompareOperator
   }
 }
 
-/** The next state, if the response matches what the request does in `state`. */
+/**
+ * The next state, if the response matches what the request does in `state`. Most steps the
+ * search tries are rejected, so the response is checked before the next state is built.
+ */
 function stepKnown(state: MvccState, input: MvccInput, output: MvccOutput): StepResult<MvccState> {
   if (output.kind !== input.kind) throw new Error(`a ${input.kind} of the store was recorded with a ${output.kind} output`);
-  const next = nextState(state, input);
-  return respondsAsIn(state, input, output) && output.revision === next.revision ? { ok: true, state: next } : REJECTED;
+  const revisionAfter = state.revision + (changesAnything(state, writesOf(state, input)) ? 1 : 0);
+  if (output.revision !== revisionAfter || !respondsAsIn(state, input, output)) return REJECTED;
+  return { ok: true, state: nextState(state, input) };
 }
 
 /** Whether a response, apart from its revision, is what the request gets in `state`. */
@@ -113,16 +123,21 @@ function respondsAsIn(state: MvccState, input: MvccInput, output: MvccOutput): b
   }
 }
 
-function nextState(state: MvccState, input: MvccInput): MvccState {
+/** The writes a request performs in `state`: for a transaction, those of the branch its comparison picks. */
+function writesOf(state: MvccState, input: MvccInput): readonly TxnWrite[] {
   switch (input.kind) {
     case 'get':
-      return state;
+      return [];
     case 'put':
     case 'delete':
-      return applyWrites(state, [input]);
+      return [input];
     case 'txn':
-      return applyWrites(state, comparesHold(state, input.compare) ? input.success : input.failure);
+      return comparesHold(state, input.compare) ? input.success : input.failure;
   }
+}
+
+function nextState(state: MvccState, input: MvccInput): MvccState {
+  return applyWrites(state, writesOf(state, input));
 }
 
 function describeWrite(write: TxnWrite): string {
