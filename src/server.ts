@@ -81,6 +81,7 @@ async function startServer(config: ServerConfig, logger: Logger): Promise<Runnin
       heartbeatTicks: config.heartbeatTicks,
       snapshotEntries: config.snapshotEntries,
       compactionMarginEntries: config.compactionMarginEntries,
+      leaseCheckpointIntervalMs: config.leaseCheckpointIntervalMs,
       quotaBytes: config.quotaBytes,
       limits: config.limits,
       autoCompaction: compactionPolicyOf(config.autoCompaction),

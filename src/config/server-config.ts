@@ -48,6 +48,7 @@ export interface ServerConfig {
   readonly heartbeatTicks: number;
   readonly snapshotEntries: number;
   readonly compactionMarginEntries: number;
+  readonly leaseCheckpointIntervalMs: number;
   readonly quotaBytes: number;
   readonly limits: RequestLimits;
   readonly autoCompaction: AutoCompaction;
@@ -151,6 +152,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     heartbeatTicks,
     snapshotEntries: values.number('snapshot-entries'),
     compactionMarginEntries: values.number('compaction-margin-entries'),
+    leaseCheckpointIntervalMs: values.number('lease-checkpoint-interval-ms'),
     quotaBytes: values.number('quota-bytes'),
     limits: limitsOf(values, problems),
     autoCompaction: autoCompactionOf(values, problems),

@@ -50,6 +50,7 @@ describe('the server configuration', () => {
     expect(config.heartbeatTicks).toBe(1);
     expect(config.snapshotEntries).toBe(10_000);
     expect(config.compactionMarginEntries).toBe(5_000);
+    expect(config.leaseCheckpointIntervalMs).toBe(1_000);
     expect(config.quotaBytes).toBe(2 * 1024 ** 3);
     expect(config.limits).toEqual({ keyBytesMax: 1024, valueBytesMax: 16 * 1024 ** 2, txnOperationsMax: 128, requestBytesMax: 32 * 1024 ** 2 });
     expect(config.autoCompaction).toEqual({ mode: 'off' });
