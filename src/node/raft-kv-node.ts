@@ -385,6 +385,7 @@ export class RaftKvNode implements KvNode {
       this.proposeUntracked({ type: 'alarm', alarm });
     }
     this.metrics.leases.set((await this.mvcc.leases()).length);
+    for (const [peer, counters] of this.transport.counters()) this.metrics.peerRoundTripTime.set({ to: String(peer) }, counters.roundTripMs / 1000);
   }
 
   /** A node that joined as a learner asks the leader to make it a voter until it is one. */

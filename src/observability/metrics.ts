@@ -7,8 +7,6 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** Disk and commit latencies: from 1 ms to about 8 s, doubling, as etcd buckets them. */
 const DISK_SECONDS_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
 const SNAPSHOT_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300];
-const REQUEST_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const ROUND_TRIP_SECONDS_BUCKETS = [0.0001, 0.0002, 0.0004, 0.0008, 0.0016, 0.0032, 0.0064, 0.0128, 0.0256, 0.0512, 0.1024, 0.2048, 0.4096, 0.8192];
 
 export interface NodeMetrics {
   readonly registry: Registry;
@@ -25,10 +23,10 @@ export interface NodeMetrics {
   readonly quotaBytes: Gauge;
   readonly snapshotSaveDuration: Histogram;
   readonly snapshotApplyDuration: Histogram;
-  readonly peerRoundTripTime: Histogram<'to'>;
+  /** The transport's smoothed round-trip time per peer (request latency is the API layers' own metric). */
+  readonly peerRoundTripTime: Gauge<'to'>;
   readonly watchers: Gauge;
   readonly leases: Gauge;
-  readonly requestDuration: Histogram<'method'>;
 }
 
 /** Registers the node's metrics on `registry` (a fresh one when omitted). */
@@ -64,31 +62,13 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       buckets: SNAPSHOT_SECONDS_BUCKETS,
       registers,
     }),
-    peerRoundTripTime: new Histogram({
+    peerRoundTripTime: new Gauge({
       name: 'bvault_network_peer_round_trip_time_seconds',
-      help: 'Round-trip time of peer calls, by peer.',
+      help: 'Smoothed round-trip time to each peer, as the transport measures it.',
       labelNames: ['to'],
-      buckets: ROUND_TRIP_SECONDS_BUCKETS,
       registers,
     }),
     watchers: new Gauge({ name: 'bvault_mvcc_watcher_total', help: 'Watchers on this member.', registers }),
     leases: new Gauge({ name: 'bvault_lease_active', help: 'Leases in the replicated lease table.', registers }),
-    requestDuration: new Histogram({
-      name: 'bvault_request_duration_seconds',
-      help: 'Client request latency by method.',
-      labelNames: ['method'],
-      buckets: REQUEST_SECONDS_BUCKETS,
-      registers,
-    }),
   };
-}
-
-/** Records one client request's latency (the API layers call this for every request). */
-export function recordRequestDuration(metrics: NodeMetrics, method: string, seconds: number): void {
-  metrics.requestDuration.observe({ method }, seconds);
-}
-
-/** Records one peer call's round trip. */
-export function recordPeerRoundTrip(metrics: NodeMetrics, to: string, seconds: number): void {
-  metrics.peerRoundTripTime.observe({ to }, seconds);
 }

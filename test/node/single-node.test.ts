@@ -21,6 +21,11 @@ describe('a single node', () => {
     expect(status.role).toBe('leader');
     expect(status.appliedIndex).toBeGreaterThanOrEqual(3);
     expect(node.readiness()).toEqual({ ready: true, reason: '' });
+    const exposition = await node.metrics.registry.metrics();
+    expect(exposition).toMatch(/^bvault_server_has_leader 1$/m);
+    expect(exposition).toMatch(/^bvault_server_is_leader 1$/m);
+    expect(exposition).toMatch(/^bvault_server_proposals_applied_total [1-9]/m);
+    expect(exposition).toMatch(/^bvault_disk_wal_fsync_duration_seconds_count [1-9]/m);
   });
 
   it('delivers watch events for the writes it applies', { timeout: 20_000 }, async () => {
