@@ -28,7 +28,8 @@ export function checkLinearizability<State, Input, Output>(
   options: CheckOptions = {},
 ): CheckResult<State, Input, Output> {
   const deadline = performance.now() + (options.timeoutMs ?? Infinity);
-  const partitions = model.partition?.(history) ?? [history];
+  const simplified = model.simplify?.(history) ?? history;
+  const partitions = model.partition?.(simplified) ?? [simplified];
   let timedOut = false;
   for (const operations of partitions) {
     const outcome = searchPartition(model, operations, deadline);

@@ -21,6 +21,13 @@ export interface Model<State, Input, Output> {
   hash(state: State): number;
   equal(a: State, b: State): boolean;
   /**
+   * Rewrites a history, before partitioning, into one with exactly the same verdict that is
+   * cheaper to search: an operation of unknown outcome stays a candidate to the end of the
+   * search, so dropping those that cannot matter, or bounding when one must have happened,
+   * saves whole branches. A violation report shows the rewritten operations.
+   */
+  simplify?(history: History<Input, Output>): History<Input, Output>;
+  /**
    * Splits a history into independent parts, each checked on its own from `init()`; valid
    * only when the model is a product of independent models (one register per key). Leave
    * undefined when operations interact (a global revision).
@@ -47,4 +54,15 @@ export function partitionByKey<Input, Output>(
     else group.push(operation);
   }
   return [...byKey.values()];
+}
+
+/**
+ * Drops the reads of unknown outcome. They change nothing and constrain nothing, so they fit
+ * anywhere; kept, each would double the sets of linearized operations the search can reach.
+ */
+export function withoutUnknownReads<Input, Output>(
+  history: History<Input, Output>,
+  isRead: (input: Input) => boolean,
+): History<Input, Output> {
+  return history.filter((operation) => operation.output !== undefined || !isRead(operation.input));
 }

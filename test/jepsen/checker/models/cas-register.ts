@@ -2,7 +2,7 @@
 // key holds expected (null: the key was never written), and says whether it did. Keys are
 // independent, so histories are partitioned by key.
 
-import { REJECTED, partitionByKey, type Model, type StepResult } from '../model.js';
+import { REJECTED, partitionByKey, withoutUnknownReads, type Model, type StepResult } from '../model.js';
 import {
   describeReadOrWrite,
   describeRegisters,
@@ -54,6 +54,7 @@ export const casRegisterModel: Model<RegisterState, CasInput, CasOutput> = {
     if (input.kind === 'cas') return stepCas(state, input, output);
     return stepReadOrWrite(state, input, readOrWriteOutput(input, output));
   },
+  simplify: (history) => withoutUnknownReads(history, (input) => input.kind === 'read'),
   hash: (state) => state.hash,
   equal: (a, b) => a.equals(b),
   partition: (history) => partitionByKey(history, (input) => input.key),

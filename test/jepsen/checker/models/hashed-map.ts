@@ -2,7 +2,7 @@
 // state built on it hashes in constant time for the checker's cache.
 
 /** A 32-bit FNV-1a hash of a string. */
-export function stringHash(text: string, seed = 0x811c9dc5): number {
+function stringHash(text: string, seed = 0x811c9dc5): number {
   let hash = seed;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash | 0;
@@ -25,10 +25,6 @@ export class HashedMap<Value> {
 
   static empty<Value>(semantics: ValueSemantics<Value>): HashedMap<Value> {
     return new HashedMap(semantics, new Map(), 0);
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   get(key: string): Value | undefined {

@@ -3,7 +3,7 @@
 // revision of the store at the moment it took effect. Operations on different keys interact
 // through that revision, so this model is not partitioned.
 
-import { REJECTED, type Model, type StepResult } from '../model.js';
+import { REJECTED, withoutUnknownReads, type Model, type StepResult } from '../model.js';
 import { HashedMap } from './hashed-map.js';
 
 /** A fresh etcd store is at revision 1; its first write gets revision 2. */
@@ -167,6 +167,7 @@ function describeOutput(output: MvccOutput | undefined): string {
 export const mvccStoreModel: Model<MvccState, MvccInput, MvccOutput> = {
   init: () => ({ revision: INITIAL_REVISION, keys: emptyKeys }),
   step: (state, input, output) => (output === undefined ? { ok: true, state: nextState(state, input) } : stepKnown(state, input, output)),
+  simplify: (history) => withoutUnknownReads(history, (input) => input.kind === 'get'),
   hash: (state) => (Math.imul(state.revision, 0x9e3779b1) ^ state.keys.hash) | 0,
   equal: (a, b) => a.revision === b.revision && a.keys.equals(b.keys),
   describeOperation: (input, output) => `${describeInput(input)} -> ${describeOutput(output)}`,

@@ -1,7 +1,8 @@
 // One read/write register per key: a read returns the value of the last write to its key
 // (null before any). Keys are independent, so histories are partitioned by key.
 
-import { REJECTED, partitionByKey, type Model, type StepResult } from '../model.js';
+import type { History } from '../history.js';
+import { REJECTED, partitionByKey, withoutUnknownReads, type Model, type StepResult } from '../model.js';
 import { HashedMap } from './hashed-map.js';
 
 export type RegisterInput =
@@ -41,9 +42,46 @@ export function describeReadOrWrite(input: RegisterInput, output: RegisterOutput
   return `read(${input.key}) -> ${output.kind === 'read' ? String(output.value) : output.kind}`;
 }
 
+/**
+ * Rewrites the writes of unknown outcome, which otherwise stay candidates to the end of the
+ * search (reads of unknown outcome are dropped too, as for every model):
+ * - A write whose value no read returned is dropped. Wherever it took effect, every read until
+ *   the next write would have returned its value, and none did; so no read lies in that
+ *   stretch, and without the write no read's result changes.
+ * - The only write of a value some read returned did take effect, before that read returned:
+ *   it gets the earliest such return as its own, and becomes a write of known outcome.
+ */
+function simplifyRegisterHistory(history: History<RegisterInput, RegisterOutput>): History<RegisterInput, RegisterOutput> {
+  const writesOfValue = new Map<string, number>();
+  const firstReturnOfValue = new Map<string, number>();
+  for (const { input, output, return: returned } of history) {
+    if (input.kind === 'write') {
+      const id = keyedValue(input.key, input.value);
+      writesOfValue.set(id, (writesOfValue.get(id) ?? 0) + 1);
+    }
+    if (input.kind !== 'read' || output?.kind !== 'read' || output.value === null || returned === undefined) continue;
+    const id = keyedValue(input.key, output.value);
+    firstReturnOfValue.set(id, Math.min(returned, firstReturnOfValue.get(id) ?? Infinity));
+  }
+  return withoutUnknownReads(history, (input) => input.kind === 'read').flatMap((operation) => {
+    const { input } = operation;
+    if (operation.output !== undefined || input.kind === 'read') return [operation];
+    const readBy = firstReturnOfValue.get(keyedValue(input.key, input.value));
+    if (readBy === undefined) return [];
+    const onlyWriter = writesOfValue.get(keyedValue(input.key, input.value)) === 1;
+    // A read that returned before the write was called is a violation the search will report.
+    return [onlyWriter && readBy >= operation.call ? { ...operation, return: readBy, output: { kind: 'write' } } : operation];
+  });
+}
+
+function keyedValue(key: string, value: string): string {
+  return `${key}\u0000${value}`;
+}
+
 export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> = {
   init: () => emptyRegisters,
   step: stepReadOrWrite,
+  simplify: simplifyRegisterHistory,
   hash: (state) => state.hash,
   equal: (a, b) => a.equals(b),
   partition: (history) => partitionByKey(history, (input) => input.key),
