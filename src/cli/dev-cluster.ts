@@ -46,9 +46,13 @@ interface DevMember {
 
 export async function runDevCluster(args: readonly string[]): Promise<ExitCode> {
   const options = readDevOptions(args);
+  if (options === DEV_USAGE) {
+    process.stdout.write(`${DEV_USAGE}\n`);
+    return EXIT_CODES.ok;
+  }
   if (typeof options === 'string') {
     process.stderr.write(`${options}\n`);
-    return options === DEV_USAGE ? EXIT_CODES.ok : EXIT_CODES.usage;
+    return EXIT_CODES.usage;
   }
   if (options.clean) await rm(options.dataDir, { recursive: true, force: true });
   const members = planMembers(options);

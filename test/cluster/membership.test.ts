@@ -71,6 +71,12 @@ describe('membership and catch-up', () => {
     expect((await request(leader.url, 'PUT', '/api/v1/keys/after-join', 'seen by n4')).status).toBe(200);
     expect((await request(fourth.url, 'GET', '/api/v1/keys/after-join')).text).toBe('seen by n4');
     expect((await listAll(fourth.url, 'while-away/')).size).toBe(5 * SNAPSHOT_ENTRIES);
+    // Restarted with the same flags, it finds its identity and rejoins instead of asking again.
+    expect(await fourth.terminate()).toEqual({ code: 0, signal: null });
+    fourth.start();
+    await fourth.waitUntilReady();
+    expect((await request(fourth.url, 'GET', '/api/v1/keys/after-join')).text).toBe('seen by n4');
+    expect((await membersSeenBy(leader)).filter((member) => member.name === 'n4')).toHaveLength(1);
   }, 90_000);
 
   it('a removed member leaves and the cluster carries on', async () => {
