@@ -10,6 +10,7 @@ import { executeRange, keyRange } from './range.js';
 import type { MetaRecord } from './record-codec.js';
 import type { MvccResponse, RequestEnvelope } from './requests.js';
 import { applyAlarm, noSpaceActive } from './quota.js';
+import { stageRestoreBegin, stageRestoreChunk } from './restore-staging.js';
 import { validateRequest } from './request-validation.js';
 import type { WriteBuffer } from './storage.js';
 import { checkPut, executeTxn, txnHasPut } from './txn.js';
@@ -84,5 +85,14 @@ export async function applyRequest(context: ApplyContext, state: MetaRecord, env
       const { alarms, response } = applyAlarm(state.alarms, request.alarm);
       return { state: { ...state, alarms }, response: { type: 'alarm', alarm: { header, alarms: response } } };
     }
+    case 'restoreBegin':
+      await stageRestoreBegin(context.buffer, context.keyspace, request.restoreBegin);
+      return { state, response: { type: 'restoreBegin', restoreBegin: { header } } };
+    case 'restoreChunk':
+      stageRestoreChunk(context.buffer, context.keyspace, request.restoreChunk);
+      return { state, response: { type: 'restoreChunk', restoreChunk: { header } } };
+    case 'restoreCommit':
+      // It replaces the whole state, which one batch's write buffer cannot express.
+      throw new Error('a restore commit is applied by MvccStore.apply itself, between batches');
   }
 }

@@ -3,6 +3,9 @@ export { MvccStore, type ApplyEntry, type ApplyResult, type LeaseTimeToLive, typ
 export { openDatabase, type Database, type DatabaseTuning } from './storage.js';
 export { encodeRequest, decodeRequest, REQUEST_FORMAT_VERSION } from './request-codec.js';
 export { validateRequest, validateRequestSize } from './request-validation.js';
+export { txnIsReadOnly } from './txn.js';
+export { RESTORE_CHUNK_BYTES_MAX, RESTORE_CHECKSUM_BYTES } from './restore-staging.js';
+export { SnapshotReader } from './snapshot.js';
 export { MvccError, isMvccError, mvccError, type MvccErrorCode, type MvccErrorDetails } from './errors.js';
 export { DEFAULT_LIMITS, resolveLimits, type MvccLimits } from './limits.js';
 export { LeaseExpiry, type LeaseExpiryOptions } from './lease-expiry.js';

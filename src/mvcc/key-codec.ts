@@ -11,6 +11,8 @@
 //   group gen 05 lease8               -> lease record (TTL, checkpointed remaining TTL)
 //   group gen 06 lease8 key           -> attachment of a key to a lease
 //   group gen 07                      -> physical compaction progress
+//   group gen 08 id8 00               -> a staged cluster-wide restore: size and checksum
+//   group gen 08 id8 01 seq4          -> one staged chunk of that restore's backup
 //
 // Revision keys escape 0x00 as 00 FF and end the key with 00 01, which keeps byte order
 // between user keys, so a range of user keys is a contiguous range of revision keys.
@@ -27,7 +29,11 @@ const HISTORY_TAG = 0x04;
 const LEASE_TAG = 0x05;
 const LEASE_KEY_TAG = 0x06;
 const COMPACTION_TAG = 0x07;
-const TAG_END = 0x08;
+/** Staged restores live inside the generation, so they travel in Raft snapshots like all applied state. */
+export const RESTORE_STAGING_TAG = 0x08;
+const TAG_END = 0x09;
+const RESTORE_HEADER_MARK = 0x00;
+const RESTORE_CHUNK_MARK = 0x01;
 
 const GROUP_BYTES = 4;
 /** Bytes before the keyspace-specific part: group, generation, tag. */
@@ -200,6 +206,40 @@ export class Keyspace {
 
   userKeyOfLeaseAttachment(storageKey: Uint8Array): Uint8Array {
     return storageKey.subarray(SPACE_PREFIX_BYTES + 8);
+  }
+
+  /** Every staged restore of the generation. */
+  restoreStagingBounds(): { gte: Buffer; lt: Buffer } {
+    return { gte: this.prefix(RESTORE_STAGING_TAG), lt: this.prefix(RESTORE_STAGING_TAG + 1) };
+  }
+
+  restoreHeaderKey(id: number): Buffer {
+    const out = Buffer.allocUnsafe(SPACE_PREFIX_BYTES + 9);
+    this.writePrefix(out, RESTORE_STAGING_TAG);
+    writeUint64(out, SPACE_PREFIX_BYTES, id);
+    out[SPACE_PREFIX_BYTES + 8] = RESTORE_HEADER_MARK;
+    return out;
+  }
+
+  restoreChunkKey(id: number, sequence: number): Buffer {
+    const out = Buffer.allocUnsafe(SPACE_PREFIX_BYTES + 13);
+    this.writePrefix(out, RESTORE_STAGING_TAG);
+    writeUint64(out, SPACE_PREFIX_BYTES, id);
+    out[SPACE_PREFIX_BYTES + 8] = RESTORE_CHUNK_MARK;
+    out.writeUInt32BE(sequence, SPACE_PREFIX_BYTES + 9);
+    return out;
+  }
+
+  /** The chunks of one staged restore, in sequence order. */
+  restoreChunkBounds(id: number): { gte: Buffer; lt: Buffer } {
+    const gte = this.restoreChunkKey(id, 0);
+    const lt = Buffer.from(gte.subarray(0, SPACE_PREFIX_BYTES + 9));
+    lt[SPACE_PREFIX_BYTES + 8] = RESTORE_CHUNK_MARK + 1;
+    return { gte, lt };
+  }
+
+  sequenceOfRestoreChunkKey(storageKey: Uint8Array): number {
+    return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).readUInt32BE(SPACE_PREFIX_BYTES + 9);
   }
 
   private prefix(tag: number): Buffer {

@@ -7,18 +7,20 @@
 // watches and snapshots may run at any time and see committed batches only.
 import { createHash } from 'node:crypto';
 import type { GroupId } from '../raft/types.js';
-import { type Applied, applyRequest } from './applier.js';
+import { applyRequest } from './applier.js';
 import { PhysicalCompactor } from './compactor.js';
 import { MvccError } from './errors.js';
-import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, rootKey } from './key-codec.js';
+import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
 import { collectLatest, executeRange, keyRange } from './range.js';
 import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type LeaseRecord, type MetaRecord } from './record-codec.js';
-import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse } from './requests.js';
+import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse, RequestEnvelope, TxnRequest, TxnResponse } from './requests.js';
 import { decodeRequest } from './request-codec.js';
-import { validateRequestSize } from './request-validation.js';
+import { validateRequest, validateRequestSize } from './request-validation.js';
+import { stagedBackup } from './restore-staging.js';
+import { executeReadOnlyTxn } from './txn.js';
 import { encodeSnapshot, SnapshotReader } from './snapshot.js';
 import { type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
 import type { KeyValue, PositionedEvent, Revision } from './types.js';
@@ -59,6 +61,22 @@ export interface LeaseTimeToLive {
 }
 
 const RESTORE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** The changes of consecutive entries of one apply call, written in one LevelDB batch. */
+interface ApplySegment {
+  readonly buffer: WriteBuffer;
+  /** Events of the segment so far, published to watchers after it commits. */
+  readonly events: PositionedEvent[];
+  readonly leaseEvents: LeaseEvent[];
+  state: MetaRecord;
+}
+
+interface ReplaceOptions {
+  /** Overrides the loaded applied index/term (a restore committed through the log). */
+  readonly applied: { readonly appliedIndex: number; readonly appliedTerm: number } | undefined;
+  /** Leaves out restore staging found in the stream (a backup's, not this log's). */
+  readonly dropStaging: boolean;
+}
 
 function initialMeta(): MetaRecord {
   return { revision: revision(1), compactRevision: revision(0), appliedIndex: 0, appliedTerm: 0, nextLeaseId: 1, alarms: [] };
@@ -135,52 +153,97 @@ export class MvccStore {
   }
 
   private async applyBatch(entries: ReadonlyArray<ApplyEntry>): Promise<ApplyResult[]> {
-    const buffer = new WriteBuffer(new DatabaseReader(this.db));
-    const events: PositionedEvent[] = [];
-    const leaseEvents: LeaseEvent[] = [];
-    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
-    let state = this.state;
     const results: ApplyResult[] = [];
+    let segment = this.newSegment();
     for (const entry of entries) {
-      if (entry.index <= state.appliedIndex) {
+      if (entry.index <= segment.state.appliedIndex) {
         results.push({ index: entry.index, outcome: 'alreadyApplied' });
         continue;
       }
-      if (entry.data.length > 0) {
-        const marks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
-        const applied = await this.applyEntry(context, state, entry.data);
-        if (applied instanceof MvccError) {
-          buffer.rollback(marks.buffer);
-          events.length = marks.events;
-          leaseEvents.length = marks.leaseEvents;
-          results.push({ index: entry.index, outcome: 'error', error: applied });
-        } else {
-          state = applied.state;
-          results.push({ index: entry.index, outcome: 'ok', response: applied.response });
-        }
-      } else {
-        results.push({ index: entry.index, outcome: 'noop' });
+      const decoded = entry.data.length > 0 ? this.decodeEntry(entry.data) : undefined;
+      if (decoded !== undefined && !(decoded instanceof MvccError) && decoded.request.type === 'restoreCommit') {
+        // The restore replaces the state the rest of the batch builds on: write what came before.
+        await this.commitSegment(segment);
+        results.push(await this.applyRestoreCommit(entry, decoded.request.restoreCommit.id));
+        segment = this.newSegment();
+        continue;
       }
-      state = { ...state, appliedIndex: entry.index, appliedTerm: entry.term };
+      results.push(await this.applyInSegment(segment, entry, decoded));
     }
-    if (state === this.state) return results;
+    await this.commitSegment(segment);
+    return results;
+  }
+
+  private newSegment(): ApplySegment {
+    return { buffer: new WriteBuffer(new DatabaseReader(this.db)), events: [], leaseEvents: [], state: this.state };
+  }
+
+  private decodeEntry(data: Uint8Array): RequestEnvelope | MvccError {
+    try {
+      validateRequestSize(data.length, this.limits);
+      return decodeRequest(data);
+    } catch (error) {
+      if (error instanceof MvccError) return error;
+      throw error;
+    }
+  }
+
+  /** Applies one entry into the segment's buffer; a failed request is rolled back and leaves no trace. */
+  private async applyInSegment(segment: ApplySegment, entry: ApplyEntry, decoded: RequestEnvelope | MvccError | undefined): Promise<ApplyResult> {
+    let result: ApplyResult;
+    if (decoded === undefined) {
+      result = { index: entry.index, outcome: 'noop' };
+    } else if (decoded instanceof MvccError) {
+      result = { index: entry.index, outcome: 'error', error: decoded };
+    } else {
+      const { buffer, events, leaseEvents } = segment;
+      const marks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
+      const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
+      try {
+        const applied = await applyRequest(context, segment.state, decoded);
+        segment.state = applied.state;
+        result = { index: entry.index, outcome: 'ok', response: applied.response };
+      } catch (error) {
+        if (!(error instanceof MvccError)) throw error;
+        buffer.rollback(marks.buffer);
+        events.length = marks.events;
+        leaseEvents.length = marks.leaseEvents;
+        result = { index: entry.index, outcome: 'error', error };
+      }
+    }
+    segment.state = { ...segment.state, appliedIndex: entry.index, appliedTerm: entry.term };
+    return result;
+  }
+
+  /** Writes the segment's changes and meta record in one LevelDB batch, then tells watchers and lease listeners. */
+  private async commitSegment(segment: ApplySegment): Promise<void> {
+    const { state, buffer } = segment;
+    if (state === this.state) return;
     buffer.put(this.keyspace.metaKey(), encodeMeta(state));
     await buffer.commit(this.db);
     const compacted = state.compactRevision > this.state.compactRevision;
     this.state = state;
-    this.hub.publish(events, state.revision);
-    for (const event of leaseEvents) this.emitLease(event);
+    this.hub.publish(segment.events, state.revision);
+    for (const event of segment.leaseEvents) this.emitLease(event);
     if (compacted) this.scheduleCompaction(state.compactRevision);
-    return results;
   }
 
-  private async applyEntry(context: Parameters<typeof applyRequest>[0], state: MetaRecord, data: Uint8Array): Promise<Applied | MvccError> {
+  /**
+   * Replaces the state with the staged backup of restore `id`, at this entry's index and term
+   * (the backup's own applied index belongs to another log). A missing chunk or a checksum
+   * mismatch is the entry's error result: only the applied index moves.
+   */
+  private async applyRestoreCommit(entry: ApplyEntry, id: number): Promise<ApplyResult> {
+    const applied = { appliedIndex: entry.index, appliedTerm: entry.term };
     try {
-      validateRequestSize(data.length, this.limits);
-      return await applyRequest(context, state, decodeRequest(data));
+      await this.replaceState(stagedBackup(this.db, this.keyspace, id), { applied, dropStaging: true });
+      return { index: entry.index, outcome: 'ok', response: { type: 'restoreCommit', restoreCommit: { header: { revision: this.state.revision } } } };
     } catch (error) {
-      if (error instanceof MvccError) return error;
-      throw error;
+      if (!(error instanceof MvccError)) throw error;
+      const segment = this.newSegment();
+      segment.state = { ...this.state, ...applied };
+      await this.commitSegment(segment);
+      return { index: entry.index, outcome: 'error', error };
     }
   }
 
@@ -200,6 +263,20 @@ export class MvccStore {
     return withSnapshot(this.db, async (reader) => {
       const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
       return executeRange(reader, keyspace, request, meta);
+    });
+  }
+
+  /**
+   * A txn of range operations only (txnIsReadOnly), evaluated at one consistent revision
+   * without a log entry: what apply would answer at that revision. A txn that writes is refused.
+   */
+  async readTxn(txn: TxnRequest): Promise<TxnResponse> {
+    this.assertOpen();
+    validateRequest({ type: 'txn', txn }, this.limits);
+    const keyspace = this.keyspace;
+    return withSnapshot(this.db, async (reader) => {
+      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
+      return executeReadOnlyTxn({ reader, keyspace, revision: meta.revision, compactRevision: meta.compactRevision }, txn);
     });
   }
 
@@ -273,23 +350,29 @@ export class MvccStore {
   async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
     this.enterExclusive('restore');
     try {
-      await this.compaction;
-      const target = otherGeneration(this.keyspace);
-      const state = await this.loadGeneration(target, stream);
-      await this.db.put(rootKey(this.keyspace.group), Buffer.from([target.generation]));
-      const previous = this.keyspace;
-      this.keyspace = target;
-      this.state = state;
-      await this.db.clear(previous.bounds());
-      this.hub.reset(state.revision);
-      this.emitLease({ type: 'reset' });
-      this.resumeCompaction();
+      await this.replaceState(stream, { applied: undefined, dropStaging: false });
     } finally {
       this.exclusive = false;
     }
   }
 
-  private async loadGeneration(target: Keyspace, stream: AsyncIterable<Uint8Array>): Promise<MetaRecord> {
+  private async replaceState(stream: AsyncIterable<Uint8Array>, options: ReplaceOptions): Promise<void> {
+    await this.compaction;
+    const target = otherGeneration(this.keyspace);
+    const loaded = await this.loadGeneration(target, stream, options.dropStaging);
+    const state = options.applied === undefined ? loaded : { ...loaded, ...options.applied };
+    const root = Buffer.from([target.generation]);
+    await this.db.batch().put(target.metaKey(), encodeMeta(state)).put(rootKey(this.keyspace.group), root).write();
+    const previous = this.keyspace;
+    this.keyspace = target;
+    this.state = state;
+    await this.db.clear(previous.bounds());
+    this.hub.reset(state.revision);
+    this.emitLease({ type: 'reset' });
+    this.resumeCompaction();
+  }
+
+  private async loadGeneration(target: Keyspace, stream: AsyncIterable<Uint8Array>, dropStaging: boolean): Promise<MetaRecord> {
     await this.db.clear(target.bounds());
     const parser = new SnapshotReader();
     let batch = this.db.batch();
@@ -297,6 +380,8 @@ export class MvccStore {
     try {
       for await (const chunk of stream) {
         for (const record of parser.push(chunk)) {
+          // A backup taken while another restore was staged carries that staging; it is not state.
+          if (dropStaging && record.key[0] === RESTORE_STAGING_TAG) continue;
           batch.put(target.absolute(record.key), Buffer.from(record.value));
           batchBytes += record.key.length + record.value.length;
           if (batchBytes >= RESTORE_BATCH_BYTES) {

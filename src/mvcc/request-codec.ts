@@ -22,7 +22,7 @@ import type {
 
 export const REQUEST_FORMAT_VERSION = 1;
 
-const REQUEST_TYPES = ['range', 'put', 'deleteRange', 'txn', 'compaction', 'leaseGrant', 'leaseRevoke', 'leaseCheckpoint', 'alarm'] as const;
+const REQUEST_TYPES = ['range', 'put', 'deleteRange', 'txn', 'compaction', 'leaseGrant', 'leaseRevoke', 'leaseCheckpoint', 'alarm', 'restoreBegin', 'restoreChunk', 'restoreCommit'] as const;
 const COMPARE_TARGETS = ['version', 'create', 'mod', 'value', 'lease'] as const;
 const EMPTY = new Uint8Array(0);
 /** Deeper nesting than this is refused before it can exhaust the stack. */
@@ -80,6 +80,16 @@ function writeRequest(writer: ByteWriter, request: MvccRequest): void {
       writer.byte(request.alarm.action);
       writer.uint(request.alarm.memberId);
       return writer.byte(request.alarm.alarm);
+    case 'restoreBegin':
+      writer.uint(request.restoreBegin.id);
+      writer.uint(request.restoreBegin.totalBytes);
+      return writer.bytes(request.restoreBegin.checksum);
+    case 'restoreChunk':
+      writer.uint(request.restoreChunk.id);
+      writer.uint(request.restoreChunk.sequence);
+      return writer.bytes(request.restoreChunk.bytes);
+    case 'restoreCommit':
+      return writer.uint(request.restoreCommit.id);
   }
 }
 
@@ -104,6 +114,12 @@ function readRequest(reader: ByteReader): MvccRequest {
       return { type, leaseCheckpoint: { checkpoints: readList(reader, 'checkpoints', () => ({ id: reader.uint('lease id'), remainingTtl: reader.uint('remainingTtl') })) } };
     case 'alarm':
       return { type, alarm: { action: readEnum<AlarmAction>(reader, 'alarm action', 2), memberId: reader.uint('memberId'), alarm: readEnum<AlarmType>(reader, 'alarm type', 2) } };
+    case 'restoreBegin':
+      return { type, restoreBegin: { id: reader.uint('restore id'), totalBytes: reader.uint('restore total bytes'), checksum: reader.bytesField('restore checksum') } };
+    case 'restoreChunk':
+      return { type, restoreChunk: { id: reader.uint('restore id'), sequence: reader.uint('restore chunk sequence'), bytes: reader.bytesField('restore chunk bytes') } };
+    case 'restoreCommit':
+      return { type, restoreCommit: { id: reader.uint('restore id') } };
     default:
       throw new RangeError(`unknown request type at offset ${reader.position - 1}`);
   }

@@ -5,6 +5,7 @@
 import { MvccError } from './errors.js';
 import type { MvccLimits } from './limits.js';
 import { keyRange, type KeyRange, rangeContains } from './range.js';
+import { RESTORE_CHECKSUM_BYTES, RESTORE_CHUNK_BYTES_MAX } from './restore-staging.js';
 import type { MvccRequest, PutRequest, RequestOp, TxnRequest } from './requests.js';
 
 export function validateRequestSize(size: number, limits: MvccLimits): void {
@@ -24,11 +25,24 @@ export function validateRequest(request: MvccRequest, limits: MvccLimits): void 
     case 'leaseGrant':
       if (request.leaseGrant.ttl > limits.leaseTtlSecondsMax) throw new MvccError('MVCC_LEASE_TTL_TOO_LARGE');
       return;
+    case 'restoreBegin':
+    case 'restoreChunk':
+      return validateRestoreStep(request);
     case 'compaction':
     case 'leaseRevoke':
     case 'leaseCheckpoint':
     case 'alarm':
+    case 'restoreCommit':
       return;
+  }
+}
+
+function validateRestoreStep(request: Extract<MvccRequest, { type: 'restoreBegin' | 'restoreChunk' }>): void {
+  if (request.type === 'restoreBegin' && request.restoreBegin.checksum.length !== RESTORE_CHECKSUM_BYTES) {
+    throw new MvccError('MVCC_INVALID_ARGUMENT', { reason: `a restore checksum is a SHA-256 of ${RESTORE_CHECKSUM_BYTES} bytes` });
+  }
+  if (request.type === 'restoreChunk' && request.restoreChunk.bytes.length > RESTORE_CHUNK_BYTES_MAX) {
+    throw new MvccError('MVCC_INVALID_ARGUMENT', { reason: `a restore chunk holds at most ${RESTORE_CHUNK_BYTES_MAX} bytes` });
   }
 }
 

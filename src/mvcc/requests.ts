@@ -113,6 +113,29 @@ export interface AlarmMember {
   readonly alarm: AlarmType;
 }
 
+/**
+ * A cluster-wide restore replicated in steps (no single entry holds a whole backup): begin
+ * names the backup's size and SHA-256, chunks are staged in the replicated state, and commit
+ * replaces the state with the staged backup.
+ */
+export interface RestoreBeginRequest {
+  readonly id: number;
+  readonly totalBytes: number;
+  /** SHA-256 of the whole backup stream. */
+  readonly checksum: Uint8Array;
+}
+
+export interface RestoreChunkRequest {
+  readonly id: number;
+  /** 0 for the first chunk; commit needs every sequence number from 0 without a gap. */
+  readonly sequence: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface RestoreCommitRequest {
+  readonly id: number;
+}
+
 /** What a Raft entry carries (etcd's InternalRaftRequest). */
 export type MvccRequest =
   | { readonly type: 'range'; readonly range: RangeRequest }
@@ -123,7 +146,13 @@ export type MvccRequest =
   | { readonly type: 'leaseGrant'; readonly leaseGrant: LeaseGrantRequest }
   | { readonly type: 'leaseRevoke'; readonly leaseRevoke: LeaseRevokeRequest }
   | { readonly type: 'leaseCheckpoint'; readonly leaseCheckpoint: LeaseCheckpointRequest }
-  | { readonly type: 'alarm'; readonly alarm: AlarmRequest };
+  | { readonly type: 'alarm'; readonly alarm: AlarmRequest }
+  | { readonly type: 'restoreBegin'; readonly restoreBegin: RestoreBeginRequest }
+  | { readonly type: 'restoreChunk'; readonly restoreChunk: RestoreChunkRequest }
+  | { readonly type: 'restoreCommit'; readonly restoreCommit: RestoreCommitRequest };
+
+/** The steps of a cluster-wide restore: the node proposes them, clients never send them. */
+export type RestoreRequest = Extract<MvccRequest, { readonly type: 'restoreBegin' | 'restoreChunk' | 'restoreCommit' }>;
 
 /** A request plus the proposer's clock reading, so that apply never reads the local clock. */
 export interface RequestEnvelope {
@@ -181,4 +210,7 @@ export type MvccResponse =
   | { readonly type: 'leaseGrant'; readonly leaseGrant: LeaseGrantResponse }
   | { readonly type: 'leaseRevoke'; readonly leaseRevoke: { readonly header: ResponseHeader } }
   | { readonly type: 'leaseCheckpoint'; readonly leaseCheckpoint: { readonly header: ResponseHeader } }
-  | { readonly type: 'alarm'; readonly alarm: AlarmResponse };
+  | { readonly type: 'alarm'; readonly alarm: AlarmResponse }
+  | { readonly type: 'restoreBegin'; readonly restoreBegin: { readonly header: ResponseHeader } }
+  | { readonly type: 'restoreChunk'; readonly restoreChunk: { readonly header: ResponseHeader } }
+  | { readonly type: 'restoreCommit'; readonly restoreCommit: { readonly header: ResponseHeader } };

@@ -9,7 +9,7 @@ import { collectLatest, executeRange, keyRange, resolveReadRevision } from './ra
 import type { Compare, RequestOp, ResponseOp, TxnRequest, TxnResponse } from './requests.js';
 import { CompareResult } from './requests.js';
 import type { StorageReader } from './storage.js';
-import type { KeyValue, ResponseHeader } from './types.js';
+import type { KeyValue, ResponseHeader, Revision } from './types.js';
 
 interface TxnPlan {
   readonly succeeded: boolean;
@@ -18,10 +18,20 @@ interface TxnPlan {
   readonly nested: ReadonlyArray<TxnPlan>;
 }
 
+/** What a txn writes through; reads see its `revision`. A read-only txn gets one that never writes. */
+type TxnWriter = Pick<RevisionWriter, 'beginRevision' | 'revision' | 'put' | 'deleteRange'>;
+
 export interface TxnContext {
   readonly reader: StorageReader;
   readonly keyspace: Keyspace;
-  readonly writer: RevisionWriter;
+  readonly writer: TxnWriter;
+  readonly compactRevision: number;
+}
+
+export interface ReadOnlyTxnContext {
+  readonly reader: StorageReader;
+  readonly keyspace: Keyspace;
+  readonly revision: Revision;
   readonly compactRevision: number;
 }
 
@@ -33,6 +43,27 @@ export async function executeTxn(context: TxnContext, txn: TxnRequest): Promise<
   const response = await runPlan(context, plan, header);
   header.revision = context.writer.revision;
   return response;
+}
+
+/**
+ * Evaluates a txn that only reads, at the one revision of `context` (a consistent snapshot),
+ * exactly as apply would; refuses a txn with a put or a delete in any branch.
+ */
+export async function executeReadOnlyTxn(context: ReadOnlyTxnContext, txn: TxnRequest): Promise<TxnResponse> {
+  if (!txnIsReadOnly(txn)) throw new MvccError('MVCC_INVALID_ARGUMENT', { reason: 'a read-only txn may hold only range operations, in every branch' });
+  return executeTxn({ ...context, writer: readOnlyWriter(context.revision) }, txn);
+}
+
+/** True when no branch anywhere in the txn puts or deletes: it can be served as a read. */
+export function txnIsReadOnly(txn: TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].every((op) => op.type === 'range' || (op.type === 'txn' && txnIsReadOnly(op.txn)));
+}
+
+function readOnlyWriter(at: Revision): TxnWriter {
+  const refuse = (): never => {
+    throw new Error('a read-only txn tried to write; txnIsReadOnly should have refused it');
+  };
+  return { beginRevision: at, revision: at, put: refuse, deleteRange: refuse };
 }
 
 /** True when any branch anywhere in the txn writes a key: what NOSPACE refuses. */
