@@ -63,7 +63,8 @@ interface Linearization<State> {
  * to linearize that operation next (a step the model accepts into a (set, state) pair not seen
  * before), lifts it out and starts again from the front; at a return, the operation returning
  * there was not linearized on this path, so it undoes the last linearization and tries the
- * entry after that one's call.
+ * entry after that one's call. A step after which the operation with the earliest return can
+ * no longer be linearized (when the model can tell) is not taken.
  */
 function searchPartition<State, Input, Output>(
   model: Model<State, Input, Output>,
@@ -83,7 +84,9 @@ function searchPartition<State, Input, Output>(
     if (entry.kind === 'call') {
       const operation = operations[entry.operationIndex]!;
       const step = model.step(state, operation.input, operation.output);
-      if (step.ok && rememberIfNew(model, cache, linearized, entry.operationIndex, step.state)) {
+      const possible = step.ok && leavesNextPossible(model, operations, entry, step.state);
+      if (step.ok && !possible) longest.grew(path, entry);
+      if (possible && rememberIfNew(model, cache, linearized, entry.operationIndex, step.state)) {
         path.push({ call: entry, stateBefore: state });
         longest.grew(path);
         state = step.state;
@@ -107,6 +110,26 @@ function searchPartition<State, Input, Output>(
     }
   }
   return { result: 'ok' };
+}
+
+/**
+ * Whether, after linearizing `call`, the operation with the earliest return among the rest is
+ * still possible. It must be linearized before anything called after its return, so a state
+ * in which it never can be is a dead end however the search continues.
+ */
+function leavesNextPossible<State, Input, Output>(
+  model: Model<State, Input, Output>,
+  operations: readonly Operation<Input, Output>[],
+  call: Entry,
+  state: State,
+): boolean {
+  if (model.stillPossible === undefined) return true;
+  // Only calls precede `call`: the walk that reached it stops at the first return.
+  let entry: Entry | undefined = call;
+  while (entry !== undefined && (entry.kind === 'call' || entry.operationIndex === call.operationIndex)) entry = entry.next;
+  if (entry === undefined || entry.time === Infinity) return true;
+  const next = operations[entry.operationIndex]!;
+  return model.stillPossible(state, next.input, next.output!);
 }
 
 /**
@@ -144,10 +167,15 @@ class LongestPath {
   /** Invariant: the first `sharedLength` entries equal those of the current search path. */
   private sharedLength = 0;
 
-  grew(path: readonly Linearization<unknown>[]): void {
-    if (path.length <= this.operations.length) return;
+  /**
+   * Records the current path if it is the deepest so far, followed by `deadEnd` if given: a
+   * step that fits after the path although nothing can follow it, so a report shows why.
+   */
+  grew(path: readonly Linearization<unknown>[], deadEnd?: Entry): void {
+    if (path.length + (deadEnd === undefined ? 0 : 1) <= this.operations.length) return;
     for (let i = this.sharedLength; i < path.length; i++) this.operations[i] = path[i]!.call.operationIndex;
     this.sharedLength = path.length;
+    if (deadEnd !== undefined) this.operations[path.length] = deadEnd.operationIndex;
   }
 
   shrank(pathLength: number): void {

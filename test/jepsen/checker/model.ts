@@ -17,6 +17,13 @@ export interface Model<State, Input, Output> {
    * the operation never to take effect). Must not mutate `state`.
    */
   step(state: State, input: Input, output: Output | undefined): StepResult<State>;
+  /**
+   * Whether an operation of known outcome can still be linearized in `state` or in a state
+   * that follows it (a revision never goes back). The search gives up a state in which the
+   * operation that must be linearized next cannot be; without this, it finds out only after
+   * trying every operation that fits before it.
+   */
+  stillPossible?(state: State, input: Input, output: Output): boolean;
   /** A hash of a state for the cache; equal states must hash equal. A 32-bit integer. */
   hash(state: State): number;
   equal(a: State, b: State): boolean;

@@ -82,10 +82,11 @@ describe('writes of unknown outcome', () => {
 });
 
 describe('the unpartitioned MVCC store', () => {
-  it('checks 2,000 operations on 5 keys, a few of unknown outcome, within seconds', () => {
+  it('checks 2,000 operations on 5 keys, one in fifty of unknown outcome, within seconds', () => {
     // Every write of unknown outcome stays a candidate to the end and the global revision
-    // makes each one matter, so their share, not the length, decides the cost (see README).
-    const plan = mvccStorePlan({ operations: 2_000, keys: 5, seed: 1, overlapPointsMax: 3, unknownFraction: 0.002 });
+    // makes each one matter; the search stays fast because it drops a state as soon as its
+    // revision has passed that of the response it must explain next (see README).
+    const plan = mvccStorePlan({ operations: 2_000, keys: 5, seed: 1, overlapPointsMax: 3, unknownFraction: 0.02 });
     const history = executeSequentially(mvccStoreModel, respondAsMvccStore, plan);
     const { value, elapsedMs } = timed(() => checkLinearizability(mvccStoreModel, history, { timeoutMs: 20_000 }));
     expect(value.result).toBe('ok');

@@ -168,6 +168,7 @@ export const mvccStoreModel: Model<MvccState, MvccInput, MvccOutput> = {
   init: () => ({ revision: INITIAL_REVISION, keys: emptyKeys }),
   step: (state, input, output) => (output === undefined ? { ok: true, state: nextState(state, input) } : stepKnown(state, input, output)),
   simplify: (history) => withoutUnknownReads(history, (input) => input.kind === 'get'),
+  stillPossible: (state, _input, output) => state.revision <= output.revision,
   hash: (state) => (Math.imul(state.revision, 0x9e3779b1) ^ state.keys.hash) | 0,
   equal: (a, b) => a.revision === b.revision && a.keys.equals(b.keys),
   describeOperation: (input, output) => `${describeInput(input)} -> ${describeOutput(output)}`,
