@@ -105,3 +105,24 @@ describe('histories of a sequential execution with real-time overlap', () => {
     );
   });
 });
+
+describe('the revision lookahead of the MVCC store', () => {
+  it('never changes the verdict, on histories that are linearizable or corrupted', () => {
+    const withoutLookahead = { ...mvccStoreModel, stillPossible: undefined };
+    const shift = fc.option(fc.tuple(fc.nat(), fc.constantFrom(-1, 1)), { nil: undefined });
+    fc.assert(
+      fc.property(plan(mvccInput, 20), shift, (planned, corrupt) => {
+        const history = [...executeSequentially(mvccStoreModel, respondAsMvccStore, planned)];
+        const known = history.flatMap((operation, index) => (operation.output !== undefined ? [index] : []));
+        if (corrupt !== undefined && known.length > 0) {
+          const index = known[corrupt[0] % known.length]!;
+          const victim = history[index]!;
+          history[index] = { ...victim, output: { ...victim.output!, revision: victim.output!.revision + corrupt[1] } };
+        }
+        const verdict = checkLinearizability(mvccStoreModel, history).result;
+        expect(verdict).toBe(checkLinearizability(withoutLookahead, history).result);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
