@@ -1,7 +1,8 @@
 // Applies committed entries: all of a Ready's entries go to the MVCC store in one batch (one
 // LevelDB write with the applied index); ConfChange entries then change Raft's membership,
-// the member table and the transport's peers; and the callers waiting on this node's own
-// proposals are settled with their results.
+// the member table and the transport's peers, and published member attributes change the
+// member table; and the callers waiting on this node's own proposals are settled with their
+// results.
 
 import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -9,7 +10,7 @@ import type { RawNode } from '../raft/raw-node.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import type { ConfState, Entry, NodeId } from '../raft/types.js';
 import { EMPTY_BYTES, EntryType } from '../raft/types.js';
-import { decodeEnvelope, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
+import { decodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
 
@@ -31,6 +32,7 @@ export class CommittedApplier {
     const { mvcc, metrics } = this.parts;
     const batch: ApplyEntry[] = new Array<ApplyEntry>(entries.length);
     const requestIds: number[] = new Array<number>(entries.length).fill(UNTRACKED_REQUEST_ID);
+    const attributes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.type === EntryType.ConfChange || entry.data.byteLength === 0) {
@@ -38,8 +40,14 @@ export class CommittedApplier {
         continue;
       }
       const envelope = decodeEnvelope(entry.data);
+      if (envelope.kind === EntryKind.MemberAttributes) {
+        // Not the state machine's: it only records the index.
+        attributes[i] = envelope.payload;
+        batch[i] = { index: entry.index, term: entry.term, data: EMPTY_BYTES };
+        continue;
+      }
       if (envelope.originId === this.parts.id) requestIds[i] = envelope.requestId;
-      batch[i] = { index: entry.index, term: entry.term, data: envelope.request };
+      batch[i] = { index: entry.index, term: entry.term, data: envelope.payload };
     }
     const started = performance.now();
     const results = await mvcc.apply(batch);
@@ -49,6 +57,7 @@ export class CommittedApplier {
       const entry = entries[i]!;
       if (entry.type === EntryType.ConfChange) this.applyConfChange(entry);
       else if (requestIds[i] !== UNTRACKED_REQUEST_ID) this.parts.proposals.settle(requestIds[i]!, results[i]!);
+      else if (attributes[i] !== undefined) this.parts.members.applyAttributes(attributes[i]!);
     }
   }
 

@@ -10,6 +10,7 @@ import type {
   MvccResponse,
   RangeRequest,
   RangeResponse,
+  RestoreRequest,
   Watcher,
   WatchRequest,
 } from '../mvcc/index.js';
@@ -18,8 +19,11 @@ import type { NodeId, StateType } from '../raft/types.js';
 /** Linearizable reads go through ReadIndex; serializable reads are local and may be stale. */
 export type ReadConsistency = 'linearizable' | 'serializable';
 
-/** Requests that change state, proposed through Raft (a read-only txn is served as a read). */
-export type WriteRequest = Exclude<MvccRequest, { readonly type: 'range' } | { readonly type: 'leaseCheckpoint' }>;
+/**
+ * Requests that change state, proposed through Raft (a txn of range operations only is served
+ * as a linearizable read). Lease checkpoints and the steps of a restore are the node's own.
+ */
+export type WriteRequest = Exclude<MvccRequest, { readonly type: 'range' } | { readonly type: 'leaseCheckpoint' } | RestoreRequest>;
 
 export interface WriteOptions {
   /** Gives up waiting after this long; the write may still commit (NODE_TIMEOUT). */
@@ -108,7 +112,11 @@ export interface KvNode {
 
   /** A consistent snapshot of the state machine, as a checksummed byte stream. */
   backup(): AsyncIterable<Uint8Array>;
-  /** Replaces the whole cluster's state with a backup, replicated through Raft. */
+  /**
+   * Replaces the whole cluster's state with a backup, replicated through Raft; resolves once
+   * applied on this node. A corrupt backup is refused (MVCC_SNAPSHOT_INVALID) before anything
+   * changes; a second restore while one runs on this node gets NODE_BUSY.
+   */
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
   /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */
   defragment(): Promise<void>;

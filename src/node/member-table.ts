@@ -1,7 +1,7 @@
 // The details of each member (name, peer address, client URLs), kept in the replicated state:
-// they arrive in the context of the ConfChange that adds a member, travel in every Raft
-// snapshot's data, and are rebuilt after a restart from the snapshot plus the ConfChange
-// entries after it. Raft's ConfState says who is a voter or a learner; this says who they are.
+// they arrive in the context of the ConfChange that adds a member or in a member's published
+// attributes (etcd's publish: name and client URLs), travel in every Raft snapshot's data, and
+// are rebuilt after a restart from the snapshot plus the membership entries after it. Raft's ConfState says who is a voter or a learner; this says who they are.
 
 import { BinaryReader } from '../codec/binary-reader.js';
 import { BinaryWriter } from '../codec/binary-writer.js';
@@ -50,6 +50,14 @@ export class MemberTable {
     }
   }
 
+  /** A member's published name and client URLs; a member the table does not hold (removed since) is ignored. */
+  applyAttributes(bytes: Uint8Array): void {
+    for (const [id, published] of decodeMembers(bytes)) {
+      const member = this.details.get(id);
+      if (member !== undefined) this.details.set(id, { ...member, name: published.name, clientUrls: published.clientUrls });
+    }
+  }
+
   get(id: NodeId): MemberDetails | undefined {
     return this.details.get(id);
   }
@@ -80,7 +88,7 @@ export function detailsByMemberId(members: readonly MemberAddress[]): Map<NodeId
   return new Map(members.map((member) => [memberIdOf(member.name), { name: member.name, peerAddress: member.peerAddress, clientUrls: member.clientUrls ?? [] }]));
 }
 
-/** The ConfChange context announcing the members it adds. */
+/** The ConfChange context announcing the members it adds; also the payload of published attributes. */
 export function encodeMemberContext(members: ReadonlyMap<NodeId, MemberDetails>): Uint8Array {
   return encodeMembers(members);
 }

@@ -12,6 +12,7 @@ import type { NodeId } from '../raft/types.js';
 import { EntryType, groupId, logIndex } from '../raft/types.js';
 import { DurableLogStore } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
+import { decodeEnvelope, EntryKind } from './entry-envelope.js';
 import type { MemberTable } from './member-table.js';
 import type { ResolvedNodeOptions } from './node-options.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
@@ -76,14 +77,20 @@ export function storageIsEmpty(logStore: DurableLogStore): boolean {
   return logStore.lastIndex() === 0 && hardState.term === 0 && logStore.snapshot().metadata.index === 0;
 }
 
-/** Rebuilds the member table as of `applied`: the log snapshot's table plus the ConfChanges after it. */
+/** Rebuilds the member table as of `applied`: the log snapshot's table plus the membership entries after it. */
 export function rebuildMemberTable(members: MemberTable, logStore: DurableLogStore, applied: number): void {
   const snapshot = logStore.snapshot();
   members.load(snapshot.data);
   let next = snapshot.metadata.index + 1;
   while (next <= applied) {
     const page = logStore.entries(logIndex(next), logIndex(applied + 1), MEMBER_REPLAY_PAGE_BYTES);
-    for (const entry of page) if (entry.type === EntryType.ConfChange) members.applyConfChange(decodeConfChange(entry.data));
+    for (const entry of page) {
+      if (entry.type === EntryType.ConfChange) members.applyConfChange(decodeConfChange(entry.data));
+      else if (entry.data.byteLength > 0) {
+        const envelope = decodeEnvelope(entry.data);
+        if (envelope.kind === EntryKind.MemberAttributes) members.applyAttributes(envelope.payload);
+      }
+    }
     next += page.length;
   }
 }

@@ -1,11 +1,12 @@
 // RaftKvNode: one Beaver-Vault member. It opens the data directory (lock, identity, Raft log,
 // MVCC store), restarts the Raft core from the applied index, and runs the Ready loop on a
 // tick timer. Writes are validated, checked against the quota and proposed in an envelope
-// that names this node, and settle when this node applies them; linearizable reads wait for a
-// batched ReadIndex; lease keep-alives and membership changes go to the leader.
+// that names this node, and settle when this node applies them; linearizable reads (and
+// read-only txns) wait for a batched ReadIndex; lease keep-alives and membership changes go to
+// the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
-import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
-import { encodeRequest, MvccError, validateRequest, validateRequestSize } from '../mvcc/index.js';
+import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
+import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
@@ -14,14 +15,16 @@ import type { RawNode } from '../raft/raw-node.js';
 import type { ConfState, NodeId } from '../raft/types.js';
 import { NO_NODE, StateType } from '../raft/types.js';
 import type { PeerTransport } from '../transport/transport.js';
+import { ClusterRestore } from './cluster-restore.js';
 import { CommittedApplier } from './committed-applier.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import { type DataDirLayout, DataDirLock, dataDirLayout, loadOrCreateIdentity } from './data-dir.js';
-import { encodeEnvelope, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
+import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import { NodeError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './identity.js';
 import type { AddMemberRequest, KvNode, MemberInfo, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
 import { LeaseDriver } from './lease-driver.js';
+import { MemberPublisher } from './member-publisher.js';
 import { detailsByMemberId, MemberTable } from './member-table.js';
 import { Membership } from './membership.js';
 import { type MemberAddress, type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options.js';
@@ -39,6 +42,8 @@ import { NODE_VERSION } from './version.js';
 const QUOTA_MEASURE_TICKS = 10;
 /** Ticks between a joining learner's requests to be promoted. */
 const JOIN_PROMOTION_TICKS = 10;
+/** Ticks before a member announces its client URLs again if the first announcement was lost. */
+const PUBLISH_RETRY_TICKS = 50;
 /** A node this many entries behind the commit index it knows is not ready for clients. */
 const READY_APPLY_LAG_ENTRIES_MAX = 100;
 
@@ -75,11 +80,15 @@ export class RaftKvNode implements KvNode {
   private readonly quota: QuotaMonitor;
   private readonly snapshots: SnapshotPolicy;
   private readonly forwarder: PeerForwarder;
+  private readonly restores: ClusterRestore;
+  private readonly publisher: MemberPublisher;
   // Invariant: the peers handed to the transport: every member but this one.
   private readonly peerIds = new Set<NodeId>();
   private ticker: NodeJS.Timeout | undefined;
   private ticks = 0;
   private joinPromotionInFlight = false;
+  /** A restore replaced the lease table (and demoted the lease driver) during the current iteration. */
+  private leaseTableReplaced = false;
   /** The database measurement under way, awaited by close so it never reads a closed store. */
   private measurement: Promise<void> | undefined;
 
@@ -102,12 +111,21 @@ export class RaftKvNode implements KvNode {
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
-      afterIteration: () => this.snapshotByPolicy(),
+      afterIteration: async () => {
+        await this.resumeLeasesAfterRestore();
+        await this.snapshotByPolicy();
+      },
       onFatal: (error) => this.fail(error),
     });
     this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs });
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs });
-    storage.mvcc.addLeaseListener((event) => this.leaseDriver.observe(event));
+    const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
+    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs });
+    this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
+    storage.mvcc.addLeaseListener((event) => {
+      this.leaseDriver.observe(event);
+      if (event.type === 'reset') this.leaseTableReplaced = true;
+    });
     metrics.quotaBytes.set(options.quotaBytes);
   }
 
@@ -153,6 +171,7 @@ export class RaftKvNode implements KvNode {
       transferLeadership: (to) => this.membership.transferLeadership(to),
     });
     this.updatePeers(this.parts.rawNode.status().confState);
+    await this.restores.removeLeftovers();
     await this.transport.start({
       onMessages: (messages) => this.loop.deliver(messages),
       onSnapshot: async (message, chunks) => {
@@ -173,7 +192,20 @@ export class RaftKvNode implements KvNode {
     return this.parts.storage.mvcc;
   }
 
+  /** A txn of range operations only is served as a linearizable read, without a log entry. */
   async write(request: WriteRequest, options: WriteOptions = {}): Promise<MvccResponse> {
+    this.ensureRunning();
+    if (request.type === 'txn' && txnIsReadOnly(request.txn)) return this.readOnlyTxn(request.txn, options.timeoutMs);
+    return this.proposeRequest(request, options);
+  }
+
+  private async readOnlyTxn(txn: TxnRequest, timeoutMs: number | undefined): Promise<MvccResponse> {
+    await this.readBarrier(timeoutMs);
+    return { type: 'txn', txn: await this.mvcc.readTxn(txn) };
+  }
+
+  /** Validates, checks the quota and proposes; settles when this node applies the entry. */
+  private async proposeRequest(request: MvccRequest, options: WriteOptions): Promise<MvccResponse> {
     this.ensureRunning();
     validateRequest(request, this.limits);
     const bytes = encodeRequest({ timestampMs: Date.now(), request });
@@ -291,8 +323,10 @@ export class RaftKvNode implements KvNode {
     return this.mvcc.snapshot();
   }
 
-  restore(): Promise<void> {
-    return Promise.reject(new NodeError('NODE_UNSUPPORTED', { operation: 'restoring a backup into a running cluster', reason: 'restore a data directory offline instead' }));
+  /** Replaces every member's state with the backup, through Raft; resolves once this node applied it. */
+  async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
+    this.ensureRunning();
+    await this.restores.restore(stream);
   }
 
   /** Compacts this member's database so that space freed by compaction returns to the disk (etcd's defragment). */
@@ -353,6 +387,7 @@ export class RaftKvNode implements KvNode {
     this.metrics.proposalsPending.set(this.proposals.size);
     this.metrics.watchers.set(this.mvcc.watcherCount);
     if (this.isLeader) this.proposeLeaderDuties(now);
+    if (this.loop.lead !== NO_NODE) this.publishAttributes();
     if (this.ticks % QUOTA_MEASURE_TICKS === 0 && this.measurement === undefined) {
       this.measurement = this.measureQuota()
         .catch((error: unknown) => this.logger.warn({ err: error }, 'measuring the database failed'))
@@ -368,6 +403,13 @@ export class RaftKvNode implements KvNode {
     for (const request of this.leaseDriver.due()) this.proposeUntracked(request);
     const target = this.options.autoCompaction?.next(now, this.mvcc.currentRevision, this.mvcc.compactRevision);
     if (target !== undefined) this.proposeUntracked({ type: 'compaction', compaction: { revision: target } });
+  }
+
+  private publishAttributes(): void {
+    const attributes = this.publisher.attributesToPublish(this.ticks);
+    if (attributes === undefined) return;
+    this.logger.info({ clientUrls: this.options.clientUrls }, 'publishing this member\'s client URLs');
+    this.loop.propose(encodeEnvelope(this.id, UNTRACKED_REQUEST_ID, attributes, EntryKind.MemberAttributes), UNTRACKED_REQUEST_ID);
   }
 
   private proposeUntracked(request: MvccRequest): void {
@@ -409,6 +451,16 @@ export class RaftKvNode implements KvNode {
     }
     const electionTimeoutMs = this.options.electionTicks * this.options.tickMs;
     this.leaseDriver.promote(await this.mvcc.leases(), electionTimeoutMs);
+  }
+
+  /**
+   * A leader whose lease table a restore replaced resumes expiring leases from the new table.
+   * It runs after the iteration's applies, so grants applied after the restore are in it.
+   */
+  private async resumeLeasesAfterRestore(): Promise<void> {
+    if (!this.leaseTableReplaced) return;
+    this.leaseTableReplaced = false;
+    if (this.isLeader) await this.onLeadershipChange(true);
   }
 
   private async snapshotByPolicy(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope } from '../../src/node/entry-envelope.js';
+import { decodeEnvelope, encodeEnvelope, EntryKind } from '../../src/node/entry-envelope.js';
 import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
 import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
 import { ProposalTracker } from '../../src/node/proposal-tracker.js';
@@ -29,7 +29,8 @@ describe('the entry envelope', () => {
     const envelope = decodeEnvelope(encodeEnvelope(memberIdOf('n1'), 1_700_000_000_000_123, request));
     expect(envelope.originId).toBe(memberIdOf('n1'));
     expect(envelope.requestId).toBe(1_700_000_000_000_123);
-    expect([...envelope.request]).toEqual([1, 2, 3, 250]);
+    expect([...envelope.payload]).toEqual([1, 2, 3, 250]);
+    expect(envelope.kind).toBe(EntryKind.MvccRequest);
   });
 });
 

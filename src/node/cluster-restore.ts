@@ -1,0 +1,117 @@
+// A cluster-wide restore (KvNode.restore). Every member must end with the same state, so the
+// backup goes through Raft: the receiving node first writes the whole stream to a file under
+// raft/snapshots/ while verifying its format and checksum (a corrupt or truncated backup is
+// refused before anything is proposed), then proposes restore-begin, the backup in chunks of
+// at most RESTORE_CHUNK_BYTES_MAX, and restore-commit, which every member applies by
+// switching to the staged backup (src/mvcc/restore-staging.ts). It resolves once the commit
+// is applied on this node. A restore abandoned half-way is cleared by the next one's begin.
+
+import { createHash, randomInt } from 'node:crypto';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RESTORE_CHUNK_BYTES_MAX, SnapshotReader } from '../mvcc/index.js';
+import type { MvccResponse, RestoreRequest } from '../mvcc/index.js';
+import type { DataDirLayout } from './data-dir.js';
+import { NodeError } from './errors.js';
+
+export interface ClusterRestoreParts {
+  readonly layout: DataDirLayout;
+  /** Proposes one step through Raft; resolves when this node applied it, rejects with its error. */
+  readonly propose: (request: RestoreRequest, timeoutMs: number) => Promise<MvccResponse>;
+  readonly requestTimeoutMs: number;
+}
+
+/** Chunk proposals awaited at once: enough to hide a round trip, few enough to bound memory. */
+const CHUNKS_IN_FLIGHT_MAX = 4;
+/** The commit rewrites the whole state on every member: this much time per MiB beyond the request timeout. */
+const COMMIT_MS_PER_MEBIBYTE = 200;
+const MEBIBYTE = 1024 * 1024;
+/** Restore ids are random, so a restarted proposer never reuses the id of a restore still staged. */
+const RESTORE_ID_MAX = 2 ** 47;
+const RECEIVED_BACKUP = /^restore-\d+\.backup$/;
+
+interface ReceivedBackup {
+  readonly totalBytes: number;
+  readonly checksum: Buffer;
+}
+
+export class ClusterRestore {
+  // Invariant: true while a restore of this node runs; a second one is refused, not queued.
+  private running = false;
+
+  constructor(private readonly parts: ClusterRestoreParts) {}
+
+  /** Removes backups left by a restore that a crash interrupted. */
+  async removeLeftovers(): Promise<void> {
+    const names = await readdir(this.parts.layout.snapshots).catch(() => []);
+    for (const name of names) if (RECEIVED_BACKUP.test(name)) await rm(join(this.parts.layout.snapshots, name), { force: true });
+  }
+
+  async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.running) throw new NodeError('NODE_BUSY', { reason: 'another restore is in progress on this node' });
+    this.running = true;
+    const id = randomInt(1, RESTORE_ID_MAX);
+    const path = join(this.parts.layout.snapshots, `restore-${id}.backup`);
+    try {
+      const { totalBytes, checksum } = await receiveBackup(stream, path);
+      const { propose, requestTimeoutMs } = this.parts;
+      await propose({ type: 'restoreBegin', restoreBegin: { id, totalBytes, checksum } }, requestTimeoutMs);
+      await this.proposeChunks(id, path);
+      const commitTimeoutMs = requestTimeoutMs + Math.ceil(totalBytes / MEBIBYTE) * COMMIT_MS_PER_MEBIBYTE;
+      await propose({ type: 'restoreCommit', restoreCommit: { id } }, commitTimeoutMs);
+    } finally {
+      this.running = false;
+      await rm(path, { force: true });
+    }
+  }
+
+  private async proposeChunks(id: number, path: string): Promise<void> {
+    const file = await open(path, 'r');
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    try {
+      for (let sequence = 0; failure === undefined; sequence++) {
+        const bytes = Buffer.allocUnsafe(RESTORE_CHUNK_BYTES_MAX);
+        const { bytesRead } = await file.read(bytes, 0, bytes.length, null);
+        if (bytesRead === 0) break;
+        const request: RestoreRequest = { type: 'restoreChunk', restoreChunk: { id, sequence, bytes: bytes.subarray(0, bytesRead) } };
+        const proposal: Promise<void> = this.parts
+          .propose(request, this.parts.requestTimeoutMs)
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              failure ??= error;
+            },
+          )
+          .finally(() => inFlight.delete(proposal));
+        inFlight.add(proposal);
+        if (inFlight.size >= CHUNKS_IN_FLIGHT_MAX) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await file.close();
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/** Writes the stream to `path`, verifying the backup format's own trailer; returns its size and SHA-256. */
+async function receiveBackup(stream: AsyncIterable<Uint8Array>, path: string): Promise<ReceivedBackup> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const file = await open(path, 'w');
+  const verifier = new SnapshotReader();
+  const hash = createHash('sha256');
+  let totalBytes = 0;
+  try {
+    for await (const chunk of stream) {
+      verifier.push(chunk);
+      hash.update(chunk);
+      totalBytes += chunk.byteLength;
+      await file.write(chunk);
+    }
+    verifier.finish();
+  } finally {
+    await file.close();
+  }
+  return { totalBytes, checksum: hash.digest() };
+}
