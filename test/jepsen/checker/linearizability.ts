@@ -1,7 +1,8 @@
 // Decides whether a history is linearizable with respect to a model: the algorithm of Wing and
 // Gong, with Lowe's just-in-time linearization and the cache of (linearized set, state) pairs
 // of Horn and Kroening, as Porcupine implements it. Independent partitions are checked one by
-// one, and the whole check gives up with 'unknown' at a wall-clock deadline.
+// one, and the whole check gives up with 'unknown' at a wall-clock deadline. Beyond Porcupine,
+// a model may simplify the history first and may tell the search that a state is a dead end.
 
 import { buildEntryList, lift, unlift, type Entry } from './entry-list.js';
 import type { History, Operation } from './history.js';

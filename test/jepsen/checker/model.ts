@@ -21,7 +21,8 @@ export interface Model<State, Input, Output> {
    * Whether an operation of known outcome can still be linearized in `state` or in a state
    * that follows it (a revision never goes back). The search gives up a state in which the
    * operation that must be linearized next cannot be; without this, it finds out only after
-   * trying every operation that fits before it.
+   * trying every operation that fits before it. True is always safe; a false where some
+   * continuation exists would hide a linearization.
    */
   stillPossible?(state: State, input: Input, output: Output): boolean;
   /** A hash of a state for the cache; equal states must hash equal. A 32-bit integer. */
