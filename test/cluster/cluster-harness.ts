@@ -52,14 +52,29 @@ process.once('exit', () => {
   for (const directory of temporaryDirectories) rmSync(directory, { recursive: true, force: true });
 });
 
+/**
+ * Ports are picked at random below the kernel's ephemeral range (32768 and up on Linux), so an
+ * outgoing connection cannot take one between this check and the server binding it; ports
+ * handed out once are not handed out again by this process.
+ */
+const LISTEN_PORT_MINIMUM = 12_000;
+const LISTEN_PORT_MAXIMUM = 27_000;
+const handedOutPorts = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const port = LISTEN_PORT_MINIMUM + Math.floor(Math.random() * (LISTEN_PORT_MAXIMUM - LISTEN_PORT_MINIMUM));
+    if (handedOutPorts.has(port) || !(await canListen(port))) continue;
+    handedOutPorts.add(port);
+    return port;
+  }
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -13,8 +13,9 @@ afterAll(() => {
 describe('bvault dev', () => {
   it('starts a cluster, prints its endpoints and stops cleanly on Ctrl-C', async () => {
     const dataDir = await temporaryDirectory('dev');
-    // A random base port well away from the defaults; dev needs base..base+2, base-1000.. and base+1090..
-    const basePort = 20_000 + Math.floor(Math.random() * 10_000);
+    // dev needs base..base+2, base-1000.. and base+1090..: 28000 to 31091, above the ports the
+    // harness hands out (below 27000) and below the kernel's ephemeral range (32768 and up).
+    const basePort = 29_000 + Math.floor(Math.random() * 1_000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dev', '--base-port', String(basePort), '--data-dir', dataDir], {
       cwd: REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
