@@ -25,8 +25,18 @@ export class MemberTable {
   // Invariant: holds exactly the members added and not yet removed by the applied ConfChanges.
   private readonly details = new Map<NodeId, MemberDetails>();
 
-  /** Members the bootstrap entry adds: its context is empty, so every node knows them from its options. */
-  constructor(private readonly bootstrapMembers: ReadonlyMap<NodeId, MemberDetails>) {}
+  /** Members the bootstrap entry adds, by name and peer address only (see the constructor). */
+  private readonly bootstrapMembers: ReadonlyMap<NodeId, MemberDetails>;
+
+  /**
+   * The bootstrap entry's context is empty, so every node knows the initial members from its
+   * options. Only names and peer addresses are configured identically everywhere (the cluster
+   * id covers them); a node may know its own client URLs, the others not, so client URLs
+   * enter the table only when each member publishes them, identically on every replica.
+   */
+  constructor(bootstrapMembers: ReadonlyMap<NodeId, MemberDetails>) {
+    this.bootstrapMembers = new Map([...bootstrapMembers].map(([id, member]) => [id, { name: member.name, peerAddress: member.peerAddress, clientUrls: [] }]));
+  }
 
   /** Replaces the table with the one in a Raft snapshot's data (empty data: an empty table). */
   load(bytes: Uint8Array): void {

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompareResult, type TxnRequest } from '../../src/mvcc/index.js';
+import type { MemberAddress } from '../../src/node/node-options.js';
 import type { RaftKvNode } from '../../src/node/raft-kv-node.js';
 import { bytes, eventually, put, TestCluster } from './node-kit.js';
 
@@ -24,7 +25,9 @@ function publishedUrls(node: RaftKvNode): Record<string, readonly string[]> {
 describe('members publish their client URLs', () => {
   it('every member sees every initial member\'s URLs, and they survive a restart from a compacted log', { timeout: 40_000 }, async () => {
     cluster = new TestCluster({ snapshotEntries: 10, compactionMarginEntries: 0 });
-    await Promise.all(NAMES.map((name) => cluster!.open(name, { mode: 'new', initialMembers: INITIAL }, { clientUrls: urlsOf(name) })));
+    // As the server starts them: each knows only its own client URLs.
+    const initialMembersOf = (name: string): MemberAddress[] => INITIAL.map((member) => (member.name === name ? { ...member, clientUrls: urlsOf(name) } : member));
+    await Promise.all(NAMES.map((name) => cluster!.open(name, { mode: 'new', initialMembers: initialMembersOf(name) }, { clientUrls: urlsOf(name) })));
     const leader = await cluster.waitForLeader();
     const expected = Object.fromEntries(NAMES.map((name) => [name, urlsOf(name)]));
     await eventually(() => {
@@ -38,7 +41,7 @@ describe('members publish their client URLs', () => {
     for (const name of NAMES) await cluster.stop(name);
     for (const name of NAMES) {
       // Before it applies anything: the table was rebuilt from the snapshot on disk.
-      const restarted = await cluster.restart(name, INITIAL, { clientUrls: urlsOf(name) });
+      const restarted = await cluster.restart(name, initialMembersOf(name), { clientUrls: urlsOf(name) });
       expect(publishedUrls(restarted)).toEqual(expected);
     }
   });
