@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
 import { requestJoin } from './cli/join-request.js';
-import { describeStartupFailure } from './cli/startup-failure.js';
+import { describeFailure } from './cli/failure-description.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
 import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
 import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
@@ -30,8 +30,8 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
   try {
     config = await loadServerConfig({ args, environment, workingDirectory: process.cwd() });
   } catch (error) {
-    process.stderr.write(`bvault server: ${describeStartupFailure(error).message}\n`);
-    return describeStartupFailure(error).exitCode;
+    process.stderr.write(`bvault server: ${describeFailure(error).message}\n`);
+    return describeFailure(error).exitCode;
   }
   if (config === HELP_REQUESTED) {
     process.stdout.write(`${serverHelpText()}\n`);
@@ -39,26 +39,34 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
   }
   const logger = createLogger({ level: config.logLevel, base: { node: config.name } });
   for (const warning of config.warnings) logger.warn(warning);
-  // Signals that arrive while the node starts are honoured once it has started.
-  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  // A signal that arrives while the node starts is honoured once it has started.
+  let requestStop: (reason: StopReason) => void = () => undefined;
+  const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
+  process.once('SIGTERM', () => requestStop({ signal: 'SIGTERM' }));
+  process.once('SIGINT', () => requestStop({ signal: 'SIGINT' }));
   let server: RunningServer;
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, (error) => requestStop({ fatalError: error }));
   } catch (error) {
-    const failure = describeStartupFailure(error);
+    const failure = describeFailure(error);
     logger.fatal({ err: error }, 'cannot start');
     process.stderr.write(`bvault server: ${config.name} cannot start: ${failure.message}\n`);
     return failure.exitCode;
   }
-  const signal = await stopRequested;
-  logger.info({ signal }, 'stopping; a leader hands leadership to another voter first');
+  const reason = await stopRequested;
+  if ('fatalError' in reason) {
+    // The node has already stopped itself; a supervisor should see the process go.
+    process.stderr.write(`bvault server: ${config.name} stopped after a failure: ${describeFailure(reason.fatalError).message}\n`);
+    await stopServer(server, logger);
+    return EXIT_CODES.failure;
+  }
+  logger.info({ signal: reason.signal }, 'stopping; a leader hands leadership to another voter first');
   return stopServer(server, logger);
 }
 
-async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+type StopReason = { readonly signal: NodeJS.Signals } | { readonly fatalError: unknown };
+
+async function startServer(config: ServerConfig, logger: Logger, onFatalError: (error: unknown) => void): Promise<RunningServer> {
   const cluster = await clusterMembershipOf(config);
   const clusterId = cluster.mode === 'new' ? clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress]))) : cluster.clusterId;
   const transport = new GrpcTransport({
@@ -88,6 +96,7 @@ async function startServer(config: ServerConfig, logger: Logger): Promise<Runnin
       // The node names its own component on each line.
       logger,
       metricsRegistry,
+      onFatalError,
     });
   } catch (error) {
     await transport.close();

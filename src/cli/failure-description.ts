@@ -1,5 +1,6 @@
-// Turns a failure during start into one line an operator can act on and an exit code that
-// tells a supervisor whether restarting can help (see exit-codes.ts).
+// Turns a failure (at start, or one that stopped a running node) into one line an operator
+// can act on and an exit code that tells a supervisor whether restarting can help
+// (see exit-codes.ts).
 
 import { ConfigError } from '../config/index.js';
 import { isNodeError } from '../node/errors.js';
@@ -7,7 +8,7 @@ import { DurableStorageError } from '../storage/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { JoinError } from './join-request.js';
 
-export interface StartupFailure {
+export interface FailureDescription {
   readonly exitCode: ExitCode;
   readonly message: string;
 }
@@ -22,7 +23,7 @@ const DATA_DIR_CODES = new Set([
 ]);
 const PORT_UNAVAILABLE_PATTERN = /EADDRINUSE|EACCES|address already in use|No address added/i;
 
-export function describeStartupFailure(error: unknown): StartupFailure {
+export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof ConfigError) return { exitCode: EXIT_CODES.usage, message: error.message };
   const text = error instanceof Error ? `${error.message}` : String(error);
   const oneLine = text.replace(/\s*\n\s*/g, ' ');
