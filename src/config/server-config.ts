@@ -4,7 +4,7 @@
 // configuration in one round. The result is frozen: nothing changes it after start.
 
 import { resolve as resolvePath } from 'node:path';
-import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type LOG_LEVELS } from './config-fields.js';
+import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_LEVELS } from './config-fields.js';
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
 import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
@@ -87,7 +87,8 @@ export async function loadServerConfig(input: ConfigInput): Promise<ServerConfig
   for (const field of CONFIG_FIELDS) if (field.defaultValue !== undefined) values.set(field.name, field.defaultValue);
   for (const source of sources) {
     for (const [name, setting] of source.settings) {
-      const result = readFieldValue(FIELDS_BY_NAME.get(name) as NonNullable<ReturnType<typeof FIELDS_BY_NAME.get>>, setting.raw, setting.origin);
+      // Every source keeps only names of the field table, so the lookup cannot miss.
+      const result = readFieldValue(FIELDS_BY_NAME.get(name) as ConfigField, setting.raw, setting.origin);
       if ('problem' in result) problems.push(result.problem);
       else values.set(name, result.value);
     }

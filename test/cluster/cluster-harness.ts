@@ -1,9 +1,9 @@
 // A test kit for real Beaver-Vault clusters: every member is a `bvault server` process started
-// from source (node --import tsx src/cli/main.ts server) on free loopback ports with a temporary
-// data directory. It waits for readiness, finds the leader through /api/v1/admin/status, kills
-// (SIGKILL) or stops (SIGTERM) members, restarts them on the same data directory, and cleans
-// up every process and directory it made — after each file, and at process exit if a test
-// runner dies first. Every wait has a deadline.
+// from source (node --import tsx src/cli/main.ts server; or a build, see SERVER_ENTRY_ARGS)
+// on free loopback ports with a temporary data directory. It waits for readiness, finds the
+// leader through /api/v1/admin/status, kills (SIGKILL) or stops (SIGTERM) members, restarts
+// them on the same data directory, and cleans up every process and directory it made — after
+// each file, and at process exit if a test runner dies first. Every wait has a deadline.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -13,7 +13,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 
 export const REPOSITORY_ROOT = resolvePath(import.meta.dirname, '../..');
-const CLI_ENTRY = join(REPOSITORY_ROOT, 'src/cli/main.ts');
+/**
+ * How a server process is started: from source through tsx, or from a build when
+ * BVAULT_SERVER_ENTRY names one (e.g. dist/src/cli/main.js), which the benchmark uses for
+ * figures without the loader's overhead.
+ */
+const SERVER_ENTRY_ARGS = process.env.BVAULT_SERVER_ENTRY
+  ? [resolvePath(REPOSITORY_ROOT, process.env.BVAULT_SERVER_ENTRY)]
+  : ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/cli/main.ts')];
 /** Kept per process so a failure message shows what the server said last. */
 const OUTPUT_TAIL_CHARACTERS = 20_000;
 const POLL_INTERVAL_MS = 100;
@@ -172,7 +179,7 @@ export class ServerProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     const flags = ['--node-id', this.name, '--http-port', String(this.ports.http), '--raft-port', String(this.ports.raft), '--grpc-port', String(this.ports.grpc), '--data-dir', this.dataDir];
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'server', ...flags, ...this.args], {
+    const child = spawn(process.execPath, [...SERVER_ENTRY_ARGS, 'server', ...flags, ...this.args], {
       cwd: REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, BVAULT_LOG_LEVEL: process.env.BVAULT_LOG_LEVEL ?? 'warn' },

@@ -104,6 +104,13 @@ describe('the server configuration', () => {
     expect(problems).toHaveLength(expected.length);
   });
 
+  it('names a flag given without its value and a stray argument', async () => {
+    expect(await problemsOf(['--node-id', 'n1', '--initial-cluster', 'n1=127.0.0.1:7000', 'stray', '--http-port'])).toEqual([
+      'unexpected argument "stray"; settings are given as --name value',
+      'flag --http-port needs a value',
+    ]);
+  });
+
   it('refuses both or neither of initial-cluster and join', async () => {
     expect(await problemsOf(['--node-id', 'n1'])).toEqual([expect.stringMatching(/one of initial-cluster .* or join .* is required/)]);
     expect(await problemsOf(['--node-id', 'n1', '--initial-cluster', 'n1=127.0.0.1:7000', '--join', 'http://127.0.0.1:8000'])).toEqual([
