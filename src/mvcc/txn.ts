@@ -56,7 +56,11 @@ export async function executeReadOnlyTxn(context: ReadOnlyTxnContext, txn: TxnRe
 
 /** True when no branch anywhere in the txn puts or deletes: it can be served as a read. */
 export function txnIsReadOnly(txn: TxnRequest): boolean {
-  return [...txn.success, ...txn.failure].every((op) => op.type === 'range' || (op.type === 'txn' && txnIsReadOnly(op.txn)));
+  return txn.success.every(opIsReadOnly) && txn.failure.every(opIsReadOnly);
+}
+
+function opIsReadOnly(op: RequestOp): boolean {
+  return op.type === 'range' || (op.type === 'txn' && txnIsReadOnly(op.txn));
 }
 
 function readOnlyWriter(at: Revision): TxnWriter {
