@@ -25,7 +25,7 @@ const RETRY_DELAY_MS = 500;
 const RETRY_WINDOW_MS = 30_000;
 const RETRIED_STATUSES = new Set([502, 503, 504]);
 
-/** Adds this member as a learner through `joinUrl`; retries while the cluster has no leader. */
+/** Adds this member as a learner through `joinUrl`; retries while the cluster has no leader or is busy. */
 export async function requestJoin(request: JoinRequest): Promise<JoinedCluster> {
   const deadline = Date.now() + RETRY_WINDOW_MS;
   const body = JSON.stringify({ name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls, learner: true });
@@ -41,7 +41,9 @@ export async function requestJoin(request: JoinRequest): Promise<JoinedCluster> 
       const answer = (await response.json().catch(() => ({}))) as Partial<JoinedCluster> & { error?: { code?: string; message?: string } };
       if (response.ok) return joinedClusterOf(answer, request.joinUrl);
       reason = `${response.status} ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`.trim();
-      if (!RETRIED_STATUSES.has(response.status)) throw new JoinError(`${request.joinUrl} refused to add ${request.name}: ${reason}`);
+      // Retry-After marks a passing condition, e.g. another membership change still in progress.
+      const passing = RETRIED_STATUSES.has(response.status) || response.headers.has('retry-after');
+      if (!passing) throw new JoinError(`${request.joinUrl} refused to add ${request.name}: ${reason}`);
     } catch (error) {
       if (error instanceof JoinError) throw error;
       reason = (error as Error).message;
