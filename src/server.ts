@@ -89,6 +89,7 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
       heartbeatTicks: config.heartbeatTicks,
       snapshotEntries: config.snapshotEntries,
       compactionMarginEntries: config.compactionMarginEntries,
+      logBytesMax: config.logBytesMax,
       leaseCheckpointIntervalMs: config.leaseCheckpointIntervalMs,
       quotaBytes: config.quotaBytes,
       limits: config.limits,

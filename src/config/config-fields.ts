@@ -67,6 +67,13 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     description: 'entries kept behind each snapshot, so a briefly lagging follower catches up from the log',
   },
   {
+    name: 'log-bytes-max',
+    kind: 'size',
+    defaultValue: 64 * MIB,
+    minimum: 1,
+    description: 'bytes of Raft log entries held in memory before a snapshot compacts them, however few entries that is',
+  },
+  {
     name: 'lease-checkpoint-interval-ms',
     kind: 'integer',
     defaultValue: 1_000,

@@ -48,6 +48,7 @@ export interface ServerConfig {
   readonly heartbeatTicks: number;
   readonly snapshotEntries: number;
   readonly compactionMarginEntries: number;
+  readonly logBytesMax: number;
   readonly leaseCheckpointIntervalMs: number;
   readonly quotaBytes: number;
   readonly limits: RequestLimits;
@@ -130,7 +131,9 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   checkPortsDistinct(problems, httpHost, raftHost, { 'http-port': httpPort, 'grpc-port': grpcPort, 'raft-port': raftPort });
   const start = startModeOf(values, name, problems);
   const advertisePeerAddress = advertisedPeerAddressOf(values, name, start, `${raftHost}:${raftPort}`, problems);
-  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${httpHost}:${httpPort}`];
+  // A wildcard listener has no address a client could dial: advertise the peer address's host.
+  const clientHost = WILDCARD_HOSTS.has(httpHost) ? hostOf(advertisePeerAddress) : httpHost;
+  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${clientHost}:${httpPort}`];
   for (const url of advertiseClientUrls) if (!isHttpUrl(url)) problems.push(`advertise-client-urls: ${JSON.stringify(url)} is not an http(s) URL`);
   const electionTicks = values.number('election-ticks');
   const heartbeatTicks = values.number('heartbeat-ticks');
@@ -153,6 +156,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     heartbeatTicks,
     snapshotEntries: values.number('snapshot-entries'),
     compactionMarginEntries: values.number('compaction-margin-entries'),
+    logBytesMax: values.number('log-bytes-max'),
     leaseCheckpointIntervalMs: values.number('lease-checkpoint-interval-ms'),
     quotaBytes: values.number('quota-bytes'),
     limits: limitsOf(values, problems),
@@ -194,7 +198,12 @@ function advertisedPeerAddressOf(values: FieldValues, name: string, start: Start
     }
     return advertised;
   }
-  if (entry === undefined) return listener;
+  if (entry === undefined) {
+    if (WILDCARD_HOSTS.has(hostOf(listener))) {
+      problems.push(`raft-host ${hostOf(listener)} listens on every address, so peers cannot be told where to dial; set advertise-peer-address (e.g. the pod's DNS name and port)`);
+    }
+    return listener;
+  }
   const raftPort = values.number('raft-port');
   if (portOf(entry) !== raftPort) {
     problems.push(`initial-cluster gives ${name} the address ${entry} but raft-port is ${raftPort}; make them agree (or set advertise-peer-address when a proxy maps the port)`);
@@ -244,6 +253,13 @@ function checkPortsDistinct(problems: string[], httpHost: string, raftHost: stri
       if (firstPort === secondPort && !involvesRaftOnOtherHost) problems.push(`${firstName} and ${secondName} are both ${firstPort}; each listener needs its own port`);
     }
   }
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The host part of `host:port` (an IPv6 host keeps its brackets). */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
 }
 
 function isHttpUrl(text: string): boolean {

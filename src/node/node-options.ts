@@ -40,6 +40,12 @@ export interface NodeOptions {
   readonly snapshotEntries?: number;
   /** Entries kept behind a snapshot, so slow followers catch up from the log, not a snapshot. */
   readonly compactionMarginEntries?: number;
+  /**
+   * Bytes of log entry data held in memory before a snapshot compacts them, whatever the entry
+   * count; the margin behind a snapshot keeps at most a quarter of it. Bounds memory when
+   * entries are large (batch writes).
+   */
+  readonly logBytesMax?: number;
   readonly quotaBytes?: number;
   readonly limits?: Partial<MvccLimits>;
   /** Proposed by the leader when it returns a revision; none when omitted. */
@@ -68,6 +74,7 @@ export interface ResolvedNodeOptions {
   readonly heartbeatTicks: number;
   readonly snapshotEntries: number;
   readonly compactionMarginEntries: number;
+  readonly logBytesMax: number;
   readonly quotaBytes: number;
   readonly limits: Partial<MvccLimits>;
   readonly autoCompaction: CompactionPolicy | undefined;
@@ -85,6 +92,7 @@ const DEFAULTS = {
   heartbeatTicks: 1,
   snapshotEntries: 10_000,
   compactionMarginEntries: 5_000,
+  logBytesMax: 64 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   leaseCheckpointIntervalMs: 5 * 60_000,
 } as const;
@@ -118,7 +126,7 @@ function optionProblems(options: ResolvedNodeOptions): string[] {
   };
   if (options.name.length === 0) problems.push('name must not be empty');
   if (options.dataDir.length === 0) problems.push('dataDir must not be empty');
-  for (const name of ['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'quotaBytes', 'requestTimeoutMs', 'leaseCheckpointIntervalMs'] as const) {
+  for (const name of ['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'logBytesMax', 'quotaBytes', 'requestTimeoutMs', 'leaseCheckpointIntervalMs'] as const) {
     positive(name, options[name]);
   }
   if (!Number.isSafeInteger(options.compactionMarginEntries) || options.compactionMarginEntries < 0) {

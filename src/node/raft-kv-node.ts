@@ -105,7 +105,7 @@ export class RaftKvNode implements KvNode {
     this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs);
     this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: Date.now });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
-    this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries);
+    this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
     const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger };
     this.loop = new ReadyLoop(loopParts, {
@@ -465,7 +465,7 @@ export class RaftKvNode implements KvNode {
 
   private async snapshotByPolicy(): Promise<void> {
     const { logStore } = this.parts.storage;
-    const plan = this.snapshots.plan(this.mvcc.appliedIndex, logStore.snapshot().metadata.index, logStore.firstIndex() - 1);
+    const plan = this.snapshots.plan(this.mvcc.appliedIndex, logStore.snapshot().metadata.index, logStore);
     if (plan === undefined) return;
     const started = performance.now();
     const confState = this.membership.confState();

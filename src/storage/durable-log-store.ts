@@ -166,6 +166,16 @@ export class DurableLogStore implements LogStore {
     return { fsyncs: this.ioStats.fsyncs, bytesWritten: this.ioStats.bytesWritten, segments: this.wal.segmentCount };
   }
 
+  /** Bytes of entry data held in memory after the log origin. */
+  get entriesDataBytes(): number {
+    return this.log.entriesDataBytes;
+  }
+
+  /** The lowest index compact() may take while the entries after it keep at most `bytesMax` bytes. */
+  originKeepingBytes(bytesMax: number): LogIndex {
+    return this.log.originKeepingBytes(bytesMax);
+  }
+
   /** Waits for every pending write, then releases the files. Reads keep working; writes are refused. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -11,6 +11,8 @@ import { logIndex } from '../raft/types.js';
 export class InMemoryLog {
   // Invariant: entries[i].index === originIndex + 1 + i.
   private entriesAfterOrigin: Entry[] = [];
+  // Invariant: the sum of the data bytes of entriesAfterOrigin.
+  private dataBytes = 0;
 
   constructor(
     private originIndex: LogIndex,
@@ -44,6 +46,24 @@ export class InMemoryLog {
     return logIndex(this.originIndex + 1);
   }
 
+  /** Bytes of entry data held in memory: what a snapshot policy must keep bounded. */
+  get entriesDataBytes(): number {
+    return this.dataBytes;
+  }
+
+  /**
+   * The lowest index that may become the origin while the entries after it hold at most
+   * `bytesMax` bytes of data (the origin itself when they already fit).
+   */
+  originKeepingBytes(bytesMax: number): LogIndex {
+    let kept = 0;
+    for (let i = this.entriesAfterOrigin.length - 1; i >= 0; i--) {
+      kept += this.entriesAfterOrigin[i]!.data.byteLength;
+      if (kept > bytesMax) return logIndex(this.originIndex + 1 + i);
+    }
+    return this.originIndex;
+  }
+
   /** The entries of `entries` above the origin: what an append actually changes. */
   freshEntries(entries: readonly Entry[]): readonly Entry[] {
     const first = entries[0];
@@ -60,15 +80,22 @@ export class InMemoryLog {
     const first = entries[0]!.index;
     const cut = Math.max(first, this.originIndex + 1);
     if (cut > this.lastIndex() + 1) return false;
-    this.entriesAfterOrigin.length = cut - this.originIndex - 1;
-    for (let i = cut - first; i < entries.length; i++) this.entriesAfterOrigin.push(entries[i]!);
+    const kept = cut - this.originIndex - 1;
+    for (let i = kept; i < this.entriesAfterOrigin.length; i++) this.dataBytes -= this.entriesAfterOrigin[i]!.data.byteLength;
+    this.entriesAfterOrigin.length = kept;
+    for (let i = cut - first; i < entries.length; i++) {
+      this.entriesAfterOrigin.push(entries[i]!);
+      this.dataBytes += entries[i]!.data.byteLength;
+    }
     return true;
   }
 
   /** Drops the entries up to `index` (origin < index <= lastIndex), which becomes the origin. */
   compact(index: LogIndex): void {
     const originTerm = this.term(index);
-    this.entriesAfterOrigin = this.entriesAfterOrigin.slice(index - this.originIndex);
+    const dropped = index - this.originIndex;
+    for (let i = 0; i < dropped; i++) this.dataBytes -= this.entriesAfterOrigin[i]!.data.byteLength;
+    this.entriesAfterOrigin = this.entriesAfterOrigin.slice(dropped);
     this.originIndex = index;
     this.originTerm = originTerm;
   }
@@ -76,6 +103,7 @@ export class InMemoryLog {
   /** Drops every entry and starts the log after (index, term): a snapshot replaced it. */
   reset(index: LogIndex, originTerm: Term): void {
     this.entriesAfterOrigin = [];
+    this.dataBytes = 0;
     this.originIndex = index;
     this.originTerm = originTerm;
   }

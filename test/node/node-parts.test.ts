@@ -4,7 +4,7 @@ import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
 import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
 import { ProposalTracker } from '../../src/node/proposal-tracker.js';
 import { ReadIndexBatcher } from '../../src/node/read-index-batcher.js';
-import { SnapshotPolicy } from '../../src/node/snapshot-policy.js';
+import { SnapshotPolicy, type LogFootprint } from '../../src/node/snapshot-policy.js';
 import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, EMPTY_CONF_STATE, nodeId } from '../../src/raft/types.js';
 
 describe('identity', () => {
@@ -108,11 +108,36 @@ describe('the proposal tracker', () => {
 });
 
 describe('the snapshot policy', () => {
+  /** A log of `count` entries after `originIndex`, each of `entryBytes` bytes. */
+  function logOf(originIndex: number, count: number, entryBytes: number): LogFootprint {
+    return {
+      firstIndex: () => originIndex + 1,
+      entriesDataBytes: count * entryBytes,
+      originKeepingBytes: (bytesMax) => Math.max(originIndex, originIndex + count - Math.floor(bytesMax / entryBytes)),
+    };
+  }
+  const MIB = 1024 * 1024;
+
   it('snapshots every snapshotEntries applied entries and keeps the margin in the log', () => {
-    const policy = new SnapshotPolicy(100, 30);
-    expect(policy.plan(99, 0, 0)).toBeUndefined();
-    expect(policy.plan(100, 0, 0)).toEqual({ snapshotIndex: 100, compactIndex: 70 });
-    expect(policy.plan(220, 100, 70)).toEqual({ snapshotIndex: 220, compactIndex: 190 });
-    expect(policy.plan(120, 10, 100)).toEqual({ snapshotIndex: 120, compactIndex: undefined });
+    const policy = new SnapshotPolicy(100, 30, 64 * MIB);
+    expect(policy.plan(99, 0, logOf(0, 99, 10))).toBeUndefined();
+    expect(policy.plan(100, 0, logOf(0, 100, 10))).toEqual({ snapshotIndex: 100, compactIndex: 70 });
+    expect(policy.plan(220, 100, logOf(70, 150, 10))).toEqual({ snapshotIndex: 220, compactIndex: 190 });
+    expect(policy.plan(120, 10, logOf(100, 20, 10))).toEqual({ snapshotIndex: 120, compactIndex: undefined });
+  });
+
+  it('snapshots early when the entries in memory pass the byte budget, keeping a quarter of it', () => {
+    const policy = new SnapshotPolicy(10_000, 5_000, 64 * MIB);
+    // 2,100 entries of 32 KiB (batch writes) are 65.6 MiB: far fewer than 10,000 entries, but over budget.
+    const log = logOf(0, 2_100, 32 * 1024);
+    expect(policy.plan(2_100, 0, log)).toEqual({ snapshotIndex: 2_100, compactIndex: 2_100 - 512 });
+    expect(policy.plan(1_000, 0, logOf(0, 1_000, 32 * 1024))).toBeUndefined();
+  });
+
+  it('does not snapshot over budget when compaction could not shrink the log', () => {
+    const policy = new SnapshotPolicy(10_000, 5_000, 64 * MIB);
+    // Everything in memory is above the applied index (a follower far behind on applying).
+    expect(policy.plan(10, 5, logOf(10, 2_100, 32 * 1024))).toBeUndefined();
+    expect(policy.plan(5, 5, logOf(0, 2_100, 32 * 1024))).toBeUndefined();
   });
 });
