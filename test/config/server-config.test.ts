@@ -85,6 +85,15 @@ describe('the server configuration', () => {
     expect(config.advertiseClientUrls).toEqual(['http://n4.bvault.svc:8003']);
   });
 
+  it('advertises dialable addresses when listening on every interface', async () => {
+    const config = await load(['--node-id', 'n1', '--initial-cluster', 'n1=bvault-0.peers:7000', '--http-host', '0.0.0.0', '--raft-host', '0.0.0.0']);
+    expect(config.advertisePeerAddress).toBe('bvault-0.peers:7000');
+    expect(config.advertiseClientUrls).toEqual(['http://bvault-0.peers:8000']);
+    expect(await problemsOf(['--node-id', 'n4', '--join', 'http://bvault-0.peers:8000', '--raft-host', '0.0.0.0'])).toEqual([
+      expect.stringMatching(/raft-host 0\.0\.0\.0 listens on every address, so peers cannot be told where to dial; set advertise-peer-address/),
+    ]);
+  });
+
   it('lists every problem at once', async () => {
     const file = await writeYaml('bad.yaml', 'http-prot: 8000\nsnapshot-entries: many\n');
     const problems = await problemsOf(
