@@ -22,7 +22,8 @@ const raftPurity = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.generated.ts'] },
+  // src/generated is ts-proto's output of proto/ (npm run generate), never edited by hand.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.generated.ts', 'src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
