@@ -56,6 +56,7 @@ export async function runDevCluster(args: readonly string[]): Promise<ExitCode> 
   }
   if (options.clean) await rm(options.dataDir, { recursive: true, force: true });
   const members = planMembers(options);
+  process.stdout.write(`Starting ${members.length} nodes in ${options.dataDir} and waiting for a leader (up to ${LEADER_WAIT_MS / 1000} s)...\n`);
   const nodes = members.map((member) => startChildNode(member.name, member.args, process.stdout));
   let stopping = false;
   const stopAll = async (): Promise<void> => {
