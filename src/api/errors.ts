@@ -1,7 +1,9 @@
 // The client APIs' error registry. It holds the API's own codes (API_*) with their message
 // templates, and one table that maps every code a client can meet — API_*, MVCC_*, NODE_*,
 // RAFT_*, STORAGE_* — to an HTTP status and a gRPC status, so the REST and gRPC servers
-// answer the same condition the same way. Codes are stable and never reused.
+// answer the same condition the same way. Codes are stable and never reused. A second table
+// gives the etcd v3 services etcd's own gRPC code and message (its rpctypes) for the
+// conditions etcd clients recognise by text, such as "etcdserver: no leader".
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { MvccErrorCode } from '../mvcc/index.js';
 import type { NodeErrorCode } from '../node/errors.js';
@@ -169,4 +171,42 @@ export function toClientError(error: unknown): ClientError {
 
 export function errorStatus(code: ClientErrorCode): ErrorStatus {
   return statuses.get(code) ?? apiStatuses.API_INTERNAL;
+}
+
+/** How the etcd v3 services answer a condition: etcd's gRPC code and its exact message. */
+export interface EtcdError {
+  readonly grpc: GrpcStatus;
+  readonly message: string;
+}
+
+const requestTooLarge: EtcdError = { grpc: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: request is too large' };
+const noLeader: EtcdError = { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: no leader' };
+const memberNotFound: EtcdError = { grpc: GrpcStatus.NOT_FOUND, message: 'etcdserver: member not found' };
+
+// Only conditions where etcd's text or code differs from the registry's; the MVCC messages that
+// already are etcd's text (compacted, future revision, lease not found, duplicate key, ...) pass through.
+const etcdErrors: Partial<Record<ClientErrorCode, EtcdError>> = {
+  API_REQUEST_TOO_LARGE: requestTooLarge,
+  MVCC_KEY_TOO_LARGE: requestTooLarge,
+  MVCC_VALUE_TOO_LARGE: requestTooLarge,
+  MVCC_REQUEST_TOO_LARGE: requestTooLarge,
+  MVCC_KEY_NOT_FOUND: { grpc: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: key not found' },
+  MVCC_LEASE_TTL_TOO_LARGE: { grpc: GrpcStatus.OUT_OF_RANGE, message: 'etcdserver: too large lease TTL' },
+  MVCC_LEASE_NOT_PRIMARY: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: not primary' },
+  NODE_NOT_LEADER: noLeader,
+  NODE_NO_LEADER: noLeader,
+  RAFT_NO_LEADER: noLeader,
+  NODE_TIMEOUT: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: request timed out' },
+  NODE_LEADERSHIP_LOST: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: leader changed' },
+  NODE_STOPPED: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: server stopped' },
+  NODE_UNKNOWN_MEMBER: memberNotFound,
+  RAFT_UNKNOWN_NODE: memberNotFound,
+  NODE_NOT_CAUGHT_UP: { grpc: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: can only promote a learner member which is in sync with leader' },
+  NODE_REMOVED: { grpc: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: the member has been permanently removed from the cluster' },
+};
+
+/** The etcd-compatible answer to an error: etcd's code and text where it has one, else the registry's. */
+export function toEtcdError(error: unknown): EtcdError {
+  const clientError = toClientError(error);
+  return etcdErrors[clientError.code as ClientErrorCode] ?? { grpc: clientError.status.grpc, message: clientError.message };
 }

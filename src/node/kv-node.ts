@@ -118,6 +118,8 @@ export interface KvNode {
    * changes; a second restore while one runs on this node gets NODE_BUSY.
    */
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
+  /** SHA-256 (hex) of this member's whole state machine; members that applied the same entries agree. */
+  hash(): Promise<string>;
   /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */
   defragment(): Promise<void>;
 

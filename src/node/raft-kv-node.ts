@@ -329,6 +329,11 @@ export class RaftKvNode implements KvNode {
     await this.restores.restore(stream);
   }
 
+  async hash(): Promise<string> {
+    this.ensureRunning();
+    return this.mvcc.hash();
+  }
+
   /** Compacts this member's database so that space freed by compaction returns to the disk (etcd's defragment). */
   async defragment(): Promise<void> {
     this.ensureRunning();

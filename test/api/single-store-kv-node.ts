@@ -157,6 +157,10 @@ export class SingleStoreKvNode implements KvNode {
     });
   }
 
+  hash(): Promise<string> {
+    return this.store.hash();
+  }
+
   async defragment(): Promise<void> {
     this.defragmentations++;
     await this.store.reclaim();

@@ -1,0 +1,47 @@
+// etcd's KV service (Range, Put, DeleteRange, Txn, Compact) over the KvNode facade.
+import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
+import type { KvNode } from '../../../node/kv-node.js';
+import type { MvccResponse } from '../../../mvcc/index.js';
+import type { EtcdHeaders } from './etcd-header.js';
+import { safeNumber, unary } from './etcd-call.js';
+import {
+  deleteRangeRequestOf,
+  keyValueMessage,
+  putRequestOf,
+  rangeRequestOf,
+  rangeResponseMessage,
+  txnRequestOf,
+  txnResponseMessage,
+} from './kv-conversion.js';
+
+export function kvService(node: KvNode, headers: EtcdHeaders): pb.KVServer {
+  return {
+    range: unary(async (request: pb.RangeRequest) => {
+      const response = await node.range(rangeRequestOf(request), { consistency: request.serializable ? 'serializable' : 'linearizable' });
+      return rangeResponseMessage(response, await headers.header(response.header.revision));
+    }),
+    put: unary(async (request: pb.PutRequest) => {
+      const { put } = expect(await node.write({ type: 'put', put: putRequestOf(request) }), 'put');
+      return { header: await headers.header(put.header.revision), prevKv: put.prevKv === undefined ? undefined : keyValueMessage(put.prevKv) };
+    }),
+    deleteRange: unary(async (request: pb.DeleteRangeRequest) => {
+      const { deleteRange } = expect(await node.write({ type: 'deleteRange', deleteRange: deleteRangeRequestOf(request) }), 'deleteRange');
+      return { header: await headers.header(deleteRange.header.revision), deleted: BigInt(deleteRange.deleted), prevKvs: deleteRange.prevKvs.map(keyValueMessage) };
+    }),
+    txn: unary(async (request: pb.TxnRequest) => {
+      const { txn } = expect(await node.write({ type: 'txn', txn: txnRequestOf(request) }), 'txn');
+      return txnResponseMessage(txn, await headers.header(txn.header.revision));
+    }),
+    // A compaction resolves once applied on this node, which is etcd's `physical` guarantee too.
+    compact: unary(async (request: pb.CompactionRequest) => {
+      const { compaction } = expect(await node.write({ type: 'compaction', compaction: { revision: safeNumber(request.revision, 'revision') } }), 'compaction');
+      return { header: await headers.header(compaction.header.revision) };
+    }),
+  };
+}
+
+/** The node answers a request with a response of the same type; anything else is a bug. */
+export function expect<Type extends MvccResponse['type']>(response: MvccResponse, type: Type): Extract<MvccResponse, { type: Type }> {
+  if (response.type !== type) throw new Error(`a ${type} request was answered with a ${response.type} response`);
+  return response as Extract<MvccResponse, { type: Type }>;
+}

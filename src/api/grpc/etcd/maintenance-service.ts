@@ -1,0 +1,85 @@
+// etcd's Maintenance service: status, alarms, defragment, hashes, snapshot and leader moves.
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
+import type { KvNode, NodeStatus } from '../../../node/kv-node.js';
+import { nodeId } from '../../../raft/types.js';
+import { type AlarmAction, type AlarmMember, type AlarmType, mvccError } from '../../../mvcc/index.js';
+import type { EtcdHeaders } from './etcd-header.js';
+import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
+import { expect } from './kv-service.js';
+
+const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
+
+export function maintenanceService(node: KvNode, headers: EtcdHeaders): pb.MaintenanceServer {
+  return {
+    status: unary(async () => statusMessage(await node.status(), await headers.header())),
+    alarm: unary(async (request: pb.AlarmRequest) => {
+      const alarm = { action: request.action as AlarmAction, memberId: safeNumber(request.memberID, 'memberID'), alarm: request.alarm as AlarmType };
+      const response = expect(await node.write({ type: 'alarm', alarm }), 'alarm').alarm;
+      return { header: await headers.header(response.header.revision), alarms: response.alarms.map(alarmMessage) };
+    }),
+    defragment: unary(async () => {
+      await node.defragment();
+      return { header: await headers.header() };
+    }),
+    hash: unary(async () => {
+      const header = await headers.header();
+      return { header, hash: hashNumber(await node.hash()) };
+    }),
+    // Our hash covers the whole current state, so only the current revision can be named.
+    hashKv: unary(async (request: pb.HashKVRequest) => {
+      const header = await headers.header();
+      if (request.revision !== 0n && request.revision !== header.revision) {
+        throw mvccError('MVCC_INVALID_ARGUMENT', { reason: `HashKV is served at the current revision ${header.revision} only` });
+      }
+      const status = await node.status();
+      return { header, hash: hashNumber(await node.hash()), compactRevision: BigInt(status.compactRevision) };
+    }),
+    snapshot: (stream) => void sendSnapshot(node, headers, stream),
+    moveLeader: unary(async (request: pb.MoveLeaderRequest) => {
+      await node.transferLeadership(nodeId(safeNumber(request.targetID, 'targetID')));
+      return { header: await headers.header() };
+    }),
+  };
+}
+
+function statusMessage(status: NodeStatus, header: pb.ResponseHeader): pb.StatusResponse {
+  return {
+    header,
+    version: status.version,
+    dbSize: BigInt(status.dbSizeBytes),
+    leader: BigInt(status.leaderId),
+    raftIndex: BigInt(status.commitIndex),
+    raftTerm: BigInt(status.term),
+    raftAppliedIndex: BigInt(status.appliedIndex),
+    errors: status.alarms.map((alarm) => `memberID:${alarm.memberId} alarm:${ALARM_NAMES[alarm.alarm]}`),
+    dbSizeInUse: BigInt(status.dbSizeBytes),
+    isLearner: status.isLearner,
+  };
+}
+
+function alarmMessage(alarm: AlarmMember): pb.AlarmMember {
+  return { memberID: BigInt(alarm.memberId), alarm: alarm.alarm };
+}
+
+/** etcd's hashes are uint32 (CRC-32); ours is SHA-256, of which the first 32 bits are sent. */
+function hashNumber(sha256Hex: string): number {
+  return Number.parseInt(sha256Hex.slice(0, 8), 16);
+}
+
+/**
+ * Streams the node's backup as it is read. Its size is not known in advance, so
+ * remaining_bytes is 0 throughout; etcdctl 3.4 writes the blobs out without reading it.
+ */
+async function sendSnapshot(node: KvNode, headers: EtcdHeaders, stream: ServerWritableStream<pb.SnapshotRequest, pb.SnapshotResponse>): Promise<void> {
+  try {
+    const header = await headers.header();
+    for await (const chunk of node.backup()) {
+      if (stream.cancelled) return;
+      if (!stream.write({ header, remainingBytes: 0n, blob: chunk })) await new Promise((resolve) => stream.once('drain', resolve));
+    }
+    stream.end();
+  } catch (error) {
+    stream.emit('error', etcdServiceError(error));
+  }
+}

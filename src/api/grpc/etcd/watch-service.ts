@@ -1,0 +1,143 @@
+// etcd's Watch service: one bidirectional stream carries many watches. Create requests start
+// a watch (the client's watch_id or the next free one), cancel requests end one, and a
+// progress request gets the current revision when every watch of the stream has caught up.
+// Responses follow etcd's order: a created response first, then events in revision order, or
+// a canceled response carrying compact_revision when the start revision was compacted.
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
+import type { KvNode } from '../../../node/kv-node.js';
+import type { Watcher, WatchResponse } from '../../../mvcc/index.js';
+import { toEtcdError } from '../../errors.js';
+import type { EtcdHeaders } from './etcd-header.js';
+import { etcdServiceError, safeNumber } from './etcd-call.js';
+import { eventMessage } from './kv-conversion.js';
+import { fragmentEvents } from './watch-fragments.js';
+
+/** etcd's clientv3.InvalidWatchID: the watch_id of stream-wide and refused responses. */
+const STREAM_WATCH_ID = -1n;
+/** etcd's mvcc.ErrWatcherDuplicateID text. */
+const DUPLICATE_WATCH_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
+const FILTER_NOPUT = 0;
+const FILTER_NODELETE = 1;
+
+export interface WatchServiceOptions {
+  /** A fragmenting watch splits responses larger than this (etcd uses its max request size). */
+  readonly fragmentBytesMax: number;
+}
+
+type WatchStream = ServerDuplexStream<pb.WatchRequest, pb.WatchResponse>;
+
+export function watchService(node: KvNode, headers: EtcdHeaders, options: WatchServiceOptions): pb.WatchServer {
+  return { watch: (stream) => new WatchSession(node, headers, options, stream).start() };
+}
+
+class WatchSession {
+  /** Invariant: holds exactly the watches of this stream that are not canceled. */
+  private readonly watchers = new Map<bigint, Watcher>();
+  private nextWatchId = 0n;
+
+  constructor(
+    private readonly node: KvNode,
+    private readonly headers: EtcdHeaders,
+    private readonly options: WatchServiceOptions,
+    private readonly stream: WatchStream,
+  ) {}
+
+  start(): void {
+    this.stream.on('data', (request: pb.WatchRequest) => {
+      this.handle(request).catch((error: unknown) => this.stream.emit('error', etcdServiceError(error)));
+    });
+    const closeAll = (): void => this.cancelAll();
+    this.stream.on('end', () => {
+      closeAll();
+      this.stream.end();
+    });
+    this.stream.on('error', closeAll);
+    this.stream.on('close', closeAll);
+  }
+
+  private async handle(request: pb.WatchRequest): Promise<void> {
+    if (request.createRequest !== undefined) return this.create(request.createRequest);
+    if (request.cancelRequest !== undefined) return this.cancel(request.cancelRequest.watchId);
+    if (request.progressRequest !== undefined) return this.progress();
+  }
+
+  private async create(request: pb.WatchCreateRequest): Promise<void> {
+    const watchId = request.watchId !== 0n ? request.watchId : this.freeWatchId();
+    if (this.watchers.has(watchId)) return this.refuse(DUPLICATE_WATCH_ID);
+    let watcher: Watcher;
+    try {
+      watcher = this.node.watch({
+        key: request.key,
+        rangeEnd: request.rangeEnd,
+        startRevision: safeNumber(request.startRevision, 'start_revision'),
+        prevKv: request.prevKv,
+        noPut: request.filters.includes(FILTER_NOPUT),
+        noDelete: request.filters.includes(FILTER_NODELETE),
+        progressNotify: request.progressNotify,
+      });
+    } catch (error) {
+      return this.refuse(toEtcdError(error).message);
+    }
+    this.watchers.set(watchId, watcher);
+    this.send({ ...(await this.emptyResponse(watchId)), created: true });
+    void this.pump(watchId, watcher, request.fragment);
+  }
+
+  /** etcd answers a create it cannot serve with a created-and-canceled response, not a stream error. */
+  private async refuse(reason: string): Promise<void> {
+    this.send({ ...(await this.emptyResponse(STREAM_WATCH_ID)), created: true, canceled: true, cancelReason: reason });
+  }
+
+  private freeWatchId(): bigint {
+    while (this.watchers.has(this.nextWatchId)) this.nextWatchId += 1n;
+    return this.nextWatchId++;
+  }
+
+  private async pump(watchId: bigint, watcher: Watcher, fragment: boolean): Promise<void> {
+    for await (const response of watcher) {
+      await this.deliver(watchId, response, fragment);
+      if (response.canceled === true) break;
+    }
+    if (this.watchers.get(watchId) === watcher) this.watchers.delete(watchId);
+  }
+
+  private async deliver(watchId: bigint, response: WatchResponse, fragment: boolean): Promise<void> {
+    const header = await this.headers.header(response.header.revision);
+    const events = response.events.map(eventMessage);
+    const base = { header, watchId, created: false, canceled: response.canceled === true, compactRevision: BigInt(response.compactRevision ?? 0), cancelReason: response.cancelReason ?? '' };
+    const parts = fragment ? fragmentEvents(events, this.options.fragmentBytesMax) : [events];
+    for (const [index, part] of parts.entries()) {
+      const more = index < parts.length - 1;
+      const written = this.send({ ...base, events: part, fragment: more });
+      if (!written) await new Promise((resolve) => this.stream.once('drain', resolve));
+    }
+  }
+
+  private async cancel(watchId: bigint): Promise<void> {
+    const watcher = this.watchers.get(watchId);
+    if (watcher === undefined) return;
+    this.watchers.delete(watchId);
+    watcher.cancel();
+    this.send({ ...(await this.emptyResponse(watchId)), canceled: true });
+  }
+
+  private async progress(): Promise<void> {
+    if ([...this.watchers.values()].some((watcher) => !watcher.synced)) return;
+    this.send(await this.emptyResponse(STREAM_WATCH_ID));
+  }
+
+  private async emptyResponse(watchId: bigint): Promise<pb.WatchResponse> {
+    return { header: await this.headers.header(), watchId, created: false, canceled: false, compactRevision: 0n, cancelReason: '', fragment: false, events: [] };
+  }
+
+  private send(response: pb.WatchResponse): boolean {
+    if (this.stream.destroyed || this.stream.writableEnded) return true;
+    return this.stream.write(response);
+  }
+
+  private cancelAll(): void {
+    for (const watcher of this.watchers.values()) watcher.cancel();
+    this.watchers.clear();
+  }
+}
