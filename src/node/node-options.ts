@@ -52,7 +52,10 @@ export interface NodeOptions {
   readonly autoCompaction?: CompactionPolicy;
   /** Default wait for a write or a linearizable read before NODE_TIMEOUT. */
   readonly requestTimeoutMs?: number;
-  /** How often the leader checkpoints each lease's remaining TTL (etcd: 5 minutes). */
+  /**
+   * How often the leader checkpoints each lease's remaining TTL. A new leader resumes each lease
+   * from its last checkpoint, so this bounds what a leader change adds to a TTL (etcd: 5 minutes).
+   */
   readonly leaseCheckpointIntervalMs?: number;
   readonly logger?: Logger;
   /** A registry per node: several nodes may run in one process. */
@@ -94,7 +97,7 @@ const DEFAULTS = {
   compactionMarginEntries: 5_000,
   logBytesMax: 64 * 1024 * 1024,
   requestTimeoutMs: 10_000,
-  leaseCheckpointIntervalMs: 5 * 60_000,
+  leaseCheckpointIntervalMs: 1_000,
 } as const;
 
 export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
