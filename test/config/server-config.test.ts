@@ -38,7 +38,7 @@ async function writeYaml(name: string, text: string): Promise<string> {
 }
 
 describe('the server configuration', () => {
-  it('accepts the command of the issue and fills the defaults', async () => {
+  it('accepts the documented server command and fills the defaults', async () => {
     const config = await load(['--node-id', 'n1', '--http-port', '8000', '--grpc-port', '9090', '--raft-port', '7000', '--data-dir', './data/n1', '--initial-cluster', THREE_MEMBERS]);
     expect(config.name).toBe('n1');
     expect(config.dataDir).toBe(join(directory, 'data/n1'));
