@@ -12,14 +12,13 @@ export class WatchCursor {
   /** Invariant: every event with revision <= deliveredRevision was handed to the caller once. */
   private deliveredRevision: number;
 
-  /** `fromRevision` 0 means "from now on": the first stream decides where that is. */
-  constructor(private readonly fromRevision: number) {
-    this.deliveredRevision = fromRevision > 0 ? fromRevision - 1 : 0;
+  constructor(fromRevision: number) {
+    if (!Number.isInteger(fromRevision) || fromRevision < 1) throw new RangeError(`a watch starts at revision 1 or later, got ${fromRevision}`);
+    this.deliveredRevision = fromRevision - 1;
   }
 
-  /** The start revision of the next stream: 0 (from now) only before anything was seen. */
+  /** The start revision of the next stream. */
   resumeRevision(): number {
-    if (this.deliveredRevision === 0 && this.fromRevision <= 1) return this.fromRevision;
     return this.deliveredRevision + 1;
   }
 
@@ -29,13 +28,5 @@ export class WatchCursor {
     const last = fresh.at(-1);
     if (last !== undefined) this.deliveredRevision = last.revision;
     return fresh;
-  }
-
-  /**
-   * A stream that started "from now" reports the store revision it started at; a resume must
-   * not go back before it, or it would deliver events the caller never asked for.
-   */
-  startedAt(storeRevision: number): void {
-    if (this.deliveredRevision === 0) this.deliveredRevision = storeRevision;
   }
 }

@@ -19,12 +19,7 @@ describe('watch cursor', () => {
     expect(cursor.resumeRevision()).toBe(6);
   });
 
-  it('a watch from now resumes after the revision its first stream started at', () => {
-    const cursor = new WatchCursor(0);
-    expect(cursor.resumeRevision()).toBe(0);
-    cursor.startedAt(41);
-    expect(cursor.resumeRevision()).toBe(42);
-    cursor.startedAt(50);
-    expect(cursor.resumeRevision()).toBe(42);
+  it('refuses a start before revision 1', () => {
+    expect(() => new WatchCursor(0)).toThrow(RangeError);
   });
 });

@@ -1,0 +1,90 @@
+// Runs one client call: picks an endpoint, bounds the call by its deadline, fails over when
+// an endpoint is gone and retries with backoff what is safe to retry. Every response header
+// names the member that answered and its leader, which keeps the leader routing current.
+import type { ClientUnaryCall, Metadata as GrpcMetadata, CallOptions as GrpcCallOptions, ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import type { KVClient } from '../generated/beavervault/v1/kv.js';
+import type { ResponseHeader } from '../generated/beavervault/v1/types.js';
+import { backoffDelayMs } from './backoff.js';
+import { BeaverVaultError, errorOfAttempt, shouldFailOver } from './client-errors.js';
+import type { ResolvedOptions } from './client-options.js';
+import { Deadline } from './deadline.js';
+import type { CallKind, EndpointPool } from './endpoint-pool.js';
+import type { GrpcChannels } from './grpc-channels.js';
+
+export interface CallSpec {
+  /** Writes go to the leader when it is known. */
+  readonly kind: CallKind;
+  /** Whether sending the request twice has the effect of sending it once. */
+  readonly idempotent: boolean;
+  readonly timeoutMs?: number | undefined;
+}
+
+export type Attempt<T> = (client: KVClient, deadline: Deadline, endpoint: string) => Promise<T>;
+
+export class CallRunner {
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly pool: EndpointPool,
+    private readonly channels: GrpcChannels,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async run<T extends { readonly header?: ResponseHeader | undefined }>(spec: CallSpec, attempt: Attempt<T>): Promise<T> {
+    const deadline = new Deadline(spec.timeoutMs ?? this.options.requestTimeoutMs);
+    for (let attemptNumber = 1; ; attemptNumber += 1) {
+      const endpoint = this.pool.pick(spec.kind);
+      try {
+        const client = await this.channels.ready(endpoint, Math.min(this.options.dialTimeoutMs, Math.max(1, deadline.remainingMs())));
+        const response = await attempt(client, deadline, endpoint);
+        this.noteAnswer(endpoint, response.header);
+        return response;
+      } catch (thrown) {
+        const error = this.errorOf(thrown, endpoint, spec.idempotent, deadline);
+        if (shouldFailOver(error)) this.pool.reportFailure(endpoint);
+        const delayMs = backoffDelayMs(attemptNumber, this.options.retry, this.random);
+        if (!error.retryable || attemptNumber >= this.options.retry.attemptsMax || !deadline.allowsWait(delayMs)) throw error;
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /** What a response header says about the routing: who answered and who leads. */
+  noteAnswer(endpoint: string, header: ResponseHeader | undefined): void {
+    this.pool.reportSuccess(endpoint);
+    if (header !== undefined) this.pool.learn(endpoint, String(header.memberId), header.leaderId === 0n ? undefined : String(header.leaderId));
+  }
+
+  errorOf(thrown: unknown, endpoint: string, idempotent: boolean, deadline?: Deadline): BeaverVaultError {
+    if (thrown instanceof BeaverVaultError) return thrown;
+    if (!isServiceError(thrown)) throw thrown;
+    const error = errorOfAttempt(thrown, endpoint, idempotent);
+    // A connection attempt cut short by the call's own deadline is the deadline's failure.
+    if (deadline?.expired() && error.code === 'CLIENT_UNAVAILABLE') {
+      return new BeaverVaultError({ code: 'CLIENT_DEADLINE_EXCEEDED', message: `${endpoint}: deadline exceeded (${error.message})`, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, retryable: false, mayHaveCommitted: error.mayHaveCommitted, endpoint });
+    }
+    return error;
+  }
+}
+
+type UnaryMethod<Request, Response> = (
+  request: Request,
+  metadata: GrpcMetadata,
+  options: Partial<GrpcCallOptions>,
+  callback: (error: ServiceError | null, response: Response) => void,
+) => ClientUnaryCall;
+
+/** One unary gRPC call with the call's deadline. */
+export function callUnary<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, deadline: Deadline): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    method(request, new Metadata(), { deadline: deadline.asDate() }, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+export function isServiceError(value: unknown): value is ServiceError {
+  return value instanceof Error && typeof (value as Partial<ServiceError>).code === 'number' && 'metadata' in value;
+}
+
+export async function sleep(milliseconds: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+}

@@ -1,0 +1,62 @@
+// What `connect()` accepts, its defaults, and the checks made once before the client exists.
+import type { RetryPolicy } from './backoff.js';
+
+export interface ConnectOptions {
+  /** host:port of each member's gRPC listener; at least one. */
+  readonly endpoints: readonly string[];
+  /** How long one attempt waits for a connection to an endpoint before trying the next. */
+  readonly dialTimeoutMs?: number;
+  /** The deadline of every call, all its retries included, unless the call sets its own. */
+  readonly requestTimeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+export interface ResolvedOptions {
+  readonly endpoints: readonly string[];
+  readonly dialTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly retry: RetryPolicy;
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Overrides the client's requestTimeoutMs for this call. */
+  readonly timeoutMs?: number;
+}
+
+export const DEFAULT_OPTIONS = {
+  dialTimeoutMs: 2_000,
+  requestTimeoutMs: 10_000,
+  // Enough to ride out an election (a second or two) without hiding a dead cluster for long.
+  retry: { attemptsMax: 8, baseDelayMs: 50, maxDelayMs: 1_000 },
+} as const;
+
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    endpoints: [...new Set(options.endpoints.map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== ''))],
+    dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_OPTIONS.dialTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_OPTIONS.requestTimeoutMs,
+    retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
+  };
+  const problems = problemsOf(resolved);
+  if (problems.length > 0) throw new TypeError(`invalid client options: ${problems.join('; ')}`);
+  return Object.freeze(resolved);
+}
+
+function problemsOf(options: ResolvedOptions): string[] {
+  const problems: string[] = [];
+  if (options.endpoints.length === 0) problems.push('endpoints must name at least one host:port');
+  for (const endpoint of options.endpoints) {
+    if (!/^[^\s/]+:\d{1,5}$/.test(endpoint)) problems.push(`endpoint ${JSON.stringify(endpoint)} is not host:port`);
+  }
+  const positive: [string, number][] = [
+    ['dialTimeoutMs', options.dialTimeoutMs],
+    ['requestTimeoutMs', options.requestTimeoutMs],
+    ['retry.attemptsMax', options.retry.attemptsMax],
+    ['retry.baseDelayMs', options.retry.baseDelayMs],
+    ['retry.maxDelayMs', options.retry.maxDelayMs],
+  ];
+  for (const [name, value] of positive) if (!Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive number, got ${value}`);
+  if (options.retry.maxDelayMs < options.retry.baseDelayMs) problems.push('retry.maxDelayMs must be at least retry.baseDelayMs');
+  return problems;
+}

@@ -1,0 +1,49 @@
+// One gRPC client (and so one HTTP/2 connection) per endpoint, made on first use.
+import { credentials, type ServiceError, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { KVClient } from '../generated/beavervault/v1/kv.js';
+
+// grpc-js waits up to two minutes between reconnects by default; a member that restarts
+// after a crash should be used again within a second.
+const CHANNEL_OPTIONS = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+} as const;
+
+export class GrpcChannels {
+  private readonly clients = new Map<string, KVClient>();
+  private closed = false;
+
+  client(endpoint: string): KVClient {
+    if (this.closed) throw notConnected(endpoint, 'the client is closed', GrpcStatus.CANCELLED);
+    let client = this.clients.get(endpoint);
+    if (client === undefined) {
+      client = new KVClient(endpoint, credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.clients.set(endpoint, client);
+    }
+    return client;
+  }
+
+  /** Resolves once `endpoint` is connected; rejects like a failed call (UNAVAILABLE) after `timeoutMs`. */
+  async ready(endpoint: string, timeoutMs: number): Promise<KVClient> {
+    const client = this.client(endpoint);
+    await new Promise<void>((resolve, reject) => {
+      client.waitForReady(Date.now() + timeoutMs, (error) => {
+        if (error) reject(notConnected(endpoint, `No connection established within ${timeoutMs} ms`, GrpcStatus.UNAVAILABLE));
+        else resolve();
+      });
+    });
+    return client;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+function notConnected(endpoint: string, details: string, code: GrpcStatus): ServiceError {
+  return Object.assign(new Error(`${endpoint}: ${details}`), { code, details, metadata: new Metadata() });
+}
