@@ -9,8 +9,10 @@ import { NodeError } from '../../../node/errors.js';
 import type { EtcdHeaders } from './etcd-header.js';
 import { safeNumber, unary } from './etcd-call.js';
 
+/** As in etcd, a member that has not started and published its client URLs has no name yet. */
 export function memberMessage(member: MemberInfo): pb.Member {
-  return { ID: BigInt(member.id), name: member.name, peerURLs: [`http://${member.peerAddress}`], clientURLs: [...member.clientUrls], isLearner: member.isLearner };
+  const started = member.clientUrls.length > 0;
+  return { ID: BigInt(member.id), name: started ? member.name : '', peerURLs: [`http://${member.peerAddress}`], clientURLs: [...member.clientUrls], isLearner: member.isLearner };
 }
 
 /** host:port of an etcd peer URL. */
@@ -44,10 +46,8 @@ export function clusterService(node: KvNode, headers: EtcdHeaders): pb.ClusterSe
       if (peerUrl === undefined || request.peerURLs.length > 1) throw mvccError('MVCC_INVALID_ARGUMENT', { reason: 'give exactly one peer URL' });
       const peerAddress = peerAddressOf(peerUrl);
       const added = await node.addMember({ name: memberNameOf(peerAddress), peerAddress, learner: request.isLearner });
-      // etcd reports a member that has not started yet without a name.
-      const member = { ...memberMessage(added), name: '' };
       const { header, members } = await membersMessage();
-      return { header, member, members };
+      return { header, member: memberMessage(added), members };
     }),
     memberRemove: unary(async (request: pb.MemberRemoveRequest) => {
       await node.removeMember(nodeId(safeNumber(request.ID, 'ID')));

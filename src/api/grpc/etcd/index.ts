@@ -11,9 +11,15 @@ import { maintenanceService } from './maintenance-service.js';
 import { watchService, type WatchServiceOptions } from './watch-service.js';
 
 export { memberNameOf } from './cluster-service.js';
+export { unwrapEtcdSnapshot } from './etcd-snapshot-framing.js';
 
 /** etcd's default --max-request-bytes, which also bounds one fragment of a watch response. */
 export const ETCD_WATCH_FRAGMENT_BYTES_MAX = 1.5 * 1024 * 1024;
+
+/** The registrar for the node's gRPC server (src/api/grpc/grpc-server.ts's SERVICE_REGISTRARS). */
+export function registerEtcdServices(server: Server, context: { readonly node: KvNode }): void {
+  addEtcdServices(server, context.node);
+}
 
 export function addEtcdServices(server: Server, node: KvNode, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
   const headers = new EtcdHeaders(node);

@@ -6,6 +6,7 @@ import { nodeId } from '../../../raft/types.js';
 import { type AlarmAction, type AlarmMember, type AlarmType, mvccError } from '../../../mvcc/index.js';
 import type { EtcdHeaders } from './etcd-header.js';
 import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
+import { etcdSnapshotFrames } from './etcd-snapshot-framing.js';
 import { expect } from './kv-service.js';
 
 const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
@@ -68,13 +69,14 @@ function hashNumber(sha256Hex: string): number {
 }
 
 /**
- * Streams the node's backup as it is read. Its size is not known in advance, so
- * remaining_bytes is 0 throughout; etcdctl 3.4 writes the blobs out without reading it.
+ * Streams the node's backup as it is read, framed as etcd's snapshots are (see
+ * etcd-snapshot-framing.ts). Its size is not known in advance, so remaining_bytes is 0
+ * throughout; etcdctl 3.4 writes the blobs out without reading it.
  */
 async function sendSnapshot(node: KvNode, headers: EtcdHeaders, stream: ServerWritableStream<pb.SnapshotRequest, pb.SnapshotResponse>): Promise<void> {
   try {
     const header = await headers.header();
-    for await (const chunk of node.backup()) {
+    for await (const chunk of etcdSnapshotFrames(node.backup())) {
       if (stream.cancelled) return;
       if (!stream.write({ header, remainingBytes: 0n, blob: chunk })) await new Promise((resolve) => stream.once('drain', resolve));
     }
