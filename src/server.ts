@@ -1,8 +1,10 @@
 // One Beaver-Vault node as a process: configuration → logger → peer transport → node → REST
-// API, and the way back on SIGTERM or SIGINT (the node hands leadership over before it stops).
+// and gRPC APIs, and the way back on SIGTERM or SIGINT (the node hands leadership over before
+// it stops).
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
+import { startGrpcApi } from './api/grpc/index.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
 import { requestJoin } from './cli/join-request.js';
@@ -22,6 +24,7 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
 interface RunningServer {
   readonly node: RaftKvNode;
   readonly api: { readonly url: string; close(): Promise<void> };
+  readonly grpcApi: { readonly address: string; close(): Promise<void> };
 }
 
 /** Runs a node until SIGTERM or SIGINT; resolves with the exit code. */
@@ -113,8 +116,19 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
       logger: logger.child({ component: 'http' }),
       limits: { ...limits, requestBodyBytesMax: requestBytesMax },
     });
-    logger.info({ http: api.url, peer: config.advertisePeerAddress, clusterId: node.clusterId, grpcPort: 'reserved, not served yet' }, 'serving');
-    return { node, api };
+    const grpcApi = await startGrpcApi({
+      node,
+      host: config.httpHost,
+      port: config.grpcPort,
+      metrics: metricsRegistry,
+      logger: logger.child({ component: 'grpc' }),
+      limits: config.limits,
+    }).catch(async (error: unknown) => {
+      await api.close();
+      throw error;
+    });
+    logger.info({ http: api.url, grpc: grpcApi.address, peer: config.advertisePeerAddress, clusterId: node.clusterId }, 'serving');
+    return { node, api, grpcApi };
   } catch (error) {
     await node.close();
     throw error;
@@ -156,7 +170,7 @@ async function stopServer(server: RunningServer, logger: Logger): Promise<ExitCo
   });
   const stopped = (async (): Promise<ExitCode> => {
     await server.node.close();
-    await server.api.close();
+    await Promise.all([server.api.close(), server.grpcApi.close()]);
     return EXIT_CODES.ok;
   })();
   try {

@@ -32,7 +32,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { name: 'data-dir', kind: 'string', description: 'where the node keeps its data (default ./data/<node-id>)' },
   { name: 'http-host', kind: 'string', defaultValue: '127.0.0.1', description: 'address the REST API listens on (0.0.0.0 for all)' },
   { name: 'http-port', kind: 'port', defaultValue: 8000, description: 'port of the REST API' },
-  { name: 'grpc-port', kind: 'port', defaultValue: 9090, description: 'port reserved for the gRPC APIs (validated, not served yet)' },
+  { name: 'grpc-port', kind: 'port', defaultValue: 9090, description: 'port of the gRPC APIs (native beavervault.v1.KV and the etcd v3 services)' },
   { name: 'raft-host', kind: 'string', defaultValue: '127.0.0.1', description: 'address the peer (Raft) listener binds' },
   { name: 'raft-port', kind: 'port', defaultValue: 7000, description: 'port of the peer (Raft) listener' },
   {

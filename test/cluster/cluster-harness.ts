@@ -158,6 +158,11 @@ export class ServerProcess {
     return `127.0.0.1:${this.ports.raft}`;
   }
 
+  /** host:port of the member's gRPC API (native and etcd v3 services), as a gRPC client dials it. */
+  get grpcAddress(): string {
+    return `127.0.0.1:${this.ports.grpc}`;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -183,6 +183,6 @@ describe('the server configuration', () => {
     const help = serverHelpText();
     expect(help).toContain('--initial-cluster');
     expect(help).toContain('BVAULT_QUOTA_BYTES');
-    expect(help).toMatch(/--grpc-port.*not served yet/);
+    expect(help).toMatch(/--grpc-port.*gRPC APIs/);
   });
 });

@@ -5,6 +5,9 @@ import { validateRequest, type MvccRequest } from '../../mvcc/index.js';
 import { responseOf } from './node-responses.js';
 import type { RouteContext } from './route-context.js';
 
+/** What granting and revoking needs; the gRPC API passes its own context. */
+export type TtlLeaseContext = Pick<RouteContext, 'node' | 'mvccLimits' | 'logger'>;
+
 /** Lease ids by the TTL (seconds) they were granted for. */
 export type LeasesByTtl = ReadonlyMap<number, number>;
 
@@ -13,7 +16,7 @@ export type LeasesByTtl = ReadonlyMap<number, number>;
  * if the write failed or `tookEffect` says it changed nothing.
  */
 export async function withTtlLeases<T>(
-  context: RouteContext,
+  context: TtlLeaseContext,
   ttlsSeconds: Iterable<number>,
   write: (leases: LeasesByTtl) => Promise<T>,
   tookEffect: (result: T) => boolean,
@@ -36,13 +39,13 @@ export function ttlList(ttlSeconds: number | undefined): number[] {
   return ttlSeconds === undefined ? [] : [ttlSeconds];
 }
 
-async function grantLease(context: RouteContext, ttlSeconds: number): Promise<number> {
+async function grantLease(context: TtlLeaseContext, ttlSeconds: number): Promise<number> {
   const request: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl: ttlSeconds } };
   validateRequest(request, context.mvccLimits);
   return responseOf(await context.node.write(request), 'leaseGrant').leaseGrant.id;
 }
 
-async function revokeQuietly(context: RouteContext, leases: Iterable<number>): Promise<void> {
+async function revokeQuietly(context: TtlLeaseContext, leases: Iterable<number>): Promise<void> {
   for (const lease of leases) {
     try {
       await context.node.write({ type: 'leaseRevoke', leaseRevoke: { id: lease } });

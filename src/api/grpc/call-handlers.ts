@@ -1,0 +1,141 @@
+// The glue between grpc-js handlers and async service code, for the four kinds of call. Each
+// wrapper observes the call's latency by method and status code, and turns a rejected promise
+// into the registry's gRPC status with the stable code in a trailer (grpc-errors.ts).
+//
+//   KV.Put:   unaryCall(context, 'Put', async (request) => response)
+//   KV.Watch: serverStreamCall(context, 'Watch', async (request, stream) => { await stream.send(message); })
+import {
+  type handleBidiStreamingCall,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerDuplexStream,
+  type ServiceError,
+  status as GrpcStatus,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
+import { once } from 'node:events';
+import type { GrpcContext } from './grpc-context.js';
+import { isInternal, nativeServiceError } from './grpc-errors.js';
+
+/** The sending side of a server stream, with flow control and an end the handler can see. */
+export interface OutgoingStream<Response> {
+  /** Resolves once the message is queued within the stream's buffer; false when the client went away. */
+  send(message: Response): Promise<boolean>;
+  /** Aborted when the client cancels or the call ends any other way. */
+  readonly signal: AbortSignal;
+}
+
+type WritableCall<Response> = ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>;
+
+interface CallOutcome {
+  readonly finish: (error?: unknown) => ServiceError | undefined;
+}
+
+function startCall(context: GrpcContext, method: string): CallOutcome {
+  const stopTimer = context.requestDuration.startTimer({ method });
+  return {
+    finish: (error) => {
+      if (error === undefined) {
+        stopTimer({ code: GrpcStatus[GrpcStatus.OK] });
+        return undefined;
+      }
+      const serviceError = nativeServiceError(error);
+      stopTimer({ code: GrpcStatus[serviceError.code] });
+      if (isInternal(serviceError)) context.logger.error({ err: error, method }, 'gRPC call failed');
+      return serviceError;
+    },
+  };
+}
+
+export function unaryCall<Request, Response>(context: GrpcContext, method: string, handle: (request: Request) => Promise<Response>): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const outcome = startCall(context, method);
+    handle(call.request).then(
+      (response) => {
+        outcome.finish();
+        callback(null, response);
+      },
+      (error: unknown) => callback(outcome.finish(error) ?? null),
+    );
+  };
+}
+
+export function serverStreamCall<Request, Response>(
+  context: GrpcContext,
+  method: string,
+  handle: (request: Request, stream: OutgoingStream<Response>) => Promise<void>,
+): handleServerStreamingCall<Request, Response> {
+  return (call) => {
+    const outcome = startCall(context, method);
+    const stream = outgoingStream(call as WritableCall<Response>);
+    handle(call.request, stream).then(
+      () => {
+        outcome.finish();
+        call.end();
+      },
+      (error: unknown) => call.emit('error', outcome.finish(error)),
+    );
+  };
+}
+
+/** The client's messages arrive as an async iterable; the handler's result is the one response. */
+export function clientStreamCall<Request, Response>(
+  context: GrpcContext,
+  method: string,
+  handle: (requests: AsyncIterable<Request>) => Promise<Response>,
+): handleClientStreamingCall<Request, Response> {
+  return (call, callback) => {
+    const outcome = startCall(context, method);
+    handle(call).then(
+      (response) => {
+        outcome.finish();
+        callback(null, response);
+      },
+      (error: unknown) => {
+        // The client may still be sending; what it sends next is of no use.
+        call.destroy();
+        callback(outcome.finish(error) ?? null);
+      },
+    );
+  };
+}
+
+export function bidiStreamCall<Request, Response>(
+  context: GrpcContext,
+  method: string,
+  handle: (requests: AsyncIterable<Request>, stream: OutgoingStream<Response>) => Promise<void>,
+): handleBidiStreamingCall<Request, Response> {
+  return (call) => {
+    const outcome = startCall(context, method);
+    const stream = outgoingStream(call as WritableCall<Response>);
+    handle(call, stream).then(
+      () => {
+        outcome.finish();
+        call.end();
+      },
+      (error: unknown) => call.emit('error', outcome.finish(error)),
+    );
+  };
+}
+
+function outgoingStream<Response>(call: WritableCall<Response>): OutgoingStream<Response> {
+  const ended = new AbortController();
+  const end = (): void => ended.abort();
+  call.once('cancelled', end);
+  call.once('close', end);
+  call.once('finish', end);
+  return {
+    signal: ended.signal,
+    send: async (message) => {
+      if (ended.signal.aborted) return false;
+      if (call.write(message)) return true;
+      try {
+        await once(call, 'drain', { signal: ended.signal });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// One gRPC server per node on --grpc-port, serving the native beavervault.v1.KV service and
+// the etcd v3 services over the KvNode facade:
+//
+//   const api = await startGrpcApi({ node, host: '127.0.0.1', port: 9090, metrics: registry, logger });
+//   ... api.port ...
+//   await api.close();
+//
+// Port 0 binds an ephemeral port; `port` names the one bound.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
+import type { KvNode } from '../../node/kv-node.js';
+import type { Logger } from '../../observability/logger.js';
+import type { GrpcContext } from './grpc-context.js';
+import { type GrpcLimits, mvccLimitsOf, resolveGrpcLimits } from './grpc-limits.js';
+import { grpcRequestDuration } from './grpc-metrics.js';
+import { registerNativeService } from './native/native-service.js';
+
+export interface GrpcApiOptions {
+  readonly node: KvNode;
+  readonly host: string;
+  /** 0 binds an ephemeral port. */
+  readonly port: number;
+  readonly metrics: Registry;
+  readonly logger: Logger;
+  readonly limits?: Partial<GrpcLimits>;
+}
+
+export interface GrpcApi {
+  /** The bound port. */
+  readonly port: number;
+  /** `host:port` of the bound listener, as a gRPC client dials it. */
+  readonly address: string;
+  /** Stops accepting calls, lets unary calls finish briefly, then ends open streams. */
+  close(): Promise<void>;
+}
+
+/** Adds a group of services to the server. */
+export type ServiceRegistrar = (server: Server, context: GrpcContext) => void;
+
+/**
+ * The single registration point of every service on the gRPC port. The etcd v3 services
+ * (src/api/grpc/etcd) register here beside the native one.
+ */
+const SERVICE_REGISTRARS: readonly ServiceRegistrar[] = [registerNativeService];
+
+/** How long close() waits for calls in flight before it ends them; watches never end by themselves. */
+const GRACEFUL_CLOSE_MS = 2_000;
+
+// Pings find clients that vanished without closing, so their watches and keep-alive streams
+// are freed; a client may ping as often as every 5 s (etcd's default enforcement policy).
+const KEEPALIVE_OPTIONS = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+} as const;
+
+export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
+  const limits = resolveGrpcLimits(options.limits);
+  const context: GrpcContext = {
+    node: options.node,
+    limits,
+    mvccLimits: mvccLimitsOf(limits),
+    requestDuration: grpcRequestDuration(options.metrics),
+    logger: options.logger,
+  };
+  const server = new Server({ ...KEEPALIVE_OPTIONS, 'grpc.max_receive_message_length': limits.requestBytesMax });
+  for (const register of SERVICE_REGISTRARS) register(server, context);
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error === null ? resolve(boundPort) : reject(error)));
+  });
+  return { port, address: `${host}:${port}`, close: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), GRACEFUL_CLOSE_MS);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

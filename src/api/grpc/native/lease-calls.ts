@@ -1,0 +1,67 @@
+// Leases: grant and revoke through Raft, keep-alive at the leader (forwarded from a follower),
+// time-to-live as the leader sees it, and the list of leases.
+import { isMvccError, validateRequest } from '../../../mvcc/index.js';
+import type {
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseListResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+} from '../../../generated/beavervault/v1/cluster.js';
+import { responseOf } from '../../http/node-responses.js';
+import type { OutgoingStream } from '../call-handlers.js';
+import type { GrpcContext } from '../grpc-context.js';
+import { nonNegativeNumberOf } from '../wire-numbers.js';
+import type { NativeHeaders } from './native-headers.js';
+
+export class LeaseCalls {
+  constructor(
+    private readonly context: GrpcContext,
+    private readonly headers: NativeHeaders,
+  ) {}
+
+  async grant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    const leaseGrant = { ttl: nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds'), id: nonNegativeNumberOf(request.id, 'id') };
+    validateRequest({ type: 'leaseGrant', leaseGrant }, this.context.mvccLimits);
+    const granted = responseOf(await this.context.node.write({ type: 'leaseGrant', leaseGrant }), 'leaseGrant').leaseGrant;
+    return { header: await this.headers.header(granted.header.revision), id: BigInt(granted.id), ttlSeconds: BigInt(granted.ttl) };
+  }
+
+  async revoke(request: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
+    const leaseRevoke = { id: nonNegativeNumberOf(request.id, 'id') };
+    const revoked = responseOf(await this.context.node.write({ type: 'leaseRevoke', leaseRevoke }), 'leaseRevoke').leaseRevoke;
+    return { header: await this.headers.header(revoked.header.revision) };
+  }
+
+  /** One answer per request, in order; an unknown or expired lease answers TTL 0 as etcd's does. */
+  async keepAlive(requests: AsyncIterable<LeaseKeepAliveRequest>, stream: OutgoingStream<LeaseKeepAliveResponse>): Promise<void> {
+    for await (const request of requests) {
+      const id = nonNegativeNumberOf(request.id, 'id');
+      const ttlSeconds = await this.context.node.leaseKeepAlive(id).catch((error: unknown) => {
+        if (isMvccError(error) && error.code === 'MVCC_LEASE_NOT_FOUND') return 0;
+        throw error;
+      });
+      if (!(await stream.send({ header: await this.headers.header(), id: BigInt(id), ttlSeconds: BigInt(ttlSeconds) }))) return;
+    }
+  }
+
+  async timeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    const lease = await this.context.node.leaseTimeToLive(nonNegativeNumberOf(request.id, 'id'), request.keys);
+    return {
+      header: await this.headers.header(),
+      id: BigInt(lease.id),
+      ttlSeconds: BigInt(lease.remainingTtl),
+      grantedTtlSeconds: BigInt(lease.grantedTtl),
+      keys: request.keys ? lease.keys : [],
+    };
+  }
+
+  async list(): Promise<LeaseListResponse> {
+    const leases = await this.context.node.leases();
+    return { header: await this.headers.header(), leases: leases.map((lease) => ({ id: BigInt(lease.id), grantedTtlSeconds: BigInt(lease.ttl) })) };
+  }
+}

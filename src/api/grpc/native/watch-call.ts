@@ -1,0 +1,53 @@
+// Watch: a server stream of event batches in revision order, from start_revision (history is
+// replayed first) or from the next revision. A watch whose start was compacted ends with
+// OUT_OF_RANGE (MVCC_COMPACTED) and the compact revision in the bvault-compact-revision trailer,
+// so a client can tell "resume later" from "history is gone".
+import { MvccError, type WatchEvent, type WatchRequest as MvccWatchRequest, validateRequest } from '../../../mvcc/index.js';
+import type { WatchRequest, WatchResponse } from '../../../generated/beavervault/v1/kv.js';
+import { EventType, type Event } from '../../../generated/beavervault/v1/types.js';
+import { ApiError } from '../../errors.js';
+import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
+import type { OutgoingStream } from '../call-handlers.js';
+import type { GrpcContext } from '../grpc-context.js';
+import { nonNegativeNumberOf } from '../wire-numbers.js';
+import { keyValueMessage } from './key-messages.js';
+import type { NativeHeaders } from './native-headers.js';
+
+export async function watchKeys(context: GrpcContext, headers: NativeHeaders, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
+  const watchRequest: MvccWatchRequest = {
+    key: request.prefix ? prefixStart(request.key) : request.key,
+    ...(request.prefix ? { rangeEnd: prefixEnd(request.key) } : {}),
+    startRevision: nonNegativeNumberOf(request.startRevision, 'start_revision'),
+    prevKv: request.prevKv,
+    noPut: request.noPut,
+    noDelete: request.noDelete,
+    progressNotify: request.progressNotify,
+  };
+  validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.mvccLimits);
+  const watcher = context.node.watch(watchRequest);
+  const stop = (): void => watcher.cancel();
+  stream.signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const response of watcher) {
+      if (response.canceled === true) throw canceledError(response.cancelReason ?? '', response.compactRevision);
+      const sent = await stream.send({ header: await headers.header(response.header.revision), events: response.events.map(eventMessage) });
+      if (!sent) return;
+    }
+  } finally {
+    stream.signal.removeEventListener('abort', stop);
+    watcher.cancel();
+  }
+}
+
+function canceledError(reason: string, compactRevision: number | undefined): Error {
+  if (compactRevision !== undefined) return Object.assign(new MvccError('MVCC_COMPACTED'), { compactRevision });
+  return new ApiError('API_WATCH_CANCELED', { reason });
+}
+
+function eventMessage(event: WatchEvent): Event {
+  return {
+    type: event.type === 'put' ? EventType.EVENT_TYPE_PUT : EventType.EVENT_TYPE_DELETE,
+    kv: keyValueMessage(event.kv),
+    ...(event.prevKv === undefined ? {} : { prevKv: keyValueMessage(event.prevKv) }),
+  };
+}
