@@ -13,6 +13,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, mvccLimitsOf, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcRequestDuration } from './grpc-metrics.js';
+import { registerEtcdServices } from './etcd/index.js';
 import { registerNativeService } from './native/native-service.js';
 
 export interface GrpcApiOptions {
@@ -37,11 +38,8 @@ export interface GrpcApi {
 /** Adds a group of services to the server. */
 export type ServiceRegistrar = (server: Server, context: GrpcContext) => void;
 
-/**
- * The single registration point of every service on the gRPC port. The etcd v3 services
- * (src/api/grpc/etcd) register here beside the native one.
- */
-const SERVICE_REGISTRARS: readonly ServiceRegistrar[] = [registerNativeService];
+/** The single registration point of every service on the gRPC port. */
+const SERVICE_REGISTRARS: readonly ServiceRegistrar[] = [registerNativeService, registerEtcdServices];
 
 /** How long close() waits for calls in flight before it ends them; watches never end by themselves. */
 const GRACEFUL_CLOSE_MS = 2_000;
