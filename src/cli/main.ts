@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `bvault` command. `server` runs one node, `dev` runs a local cluster of child
-// processes; client commands (put, get, watch, ...) arrive with the client library.
+// processes; the client commands (put, get, watch, ...) talk to a cluster over gRPC through
+// the public client library.
 
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_COMMANDS_USAGE, isClientCommand, runClientCommand } from './commands/client-commands.js';
 import { runDevCluster } from './dev-cluster.js';
 import { EXIT_CODES } from './exit-codes.js';
 
@@ -15,6 +17,8 @@ Commands:
   dev [options]    run a local cluster on loopback until Ctrl-C (bvault dev --help)
   version          print the version
   help             print this text
+
+${CLIENT_COMMANDS_USAGE}
 
 npm start runs "bvault dev".`;
 
@@ -39,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
     default:
+      if (isClientCommand(command)) return runClientCommand(command, rest, process.env);
       process.stderr.write(`bvault: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
       return EXIT_CODES.usage;
   }

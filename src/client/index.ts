@@ -23,5 +23,5 @@ export { Lease } from './lease-keeper.js';
 export type { AddMemberRequest } from './member-calls.js';
 export type { Bytes, ClusterStatus, KeyValue, Member, ResponseInfo, WatchEvent } from './results.js';
 export { compare, op, TxnBuilder } from './transaction-builder.js';
-export type { CompareOperator, Condition, Operation, TxnOpResult, TxnResult } from './transaction-builder.js';
+export type { Compare, CompareOperator, Condition, Operation, TxnOp, TxnOpResult, TxnResult } from './transaction-builder.js';
 export type { WatchOptions } from './watch-stream.js';

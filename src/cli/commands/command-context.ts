@@ -1,0 +1,75 @@
+// What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
+// client made from them, and where output goes.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type BeaverVaultClient, connect } from '../../client/index.js';
+import { UsageError } from './client-exit-codes.js';
+
+export const DEFAULT_ENDPOINTS = '127.0.0.1:9090';
+
+export type OutputFormat = 'table' | 'json';
+
+export interface CommandContext {
+  readonly client: BeaverVaultClient;
+  readonly format: OutputFormat;
+  readonly positionals: readonly string[];
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+export const COMMON_FLAGS_HELP = `Common flags:
+  --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
+  -w, --write-out table|json  output format (default table)
+  --timeout-ms N              deadline of each request, retries included (default 10000)`;
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON_OPTIONS: OptionsConfig = {
+  endpoints: { type: 'string' },
+  'write-out': { type: 'string', short: 'w' },
+  'timeout-ms': { type: 'string' },
+};
+
+/** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
+export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const format = String(values['write-out'] ?? 'table');
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--write-out must be table or json, got ${JSON.stringify(format)}`);
+  const endpoints = String(values.endpoints ?? environment.BVAULT_ENDPOINTS ?? DEFAULT_ENDPOINTS).split(',');
+  const timeoutMs = values['timeout-ms'] === undefined ? undefined : positiveInteger(String(values['timeout-ms']), '--timeout-ms');
+  let client: BeaverVaultClient;
+  try {
+    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }) });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { client, format, positionals: parsed.positionals, values, stdout: process.stdout, stderr: process.stderr };
+}
+
+export function positiveInteger(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** A member or lease id as etcdctl prints it (hex), or decimal. */
+export function idArgument(text: string | undefined, name: string): bigint {
+  if (text === undefined) throw new UsageError(`${name} is required`);
+  try {
+    return /^[0-9]+$/.test(text) ? BigInt(text) : BigInt(`0x${text.replace(/^0x/i, '')}`);
+  } catch {
+    throw new UsageError(`${name} must be a hex or decimal id, got ${JSON.stringify(text)}`);
+  }
+}
+
+export function requiredPositional(context: CommandContext, index: number, name: string): string {
+  const value = context.positionals[index];
+  if (value === undefined) throw new UsageError(`${name} is required`);
+  return value;
+}
