@@ -35,6 +35,7 @@ class WatchSession {
   /** Invariant: holds exactly the watches of this stream that are not canceled. */
   private readonly watchers = new Map<bigint, Watcher>();
   private nextWatchId = 0n;
+  private handling: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly node: KvNode,
@@ -44,8 +45,11 @@ class WatchSession {
   ) {}
 
   start(): void {
+    // Requests are handled one after another, so their answers leave in the order they came.
     this.stream.on('data', (request: pb.WatchRequest) => {
-      this.handle(request).catch((error: unknown) => this.stream.emit('error', etcdServiceError(error)));
+      this.handling = this.handling.then(() => this.handle(request)).catch((error: unknown) => {
+        this.stream.emit('error', etcdServiceError(error));
+      });
     });
     const closeAll = (): void => this.cancelAll();
     this.stream.on('end', () => {

@@ -1,0 +1,92 @@
+// The real etcdctl 3.4 administering a Beaver-Vault cluster's membership: list, add a learner
+// that a real fourth member then serves as, promote it, remove it, and move the leadership.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberNameOf } from '../../src/api/grpc/etcd/index.js';
+import { freePort, ServerProcess, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { parseEtcdJson } from './etcd-json.js';
+import { etcdctl, etcdctlOk, hexId } from './etcdctl-runner.js';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start({ size: 3, prefix: 'etcdctl-members' });
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+interface JsonMember {
+  readonly ID: string | number;
+  readonly name?: string;
+  readonly peerURLs: string[];
+  readonly clientURLs?: string[];
+  readonly isLearner?: boolean;
+}
+
+async function memberList(): Promise<JsonMember[]> {
+  return (parseEtcdJson(await etcdctlOk(cluster.running(), ['member', 'list', '-w', 'json'])) as { members: JsonMember[] }).members;
+}
+
+describe('etcdctl member administration against Beaver-Vault', () => {
+  it('lists every member with its id, name, peer URL and client URLs', async () => {
+    const members = await memberList();
+    expect(members.map((member) => member.name).sort()).toEqual(['n1', 'n2', 'n3']);
+    for (const member of cluster.members) {
+      const listed = members.find((candidate) => candidate.name === member.name);
+      expect(String(listed?.ID)).toBe(String((await member.status()).id));
+      expect(listed?.peerURLs).toEqual([`http://${member.peerAddress}`]);
+      expect(listed?.clientURLs?.length).toBeGreaterThan(0);
+      expect(listed?.isLearner ?? false).toBe(false);
+    }
+    const table = await etcdctlOk(cluster.members, ['member', 'list']);
+    expect(table.trim().split('\n')).toHaveLength(3);
+    expect(table).toContain(`, started, n1, http://${cluster.member('n1').peerAddress}, `);
+  });
+
+  it('adds a learner, which a real fourth member then serves as, promotes it and removes it', async () => {
+    const leader = await cluster.leader();
+    const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
+    const peerAddress = `127.0.0.1:${ports.raft}`;
+    const added = await etcdctlOk(cluster.members, ['member', 'add', 'fourth', `--peer-urls=http://${peerAddress}`, '--learner']);
+    const addedId = /Member\s+([0-9a-f]+) added to cluster\s+([0-9a-f]+)/.exec(added)?.[1];
+    expect(addedId).toBeDefined();
+    const beforeStart = (await memberList()).find((member) => BigInt(member.ID).toString(16) === addedId);
+    expect(beforeStart?.isLearner).toBe(true);
+    expect(beforeStart?.name ?? '').toBe('');
+
+    const fourth = new ServerProcess(memberNameOf(peerAddress), ports, join(cluster.root, 'fourth'), ['--join', leader.url]);
+    cluster.members.push(fourth);
+    fourth.start();
+    await fourth.waitUntilReady(45_000);
+    expect(hexId((await fourth.status()).id)).toBe(addedId);
+
+    const promoted = await waitFor('the learner to be promoted', 20_000, async () => {
+      const result = await etcdctl(cluster.members.slice(0, 3), ['member', 'promote', addedId ?? '']);
+      if (result.code === 0) return result.stdout;
+      expect(result.stderr).toContain('etcdserver: can only promote a learner member which is in sync with leader');
+      return undefined;
+    });
+    expect(promoted).toMatch(new RegExp(`Member\\s+${addedId} promoted in cluster\\s+[0-9a-f]+`));
+    expect((await memberList()).find((member) => BigInt(member.ID).toString(16) === addedId)?.isLearner ?? false).toBe(false);
+
+    expect(await etcdctlOk(cluster.members.slice(0, 3), ['member', 'remove', addedId ?? ''])).toMatch(new RegExp(`Member\\s+${addedId} removed from cluster\\s+[0-9a-f]+`));
+    await fourth.kill();
+    expect((await memberList()).map((member) => member.name).sort()).toEqual(['n1', 'n2', 'n3']);
+
+    const unknown = await etcdctl(cluster.running(), ['member', 'remove', addedId ?? '']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('etcdserver: member not found');
+  }, 90_000);
+
+  it('moves the leadership to a chosen follower', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.running().find((member) => member !== leader);
+    if (follower === undefined) throw new Error('no follower');
+    const followerId = (await follower.status()).id;
+    const output = await etcdctlOk(cluster.running(), ['move-leader', hexId(followerId)]);
+    expect(output).toBe(`Leadership transferred from ${hexId((await leader.status()).id)} to ${hexId(followerId)}\n`);
+    expect((await cluster.leader()).name).toBe(follower.name);
+  });
+});
