@@ -1,7 +1,8 @@
 // A generated beavervault.v1.KV client for the tests, with promise-shaped unary calls, a
 // deadline on every call, and helpers to read the error a call failed with.
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { KVClient } from '../../src/generated/beavervault/v1/kv.js';
+import { type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { KVClient, type WatchResponse } from '../../src/generated/beavervault/v1/kv.js';
+import type { Event } from '../../src/generated/beavervault/v1/types.js';
 
 export const CALL_DEADLINE_MS = 15_000;
 
@@ -44,3 +45,30 @@ export { Metadata };
 
 export const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 export const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : Buffer.from(value).toString('utf8'));
+
+/** Reads a server stream until `enough` says so, then cancels it; rejects with the stream's error. */
+export function readUntil<Message>(stream: ClientReadableStream<Message>, enough: (messages: readonly Message[]) => boolean): Promise<Message[]> {
+  return new Promise((resolve, reject) => {
+    const messages: Message[] = [];
+    let satisfied = false;
+    stream.on('data', (message: Message) => {
+      messages.push(message);
+      if (satisfied || !enough(messages)) return;
+      satisfied = true;
+      stream.cancel();
+      resolve(messages);
+    });
+    stream.on('error', (error: ServiceError) => {
+      if (!satisfied) reject(error);
+    });
+    stream.on('end', () => {
+      if (!satisfied) reject(new Error(`the stream ended after ${messages.length} messages`));
+    });
+  });
+}
+
+/** The events of a watch stream until `count` have arrived, however the server batched them. */
+export async function watchEvents(stream: ClientReadableStream<WatchResponse>, count: number): Promise<Event[]> {
+  const responses = await readUntil(stream, (received) => received.reduce((total, response) => total + response.events.length, 0) >= count);
+  return responses.flatMap((response) => response.events);
+}

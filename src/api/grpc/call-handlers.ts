@@ -15,6 +15,7 @@ import {
   type ServerWritableStream,
 } from '@grpc/grpc-js';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { GrpcContext } from './grpc-context.js';
 import { isInternal, nativeServiceError } from './grpc-errors.js';
 
@@ -87,7 +88,7 @@ export function clientStreamCall<Request, Response>(
 ): handleClientStreamingCall<Request, Response> {
   return (call, callback) => {
     const outcome = startCall(context, method);
-    handle(call).then(
+    handle(incoming(call)).then(
       (response) => {
         outcome.finish();
         callback(null, response);
@@ -109,7 +110,7 @@ export function bidiStreamCall<Request, Response>(
   return (call) => {
     const outcome = startCall(context, method);
     const stream = outgoingStream(call as WritableCall<Response>);
-    handle(call, stream).then(
+    handle(incoming(call), stream).then(
       () => {
         outcome.finish();
         call.end();
@@ -117,6 +118,14 @@ export function bidiStreamCall<Request, Response>(
       (error: unknown) => call.emit('error', outcome.finish(error)),
     );
   };
+}
+
+/**
+ * The client's messages. A plain `for await` over the call would destroy it when the client
+ * half-closes, and with it the chance to send the status (and, on a bidi call, the last replies).
+ */
+function incoming<Request>(call: Readable): AsyncIterable<Request> {
+  return call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>;
 }
 
 function outgoingStream<Response>(call: WritableCall<Response>): OutgoingStream<Response> {
