@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutRequest, RangeRequest, TxnRequest, type WatchResponse } from '../../src/generated/etcd/etcdserverpb/rpc.js';
 import { TestCluster } from '../cluster/cluster-harness.js';
 import { call, callError, type EtcdClients, etcdClients, rawCall } from './etcd-grpc-client.js';
+import { etcdctlOk } from './etcdctl-runner.js';
 
 const VALUE_BYTES_MAX = 64 * 1024;
 
@@ -67,6 +68,19 @@ describe('bad requests to the etcd services', () => {
     const many = Array.from({ length: 129 }, (_unused, index) => putOp(`/bad/many/${index}`));
     await expectRefused(txn(many), GrpcStatus.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request');
     await expectRefused(() => put('', 'v'), GrpcStatus.INVALID_ARGUMENT, 'etcdserver: key is not provided');
+  });
+
+  it('refuses writes while a NOSPACE alarm is raised, and accepts them again once etcdctl disarms it', async () => {
+    const member = cluster.members[0]!;
+    const memberID = BigInt((await member.status()).id);
+    const raised = await call(clients.maintenance.alarm.bind(clients.maintenance), { action: 1, memberID, alarm: 1 });
+    expect(raised.alarms).toEqual([{ memberID, alarm: 1 }]);
+    expect(await etcdctlOk(cluster.members, ['alarm', 'list'])).toBe(`memberID:${memberID} alarm:NOSPACE \n`);
+    await expectRefused(() => put('/bad/full', 'v'), GrpcStatus.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded');
+    expect(await etcdctlOk(cluster.members, ['alarm', 'disarm'])).toBe(`memberID:${memberID} alarm:NOSPACE \n`);
+    expect(await etcdctlOk(cluster.members, ['alarm', 'list'])).toBe('');
+    await put('/bad/full', 'v');
+    await call(clients.kv.deleteRange.bind(clients.kv), { key: bytes('/bad/full'), rangeEnd: new Uint8Array(), prevKv: false });
   });
 
   it('refuses reads below the compact revision and beyond the current one, and cancels a watch from a compacted revision', async () => {

@@ -1,7 +1,7 @@
 // Direct grpc-js clients of the etcd services (from the generated definitions), for tests that
 // check exact status codes and messages, and a raw client that sends arbitrary bytes.
 import { type CallOptions, credentials, makeGenericClientConstructor, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
-import { KVClient, LeaseClient, WatchClient } from '../../src/generated/etcd/etcdserverpb/rpc.js';
+import { KVClient, LeaseClient, MaintenanceClient, WatchClient } from '../../src/generated/etcd/etcdserverpb/rpc.js';
 import type { ServerProcess } from '../cluster/cluster-harness.js';
 import { grpcEndpoint } from './etcdctl-runner.js';
 
@@ -11,13 +11,14 @@ export interface EtcdClients {
   readonly kv: KVClient;
   readonly lease: LeaseClient;
   readonly watch: WatchClient;
+  readonly maintenance: MaintenanceClient;
   close(): void;
 }
 
 export function etcdClients(member: ServerProcess): EtcdClients {
   const address = grpcEndpoint(member);
   const insecure = credentials.createInsecure();
-  const clients = { kv: new KVClient(address, insecure), lease: new LeaseClient(address, insecure), watch: new WatchClient(address, insecure) };
+  const clients = { kv: new KVClient(address, insecure), lease: new LeaseClient(address, insecure), watch: new WatchClient(address, insecure), maintenance: new MaintenanceClient(address, insecure) };
   return { ...clients, close: () => Object.values(clients).forEach((client: Client) => client.close()) };
 }
 

@@ -85,7 +85,11 @@ class WatchSession {
     }
     this.watchers.set(watchId, watcher);
     this.send({ ...(await this.emptyResponse(watchId)), created: true });
-    void this.pump(watchId, watcher, request.fragment);
+    // A failure to deliver (the node stopped mid-watch) ends the stream with etcd's status.
+    this.pump(watchId, watcher, request.fragment).catch((error: unknown) => {
+      this.cancelAll();
+      this.stream.emit('error', etcdServiceError(error));
+    });
   }
 
   /** etcd answers a create it cannot serve with a created-and-canceled response, not a stream error. */
