@@ -112,4 +112,37 @@ describe('the etcd3 npm client against Beaver-Vault', () => {
     })));
     expect(await client.get('/stm/counter').string()).toBe(String(increments));
   });
+
+  it('resumes a watch after its member restarts, without losing or repeating an event', async () => {
+    const member = cluster.member('n3');
+    const watching = new Etcd3({ hosts: [grpcEndpoint(member)] });
+    const writer = new Etcd3({ hosts: [grpcEndpoint(cluster.member('n1')), grpcEndpoint(cluster.member('n2'))] });
+    try {
+      const seen: string[] = [];
+      const watcher = await watching.watch().prefix('/resume/').create();
+      watcher.on('put', (kv) => seen.push(kv.value.toString()));
+      const written: string[] = [];
+      const write = async (count: number): Promise<void> => {
+        for (let index = 0; index < count; index++) {
+          const value = String(written.length);
+          await writer.put(`/resume/${value}`).value(value);
+          written.push(value);
+        }
+      };
+      await write(5);
+      await waitFor('the first events', 10_000, () => (seen.length >= 5 ? true : undefined));
+      await member.kill();
+      await write(5);
+      member.start();
+      await member.waitUntilReady();
+      await write(5);
+      await waitFor('every event after the restart', 30_000, () => (seen.length >= written.length ? true : undefined));
+      await sleep(300);
+      expect(seen).toEqual(written);
+      await watcher.cancel();
+    } finally {
+      watching.close();
+      writer.close();
+    }
+  }, 60_000);
 });
