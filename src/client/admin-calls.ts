@@ -80,7 +80,9 @@ export class AdminCalls {
           for await (const data of chunks) {
             hash.update(data);
             const chunk: RestoreChunk = { data, sha256: new Uint8Array(0) };
-            if (!stream.write(chunk)) await new Promise((drained) => stream.once('drain', drained));
+            if (stream.destroyed) return;
+            // A call that failed early closes the stream instead of draining it.
+            if (!stream.write(chunk)) await new Promise((drained) => stream.once('drain', drained).once('close', drained));
           }
           stream.end({ data: new Uint8Array(0), sha256: hash.digest() });
         })().catch((error: unknown) => {

@@ -43,7 +43,8 @@ export class CallRunner {
         const error = this.errorOf(thrown, endpoint, spec.idempotent, deadline);
         if (shouldFailOver(error)) this.pool.reportFailure(endpoint);
         const delayMs = backoffDelayMs(attemptNumber, this.options.retry, this.random);
-        if (!error.retryable || attemptNumber >= this.options.retry.attemptsMax || !deadline.allowsWait(delayMs)) throw error;
+        if (!error.retryable || attemptNumber >= this.options.retry.attemptsMax) throw error;
+        if (!deadline.allowsWait(delayMs)) throw deadlineError(error, attemptNumber);
         await sleep(delayMs);
       }
     }
@@ -60,11 +61,14 @@ export class CallRunner {
     if (!isServiceError(thrown)) throw thrown;
     const error = errorOfAttempt(thrown, endpoint, idempotent);
     // A connection attempt cut short by the call's own deadline is the deadline's failure.
-    if (deadline?.expired() && error.code === 'CLIENT_UNAVAILABLE') {
-      return new BeaverVaultError({ code: 'CLIENT_DEADLINE_EXCEEDED', message: `${endpoint}: deadline exceeded (${error.message})`, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, retryable: false, mayHaveCommitted: error.mayHaveCommitted, endpoint });
-    }
-    return error;
+    return deadline?.expired() && error.code === 'CLIENT_UNAVAILABLE' ? deadlineError(error) : error;
   }
+}
+
+/** The call's deadline ended it; `last` is the failure of its last attempt. */
+function deadlineError(last: BeaverVaultError, attempts = 1): BeaverVaultError {
+  const message = `deadline exceeded after ${attempts} attempt${attempts === 1 ? '' : 's'}; the last: ${last.message}`;
+  return new BeaverVaultError({ code: 'CLIENT_DEADLINE_EXCEEDED', message, grpcStatus: GrpcStatus.DEADLINE_EXCEEDED, retryable: false, mayHaveCommitted: last.mayHaveCommitted, ...(last.endpoint === undefined ? {} : { endpoint: last.endpoint }) });
 }
 
 type UnaryMethod<Request, Response> = (

@@ -16,7 +16,7 @@ export class GrpcChannels {
   private closed = false;
 
   client(endpoint: string): KVClient {
-    if (this.closed) throw notConnected(endpoint, 'the client is closed', GrpcStatus.CANCELLED);
+    if (this.closed) throw notConnected('the client is closed', GrpcStatus.CANCELLED);
     let client = this.clients.get(endpoint);
     if (client === undefined) {
       client = new KVClient(endpoint, credentials.createInsecure(), CHANNEL_OPTIONS);
@@ -30,7 +30,7 @@ export class GrpcChannels {
     const client = this.client(endpoint);
     await new Promise<void>((resolve, reject) => {
       client.waitForReady(Date.now() + timeoutMs, (error) => {
-        if (error) reject(notConnected(endpoint, `No connection established within ${timeoutMs} ms`, GrpcStatus.UNAVAILABLE));
+        if (error) reject(notConnected(`No connection established within ${timeoutMs} ms`, GrpcStatus.UNAVAILABLE));
         else resolve();
       });
     });
@@ -44,6 +44,7 @@ export class GrpcChannels {
   }
 }
 
-function notConnected(endpoint: string, details: string, code: GrpcStatus): ServiceError {
-  return Object.assign(new Error(`${endpoint}: ${details}`), { code, details, metadata: new Metadata() });
+/** Shaped like a failed call, so one classification (client-errors.ts) covers both. */
+function notConnected(details: string, code: GrpcStatus): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }

@@ -3,7 +3,7 @@ import { callUnary, type CallRunner } from './call-runner.js';
 import type { CallOptions, ResolvedOptions } from './client-options.js';
 import type { EndpointPool } from './endpoint-pool.js';
 import type { GrpcChannels } from './grpc-channels.js';
-import { Lease } from './lease-keeper.js';
+import { Lease, type LeaseHandleCalls } from './lease-keeper.js';
 
 export interface LeaseTimeToLive {
   readonly id: bigint;
@@ -33,9 +33,7 @@ export class LeaseCalls {
   async grant(ttlSeconds: number, options: CallOptions & { readonly id?: bigint | number; readonly keepAlive?: boolean } = {}): Promise<Lease> {
     const request = { ttlSeconds: BigInt(ttlSeconds), id: BigInt(options.id ?? 0) };
     const response = await this.runner.run({ kind: 'write', idempotent: false, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.leaseGrant.bind(client), request, deadline));
-    const lease = new Lease(response.id, Number(response.ttlSeconds), { runner: this.runner, pool: this.pool, channels: this.channels, dialTimeoutMs: this.options.dialTimeoutMs, revoke: (id) => this.revoke(id) });
-    if (options.keepAlive === false) lease.stop();
-    return lease;
+    return new Lease(response.id, Number(response.ttlSeconds), this.handleCalls(), options.keepAlive ?? true);
   }
 
   /** Revokes the lease and deletes its keys. Repeating it fails with MVCC_LEASE_NOT_FOUND. */
@@ -44,10 +42,11 @@ export class LeaseCalls {
   }
 
   /** Renews the lease once; resolves to its TTL in seconds (0 when the lease is gone). */
-  async keepAliveOnce(id: bigint | number): Promise<number> {
-    const lease = new Lease(BigInt(id), 1, { runner: this.runner, pool: this.pool, channels: this.channels, dialTimeoutMs: this.options.dialTimeoutMs, revoke: (leaseId) => this.revoke(leaseId) });
+  async keepAliveOnce(id: bigint | number, options: CallOptions = {}): Promise<number> {
+    // The TTL is what the renewal answers; the handle never renews by itself.
+    const lease = new Lease(BigInt(id), 0, this.handleCalls(), false);
     try {
-      return await lease.renewNow();
+      return await lease.renewNow(options.timeoutMs ?? this.options.requestTimeoutMs);
     } finally {
       lease.stop();
     }
@@ -57,6 +56,10 @@ export class LeaseCalls {
     const request = { id: BigInt(id), keys: options.keys ?? false };
     const response = await this.runner.run({ kind: 'read', idempotent: true, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.leaseTimeToLive.bind(client), request, deadline));
     return { id: response.id, ttlSeconds: Number(response.ttlSeconds), grantedTtlSeconds: Number(response.grantedTtlSeconds), keys: response.keys.map((key) => Buffer.from(key)) };
+  }
+
+  private handleCalls(): LeaseHandleCalls {
+    return { runner: this.runner, pool: this.pool, channels: this.channels, dialTimeoutMs: this.options.dialTimeoutMs, revoke: (id) => this.revoke(id) };
   }
 
   async list(options: CallOptions = {}): Promise<readonly LeaseListing[]> {

@@ -20,7 +20,7 @@ export interface LeaseEvents {
   lost: [error: BeaverVaultError];
 }
 
-export interface LeaseCalls {
+export interface LeaseHandleCalls {
   readonly runner: CallRunner;
   readonly pool: EndpointPool;
   readonly channels: GrpcChannels;
@@ -40,9 +40,12 @@ export class Lease extends EventEmitter<LeaseEvents> {
     readonly id: bigint,
     /** The TTL granted by the server. */
     readonly ttlSeconds: number,
-    private readonly calls: LeaseCalls,
+    private readonly calls: LeaseHandleCalls,
+    /** False for a handle that renews only when asked (renewNow). */
+    keepAlive = true,
   ) {
     super();
+    this.stopped = !keepAlive;
     this.schedule();
   }
 
@@ -61,9 +64,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
   }
 
   /** Renews the lease at once; resolves to the renewed TTL in seconds (0: the lease is gone). */
-  async renewNow(): Promise<number> {
+  async renewNow(timeoutMs: number): Promise<number> {
     try {
-      return await this.renewOnce();
+      return await this.renewOnce(timeoutMs);
     } catch (thrown) {
       this.dropStream();
       throw this.calls.runner.errorOf(thrown, this.streamEndpoint, true);
@@ -82,7 +85,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   private async renew(): Promise<void> {
     try {
-      const ttlSeconds = await this.renewOnce();
+      // A renewal slower than the interval between renewals is as good as lost.
+      const ttlSeconds = await this.renewOnce((this.ttlSeconds * 1_000) / RENEWALS_PER_TTL);
       if (this.stopped) return;
       if (ttlSeconds <= 0) return this.lose(new BeaverVaultError({ code: 'MVCC_LEASE_NOT_FOUND', message: `lease ${this.id.toString(16)} was not found; it expired or was revoked`, retryable: false, mayHaveCommitted: false }));
       this.lastRenewedAtMs = Date.now();
@@ -95,9 +99,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.schedule();
   }
 
-  private async renewOnce(): Promise<number> {
+  private async renewOnce(timeoutMs: number): Promise<number> {
     const stream = await this.openStream();
-    const timeoutMs = (this.ttlSeconds * 1_000) / RENEWALS_PER_TTL;
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => cleanUp(() => reject(new BeaverVaultError({ code: 'CLIENT_DEADLINE_EXCEEDED', message: `no keep-alive answer within ${timeoutMs} ms`, retryable: true, mayHaveCommitted: false }))), timeoutMs);
       const onData = (response: LeaseKeepAliveResponse): void => cleanUp(() => {
