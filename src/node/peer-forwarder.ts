@@ -13,7 +13,7 @@ import { isMvccError } from '../mvcc/index.js';
 
 /** The leader's implementations of the forwarded requests. */
 export interface LeaderDuties {
-  leaseKeepAlive(id: number): number;
+  leaseKeepAlive(id: number): Promise<number>;
   leaseRemainingTtl(id: number): number;
   addMember(request: AddMemberRequest): Promise<MemberInfo>;
   promoteMember(id: NodeId): Promise<void>;
@@ -33,7 +33,7 @@ export class PeerForwarder {
   constructor(private readonly parts: PeerForwarderParts) {}
 
   serve(duties: LeaderDuties): void {
-    this.handle(PeerMethod.LeaseKeepAlive, async (reader) => encodeFields([duties.leaseKeepAlive(reader.integer('lease id'))]));
+    this.handle(PeerMethod.LeaseKeepAlive, async (reader) => encodeFields([await duties.leaseKeepAlive(reader.integer('lease id'))]));
     // A remaining TTL of -1 (expired) is sent as 0: the wire carries non-negative integers.
     this.handle(PeerMethod.LeaseRemainingTtl, async (reader) => encodeFields([duties.leaseRemainingTtl(reader.integer('lease id')) + 1]));
     this.handle(PeerMethod.AddMember, async (reader) => encodeMember(await duties.addMember(decodeAddMember(reader))));

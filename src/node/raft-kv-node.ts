@@ -163,7 +163,7 @@ export class RaftKvNode implements KvNode {
 
   private async start(): Promise<void> {
     this.forwarder.serve({
-      leaseKeepAlive: (id) => this.leaseDriver.keepAlive(id),
+      leaseKeepAlive: (id) => this.leaderKeepAlive(id),
       leaseRemainingTtl: (id) => this.leaseDriver.remainingTtl(id),
       addMember: (request) => this.membership.addMember(request),
       promoteMember: (id) => this.membership.promoteMember(id),
@@ -238,8 +238,23 @@ export class RaftKvNode implements KvNode {
 
   async leaseKeepAlive(id: number): Promise<number> {
     this.ensureRunning();
-    if (this.isLeader) return this.leaseDriver.keepAlive(id);
+    if (this.isLeader) return this.leaderKeepAlive(id);
     return this.forwarder.leaseKeepAlive(id);
+  }
+
+  /**
+   * etcd's waitAppliedIndex before a renewal: a lease granted through another member may be
+   * committed but not yet applied here, so an unknown lease is looked up once more after this
+   * leader applied everything it knew to be committed, instead of being reported lost.
+   */
+  private async leaderKeepAlive(id: number): Promise<number> {
+    try {
+      return this.leaseDriver.keepAlive(id);
+    } catch (error) {
+      if (!(error instanceof MvccError) || error.code !== 'MVCC_LEASE_NOT_FOUND') throw error;
+      await this.readBarrier(undefined);
+      return this.leaseDriver.keepAlive(id);
+    }
   }
 
   async leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTimeToLive & { readonly remainingTtl: number }> {

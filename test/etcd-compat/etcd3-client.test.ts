@@ -57,9 +57,11 @@ describe('the etcd3 npm client against Beaver-Vault', () => {
 
   it('elects one leader of two candidates and hands over when it resigns', async () => {
     const election = client.election('/election/demo', 5);
-    const first = election.campaign('candidate-1');
+    // A campaign reports a lost lease as an error; none may happen while both run.
+    const campaignErrors: unknown[] = [];
+    const first = election.campaign('candidate-1').on('error', (error) => campaignErrors.push(error));
     await first.wait();
-    const second = election.campaign('candidate-2');
+    const second = election.campaign('candidate-2').on('error', (error) => campaignErrors.push(error));
     let secondElected = false;
     second.on('elected', () => (secondElected = true));
     await sleep(500);
@@ -69,6 +71,7 @@ describe('the etcd3 npm client against Beaver-Vault', () => {
     await second.wait();
     expect(await election.leader()).toBe('candidate-2');
     await second.resign();
+    expect(campaignErrors).toEqual([]);
   });
 
   it('lets one lock holder at a time into the critical section: a second acquire fails while the lock is held', async () => {
@@ -144,5 +147,27 @@ describe('the etcd3 npm client against Beaver-Vault', () => {
       watching.close();
       writer.close();
     }
+  }, 60_000);
+
+  it('keeps a lease alive and keeps writing after the leader is killed', async () => {
+    const leader = await cluster.leader();
+    const lease = client.lease(3);
+    await lease.put('/failover/leased').value('held');
+    const lost: unknown[] = [];
+    lease.on('lost', (error) => lost.push(error));
+    await leader.kill();
+    await cluster.leader(20_000);
+    await waitFor('a write through the surviving members', 20_000, async () => {
+      const written = await client.put('/failover/after').value('written').then(() => true, () => undefined);
+      return written;
+    });
+    // Three TTLs after the loss: only keep-alives that reached the new leader keep the key.
+    await sleep(9_000);
+    expect(lost).toEqual([]);
+    expect(await client.get('/failover/leased').string()).toBe('held');
+    expect(await client.get('/failover/after').string()).toBe('written');
+    await lease.revoke();
+    leader.start();
+    await leader.waitUntilReady();
   }, 60_000);
 });
