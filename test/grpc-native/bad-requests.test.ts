@@ -1,9 +1,10 @@
 // Bad requests get the registry's gRPC status, the stable code, and change nothing: an
 // oversized key or value, a message above the 32 MiB request limit, bytes that are not a
-// protobuf message, a compacted revision. The member keeps serving after each.
-import { Client, credentials, status } from '@grpc/grpc-js';
+// protobuf message, a compacted revision. The member keeps serving after each, and at the end
+// stops gracefully although a watch is open.
+import { Client, credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetRequest, type GetResponse, type KVClient, PutRequest, type PutResponse } from '../../src/generated/beavervault/v1/kv.js';
+import { GetRequest, type GetResponse, type KVClient, PutRequest, type PutResponse, WatchRequest } from '../../src/generated/beavervault/v1/kv.js';
 import { type DeepPartial } from '../../src/generated/beavervault/v1/types.js';
 import { request, TestCluster } from '../cluster/cluster-harness.js';
 import { bytes, callOptions, Metadata, nativeClient, refusal, text, unary } from './native-client.js';
@@ -100,5 +101,19 @@ describe('bad requests to the native gRPC service on a real member', { timeout: 
     const refused = await refusal(get({ key: bytes('probe'), revision: 2n ** 60n }));
     expect(refused.code).toBe(status.INVALID_ARGUMENT);
     expect(refused.errorCode).toBe('API_INVALID_PARAMETER');
+  });
+
+  // Last: it stops the member.
+  it('stops gracefully on SIGTERM although a watch stream is open, ending it with UNAVAILABLE', async () => {
+    const stream = client.watch(WatchRequest.fromPartial({ key: bytes('never-written') }), new Metadata(), callOptions());
+    const ended = new Promise<number>((resolve) => {
+      stream.on('error', (error: ServiceError) => resolve(error.code));
+      stream.on('end', () => resolve(status.OK));
+    });
+    stream.on('data', () => undefined);
+    await put({ key: bytes('watch-open'), value: bytes('yes') });
+    const exit = await cluster.members[0]!.terminate(20_000);
+    expect(exit.code).toBe(0);
+    expect(await ended).toBe(status.UNAVAILABLE);
   });
 });

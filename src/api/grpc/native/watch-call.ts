@@ -1,10 +1,12 @@
 // Watch: a server stream of event batches in revision order, from start_revision (history is
 // replayed first) or from the next revision. A watch whose start was compacted ends with
 // OUT_OF_RANGE (MVCC_COMPACTED) and the compact revision in the bvault-compact-revision trailer,
-// so a client can tell "resume later" from "history is gone".
+// so a client learns where the remaining history starts. A watch that ends because the
+// node stopped ends with UNAVAILABLE (NODE_STOPPED), never with OK.
 import { MvccError, type WatchEvent, type WatchRequest as MvccWatchRequest, validateRequest } from '../../../mvcc/index.js';
 import type { WatchRequest, WatchResponse } from '../../../generated/beavervault/v1/kv.js';
 import { EventType, type Event } from '../../../generated/beavervault/v1/types.js';
+import { NodeError } from '../../../node/errors.js';
 import { ApiError } from '../../errors.js';
 import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
 import type { OutgoingStream } from '../call-handlers.js';
@@ -33,6 +35,9 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
       const sent = await stream.send({ header: await headers.header(response.header.revision), events: response.events.map(eventMessage) });
       if (!sent) return;
     }
+    // The watch ended without the client going away: the node stopped. A plain end would read
+    // as "no more events"; UNAVAILABLE tells the client to resume elsewhere.
+    if (!stream.signal.aborted) throw new NodeError('NODE_STOPPED');
   } finally {
     stream.signal.removeEventListener('abort', stop);
     watcher.cancel();
