@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BeaverVaultError} from '../../src/client/index.js';
 import { type BeaverVaultClient, compare, connect, op } from '../../src/client/index.js';
-import { type ServerProcess, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { request, type ServerProcess, TestCluster, waitFor } from '../cluster/cluster-harness.js';
 
 const grpcEndpoint = (member: ServerProcess): string => `127.0.0.1:${member.ports.grpc}`;
 
@@ -142,6 +142,16 @@ describe('the client library on a three-member cluster', () => {
     expect(restored).toBe(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
     expect((await client.get('backup/kept'))?.value.toString()).toBe('before');
     expect(await client.get('backup/dropped')).toBeUndefined();
+  });
+
+  it('ends a watch whose start revision was compacted with MVCC_COMPACTED, and a get of compacted history too', async () => {
+    const first = await client.put('compacted/k', 'old');
+    const second = await client.put('compacted/k', 'new');
+    const answer = await request(cluster.members[0]?.url ?? '', 'POST', '/api/v1/admin/compact', { revision: second.revision });
+    expect(answer.status).toBe(200);
+    const events = client.watch('compacted/', { prefix: true, fromRevision: first.revision });
+    await expect(events.next()).rejects.toMatchObject({ code: 'MVCC_COMPACTED', retryable: false });
+    await expect(client.get('compacted/k', { revision: first.revision })).rejects.toMatchObject({ code: 'MVCC_COMPACTED' });
   });
 
   it('fails a call at its deadline, retries an unreachable endpoint only until it, and never retries an invalid request', async () => {
