@@ -15,9 +15,9 @@ import {
   type LeaseTimeToLiveResponse,
 } from '../../src/generated/beavervault/v1/cluster.js';
 import { DeleteRequest, GetRequest, type KVClient, PutRequest, type PutResponse, WatchRequest } from '../../src/generated/beavervault/v1/kv.js';
-import { type DeepPartial, EventType } from '../../src/generated/beavervault/v1/types.js';
-import { request, TestCluster } from '../cluster/cluster-harness.js';
-import { bytes, callOptions, Metadata, nativeClient, refusal, text, unary, watchEvents } from './native-client.js';
+import { Consistency, type DeepPartial, EventType } from '../../src/generated/beavervault/v1/types.js';
+import { request, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { bytes, callOptions, Metadata, nativeClient, readUntil, refusal, text, unary, watchEvents } from './native-client.js';
 
 describe('native gRPC watch and lease calls on a 3-member cluster', { timeout: 90_000 }, () => {
   let cluster: TestCluster;
@@ -78,19 +78,32 @@ describe('native gRPC watch and lease calls on a 3-member cluster', { timeout: 9
     ]);
   });
 
+  it('sends an idle watch that asked for progress an empty response with the current revision', async () => {
+    const latest = await put(writer, { key: bytes('elsewhere'), value: bytes('moves the revision') });
+    const [progress] = await readUntil(watch({ key: bytes('quiet/'), prefix: true, progressNotify: true }), () => true);
+    expect(progress?.events).toEqual([]);
+    expect(progress?.header?.revision).toBeGreaterThanOrEqual(latest.header!.revision);
+  });
+
   it('refuses a watch from a compacted revision with OUT_OF_RANGE and the compact revision', async () => {
     const old = await put(writer, { key: bytes('compacted/k'), value: bytes('old') });
     const latest = await put(writer, { key: bytes('compacted/k'), value: bytes('new') });
     const leader = await cluster.leader();
     const compacted = await request(leader.url, 'POST', '/api/v1/admin/compact', { revision: Number(latest.header!.revision) });
     expect(compacted.status).toBe(200);
+    // The compaction is applied on the watching follower a moment after the leader answered.
+    const oldRead = (): Promise<unknown> =>
+      unary((done) =>
+        watcher.get(GetRequest.fromPartial({ key: bytes('compacted/k'), revision: old.header!.revision, consistency: Consistency.CONSISTENCY_SERIALIZABLE }), new Metadata(), callOptions(), done),
+      );
+    await waitFor('the follower to apply the compaction', 10_000, () => oldRead().then(() => undefined, () => true));
+    const read = await refusal(oldRead());
+    expect(read.code).toBe(status.OUT_OF_RANGE);
     const error = await refusal(watchEvents(watch({ key: bytes('compacted/k'), startRevision: old.header!.revision }), 1));
     expect(error.code).toBe(status.OUT_OF_RANGE);
     expect(error.errorCode).toBe('MVCC_COMPACTED');
     expect(error.details).toBe('etcdserver: mvcc: required revision has been compacted');
     expect(error.metadata.get('bvault-compact-revision')[0]).toBe(String(latest.header!.revision));
-    const read = await refusal(unary((done) => watcher.get(GetRequest.fromPartial({ key: bytes('compacted/k'), revision: old.header!.revision }), new Metadata(), callOptions(), done)));
-    expect(read.code).toBe(status.OUT_OF_RANGE);
   });
 
   it('grants a lease, lists it, reports its time to live with its keys, and revokes it with its keys', async () => {

@@ -15,6 +15,13 @@ import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { keyValueMessage } from './key-messages.js';
 import type { NativeHeaders } from './native-headers.js';
 
+/**
+ * How often a watch that asked for progress gets an empty response with the current revision,
+ * so a client that resumes after a quiet spell can start from there rather than from its last
+ * event (a watcher still replaying history is skipped until it caught up).
+ */
+const WATCH_PROGRESS_INTERVAL_MS = 5_000;
+
 export async function watchKeys(context: GrpcContext, headers: NativeHeaders, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
   const watchRequest: MvccWatchRequest = {
     key: request.prefix ? prefixStart(request.key) : request.key,
@@ -29,6 +36,7 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
   const watcher = context.node.watch(watchRequest);
   const stop = (): void => watcher.cancel();
   stream.signal.addEventListener('abort', stop, { once: true });
+  const progress = request.progressNotify ? setInterval(() => watcher.requestProgress(), WATCH_PROGRESS_INTERVAL_MS) : undefined;
   try {
     for await (const response of watcher) {
       if (response.canceled === true) throw canceledError(response.cancelReason ?? '', response.compactRevision);
@@ -39,6 +47,7 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
     // as "no more events"; UNAVAILABLE tells the client to resume elsewhere.
     if (!stream.signal.aborted) throw new NodeError('NODE_STOPPED');
   } finally {
+    clearInterval(progress);
     stream.signal.removeEventListener('abort', stop);
     watcher.cancel();
   }
