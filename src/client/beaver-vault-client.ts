@@ -200,7 +200,9 @@ export class BeaverVaultClient {
     return watchEvents(context, key, options);
   }
 
+  /** Stops lease keep-alives and closes every connection. */
   close(): void {
+    this.leases.stopKeepAlives();
     this.channels.close();
   }
 

@@ -19,6 +19,9 @@ export interface LeaseListing {
 }
 
 export class LeaseCalls {
+  /** Handles this client keeps alive; close() stops them all. */
+  private readonly keptAlive = new Set<Lease>();
+
   constructor(
     private readonly options: ResolvedOptions,
     private readonly pool: EndpointPool,
@@ -33,7 +36,14 @@ export class LeaseCalls {
   async grant(ttlSeconds: number, options: CallOptions & { readonly id?: bigint | number; readonly keepAlive?: boolean } = {}): Promise<Lease> {
     const request = { ttlSeconds: BigInt(ttlSeconds), id: BigInt(options.id ?? 0) };
     const response = await this.runner.run({ kind: 'write', idempotent: false, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.leaseGrant.bind(client), request, deadline));
-    return new Lease(response.id, Number(response.ttlSeconds), this.handleCalls(), options.keepAlive ?? true);
+    const lease = new Lease(response.id, Number(response.ttlSeconds), this.handleCalls(), options.keepAlive ?? true);
+    if (!lease.isStopped) this.keptAlive.add(lease);
+    return lease;
+  }
+
+  /** Stops every keep-alive this client runs; the leases then expire after their TTL. */
+  stopKeepAlives(): void {
+    for (const lease of [...this.keptAlive]) lease.stop();
   }
 
   /** Revokes the lease and deletes its keys. Repeating it fails with MVCC_LEASE_NOT_FOUND. */
@@ -59,7 +69,7 @@ export class LeaseCalls {
   }
 
   private handleCalls(): LeaseHandleCalls {
-    return { runner: this.runner, pool: this.pool, channels: this.channels, dialTimeoutMs: this.options.dialTimeoutMs, revoke: (id) => this.revoke(id) };
+    return { runner: this.runner, pool: this.pool, channels: this.channels, dialTimeoutMs: this.options.dialTimeoutMs, revoke: (id) => this.revoke(id), released: (lease) => this.keptAlive.delete(lease) };
   }
 
   async list(options: CallOptions = {}): Promise<readonly LeaseListing[]> {

@@ -26,6 +26,8 @@ export interface LeaseHandleCalls {
   readonly channels: GrpcChannels;
   readonly dialTimeoutMs: number;
   revoke(id: bigint): Promise<void>;
+  /** Told when a handle stops renewing, so the client stops tracking it. */
+  released(lease: Lease): void;
 }
 
 export class Lease extends EventEmitter<LeaseEvents> {
@@ -58,6 +60,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   /** Stops renewing; the lease expires after its TTL. */
   stop(): void {
     this.stopped = true;
+    this.calls.released(this);
     clearTimeout(this.timer);
     this.stream?.cancel();
     this.stream = undefined;
@@ -79,8 +82,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   private schedule(): void {
     if (this.stopped) return;
+    // Not unref'd: a kept-alive lease is work in progress, until stop(), revoke() or client.close().
     this.timer = setTimeout(() => void this.renew(), (this.ttlSeconds * 1_000) / RENEWALS_PER_TTL);
-    this.timer.unref();
   }
 
   private async renew(): Promise<void> {
