@@ -29,18 +29,19 @@ export interface OutgoingStream<Response> {
 
 type WritableCall<Response> = ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>;
 
+/** Ends the latency observation of one call, as a success or as the failure it returns. */
 interface CallOutcome {
-  readonly finish: (error?: unknown) => ServiceError | undefined;
+  succeeded(): void;
+  failed(error: unknown): ServiceError;
 }
 
 function startCall(context: GrpcContext, method: string): CallOutcome {
   const stopTimer = context.requestDuration.startTimer({ method });
   return {
-    finish: (error) => {
-      if (error === undefined) {
-        stopTimer({ code: GrpcStatus[GrpcStatus.OK] });
-        return undefined;
-      }
+    succeeded: () => {
+      stopTimer({ code: GrpcStatus[GrpcStatus.OK] });
+    },
+    failed: (error) => {
       const serviceError = nativeServiceError(error);
       stopTimer({ code: GrpcStatus[serviceError.code] });
       if (isInternal(serviceError)) context.logger.error({ err: error, method }, 'gRPC call failed');
@@ -54,10 +55,10 @@ export function unaryCall<Request, Response>(context: GrpcContext, method: strin
     const outcome = startCall(context, method);
     handle(call.request).then(
       (response) => {
-        outcome.finish();
+        outcome.succeeded();
         callback(null, response);
       },
-      (error: unknown) => callback(outcome.finish(error) ?? null),
+      (error: unknown) => callback(outcome.failed(error)),
     );
   };
 }
@@ -72,10 +73,10 @@ export function serverStreamCall<Request, Response>(
     const stream = outgoingStream(call as WritableCall<Response>);
     handle(call.request, stream).then(
       () => {
-        outcome.finish();
+        outcome.succeeded();
         call.end();
       },
-      (error: unknown) => call.emit('error', outcome.finish(error)),
+      (error: unknown) => call.emit('error', outcome.failed(error)),
     );
   };
 }
@@ -90,13 +91,13 @@ export function clientStreamCall<Request, Response>(
     const outcome = startCall(context, method);
     handle(incoming(call)).then(
       (response) => {
-        outcome.finish();
+        outcome.succeeded();
         callback(null, response);
       },
       (error: unknown) => {
         // The client may still be sending; what it sends next is of no use.
         call.destroy();
-        callback(outcome.finish(error) ?? null);
+        callback(outcome.failed(error));
       },
     );
   };
@@ -112,10 +113,10 @@ export function bidiStreamCall<Request, Response>(
     const stream = outgoingStream(call as WritableCall<Response>);
     handle(incoming(call), stream).then(
       () => {
-        outcome.finish();
+        outcome.succeeded();
         call.end();
       },
-      (error: unknown) => call.emit('error', outcome.finish(error)),
+      (error: unknown) => call.emit('error', outcome.failed(error)),
     );
   };
 }
