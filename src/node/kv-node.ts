@@ -120,6 +120,8 @@ export interface KvNode {
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
   /** SHA-256 (hex) of this member's whole state machine; members that applied the same entries agree. */
   hash(): Promise<string>;
+  /** Resolves once this member has physically removed the history below its compact revision (etcd's `physical` compaction). */
+  waitForCompaction(): Promise<void>;
   /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */
   defragment(): Promise<void>;
 

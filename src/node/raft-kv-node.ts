@@ -349,6 +349,11 @@ export class RaftKvNode implements KvNode {
     return this.mvcc.hash();
   }
 
+  async waitForCompaction(): Promise<void> {
+    this.ensureRunning();
+    await this.mvcc.waitForCompaction();
+  }
+
   /** Compacts this member's database so that space freed by compaction returns to the disk (etcd's defragment). */
   async defragment(): Promise<void> {
     this.ensureRunning();

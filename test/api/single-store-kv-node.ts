@@ -161,6 +161,10 @@ export class SingleStoreKvNode implements KvNode {
     return this.store.hash();
   }
 
+  waitForCompaction(): Promise<void> {
+    return this.store.waitForCompaction();
+  }
+
   async defragment(): Promise<void> {
     this.defragmentations++;
     await this.store.reclaim();

@@ -32,9 +32,10 @@ export function kvService(node: KvNode, headers: EtcdHeaders): pb.KVServer {
       const { txn } = expect(await node.write({ type: 'txn', txn: txnRequestOf(request) }), 'txn');
       return txnResponseMessage(txn, await headers.header(txn.header.revision));
     }),
-    // A compaction resolves once applied on this node, which is etcd's `physical` guarantee too.
+    // Applied on this member means logically compacted; `physical` also waits for the history to be removed.
     compact: unary(async (request: pb.CompactionRequest) => {
       const { compaction } = expect(await node.write({ type: 'compaction', compaction: { revision: safeNumber(request.revision, 'revision') } }), 'compaction');
+      if (request.physical) await node.waitForCompaction();
       return { header: await headers.header(compaction.header.revision) };
     }),
   };
