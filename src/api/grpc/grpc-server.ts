@@ -44,13 +44,12 @@ const SERVICE_REGISTRARS: readonly ServiceRegistrar[] = [registerNativeService, 
 /** How long close() waits for calls in flight before it ends them; watches never end by themselves. */
 const GRACEFUL_CLOSE_MS = 2_000;
 
-// Pings find clients that vanished without closing, so their watches and keep-alive streams
-// are freed; a client may ping as often as every 5 s (etcd's default enforcement policy).
+// The server pings every connection, so a client that vanished without closing (a dead host,
+// a cut network) loses its connection within 40 s and its watches and keep-alive streams are
+// freed. grpc-js servers enforce no minimum interval on the clients' own pings.
 const KEEPALIVE_OPTIONS = {
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
-  'grpc.keepalive_permit_without_calls': 1,
-  'grpc.http2.min_ping_interval_without_data_ms': 5_000,
 } as const;
 
 export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
