@@ -3,7 +3,6 @@
 // Reads may be retried anywhere; writes are never retried once their outcome is unknown
 // (they fail with a BeaverVaultError whose mayHaveCommitted is true).
 import { OperationType, type TransactionRequest } from '../generated/beavervault/v1/transaction.js';
-import { Consistency } from '../generated/beavervault/v1/types.js';
 import { AdminCalls } from './admin-calls.js';
 import { type CallRunner, callUnary } from './call-runner.js';
 import { BeaverVaultError } from './client-errors.js';
@@ -12,15 +11,14 @@ import type { EndpointPool } from './endpoint-pool.js';
 import type { GrpcChannels } from './grpc-channels.js';
 import { LeaseCalls } from './lease-calls.js';
 import { MemberCalls } from './member-calls.js';
-import { type Bytes, bytesOf, headerOf, type KeyValue, keyValueOf, optionalKeyValueOf, type WatchEvent } from './results.js';
+import { type Bytes, bytesOf, headerOf, type KeyValue, keyValueOf, optionalKeyValueOf, type ReadConsistency, type WatchEvent, wireConsistencyOf } from './results.js';
 import { type Condition, type Operation, TxnBuilder, type TxnResult, txnOpResultOf, wireConditionOf, wireOperationOf } from './transaction-builder.js';
 import { type WatchOptions, watchEvents } from './watch-stream.js';
 
 export interface ReadOptions extends CallOptions {
   /** 0 or unset reads the latest revision. */
   readonly revision?: number;
-  /** linearizable (default) asks the leader; serializable answers from the endpoint's own state. */
-  readonly consistency?: 'linearizable' | 'serializable';
+  readonly consistency?: ReadConsistency;
 }
 
 export interface PutOptions extends CallOptions {
@@ -123,7 +121,7 @@ export class BeaverVaultClient {
 
   /** The key's current (or `revision`'s) value, or undefined when it does not exist. */
   async get(key: Bytes, options: ReadOptions = {}): Promise<KeyValue | undefined> {
-    const request = { key: bytesOf(key), revision: BigInt(options.revision ?? 0), consistency: consistencyOf(options) };
+    const request = { key: bytesOf(key), revision: BigInt(options.revision ?? 0), consistency: wireConsistencyOf(options.consistency) };
     try {
       const response = await this.runner.run({ kind: 'read', idempotent: true, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.get.bind(client), request, deadline));
       return optionalKeyValueOf(response.kv);
@@ -146,7 +144,7 @@ export class BeaverVaultClient {
       limit: BigInt(options.limit ?? 0),
       cursor: options.cursor ?? new Uint8Array(0),
       revision: BigInt(options.revision ?? 0),
-      consistency: consistencyOf(options),
+      consistency: wireConsistencyOf(options.consistency),
       keysOnly: options.keysOnly ?? false,
     };
     const response = await this.runner.run({ kind: 'read', idempotent: true, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.list.bind(client), request, deadline));
@@ -178,7 +176,7 @@ export class BeaverVaultClient {
 
   /** Every key read at one revision; one result per key, in order. */
   async batchGet(keys: readonly Bytes[], options: ReadOptions = {}): Promise<{ readonly revision: number; readonly results: readonly BatchGetResult[] }> {
-    const request = { keys: keys.map(bytesOf), revision: BigInt(options.revision ?? 0), consistency: consistencyOf(options) };
+    const request = { keys: keys.map(bytesOf), revision: BigInt(options.revision ?? 0), consistency: wireConsistencyOf(options.consistency) };
     const response = await this.runner.run({ kind: 'read', idempotent: true, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.batchGet.bind(client), request, deadline));
     const results = response.results.map((result) => ({ key: bytesOf(result.key), kv: result.found ? optionalKeyValueOf(result.kv) : undefined }));
     return { revision: headerOf(response.header).revision, results };
@@ -211,8 +209,4 @@ export class BeaverVaultClient {
     const response = await this.runner.run({ kind: readOnly ? 'read' : 'write', idempotent: readOnly, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.transaction.bind(client), request, deadline));
     return { succeeded: response.succeeded, results: response.responses.map(txnOpResultOf), revision: headerOf(response.header).revision };
   }
-}
-
-function consistencyOf(options: ReadOptions): Consistency {
-  return options.consistency === 'serializable' ? Consistency.CONSISTENCY_SERIALIZABLE : Consistency.CONSISTENCY_LINEARIZABLE;
 }

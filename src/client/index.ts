@@ -21,7 +21,7 @@ export type { CallOptions, ConnectOptions } from './client-options.js';
 export type { LeaseListing, LeaseTimeToLive } from './lease-calls.js';
 export { Lease } from './lease-keeper.js';
 export type { AddMemberRequest } from './member-calls.js';
-export type { Bytes, ClusterStatus, KeyValue, Member, ResponseInfo, WatchEvent } from './results.js';
+export type { Bytes, ClusterStatus, KeyValue, Member, ReadConsistency, ResponseInfo, WatchEvent } from './results.js';
 export { compare, op, TxnBuilder } from './transaction-builder.js';
 export type { Compare, CompareOperator, Condition, Operation, TxnOp, TxnOpResult, TxnResult } from './transaction-builder.js';
 export type { WatchOptions } from './watch-stream.js';

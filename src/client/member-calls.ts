@@ -1,8 +1,7 @@
 // Membership: list, add (as a learner by default), promote, remove, and move the leadership.
-import { Consistency } from '../generated/beavervault/v1/types.js';
 import { callUnary, type CallRunner } from './call-runner.js';
 import type { CallOptions } from './client-options.js';
-import { type Member, memberOf } from './results.js';
+import { type Member, memberOf, type ReadConsistency, wireConsistencyOf } from './results.js';
 
 export interface AddMemberRequest {
   readonly name: string;
@@ -16,8 +15,8 @@ export interface AddMemberRequest {
 export class MemberCalls {
   constructor(private readonly runner: CallRunner) {}
 
-  async list(options: CallOptions & { readonly consistency?: 'linearizable' | 'serializable' } = {}): Promise<readonly Member[]> {
-    const request = { consistency: options.consistency === 'serializable' ? Consistency.CONSISTENCY_SERIALIZABLE : Consistency.CONSISTENCY_LINEARIZABLE };
+  async list(options: CallOptions & { readonly consistency?: ReadConsistency } = {}): Promise<readonly Member[]> {
+    const request = { consistency: wireConsistencyOf(options.consistency) };
     const response = await this.runner.run({ kind: 'read', idempotent: true, timeoutMs: options.timeoutMs }, (client, deadline) => callUnary(client.memberList.bind(client), request, deadline));
     return response.members.map(memberOf);
   }

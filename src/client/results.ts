@@ -3,7 +3,7 @@
 // them), ids stay bigint because cluster ids use all 64 bits.
 import { AlarmType, type Member as WireMember, type StatusResponse } from '../generated/beavervault/v1/cluster.js';
 import type { Event as WireEvent, KeyValue as WireKeyValue, ResponseHeader } from '../generated/beavervault/v1/types.js';
-import { EventType } from '../generated/beavervault/v1/types.js';
+import { Consistency, EventType } from '../generated/beavervault/v1/types.js';
 
 /** Keys and values: a string is sent as UTF-8. */
 export type Bytes = string | Uint8Array;
@@ -70,6 +70,13 @@ export interface ClusterStatus {
   readonly alarms: readonly { readonly memberId: bigint; readonly alarm: string }[];
   readonly ready: boolean;
   readonly notReadyReason: string;
+}
+
+/** linearizable (the default) asks the leader; serializable answers from the endpoint's own state. */
+export type ReadConsistency = 'linearizable' | 'serializable';
+
+export function wireConsistencyOf(consistency: ReadConsistency | undefined): Consistency {
+  return consistency === 'serializable' ? Consistency.CONSISTENCY_SERIALIZABLE : Consistency.CONSISTENCY_LINEARIZABLE;
 }
 
 const EMPTY = Buffer.alloc(0);

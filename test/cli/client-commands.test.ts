@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, type ServerProcess, TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
+import { grpcEndpoint } from '../client/grpc-endpoints.js';
+import { REPOSITORY_ROOT, TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
 
 interface Run {
   readonly code: number | null;
@@ -33,7 +34,7 @@ const json = (run: Run): Record<string, unknown> => JSON.parse(run.stdout) as Re
 
 beforeAll(async () => {
   cluster = await TestCluster.start({ size: 3, prefix: 'cli' });
-  endpoints = cluster.members.map((member: ServerProcess) => `127.0.0.1:${member.ports.grpc}`).join(',');
+  endpoints = cluster.members.map(grpcEndpoint).join(',');
   scratch = await temporaryDirectory('cli-scratch');
 }, 60_000);
 

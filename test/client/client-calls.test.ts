@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BeaverVaultError} from '../../src/client/index.js';
 import { type BeaverVaultClient, compare, connect, op } from '../../src/client/index.js';
-import { request, type ServerProcess, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { request, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { grpcEndpoint } from './grpc-endpoints.js';
 
-const grpcEndpoint = (member: ServerProcess): string => `127.0.0.1:${member.ports.grpc}`;
 
 let cluster: TestCluster;
 let client: BeaverVaultClient;

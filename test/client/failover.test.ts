@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BeaverVaultError, type BeaverVaultClient, connect, type WatchEvent } from '../../src/client/index.js';
 import { type ServerProcess, TestCluster, waitFor } from '../cluster/cluster-harness.js';
+import { grpcEndpoint } from './grpc-endpoints.js';
 
-const grpcEndpoint = (member: ServerProcess): string => `127.0.0.1:${member.ports.grpc}`;
 const sequenceKey = (prefix: string, sequence: number): string => `${prefix}${String(sequence).padStart(5, '0')}`;
 
 let cluster: TestCluster;
