@@ -41,22 +41,28 @@ describe('failover', () => {
     const acknowledged = new Map<string, string>();
     const unknown = new Map<string, string>();
     let killedAtSequence = -1;
+    let killedAtMs = 0;
+    let firstAcknowledgedAfterKillMs: number | undefined;
     for (let sequence = 0; sequence < 120; sequence += 1) {
       if (sequence === 40) {
         killedAtSequence = sequence;
         await waitFor('the watch on the leader to deliver the first writes', 10_000, () => (watched.length === acknowledged.size ? true : undefined));
         await leader.kill();
+        killedAtMs = Date.now();
       }
       const key = sequenceKey('failover/', sequence);
       try {
         await writer.put(key, String(sequence));
         acknowledged.set(key, String(sequence));
+        if (killedAtMs > 0) firstAcknowledgedAfterKillMs ??= Date.now();
       } catch (error) {
         if (!(error instanceof BeaverVaultError) || !error.mayHaveCommitted) throw error;
         unknown.set(key, String(sequence));
       }
     }
     expect(killedAtSequence).toBe(40);
+    // The gap is an election plus the client's failover: seconds, not the whole call deadline.
+    expect((firstAcknowledgedAfterKillMs ?? Infinity) - killedAtMs).toBeLessThan(8_000);
     expect(acknowledged.size).toBeGreaterThanOrEqual(110);
     for (const [key, value] of acknowledged) expect((await writer.get(key))?.value.toString(), key).toBe(value);
     // A write of unknown outcome either committed whole or not at all.
