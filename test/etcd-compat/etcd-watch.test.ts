@@ -133,4 +133,25 @@ describe('the etcd Watch stream', () => {
       watch.close();
     }
   });
+
+  it('names the last event\'s revision in each page of replayed history, so resuming after it loses nothing', async () => {
+    const eventsCount = 700;
+    const start = (await put('/history/start', 'marker')) + 1n;
+    for (let first = 0; first < eventsCount; first += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_unused, offset) => put(`/history/${first + offset}`, 'v')));
+    }
+    const watch = new WatchStream();
+    try {
+      watch.create({ key: bytes('/history/'), rangeEnd: bytes('/history0'), startRevision: start });
+      const responses = await watch.until('every replayed event', (received) => received.reduce((sum, response) => sum + response.events.length, 0) >= eventsCount);
+      const withEvents = responses.filter((response) => response.events.length > 0);
+      expect(withEvents.length).toBeGreaterThan(1);
+      for (const response of withEvents) expect(response.header?.revision).toBe(response.events.at(-1)?.kv?.modRevision);
+      const revisions = withEvents.flatMap((response) => response.events.map((event) => event.kv?.modRevision ?? 0n));
+      expect(revisions).toEqual([...revisions].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0)));
+      expect(new Set(revisions).size).toBe(eventsCount);
+    } finally {
+      watch.close();
+    }
+  }, 60_000);
 });

@@ -111,7 +111,7 @@ class WatchSession {
   }
 
   private async deliver(watchId: bigint, response: WatchResponse, fragment: boolean): Promise<void> {
-    const header = await this.headers.header(response.header.revision);
+    const header = await this.headers.header(resumableRevision(response));
     const events = response.events.map(eventMessage);
     const base = { header, watchId, created: false, canceled: response.canceled === true, compactRevision: BigInt(response.compactRevision ?? 0), cancelReason: response.cancelReason ?? '' };
     const parts = fragment ? fragmentEvents(events, this.options.fragmentBytesMax) : [events];
@@ -148,4 +148,15 @@ class WatchSession {
     for (const watcher of this.watchers.values()) watcher.cancel();
     this.watchers.clear();
   }
+}
+
+/**
+ * etcd names the store's revision in an events response, but a page of history replayed to a
+ * watch that is catching up may end well before it, and a client that resumes from
+ * header.revision + 1 (the etcd3 npm client does) would skip the rest of that history. So a
+ * response with events names its last event's revision: resuming after it loses nothing.
+ */
+function resumableRevision(response: WatchResponse): number {
+  const lastEvent = response.events[response.events.length - 1];
+  return lastEvent === undefined ? response.header.revision : lastEvent.kv.modRevision;
 }
