@@ -2,7 +2,11 @@
 // attempt, whether the call may be retried and whether a write may have committed anyway.
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
-/** The trailer in which a Beaver-Vault server names its stable error code (src/api/errors.ts). */
+/**
+ * The trailer in which a Beaver-Vault server names its stable error code (src/api/errors.ts).
+ * Part of the wire contract (proto/beavervault/v1/kv.proto), spelled here again because the
+ * client library imports nothing from the server.
+ */
 export const ERROR_CODE_TRAILER = 'bvault-error-code';
 
 /** Codes the client gives failures that no server named: the call never got an answer. */
