@@ -3,7 +3,7 @@
 // OUT_OF_RANGE (MVCC_COMPACTED) and the compact revision in the bvault-compact-revision trailer,
 // so a client learns where the remaining history starts. A watch that ends because the
 // node stopped ends with UNAVAILABLE (NODE_STOPPED), never with OK.
-import { MvccError, type WatchEvent, type WatchRequest as MvccWatchRequest, validateRequest } from '../../../mvcc/index.js';
+import { MvccError, type WatchEvent, type WatchRequest as MvccWatchRequest, type WatchResponse as MvccWatchResponse, validateRequest } from '../../../mvcc/index.js';
 import type { WatchRequest, WatchResponse } from '../../../generated/beavervault/v1/kv.js';
 import { EventType, type Event } from '../../../generated/beavervault/v1/types.js';
 import { NodeError } from '../../../node/errors.js';
@@ -40,7 +40,7 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
   try {
     for await (const response of watcher) {
       if (response.canceled === true) throw canceledError(response.cancelReason ?? '', response.compactRevision);
-      const sent = await stream.send({ header: await headers.header(response.header.revision), events: response.events.map(eventMessage) });
+      const sent = await stream.send({ header: await headers.header(resumableRevision(response)), events: response.events.map(eventMessage) });
       if (!sent) return;
     }
     // The watch ended without the client going away: the node stopped. A plain end would read
@@ -51,6 +51,16 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
     stream.signal.removeEventListener('abort', stop);
     watcher.cancel();
   }
+}
+
+/**
+ * A page of history replayed to a watch that is catching up may end well before the store's
+ * revision, so a response with events names its last event's revision: a client that resumes
+ * from header.revision + 1 then loses nothing. (The etcd Watch service does the same.)
+ */
+function resumableRevision(response: MvccWatchResponse): number {
+  const lastEvent = response.events[response.events.length - 1];
+  return lastEvent === undefined ? response.header.revision : lastEvent.kv.modRevision;
 }
 
 function canceledError(reason: string, compactRevision: number | undefined): Error {
