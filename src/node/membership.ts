@@ -46,13 +46,20 @@ export class Membership {
     return added;
   }
 
-  /** Refuses with NODE_NOT_CAUGHT_UP until the learner's log is within PROMOTION_LAG_ENTRIES_MAX of the leader's. */
+  /**
+   * Refuses with NODE_NOT_CAUGHT_UP until the learner has acknowledged the leader's log to
+   * within PROMOTION_LAG_ENTRIES_MAX entries. A learner that never answered (match 0) is never
+   * caught up, however short the log: promoting it would add a voter that cannot vote.
+   */
   async promoteMember(id: NodeId): Promise<void> {
     const status = this.parts.rawNode.status();
     const progress = status.progress.get(id);
     if (progress === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: id });
     if (!progress.isLearner) return;
     const lastIndex = this.parts.lastIndex();
+    if (progress.match === 0) {
+      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: id, reason: 'it has not acknowledged any of the leader\'s log yet' });
+    }
     if (progress.match + PROMOTION_LAG_ENTRIES_MAX < lastIndex) {
       throw new NodeError('NODE_NOT_CAUGHT_UP', { member: id, reason: `its log ends at ${progress.match}, the leader's at ${lastIndex}` });
     }

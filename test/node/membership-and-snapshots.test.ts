@@ -44,6 +44,16 @@ describe('snapshots', () => {
 });
 
 describe('membership', () => {
+  it('refuses to promote a learner that never answered, even when the log is short', { timeout: 30_000 }, async () => {
+    cluster = await TestCluster.start(NAMES);
+    const leader = await cluster.waitForLeader();
+    // A young cluster: the log is a handful of entries, well within the promotion lag.
+    const added = await leader.addMember({ name: 'n4', peerAddress: 'mem://nobody-listens' });
+    const refusal = await leader.promoteMember(added.id).then(() => 'promoted', (error: unknown) => (isNodeError(error) ? error.code : String(error)));
+    expect(refusal).toBe('NODE_NOT_CAUGHT_UP');
+    expect(leader.members().find((member) => member.id === added.id)?.isLearner).toBe(true);
+  });
+
   it('adds a learner, refuses to promote it before it caught up, promotes it, then removes a member', { timeout: 50_000 }, async () => {
     cluster = await TestCluster.start(NAMES);
     const leader = await cluster.waitForLeader();
