@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     console.log(`rss after ${keyCount.toLocaleString('en-US')} keys (after gc): ${mib(residentAfterGc())}${residentBreakdown()}`);
     await readKeys(store);
     console.log(`rss after reads (after gc): ${mib(residentAfterGc())}${residentBreakdown()}`);
-    console.log(`database size estimate: ${mib(await store.approximateSize())}`);
+    console.log(`backend size on disk: ${mib(await store.backendSize())}`);
     await store.close();
   } finally {
     await db.close();

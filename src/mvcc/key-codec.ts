@@ -13,6 +13,8 @@
 //   group gen 07                      -> physical compaction progress
 //   group gen 08 id8 00               -> a staged cluster-wide restore: size and checksum
 //   group gen 08 id8 01 seq4          -> one staged chunk of that restore's backup
+//   group, and group FE               -> empty markers at both ends of the group, only while
+//                                        reclaim forces LevelDB to rewrite the whole range
 //
 // Revision keys escape 0x00 as 00 FF and end the key with 00 01, which keeps byte order
 // between user keys, so a range of user keys is a contiguous range of revision keys.
@@ -56,6 +58,14 @@ export function groupBounds(group: GroupId): { gte: Buffer; lt: Buffer } {
   const gte = Buffer.alloc(GROUP_BYTES);
   gte.writeUInt32BE(group);
   return { gte, lt: Buffer.concat([gte, Buffer.from([0xff])]) };
+}
+
+const RECLAIM_HIGH_MARK = 0xfe;
+
+/** Keys at the very start and end of a group's range, below and above every key it holds. */
+export function reclaimMarkers(group: GroupId): Buffer[] {
+  const low = groupBounds(group).gte;
+  return [low, Buffer.concat([low, Buffer.from([RECLAIM_HIGH_MARK])])];
 }
 
 export function rootKey(group: GroupId): Buffer {

@@ -10,7 +10,7 @@ import type { GroupId } from '../raft/types.js';
 import { applyRequest } from './applier.js';
 import { PhysicalCompactor } from './compactor.js';
 import { MvccError } from './errors.js';
-import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
+import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
@@ -22,7 +22,7 @@ import { validateRequest, validateRequestSize } from './request-validation.js';
 import { stagedBackup } from './restore-staging.js';
 import { executeReadOnlyTxn } from './txn.js';
 import { encodeSnapshot, SnapshotReader } from './snapshot.js';
-import { type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
+import { backendSizeBytes, type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
 import type { KeyValue, PositionedEvent, Revision } from './types.js';
 import { revision } from './types.js';
 import { DEFAULT_WATCH_OPTIONS, type HistoryPage, WatchHub, type WatchHubOptions } from './watch-hub.js';
@@ -404,17 +404,29 @@ export class MvccStore {
     }
   }
 
-  /** LevelDB's estimate of the group's size on disk, for the quota. */
-  async approximateSize(): Promise<number> {
-    const bounds = groupBounds(this.keyspace.group);
-    return this.db.approximateSize(bounds.gte, bounds.lt);
+  /**
+   * The size of the backend on disk, for the quota and status. Every group of the process
+   * shares the one database, so this is the backend's size, as etcd's quota is per backend.
+   */
+  backendSize(): Promise<number> {
+    return backendSizeBytes(this.db);
   }
 
-  /** Reclaims disk space after compaction (etcd's defragment): compacts the group's LevelDB range. */
+  /**
+   * Reclaims disk space after compaction (etcd's defragment). LevelDB's compactRange never
+   * rewrites the bottom level against itself, so values flushed in one memtable together with
+   * their deletions would stay on disk for good. Two empty marker keys at the ends of the
+   * group's range land above the bottom level and overlap all of it, so the compaction rewrites
+   * every file of the range and drops what was deleted; a second pass removes the markers.
+   */
   async reclaim(): Promise<void> {
     this.assertOpen();
     await this.compaction;
     const bounds = groupBounds(this.keyspace.group);
+    const markers = reclaimMarkers(this.keyspace.group);
+    await this.db.batch(markers.map((key) => ({ type: 'put' as const, key, value: Buffer.alloc(0) })));
+    await this.db.compactRange(bounds.gte, bounds.lt);
+    await this.db.batch(markers.map((key) => ({ type: 'del' as const, key })));
     await this.db.compactRange(bounds.gte, bounds.lt);
   }
 

@@ -2,6 +2,8 @@
 // code reads through: either the database itself (optionally at a LevelDB snapshot), or a
 // WriteBuffer that overlays one apply batch's uncommitted changes on the database, so later
 // requests in a batch see the effects of earlier ones before the single batch write.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 
 export type Database = ClassicLevel<Buffer, Buffer>;
@@ -41,6 +43,18 @@ export async function openDatabase(location: string, tuning: DatabaseTuning = {}
   });
   await db.open();
   return db;
+}
+
+/**
+ * The size of the database on disk, its write-ahead log included: what etcd calls the backend
+ * size, and what the quota limits. LevelDB's approximateSize counts table files only, so writes
+ * still in the memtable (up to the write buffer) would go unseen and a quota could be overrun.
+ */
+export async function backendSizeBytes(db: Database): Promise<number> {
+  const names = await readdir(db.location);
+  // LevelDB deletes files as it compacts: one gone since readdir no longer counts.
+  const sizes = await Promise.all(names.map((name) => stat(join(db.location, name)).then((file) => file.size, () => 0)));
+  return sizes.reduce((total, size) => total + size, 0);
 }
 
 type DatabaseSnapshot = ReturnType<Database['snapshot']>;

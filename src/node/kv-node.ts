@@ -75,6 +75,14 @@ export interface NodeStatus {
   readonly alarms: readonly AlarmMember[];
 }
 
+/** Where the node stands, read without I/O: what every response header reports. */
+export interface NodePosition {
+  readonly term: number;
+  /** NO_NODE (0) when no leader is known. */
+  readonly leaderId: NodeId;
+  readonly revision: number;
+}
+
 export interface Readiness {
   /** True when a leader is known and this node has applied what it knew was committed. */
   readonly ready: boolean;
@@ -108,6 +116,8 @@ export interface KvNode {
   transferLeadership(to?: NodeId): Promise<void>;
 
   status(): Promise<NodeStatus>;
+  /** The term, leader and revision for a response header; cheap enough for every response. */
+  position(): NodePosition;
   readiness(): Readiness;
 
   /** A consistent snapshot of the state machine, as a checksummed byte stream. */

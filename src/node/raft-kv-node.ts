@@ -22,7 +22,7 @@ import { type DataDirLayout, DataDirLock, dataDirLayout, loadOrCreateIdentity } 
 import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import { NodeError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './identity.js';
-import type { AddMemberRequest, KvNode, MemberInfo, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
+import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MemberPublisher } from './member-publisher.js';
 import { detailsByMemberId, MemberTable } from './member-table.js';
@@ -301,7 +301,7 @@ export class RaftKvNode implements KvNode {
   async status(): Promise<NodeStatus> {
     const { rawNode, storage } = this.parts;
     const status = rawNode.status();
-    const sizeBytes = this.state === 'running' ? await this.mvcc.approximateSize() : this.quota.measuredBytes;
+    const sizeBytes = this.state === 'running' ? await this.mvcc.backendSize() : this.quota.measuredBytes;
     return {
       id: this.id,
       name: this.name,
@@ -321,6 +321,10 @@ export class RaftKvNode implements KvNode {
       quotaBytes: this.quota.quotaBytes,
       alarms: [...this.mvcc.alarms],
     };
+  }
+
+  position(): NodePosition {
+    return { term: this.loop.term, leaderId: this.loop.lead, revision: this.mvcc.currentRevision };
   }
 
   readiness(): Readiness {
@@ -444,7 +448,7 @@ export class RaftKvNode implements KvNode {
 
   private async measureQuota(): Promise<void> {
     if (this.state !== 'running') return;
-    const sizeBytes = await this.mvcc.approximateSize();
+    const sizeBytes = await this.mvcc.backendSize();
     this.metrics.databaseSizeBytes.set(sizeBytes);
     const alarm = this.quota.measured(sizeBytes, this.mvcc.alarms);
     if (alarm !== undefined && this.loop.lead !== NO_NODE) {

@@ -21,7 +21,7 @@ import {
   type Watcher,
   type WatchRequest,
 } from '../../src/mvcc/index.js';
-import type { AddMemberRequest, KvNode, MemberInfo, NodeStatus, Readiness, WriteRequest } from '../../src/node/kv-node.js';
+import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, WriteRequest } from '../../src/node/kv-node.js';
 import { groupId, type NodeId } from '../../src/raft/types.js';
 
 const MEMBER_ID = 1 as NodeId;
@@ -136,10 +136,14 @@ export class SingleStoreKvNode implements KvNode {
       lastIndex: this.index,
       revision: this.store.currentRevision,
       compactRevision: this.store.compactRevision,
-      dbSizeBytes: await this.store.approximateSize(),
+      dbSizeBytes: await this.store.backendSize(),
       quotaBytes: 2 ** 31,
       alarms: this.store.alarms,
     };
+  }
+
+  position(): NodePosition {
+    return { term: 1, leaderId: this.id, revision: this.store.currentRevision };
   }
 
   readiness(): Readiness {

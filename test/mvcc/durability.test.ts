@@ -80,12 +80,31 @@ describe('compaction', () => {
 });
 
 describe('quota and NOSPACE', () => {
+  it('reclaims the space of values deleted before LevelDB ever flushed them', async () => {
+    // Written and deleted inside one memtable: LevelDB flushes values and deletions into one
+    // file, which a plain compactRange of the bottom level would keep as it is.
+    // 64 values of 4 KiB, stored twice (current and revision keyspaces): within the 1 MiB write buffer.
+    for (let index = 0; index < 64; index++) await h.apply(put(`gone${index}`, randomBytes(2048).toString('hex')));
+    await h.apply(del('gone', 'gonf'));
+    await h.apply({ type: 'compaction', compaction: { revision: h.store.currentRevision } });
+    await h.store.reclaim();
+    expect(await h.store.backendSize()).toBeLessThan(64 * 1024);
+    expect((await h.get('gone1')).count).toBe(0);
+  });
+
+  it('measures writes still in the memtable, so a quota cannot be overrun before LevelDB flushes', async () => {
+    const before = await h.store.backendSize();
+    // 512 KiB of incompressible values: far less than the 16 MiB write buffer, so nothing is flushed yet.
+    for (let index = 0; index < 128; index++) await h.apply(put(`fresh${index}`, randomBytes(2048).toString('hex')));
+    expect((await h.store.backendSize()) - before).toBeGreaterThan(512 * 1024);
+  });
+
   it('raises NOSPACE past the quota, rejects writes but not reads or deletes, and recovers after compaction and reclaim', async () => {
     // Random values, so that Snappy cannot shrink them below the quota.
     for (let index = 0; index < 64; index++) await h.apply(put(`big${index % 8}`, randomBytes(4096).toString('hex')));
     await h.store.reclaim();
     const guard = new QuotaGuard(64 * 1024, 1);
-    const size = await h.store.approximateSize();
+    const size = await h.store.backendSize();
     expect(size).toBeGreaterThan(64 * 1024);
     const alarm = guard.alarmToPropose(size, h.store.alarms);
     expect(alarm).toEqual({ action: AlarmAction.Activate, memberId: 1, alarm: AlarmType.NoSpace });
@@ -99,7 +118,7 @@ describe('quota and NOSPACE', () => {
     await h.apply(del('big0', 'big8'));
     await h.apply({ type: 'compaction', compaction: { revision: h.store.currentRevision } });
     await h.store.reclaim();
-    const after = await h.store.approximateSize();
+    const after = await h.store.backendSize();
     expect(after).toBeLessThan(64 * 1024);
     expect(guard.admits(after, 100)).toBe(true);
     const get = await h.apply({ type: 'alarm', alarm: { action: AlarmAction.Get, memberId: 0, alarm: AlarmType.None } });

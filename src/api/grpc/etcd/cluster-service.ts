@@ -6,7 +6,7 @@ import type { KvNode, MemberInfo } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import { mvccError } from '../../../mvcc/index.js';
 import { NodeError } from '../../../node/errors.js';
-import type { EtcdHeaders } from './etcd-header.js';
+import type { ResponseHeaders } from '../response-headers.js';
 import { safeNumber, unary } from './etcd-call.js';
 
 /** As in etcd, a member that has not started and published its client URLs has no name yet. */
@@ -35,9 +35,9 @@ export function memberNameOf(peerAddress: string): string {
   return `member-${peerAddress.replace(/[^A-Za-z0-9]/g, '-')}`;
 }
 
-export function clusterService(node: KvNode, headers: EtcdHeaders): pb.ClusterServer {
+export function clusterService(node: KvNode, headers: ResponseHeaders): pb.ClusterServer {
   const membersMessage = async (): Promise<{ header: pb.ResponseHeader; members: pb.Member[] }> => ({
-    header: await headers.header(),
+    header: headers.header(),
     members: node.members().map(memberMessage),
   });
   return {

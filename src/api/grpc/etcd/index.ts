@@ -4,7 +4,7 @@ import type { Server } from '@grpc/grpc-js';
 import { ClusterService, KVService, LeaseService, MaintenanceService, WatchService } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import { clusterService } from './cluster-service.js';
-import { EtcdHeaders } from './etcd-header.js';
+import { ResponseHeaders } from '../response-headers.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -22,7 +22,7 @@ export function registerEtcdServices(server: Server, context: { readonly node: K
 }
 
 export function addEtcdServices(server: Server, node: KvNode, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
-  const headers = new EtcdHeaders(node);
+  const headers = new ResponseHeaders(node);
   server.addService(KVService, kvService(node, headers));
   server.addService(WatchService, watchService(node, headers, options));
   server.addService(LeaseService, leaseService(node, headers));

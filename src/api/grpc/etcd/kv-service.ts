@@ -2,7 +2,7 @@
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import type { MvccResponse } from '../../../mvcc/index.js';
-import type { EtcdHeaders } from './etcd-header.js';
+import type { ResponseHeaders } from '../response-headers.js';
 import { safeNumber, unary } from './etcd-call.js';
 import {
   deleteRangeRequestOf,
@@ -14,29 +14,29 @@ import {
   txnResponseMessage,
 } from './kv-conversion.js';
 
-export function kvService(node: KvNode, headers: EtcdHeaders): pb.KVServer {
+export function kvService(node: KvNode, headers: ResponseHeaders): pb.KVServer {
   return {
     range: unary(async (request: pb.RangeRequest) => {
       const response = await node.range(rangeRequestOf(request), { consistency: request.serializable ? 'serializable' : 'linearizable' });
-      return rangeResponseMessage(response, await headers.header(response.header.revision));
+      return rangeResponseMessage(response, headers.header(response.header.revision));
     }),
     put: unary(async (request: pb.PutRequest) => {
       const { put } = expect(await node.write({ type: 'put', put: putRequestOf(request) }), 'put');
-      return { header: await headers.header(put.header.revision), prevKv: put.prevKv === undefined ? undefined : keyValueMessage(put.prevKv) };
+      return { header: headers.header(put.header.revision), prevKv: put.prevKv === undefined ? undefined : keyValueMessage(put.prevKv) };
     }),
     deleteRange: unary(async (request: pb.DeleteRangeRequest) => {
       const { deleteRange } = expect(await node.write({ type: 'deleteRange', deleteRange: deleteRangeRequestOf(request) }), 'deleteRange');
-      return { header: await headers.header(deleteRange.header.revision), deleted: BigInt(deleteRange.deleted), prevKvs: deleteRange.prevKvs.map(keyValueMessage) };
+      return { header: headers.header(deleteRange.header.revision), deleted: BigInt(deleteRange.deleted), prevKvs: deleteRange.prevKvs.map(keyValueMessage) };
     }),
     txn: unary(async (request: pb.TxnRequest) => {
       const { txn } = expect(await node.write({ type: 'txn', txn: txnRequestOf(request) }), 'txn');
-      return txnResponseMessage(txn, await headers.header(txn.header.revision));
+      return txnResponseMessage(txn, headers.header(txn.header.revision));
     }),
     // Applied on this member means logically compacted; `physical` also waits for the history to be removed.
     compact: unary(async (request: pb.CompactionRequest) => {
       const { compaction } = expect(await node.write({ type: 'compaction', compaction: { revision: safeNumber(request.revision, 'revision') } }), 'compaction');
       if (request.physical) await node.waitForCompaction();
-      return { header: await headers.header(compaction.header.revision) };
+      return { header: headers.header(compaction.header.revision) };
     }),
   };
 }

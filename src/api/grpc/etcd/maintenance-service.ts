@@ -4,32 +4,32 @@ import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode, NodeStatus } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import { type AlarmAction, type AlarmMember, type AlarmType, mvccError } from '../../../mvcc/index.js';
-import type { EtcdHeaders } from './etcd-header.js';
+import type { ResponseHeaders } from '../response-headers.js';
 import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
 import { etcdSnapshotFrames } from './etcd-snapshot-framing.js';
 import { expect } from './kv-service.js';
 
 const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
 
-export function maintenanceService(node: KvNode, headers: EtcdHeaders): pb.MaintenanceServer {
+export function maintenanceService(node: KvNode, headers: ResponseHeaders): pb.MaintenanceServer {
   return {
-    status: unary(async () => statusMessage(await node.status(), await headers.header())),
+    status: unary(async () => statusMessage(await node.status(), headers.header())),
     alarm: unary(async (request: pb.AlarmRequest) => {
       const alarm = { action: request.action as AlarmAction, memberId: safeNumber(request.memberID, 'memberID'), alarm: request.alarm as AlarmType };
       const response = expect(await node.write({ type: 'alarm', alarm }), 'alarm').alarm;
-      return { header: await headers.header(response.header.revision), alarms: response.alarms.map(alarmMessage) };
+      return { header: headers.header(response.header.revision), alarms: response.alarms.map(alarmMessage) };
     }),
     defragment: unary(async () => {
       await node.defragment();
-      return { header: await headers.header() };
+      return { header: headers.header() };
     }),
     hash: unary(async () => {
-      const header = await headers.header();
+      const header = headers.header();
       return { header, hash: hashNumber(await node.hash()) };
     }),
     // Our hash covers the whole current state, so only the current revision can be named.
     hashKv: unary(async (request: pb.HashKVRequest) => {
-      const header = await headers.header();
+      const header = headers.header();
       if (request.revision !== 0n && request.revision !== header.revision) {
         throw mvccError('MVCC_INVALID_ARGUMENT', { reason: `HashKV is served at the current revision ${header.revision} only` });
       }
@@ -39,7 +39,7 @@ export function maintenanceService(node: KvNode, headers: EtcdHeaders): pb.Maint
     snapshot: (stream) => void sendSnapshot(node, headers, stream),
     moveLeader: unary(async (request: pb.MoveLeaderRequest) => {
       await node.transferLeadership(nodeId(safeNumber(request.targetID, 'targetID')));
-      return { header: await headers.header() };
+      return { header: headers.header() };
     }),
   };
 }
@@ -73,9 +73,9 @@ function hashNumber(sha256Hex: string): number {
  * etcd-snapshot-framing.ts). Its size is not known in advance, so remaining_bytes is 0
  * throughout; etcdctl 3.4 writes the blobs out without reading it.
  */
-async function sendSnapshot(node: KvNode, headers: EtcdHeaders, stream: ServerWritableStream<pb.SnapshotRequest, pb.SnapshotResponse>): Promise<void> {
+async function sendSnapshot(node: KvNode, headers: ResponseHeaders, stream: ServerWritableStream<pb.SnapshotRequest, pb.SnapshotResponse>): Promise<void> {
   try {
-    const header = await headers.header();
+    const header = headers.header();
     for await (const chunk of etcdSnapshotFrames(node.backup())) {
       if (stream.cancelled) return;
       if (!stream.write({ header, remainingBytes: 0n, blob: chunk })) await new Promise((resolve) => stream.once('drain', resolve));

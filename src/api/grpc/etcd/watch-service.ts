@@ -8,7 +8,7 @@ import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import type { Watcher, WatchResponse } from '../../../mvcc/index.js';
 import { toEtcdError } from '../../errors.js';
-import type { EtcdHeaders } from './etcd-header.js';
+import type { ResponseHeaders } from '../response-headers.js';
 import { etcdServiceError, safeNumber } from './etcd-call.js';
 import { eventMessage } from './kv-conversion.js';
 import { fragmentEvents } from './watch-fragments.js';
@@ -27,7 +27,7 @@ export interface WatchServiceOptions {
 
 type WatchStream = ServerDuplexStream<pb.WatchRequest, pb.WatchResponse>;
 
-export function watchService(node: KvNode, headers: EtcdHeaders, options: WatchServiceOptions): pb.WatchServer {
+export function watchService(node: KvNode, headers: ResponseHeaders, options: WatchServiceOptions): pb.WatchServer {
   return { watch: (stream) => new WatchSession(node, headers, options, stream).start() };
 }
 
@@ -39,7 +39,7 @@ class WatchSession {
 
   constructor(
     private readonly node: KvNode,
-    private readonly headers: EtcdHeaders,
+    private readonly headers: ResponseHeaders,
     private readonly options: WatchServiceOptions,
     private readonly stream: WatchStream,
   ) {}
@@ -111,7 +111,7 @@ class WatchSession {
   }
 
   private async deliver(watchId: bigint, response: WatchResponse, fragment: boolean): Promise<void> {
-    const header = await this.headers.header(resumableRevision(response));
+    const header = this.headers.header(resumableRevision(response));
     const events = response.events.map(eventMessage);
     const base = { header, watchId, created: false, canceled: response.canceled === true, compactRevision: BigInt(response.compactRevision ?? 0), cancelReason: response.cancelReason ?? '' };
     const parts = fragment ? fragmentEvents(events, this.options.fragmentBytesMax) : [events];
@@ -136,7 +136,7 @@ class WatchSession {
   }
 
   private async emptyResponse(watchId: bigint): Promise<pb.WatchResponse> {
-    return { header: await this.headers.header(), watchId, created: false, canceled: false, compactRevision: 0n, cancelReason: '', fragment: false, events: [] };
+    return { header: this.headers.header(), watchId, created: false, canceled: false, compactRevision: 0n, cancelReason: '', fragment: false, events: [] };
   }
 
   private send(response: pb.WatchResponse): boolean {

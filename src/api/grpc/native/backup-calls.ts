@@ -6,7 +6,7 @@ import { MvccError } from '../../../mvcc/index.js';
 import type { BackupChunk, BackupRequest, RestoreChunk, RestoreResponse } from '../../../generated/beavervault/v1/kv.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 export async function streamBackup(context: GrpcContext, _request: BackupRequest, stream: OutgoingStream<BackupChunk>): Promise<void> {
   const hash = createHash('sha256');
@@ -23,10 +23,10 @@ export async function streamBackup(context: GrpcContext, _request: BackupRequest
   await stream.send({ data: new Uint8Array(0), sha256: hash.digest(), totalBytes: BigInt(totalBytes) });
 }
 
-export async function receiveRestore(context: GrpcContext, headers: NativeHeaders, chunks: AsyncIterable<RestoreChunk>): Promise<RestoreResponse> {
+export async function receiveRestore(context: GrpcContext, headers: ResponseHeaders, chunks: AsyncIterable<RestoreChunk>): Promise<RestoreResponse> {
   const received = { bytes: 0 };
   await context.node.restore(verifiedData(chunks, received));
-  return { header: await headers.header(), restoredBytes: BigInt(received.bytes) };
+  return { header: headers.header(), restoredBytes: BigInt(received.bytes) };
 }
 
 /** The chunks' data; fails at the end, before the node proposes anything, on a checksum mismatch. */

@@ -17,19 +17,19 @@ import type {
 import { ApiError } from '../../errors.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 export class ClusterCalls {
   constructor(
     private readonly context: GrpcContext,
-    private readonly headers: NativeHeaders,
+    private readonly headers: ResponseHeaders,
   ) {}
 
   async status(): Promise<StatusResponse> {
     const status = await this.context.node.status();
     const readiness = this.context.node.readiness();
     return {
-      header: await this.headers.header(status.revision),
+      header: this.headers.header(status.revision),
       name: status.name,
       version: status.version,
       role: status.role,
@@ -47,28 +47,28 @@ export class ClusterCalls {
   }
 
   async list(): Promise<MemberListResponse> {
-    return { header: await this.headers.header(), members: this.members() };
+    return { header: this.headers.header(), members: this.members() };
   }
 
   async add(request: MemberAddRequest): Promise<MemberAddResponse> {
     if (request.name === '' || request.peerAddress === '') throw new ApiError('API_INVALID_PARAMETER', { name: 'member', reason: 'name and peer_address are required' });
     const added = await this.context.node.addMember({ name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls, learner: request.isLearner });
-    return { header: await this.headers.header(), member: memberMessage(added), members: this.members() };
+    return { header: this.headers.header(), member: memberMessage(added), members: this.members() };
   }
 
   async remove(request: MemberRemoveRequest): Promise<MemberRemoveResponse> {
     await this.context.node.removeMember(this.knownMember(request.id).id);
-    return { header: await this.headers.header(), members: this.members() };
+    return { header: this.headers.header(), members: this.members() };
   }
 
   async promote(request: MemberPromoteRequest): Promise<MemberPromoteResponse> {
     await this.context.node.promoteMember(this.knownMember(request.id).id);
-    return { header: await this.headers.header(), members: this.members() };
+    return { header: this.headers.header(), members: this.members() };
   }
 
   async moveLeader(request: MoveLeaderRequest): Promise<MoveLeaderResponse> {
     await this.context.node.transferLeadership(request.targetId === 0n ? undefined : this.knownMember(request.targetId).id);
-    return { header: await this.headers.header() };
+    return { header: this.headers.header() };
   }
 
   private members(): Member[] {

@@ -22,12 +22,12 @@ import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { comparesOf } from './conditions.js';
 import { conditionalWrite } from './conditional-write.js';
 import { keyValueMessage, putRequestOf, readConsistencyOf } from './key-messages.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 export class KeyCalls {
   constructor(
     private readonly context: GrpcContext,
-    private readonly headers: NativeHeaders,
+    private readonly headers: ResponseHeaders,
   ) {}
 
   async put(request: PutRequest): Promise<PutResponse> {
@@ -48,7 +48,7 @@ export class KeyCalls {
     );
     if (!outcome.succeeded) throw outcome.failure;
     const prevKv = outcome.response.type === 'put' ? outcome.response.put.prevKv : undefined;
-    return { header: await this.headers.header(outcome.revision), lease: BigInt(lease), ...(prevKv === undefined ? {} : { prevKv: keyValueMessage(prevKv) }) };
+    return { header: this.headers.header(outcome.revision), lease: BigInt(lease), ...(prevKv === undefined ? {} : { prevKv: keyValueMessage(prevKv) }) };
   }
 
   async get(request: GetRequest): Promise<GetResponse> {
@@ -57,7 +57,7 @@ export class KeyCalls {
     const response = await this.context.node.range(range, { consistency: readConsistencyOf(request.consistency) });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: Buffer.from(request.key).toString('utf8') });
-    return { header: await this.headers.header(response.header.revision), kv: keyValueMessage(kv) };
+    return { header: this.headers.header(response.header.revision), kv: keyValueMessage(kv) };
   }
 
   async delete(request: DeleteRequest): Promise<DeleteResponse> {
@@ -69,7 +69,7 @@ export class KeyCalls {
     const outcome = await conditionalWrite(this.context.node, { type: 'deleteRange', deleteRange }, compares);
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = outcome.response.type === 'deleteRange' ? outcome.response.deleteRange : { deleted: 0, prevKvs: [] };
-    return { header: await this.headers.header(outcome.revision), deleted: BigInt(deleted.deleted), prevKvs: deleted.prevKvs.map(keyValueMessage) };
+    return { header: this.headers.header(outcome.revision), deleted: BigInt(deleted.deleted), prevKvs: deleted.prevKvs.map(keyValueMessage) };
   }
 
   async batchPut(request: BatchPutRequest): Promise<BatchPutResponse> {
@@ -86,14 +86,14 @@ export class KeyCalls {
       },
       () => true,
     );
-    return { header: await this.headers.header(txn.header.revision), count: BigInt(puts.length) };
+    return { header: this.headers.header(txn.header.revision), count: BigInt(puts.length) };
   }
 
   async batchGet(request: BatchGetRequest): Promise<BatchGetResponse> {
     if (request.keys.length > this.context.limits.txnOperationsMax) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
     for (const key of request.keys) validateRequest({ type: 'range', range: { key } }, this.context.mvccLimits);
     const [first, ...rest] = request.keys;
-    if (first === undefined) return { header: await this.headers.header(), results: [] };
+    if (first === undefined) return { header: this.headers.header(), results: [] };
     // The first read fixes the revision (linearizable unless asked otherwise); the others read
     // that same revision locally, which this node has applied by then.
     const requestedRevision = nonNegativeNumberOf(request.revision, 'revision');
@@ -105,7 +105,7 @@ export class KeyCalls {
       const kv = response.kvs[0];
       return { key: request.keys[index] ?? new Uint8Array(0), found: kv !== undefined, ...(kv === undefined ? {} : { kv: keyValueMessage(kv) }) };
     });
-    return { header: await this.headers.header(revision), results };
+    return { header: this.headers.header(revision), results };
   }
 }
 

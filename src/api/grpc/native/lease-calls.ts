@@ -16,25 +16,25 @@ import { responseOf } from '../../http/node-responses.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 export class LeaseCalls {
   constructor(
     private readonly context: GrpcContext,
-    private readonly headers: NativeHeaders,
+    private readonly headers: ResponseHeaders,
   ) {}
 
   async grant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     const leaseGrant = { ttl: nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds'), id: nonNegativeNumberOf(request.id, 'id') };
     validateRequest({ type: 'leaseGrant', leaseGrant }, this.context.mvccLimits);
     const granted = responseOf(await this.context.node.write({ type: 'leaseGrant', leaseGrant }), 'leaseGrant').leaseGrant;
-    return { header: await this.headers.header(granted.header.revision), id: BigInt(granted.id), ttlSeconds: BigInt(granted.ttl) };
+    return { header: this.headers.header(granted.header.revision), id: BigInt(granted.id), ttlSeconds: BigInt(granted.ttl) };
   }
 
   async revoke(request: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
     const leaseRevoke = { id: nonNegativeNumberOf(request.id, 'id') };
     const revoked = responseOf(await this.context.node.write({ type: 'leaseRevoke', leaseRevoke }), 'leaseRevoke').leaseRevoke;
-    return { header: await this.headers.header(revoked.header.revision) };
+    return { header: this.headers.header(revoked.header.revision) };
   }
 
   /** One answer per request, in order; an unknown or expired lease answers TTL 0 as etcd's does. */
@@ -45,14 +45,14 @@ export class LeaseCalls {
         if (isMvccError(error) && error.code === 'MVCC_LEASE_NOT_FOUND') return 0;
         throw error;
       });
-      if (!(await stream.send({ header: await this.headers.header(), id: BigInt(id), ttlSeconds: BigInt(ttlSeconds) }))) return;
+      if (!(await stream.send({ header: this.headers.header(), id: BigInt(id), ttlSeconds: BigInt(ttlSeconds) }))) return;
     }
   }
 
   async timeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
     const lease = await this.context.node.leaseTimeToLive(nonNegativeNumberOf(request.id, 'id'), request.keys);
     return {
-      header: await this.headers.header(),
+      header: this.headers.header(),
       id: BigInt(lease.id),
       ttlSeconds: BigInt(lease.remainingTtl),
       grantedTtlSeconds: BigInt(lease.grantedTtl),
@@ -62,6 +62,6 @@ export class LeaseCalls {
 
   async list(): Promise<LeaseListResponse> {
     const leases = await this.context.node.leases();
-    return { header: await this.headers.header(), leases: leases.map((lease) => ({ id: BigInt(lease.id), grantedTtlSeconds: BigInt(lease.ttl) })) };
+    return { header: this.headers.header(), leases: leases.map((lease) => ({ id: BigInt(lease.id), grantedTtlSeconds: BigInt(lease.ttl) })) };
   }
 }

@@ -8,12 +8,12 @@ import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { keyValueMessage, readConsistencyOf } from './key-messages.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 /** Keys per page when the request names no limit. */
 const DEFAULT_PAGE_KEYS = 100;
 
-export async function listKeys(context: GrpcContext, headers: NativeHeaders, request: ListRequest): Promise<ListResponse> {
+export async function listKeys(context: GrpcContext, headers: ResponseHeaders, request: ListRequest): Promise<ListResponse> {
   const requestedLimit = nonNegativeNumberOf(request.limit, 'limit');
   const limit = Math.min(requestedLimit === 0 ? DEFAULT_PAGE_KEYS : requestedLimit, context.limits.listPageKeysMax);
   const cursor = request.cursor.length === 0 ? undefined : decodeListCursor(request.cursor, request.prefix);
@@ -30,5 +30,5 @@ export async function listKeys(context: GrpcContext, headers: NativeHeaders, req
   const revision = requestedRevision === 0 ? response.header.revision : requestedRevision;
   const last = response.kvs[response.kvs.length - 1];
   const nextCursor = response.more && last !== undefined ? encodeListCursor({ revision, nextKey: keyAfter(last.key) }) : new Uint8Array(0);
-  return { header: await headers.header(revision), kvs: response.kvs.map(keyValueMessage), nextCursor, count: BigInt(response.count) };
+  return { header: headers.header(revision), kvs: response.kvs.map(keyValueMessage), nextCursor, count: BigInt(response.count) };
 }

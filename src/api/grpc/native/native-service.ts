@@ -11,7 +11,7 @@ import { ClusterCalls } from './cluster-calls.js';
 import { KeyCalls } from './key-calls.js';
 import { LeaseCalls } from './lease-calls.js';
 import { listKeys } from './list-call.js';
-import { NativeHeaders } from './native-headers.js';
+import { ResponseHeaders } from '../response-headers.js';
 import { runTransaction } from './transaction-call.js';
 import { watchKeys } from './watch-call.js';
 
@@ -20,7 +20,7 @@ export function registerNativeService(server: Server, context: GrpcContext): voi
 }
 
 function nativeService(context: GrpcContext): KVServer {
-  const headers = new NativeHeaders(context.node);
+  const headers = new ResponseHeaders(context.node);
   const keys = new KeyCalls(context, headers);
   const leases = new LeaseCalls(context, headers);
   const cluster = new ClusterCalls(context, headers);

@@ -11,10 +11,10 @@ import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { comparesOf } from './conditions.js';
 import { putRequestOf } from './key-messages.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 import { responseOpMessage, txnRequestOf } from './transaction-messages.js';
 
-export async function runTransaction(context: GrpcContext, headers: NativeHeaders, request: TransactionRequest): Promise<TransactionResponse> {
+export async function runTransaction(context: GrpcContext, headers: ResponseHeaders, request: TransactionRequest): Promise<TransactionResponse> {
   const etcdForm = request.compare.length + request.success.length + request.failure.length > 0;
   if (etcdForm && request.operations.length > 0) {
     throw new ApiError('API_INVALID_PARAMETER', { name: 'operations', reason: 'give either operations or compare/success/failure, not both' });
@@ -22,17 +22,17 @@ export async function runTransaction(context: GrpcContext, headers: NativeHeader
   return etcdForm ? runEtcdForm(context, headers, txnRequestOf(request, 'transaction')) : runSeedForm(context, headers, request.operations);
 }
 
-async function runEtcdForm(context: GrpcContext, headers: NativeHeaders, txn: TxnRequest): Promise<TransactionResponse> {
+async function runEtcdForm(context: GrpcContext, headers: ResponseHeaders, txn: TxnRequest): Promise<TransactionResponse> {
   validateRequest({ type: 'txn', txn }, context.mvccLimits);
   const response = txnOf(await context.node.write({ type: 'txn', txn }));
   return {
-    header: await headers.header(response.header.revision),
+    header: headers.header(response.header.revision),
     succeeded: response.succeeded,
     responses: response.responses.map((op) => responseOpMessage(op)),
   };
 }
 
-async function runSeedForm(context: GrpcContext, headers: NativeHeaders, operations: readonly Operation[]): Promise<TransactionResponse> {
+async function runSeedForm(context: GrpcContext, headers: ResponseHeaders, operations: readonly Operation[]): Promise<TransactionResponse> {
   const compare: Compare[] = [];
   const ttls = operations.map((operation, index) => nonNegativeNumberOf(operation.ttlSeconds, `operations[${index}].ttl_seconds`));
   const success = operations.map((operation, index) => {
@@ -56,7 +56,7 @@ async function runSeedForm(context: GrpcContext, headers: NativeHeaders, operati
     (txn) => txn.succeeded,
   );
   return {
-    header: await headers.header(response.header.revision),
+    header: headers.header(response.header.revision),
     succeeded: response.succeeded,
     responses: response.responses.map((op, index) => responseOpMessage(op, response.succeeded ? (granted.get(ttls[index] ?? 0) ?? 0) : 0)),
   };

@@ -13,7 +13,7 @@ import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { keyValueMessage } from './key-messages.js';
-import type { NativeHeaders } from './native-headers.js';
+import type { ResponseHeaders } from '../response-headers.js';
 
 /**
  * How often a watch that asked for progress gets an empty response with the current revision,
@@ -22,7 +22,7 @@ import type { NativeHeaders } from './native-headers.js';
  */
 const WATCH_PROGRESS_INTERVAL_MS = 5_000;
 
-export async function watchKeys(context: GrpcContext, headers: NativeHeaders, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
+export async function watchKeys(context: GrpcContext, headers: ResponseHeaders, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
   const watchRequest: MvccWatchRequest = {
     key: request.prefix ? prefixStart(request.key) : request.key,
     ...(request.prefix ? { rangeEnd: prefixEnd(request.key) } : {}),
@@ -40,7 +40,7 @@ export async function watchKeys(context: GrpcContext, headers: NativeHeaders, re
   try {
     for await (const response of watcher) {
       if (response.canceled === true) throw canceledError(response.cancelReason ?? '', response.compactRevision);
-      const sent = await stream.send({ header: await headers.header(resumableRevision(response)), events: response.events.map(eventMessage) });
+      const sent = await stream.send({ header: headers.header(resumableRevision(response)), events: response.events.map(eventMessage) });
       if (!sent) return;
     }
     // The watch ended without the client going away: the node stopped. A plain end would read
