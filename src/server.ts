@@ -107,14 +107,13 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
     throw error;
   }
   try {
-    const { requestBytesMax, ...limits } = config.limits;
     const api = await startHttpApi({
       node,
       host: config.httpHost,
       port: config.httpPort,
       metrics: metricsRegistry,
       logger: logger.child({ component: 'http' }),
-      limits: { ...limits, requestBodyBytesMax: requestBytesMax },
+      limits: config.limits,
     });
     const grpcApi = await startGrpcApi({
       node,

@@ -7,7 +7,7 @@ export { txnIsReadOnly } from './txn.js';
 export { RESTORE_CHUNK_BYTES_MAX, RESTORE_CHECKSUM_BYTES } from './restore-staging.js';
 export { SnapshotReader } from './snapshot.js';
 export { MvccError, isMvccError, mvccError, type MvccErrorCode, type MvccErrorDetails } from './errors.js';
-export { DEFAULT_LIMITS, resolveLimits, type MvccLimits } from './limits.js';
+export { DEFAULT_LIMITS, positiveIntegerProblems, resolveLimits, type MvccLimits } from './limits.js';
 export { LeaseExpiry, type LeaseExpiryOptions } from './lease-expiry.js';
 export type { LeaseEvent } from './lessor.js';
 export type { LeaseRecord } from './record-codec.js';

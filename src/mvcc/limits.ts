@@ -22,12 +22,18 @@ export const DEFAULT_LIMITS: MvccLimits = Object.freeze({
   leaseTtlSecondsMin: 1,
 });
 
-export function resolveLimits(overrides: Partial<MvccLimits> = {}): MvccLimits {
-  const limits = { ...DEFAULT_LIMITS, ...overrides };
+/** One problem for each limit that is not a positive safe integer. */
+export function positiveIntegerProblems(limits: Readonly<Record<string, number>>): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive integer (got ${value})`);
   }
+  return problems;
+}
+
+export function resolveLimits(overrides: Partial<MvccLimits> = {}): MvccLimits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  const problems = positiveIntegerProblems({ ...limits });
   if (limits.keyBytesMax > limits.requestBytesMax) problems.push('keyBytesMax must not exceed requestBytesMax');
   if (limits.leaseTtlSecondsMin > limits.leaseTtlSecondsMax) {
     problems.push('leaseTtlSecondsMin must not exceed leaseTtlSecondsMax');

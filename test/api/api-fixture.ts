@@ -12,7 +12,7 @@ export const TEST_LIMITS: Partial<HttpLimits> = {
   keyBytesMax: 32,
   valueBytesMax: 256,
   txnOperationsMax: 4,
-  requestBodyBytesMax: 1024,
+  requestBytesMax: 1024,
   listPageKeysMax: 10,
 };
 

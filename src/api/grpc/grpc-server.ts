@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
-import { type GrpcLimits, mvccLimitsOf, resolveGrpcLimits } from './grpc-limits.js';
+import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcRequestDuration } from './grpc-metrics.js';
 import { registerEtcdServices } from './etcd/index.js';
 import { registerNativeService } from './native/native-service.js';
@@ -57,7 +57,6 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   const context: GrpcContext = {
     node: options.node,
     limits,
-    mvccLimits: mvccLimitsOf(limits),
     requestDuration: grpcRequestDuration(options.metrics),
     logger: options.logger,
   };

@@ -29,7 +29,7 @@ async function batchPut(context: RouteContext, request: FastifyRequest, reply: F
   const body = jsonBody(request);
   const ttl = optionalInteger(body.ttl, 'ttl', 1);
   const puts = asArray(body.items, 'items').map((item, index) => putOf(item, `items[${index}]`));
-  validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, context.mvccLimits);
+  validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, context.limits);
   const txn = await withTtlLeases(
     context,
     ttlList(ttl),
@@ -65,7 +65,7 @@ function putOp(put: PutRequest): RequestOp {
 async function batchGet(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = jsonBody(request);
   const keys = keysOf(context, body.keys);
-  for (const key of keys) validateRequest({ type: 'range', range: { key } }, context.mvccLimits);
+  for (const key of keys) validateRequest({ type: 'range', range: { key } }, context.limits);
   const [first, ...rest] = keys;
   if (first === undefined) {
     await reply.send({ revision: null, items: [] });
@@ -89,7 +89,7 @@ async function batchDelete(context: RouteContext, request: FastifyRequest, reply
   const prevKv = optionalBoolean(body.prevKv, 'prevKv') ?? false;
   const success: RequestOp[] = keysOf(context, body.keys).map((key) => ({ type: 'deleteRange', deleteRange: { key, prevKv } }));
   const txnRequest = { type: 'txn', txn: { compare: [], success, failure: [] } } as const;
-  validateRequest(txnRequest, context.mvccLimits);
+  validateRequest(txnRequest, context.limits);
   const txn = txnOf(await context.node.write(txnRequest));
   let deleted = 0;
   const prevKvs = [];

@@ -30,7 +30,7 @@ export function sendClientError(reply: FastifyReply, client: ClientError): Fasti
 function fromFastify(error: FastifyError, limits: HttpLimits): unknown {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('API_REQUEST_TOO_LARGE', { limit: limits.requestBodyBytesMax });
+      return new ApiError('API_REQUEST_TOO_LARGE', { limit: limits.requestBytesMax });
     case 'FST_ERR_BAD_URL':
       return new ApiError('API_INVALID_KEY_ENCODING', { reason: error.message });
     default:

@@ -15,7 +15,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
 import { registerHealthRoutes } from './health-routes.js';
-import { type HttpLimits, mvccLimitsOf, resolveHttpLimits } from './http-limits.js';
+import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { httpMetrics, recordRequestDurations } from './http-metrics.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerLeaseRoutes } from './lease-routes.js';
@@ -47,8 +47,8 @@ export interface HttpApi {
 /** Builds the server without listening: what tests drive with `inject`. */
 export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'>): Promise<FastifyInstance> {
   const limits = resolveHttpLimits(options.limits);
-  const context: RouteContext = { node: options.node, limits, mvccLimits: mvccLimitsOf(limits), logger: options.logger };
-  const app = Fastify({ bodyLimit: limits.requestBodyBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true });
+  const context: RouteContext = { node: options.node, limits, logger: options.logger };
+  const app = Fastify({ bodyLimit: limits.requestBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   installErrorReplies(app, limits, options.logger);

@@ -43,7 +43,7 @@ class KeyRoutes {
       tags: tagsOf(request),
       ...(lease === undefined ? {} : { lease }),
     };
-    validateRequest({ type: 'put', put }, this.context.mvccLimits);
+    validateRequest({ type: 'put', put }, this.context.limits);
     const compares = writePreconditions(key, request.headers, query);
     const outcome = await withTtlLeases(
       this.context,
@@ -64,7 +64,7 @@ class KeyRoutes {
   async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const query = queryOf(request);
     const range: RangeRequest = { key: keyOf(request), revision: integerParameter(query, 'revision', 0) ?? 0 };
-    validateRequest({ type: 'range', range }, this.context.mvccLimits);
+    validateRequest({ type: 'range', range }, this.context.limits);
     const response = await this.context.node.range(range, { consistency: consistencyParameter(query) });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: range.key.toString() });
@@ -81,7 +81,7 @@ class KeyRoutes {
     const key = keyOf(request);
     const prevKv = booleanParameter(query, 'prev_kv');
     const deletion: Extract<MvccRequest, { type: 'deleteRange' }> = { type: 'deleteRange', deleteRange: { key, prevKv } };
-    validateRequest(deletion, this.context.mvccLimits);
+    validateRequest(deletion, this.context.limits);
     const outcome = await this.conditionalWrite(deletion, writePreconditions(key, request.headers, query));
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = responseOf(outcome.response, 'deleteRange').deleteRange;

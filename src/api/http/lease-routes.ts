@@ -32,7 +32,7 @@ async function grant(context: RouteContext, request: FastifyRequest, reply: Fast
   const id = optionalInteger(body.id, 'id', 1);
   if (ttl === undefined) throw new ApiError('API_INVALID_BODY', { reason: 'ttl is required' });
   const grantRequest: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl, ...(id === undefined ? {} : { id }) } };
-  validateRequest(grantRequest, context.mvccLimits);
+  validateRequest(grantRequest, context.limits);
   const granted = responseOf(await context.node.write(grantRequest), 'leaseGrant').leaseGrant;
   await reply.code(201).send({ id: granted.id, ttl: granted.ttl });
 }

@@ -30,7 +30,7 @@ async function listKeys(context: RouteContext, request: FastifyRequest, reply: F
   const cursorText = stringParameter(query, 'cursor');
   const cursor = cursorText === undefined || cursorText === '' ? undefined : decodeCursor(cursorText, prefix);
   const range: RangeRequest = { key: cursor?.nextKey ?? prefixStart(prefix), rangeEnd: prefixEnd(prefix), limit, revision: cursor?.revision ?? 0, keysOnly };
-  validateRequest({ type: 'range', range }, context.mvccLimits);
+  validateRequest({ type: 'range', range }, context.limits);
   const response = await context.node.range(range, { consistency: consistencyParameter(query) });
   const revision = cursor?.revision ?? response.header.revision;
   const last = response.kvs[response.kvs.length - 1];

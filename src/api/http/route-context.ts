@@ -1,5 +1,4 @@
 // What every route module is given: the node facade, the limits, and a logger.
-import type { MvccLimits } from '../../mvcc/index.js';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HttpLimits } from './http-limits.js';
@@ -7,7 +6,5 @@ import type { HttpLimits } from './http-limits.js';
 export interface RouteContext {
   readonly node: KvNode;
   readonly limits: HttpLimits;
-  /** `limits` in the state machine's terms, for validateRequest before proposing. */
-  readonly mvccLimits: MvccLimits;
   readonly logger: Logger;
 }

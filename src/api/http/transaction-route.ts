@@ -25,13 +25,13 @@ async function transaction(context: RouteContext, request: FastifyRequest, reply
 
 async function etcdTransaction(context: RouteContext, body: JsonObject): Promise<JsonObject> {
   const txnRequest = { type: 'txn', txn: etcdTxnOf(body) } as const;
-  validateRequest(txnRequest, context.mvccLimits);
+  validateRequest(txnRequest, context.limits);
   const txn = txnOf(await context.node.write(txnRequest));
   return { succeeded: txn.succeeded, revision: txn.header.revision, responses: txn.responses.map(responseOpJson) };
 }
 
 async function seedTransaction(context: RouteContext, seed: SeedTransaction): Promise<JsonObject> {
-  validateRequest({ type: 'txn', txn: seed.txn }, context.mvccLimits);
+  validateRequest({ type: 'txn', txn: seed.txn }, context.limits);
   const txn = await withTtlLeases(
     context,
     seed.ttlPuts.values(),

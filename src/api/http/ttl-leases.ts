@@ -1,12 +1,14 @@
 // Writes with a `ttl`: the seeds' per-key expiry is an etcd lease granted for the write. The
 // grants and the write are separate proposals, so a write that does not take effect (a failed
 // precondition, an error) revokes its leases again rather than leaving them to expire unused.
-import { validateRequest, type MvccRequest } from '../../mvcc/index.js';
+import { validateRequest, type MvccLimits, type MvccRequest } from '../../mvcc/index.js';
 import { responseOf } from './node-responses.js';
 import type { RouteContext } from './route-context.js';
 
-/** What granting and revoking needs; the gRPC API passes its own context. */
-export type TtlLeaseContext = Pick<RouteContext, 'node' | 'mvccLimits' | 'logger'>;
+/** What the TTL-lease helpers need; the REST and gRPC contexts both provide it. */
+export interface TtlLeaseContext extends Pick<RouteContext, 'node' | 'logger'> {
+  readonly limits: MvccLimits;
+}
 
 /** Lease ids by the TTL (seconds) they were granted for. */
 export type LeasesByTtl = ReadonlyMap<number, number>;
@@ -41,7 +43,7 @@ export function ttlList(ttlSeconds: number | undefined): number[] {
 
 async function grantLease(context: TtlLeaseContext, ttlSeconds: number): Promise<number> {
   const request: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl: ttlSeconds } };
-  validateRequest(request, context.mvccLimits);
+  validateRequest(request, context.limits);
   return responseOf(await context.node.write(request), 'leaseGrant').leaseGrant.id;
 }
 

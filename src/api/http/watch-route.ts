@@ -40,7 +40,7 @@ async function watch(context: RouteContext, metrics: HttpMetrics, request: Fasti
     noDelete: filter === 'nodelete',
     progressNotify: true,
   };
-  validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.mvccLimits);
+  validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.limits);
   const watcher = context.node.watch(watchRequest);
   reply.hijack();
   const stream = reply.raw;

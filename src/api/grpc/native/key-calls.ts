@@ -34,7 +34,7 @@ export class KeyCalls {
     const ttl = nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds');
     if (ttl > 0 && request.lease !== 0n) throw new ApiError('API_INVALID_PARAMETER', { name: 'ttl_seconds', reason: 'give either ttl_seconds or lease, not both' });
     const put = putRequestOf(request, { prevKv: request.prevKv });
-    validateRequest({ type: 'put', put }, this.context.mvccLimits);
+    validateRequest({ type: 'put', put }, this.context.limits);
     const compares = comparesOf(request.key, request.conditions, 'conditions');
     let lease = put.lease ?? 0;
     const outcome = await withTtlLeases(
@@ -53,7 +53,7 @@ export class KeyCalls {
 
   async get(request: GetRequest): Promise<GetResponse> {
     const range = { key: request.key, revision: nonNegativeNumberOf(request.revision, 'revision') };
-    validateRequest({ type: 'range', range }, this.context.mvccLimits);
+    validateRequest({ type: 'range', range }, this.context.limits);
     const response = await this.context.node.range(range, { consistency: readConsistencyOf(request.consistency) });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: Buffer.from(request.key).toString('utf8') });
@@ -64,7 +64,7 @@ export class KeyCalls {
     const deleteRange = request.prefix
       ? { key: prefixStart(request.key), rangeEnd: prefixEnd(request.key), prevKv: request.prevKv }
       : { key: request.key, prevKv: request.prevKv };
-    validateRequest({ type: 'deleteRange', deleteRange }, this.context.mvccLimits);
+    validateRequest({ type: 'deleteRange', deleteRange }, this.context.limits);
     const compares = comparesOf(request.key, request.conditions, 'conditions');
     const outcome = await conditionalWrite(this.context.node, { type: 'deleteRange', deleteRange }, compares);
     if (!outcome.succeeded) throw outcome.failure;
@@ -75,7 +75,7 @@ export class KeyCalls {
   async batchPut(request: BatchPutRequest): Promise<BatchPutResponse> {
     const ttl = nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds');
     const puts = request.items.map((item) => putRequestOf(item));
-    validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, this.context.mvccLimits);
+    validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, this.context.limits);
     const txn = await withTtlLeases(
       this.context,
       ttl > 0 ? [ttl] : [],
@@ -91,7 +91,7 @@ export class KeyCalls {
 
   async batchGet(request: BatchGetRequest): Promise<BatchGetResponse> {
     if (request.keys.length > this.context.limits.txnOperationsMax) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
-    for (const key of request.keys) validateRequest({ type: 'range', range: { key } }, this.context.mvccLimits);
+    for (const key of request.keys) validateRequest({ type: 'range', range: { key } }, this.context.limits);
     const [first, ...rest] = request.keys;
     if (first === undefined) return { header: this.headers.header(), results: [] };
     // The first read fixes the revision (linearizable unless asked otherwise); the others read

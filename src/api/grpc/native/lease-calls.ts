@@ -26,7 +26,7 @@ export class LeaseCalls {
 
   async grant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     const leaseGrant = { ttl: nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds'), id: nonNegativeNumberOf(request.id, 'id') };
-    validateRequest({ type: 'leaseGrant', leaseGrant }, this.context.mvccLimits);
+    validateRequest({ type: 'leaseGrant', leaseGrant }, this.context.limits);
     const granted = responseOf(await this.context.node.write({ type: 'leaseGrant', leaseGrant }), 'leaseGrant').leaseGrant;
     return { header: this.headers.header(granted.header.revision), id: BigInt(granted.id), ttlSeconds: BigInt(granted.ttl) };
   }

@@ -25,7 +25,7 @@ export async function listKeys(context: GrpcContext, headers: ResponseHeaders, r
     revision: requestedRevision,
     keysOnly: request.keysOnly,
   };
-  validateRequest({ type: 'range', range }, context.mvccLimits);
+  validateRequest({ type: 'range', range }, context.limits);
   const response = await context.node.range(range, { consistency: readConsistencyOf(request.consistency) });
   const revision = requestedRevision === 0 ? response.header.revision : requestedRevision;
   const last = response.kvs[response.kvs.length - 1];

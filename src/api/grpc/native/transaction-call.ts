@@ -23,7 +23,7 @@ export async function runTransaction(context: GrpcContext, headers: ResponseHead
 }
 
 async function runEtcdForm(context: GrpcContext, headers: ResponseHeaders, txn: TxnRequest): Promise<TransactionResponse> {
-  validateRequest({ type: 'txn', txn }, context.mvccLimits);
+  validateRequest({ type: 'txn', txn }, context.limits);
   const response = txnOf(await context.node.write({ type: 'txn', txn }));
   return {
     header: headers.header(response.header.revision),
@@ -39,7 +39,7 @@ async function runSeedForm(context: GrpcContext, headers: ResponseHeaders, opera
     compare.push(...comparesOf(operation.key, operation.conditions, `operations[${index}].conditions`));
     return seedOperationOf(operation, index);
   });
-  validateRequest({ type: 'txn', txn: { compare, success, failure: [] } }, context.mvccLimits);
+  validateRequest({ type: 'txn', txn: { compare, success, failure: [] } }, context.limits);
   const withLeases = (leases: ReadonlyMap<number, number>): RequestOp[] =>
     success.map((op, index) => {
       const lease = leases.get(ttls[index] ?? 0);

@@ -32,7 +32,7 @@ export async function watchKeys(context: GrpcContext, headers: ResponseHeaders, 
     noDelete: request.noDelete,
     progressNotify: request.progressNotify,
   };
-  validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.mvccLimits);
+  validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.limits);
   const watcher = context.node.watch(watchRequest);
   const stop = (): void => watcher.cancel();
   stream.signal.addEventListener('abort', stop, { once: true });
