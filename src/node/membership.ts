@@ -12,6 +12,7 @@ import { memberIdOf } from './identity.js';
 import type { AddMemberRequest, MemberInfo } from './kv-node.js';
 import { encodeMemberContext, type MemberTable } from './member-table.js';
 import type { ReadyLoop } from './ready-loop.js';
+import { monotonicNowMs } from './monotonic-clock.js';
 
 /** A learner this close to the leader's last index is caught up enough to vote. */
 export const PROMOTION_LAG_ENTRIES_MAX = 64;
@@ -80,7 +81,7 @@ export class Membership {
     if (target === this.parts.id) return;
     await this.onLoop(() => this.parts.rawNode.transferLeadership(target));
     const { loop, waiters } = this.parts;
-    await waiters.waitFor(() => loop.lead !== this.parts.id && loop.lead !== NO_NODE, Date.now(), timeoutMs);
+    await waiters.waitFor(() => loop.lead !== this.parts.id && loop.lead !== NO_NODE, monotonicNowMs(), timeoutMs);
   }
 
   mostCaughtUpVoter(): NodeId {
@@ -103,7 +104,7 @@ export class Membership {
     await waiters.waitFor(() => {
       const confState = this.confState();
       return confState.votersOutgoing.length === 0 && applied(confState);
-    }, Date.now(), timeoutMs);
+    }, monotonicNowMs(), timeoutMs);
   }
 
   /** Runs a RawNode call inside the Ready loop and turns its refusal into a NodeError. */

@@ -37,6 +37,7 @@ import { ReadyLoop } from './ready-loop.js';
 import { persistReceivedSnapshot, receivedSnapshotPath } from './received-snapshots.js';
 import { SnapshotPolicy } from './snapshot-policy.js';
 import { NODE_VERSION } from './version.js';
+import { monotonicNowMs } from './monotonic-clock.js';
 
 /** Ticks between measurements of the database for the quota. */
 const QUOTA_MEASURE_TICKS = 10;
@@ -103,7 +104,7 @@ export class RaftKvNode implements KvNode {
     this.logger = options.logger.child({ component: 'node', member: options.name });
     this.transport = options.transport;
     this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs);
-    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: Date.now });
+    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: monotonicNowMs });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
@@ -215,7 +216,7 @@ export class RaftKvNode implements KvNode {
       if (refusal.raise !== undefined) this.proposeUntracked({ type: 'alarm', alarm: refusal.raise });
       throw new MvccError('MVCC_NOSPACE');
     }
-    const { requestId, settled } = this.proposals.track(Date.now(), options.timeoutMs ?? this.options.requestTimeoutMs);
+    const { requestId, settled } = this.proposals.track(monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
     if (options.signal !== undefined) {
       const signal = options.signal;
@@ -400,13 +401,13 @@ export class RaftKvNode implements KvNode {
   }
 
   private async readBarrier(timeoutMs: number | undefined): Promise<void> {
-    const released = this.reads.enqueue(Date.now(), timeoutMs ?? this.options.requestTimeoutMs);
+    const released = this.reads.enqueue(monotonicNowMs(), timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.wake();
     await released;
   }
 
   private onTick(): void {
-    const now = Date.now();
+    const now = monotonicNowMs();
     this.ticks++;
     this.loop.tick();
     const expired = this.proposals.expire(now);

@@ -21,6 +21,7 @@ import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
 import type { ReadIndexBatcher } from './read-index-batcher.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
+import { monotonicNowMs } from './monotonic-clock.js';
 
 export interface ReadyLoopParts {
   readonly id: NodeId;
@@ -146,7 +147,7 @@ export class ReadyLoop {
       await this.handleReady(ready);
       rawNode.advance(ready);
     }
-    this.parts.waiters.check(Date.now());
+    this.parts.waiters.check(monotonicNowMs());
     if (!this.stopped) await this.hooks.afterIteration();
   }
 
@@ -163,7 +164,7 @@ export class ReadyLoop {
     this.actions = [];
     for (const action of actions) action();
     this.proposeQueued();
-    this.parts.reads.issue(Date.now(), (context) => {
+    this.parts.reads.issue(monotonicNowMs(), (context) => {
       const refused = rawNode.readIndex(context);
       return refused === null ? null : nodeErrorOfRaft(refused);
     });
