@@ -12,6 +12,7 @@ import { describeFailure } from './cli/failure-description.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
 import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
 import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
+import { startFailpointsFromEnvironment, type FailpointControl } from './failpoints/index.js';
 import { clusterIdOf, memberIdOf } from './node/identity.js';
 import type { ClusterMembership } from './node/node-options.js';
 import { RaftKvNode } from './node/raft-kv-node.js';
@@ -42,6 +43,22 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
   }
   const logger = createLogger({ level: config.logLevel, base: { node: config.name } });
   for (const warning of config.warnings) logger.warn(warning);
+  let failpointControl: FailpointControl | undefined;
+  try {
+    failpointControl = await startFailpointsFromEnvironment(environment);
+  } catch (error) {
+    process.stderr.write(`bvault server: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_CODES.usage;
+  }
+  if (failpointControl !== undefined) logger.warn({ address: failpointControl.address }, 'failpoint control is open: anyone who reaches it can slow this node down');
+  try {
+    return await serveUntilStopped(config, logger);
+  } finally {
+    await failpointControl?.close();
+  }
+}
+
+async function serveUntilStopped(config: ServerConfig, logger: Logger): Promise<ExitCode> {
   // A signal that arrives while the node starts is honoured once it has started.
   let requestStop: (reason: StopReason) => void = () => undefined;
   const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, environmentNameOf } from './config-fields.js';
+import { FAILPOINT_ENVIRONMENT } from '../failpoints/failpoints-from-environment.js';
 
 export interface RawSetting {
   readonly raw: unknown;
@@ -26,7 +27,7 @@ export interface FlagReading extends SourceReading {
 }
 
 /** Variables that share the prefix but are not settings (read by tooling, not by the server). */
-const NON_SETTING_ENVIRONMENT = new Set(['BVAULT_VITEST_JSON']);
+const NON_SETTING_ENVIRONMENT = new Set(['BVAULT_VITEST_JSON', ...FAILPOINT_ENVIRONMENT]);
 
 export async function readConfigFile(path: string): Promise<SourceReading> {
   let text: string;

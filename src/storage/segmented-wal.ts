@@ -10,6 +10,7 @@ import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupId, HardState, LogIndex, Term } from '../raft/types.js';
 import type { IoStats } from './file-io.js';
+import { reachFailpoint } from '../failpoints/failpoints.js';
 import { syncData, syncDirectory, writeFully } from './file-io.js';
 import type { SegmentName } from './file-names.js';
 import { segmentFileName } from './file-names.js';
@@ -121,6 +122,7 @@ export class SegmentedWal {
 
   private async writeBatch(records: readonly QueuedRecord[]): Promise<void> {
     const bytes = records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((queued) => queued.frame));
+    await reachFailpoint('wal-write');
     await writeFully(this.headHandle, bytes, this.headBytes, this.options.stats);
     await syncData(this.headHandle, this.options.stats);
     this.headBytes += bytes.byteLength;
