@@ -40,6 +40,19 @@ describe('a server that cannot start', () => {
     expect(server.log).toMatch(/election-ticks \(from --election-ticks\) must be between 2 and 10000, got "1"/);
   }, 40_000);
 
+  it('names a bad BVAULT_FAILPOINTS setting and exits with 2', async () => {
+    const server = await member('bad-failpoints', (raft) => ['--initial-cluster', `n1=127.0.0.1:${raft}`]);
+    // The child copies the environment when it is spawned.
+    process.env.BVAULT_FAILPOINTS = 'wal-write=sleep(soon)';
+    try {
+      server.start();
+    } finally {
+      delete process.env.BVAULT_FAILPOINTS;
+    }
+    expect((await server.exited(30_000)).code, server.log).toBe(EXIT_CODES.usage);
+    expect(server.log).toMatch(/BVAULT_FAILPOINTS: failpoint wal-write: "sleep\(soon\)" is not a failpoint action; use off or sleep\(milliseconds\)/);
+  }, 40_000);
+
   it('whose HTTP port is taken says so and exits with 4', async () => {
     const http = await freePort();
     await occupy(http);
