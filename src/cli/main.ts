@@ -15,6 +15,7 @@ const USAGE = `Usage: bvault <command> [options]
 Commands:
   server [flags]   run one Beaver-Vault node (bvault server --help lists every setting)
   dev [options]    run a local cluster on loopback until Ctrl-C (bvault dev --help)
+  bench <workload> load a cluster over the etcd v3 API and report throughput and latency (bvault bench --help)
   version          print the version
   help             print this text
 
@@ -32,6 +33,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'dev':
       return runDevCluster(rest);
+    case 'bench': {
+      // Loaded on demand, like the server: only the benchmark needs the histogram and load code.
+      const { runBenchCommand } = await import('./commands/bench-command.js');
+      return runBenchCommand(rest);
+    }
     case 'version':
     case '--version':
       process.stdout.write(`bvault ${await packageVersion()}\n`);

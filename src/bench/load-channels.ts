@@ -1,0 +1,49 @@
+// The gRPC channels the load goes over: --conns of them, dealt to the endpoints in turn and
+// shared round-robin by the clients, as etcd's benchmark shares its connections.
+import { Client, credentials } from '@grpc/grpc-js';
+
+/** How long a channel may take to connect before the run is refused. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** An endpoint that did not accept a connection in time; nothing was sent. */
+export class BenchConnectError extends Error {
+  override readonly name = 'BenchConnectError';
+}
+
+export class LoadChannels {
+  private constructor(private readonly channels: readonly Client[]) {}
+
+  /** Opens the channels and waits until each is connected; throws BenchConnectError. */
+  static async open(endpoints: readonly string[], conns: number): Promise<LoadChannels> {
+    const insecure = credentials.createInsecure();
+    // A local subchannel pool gives every channel its own TCP connection; by default grpc-js
+    // would share one connection among channels to the same address.
+    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, insecure, { 'grpc.use_local_subchannel_pool': 1 }));
+    const opened = new LoadChannels(channels);
+    try {
+      await Promise.all(channels.map((channel, index) => waitUntilConnected(channel, endpoints[index % endpoints.length] as string)));
+    } catch (error) {
+      opened.close();
+      throw error;
+    }
+    return opened;
+  }
+
+  /** The channel of client number `client`. */
+  forClient(client: number): Client {
+    return this.channels[client % this.channels.length] as Client;
+  }
+
+  close(): void {
+    for (const channel of this.channels) channel.close();
+  }
+}
+
+function waitUntilConnected(channel: Client, endpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    channel.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (error) => {
+      if (error === undefined || error === null) resolve();
+      else reject(new BenchConnectError(`cannot connect to ${endpoint} within ${CONNECT_TIMEOUT_MS} ms; is the server running there (check --endpoints)?`));
+    });
+  });
+}
