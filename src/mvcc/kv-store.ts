@@ -453,18 +453,26 @@ export class MvccStore {
       const events: PositionedEvent[] = [];
       let last: HistoryPosition | undefined;
       let scanned = 0;
+      let full = false;
       const bounds = { gte: keyspace.historyKey(from), lt: keyspace.historyKey({ revision: meta.revision + 1, sub: 0 }) };
       scan: for await (const entries of reader.pages(bounds)) {
         for (const [key, value] of entries) {
-          if (scanned++ === scanMax) break scan;
-          last = keyspace.positionOfHistoryKey(key);
+          const position = keyspace.positionOfHistoryKey(key);
+          // A page ends only between revisions: a watch client that lost its stream resumes
+          // from the revision after the last one it received, as etcd's clients do.
+          if (scanned >= scanMax && position.revision !== last?.revision) {
+            full = true;
+            break scan;
+          }
+          scanned++;
+          last = position;
           const event = loadEvent(reader, keyspace, last, value, wants, prevKv);
           if (event !== undefined) events.push(event);
         }
       }
-      if (scanned <= scanMax) return { ...page, events, next: { revision: Math.max(from.revision, meta.revision + 1), sub: 0 }, complete: true };
+      if (!full) return { ...page, events, next: { revision: Math.max(from.revision, meta.revision + 1), sub: 0 }, complete: true };
       const after = last as HistoryPosition;
-      return { ...page, events, next: { revision: after.revision, sub: after.sub + 1 }, complete: false };
+      return { ...page, events, next: { revision: after.revision + 1, sub: 0 }, complete: false };
     });
   }
 

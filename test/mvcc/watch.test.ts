@@ -59,6 +59,14 @@ describe('watch', () => {
     expect(events).toEqual(Array.from({ length: 40 }, (_, index) => `put:s${index}@${index + 2}`));
   });
 
+  it('replays a revision with more events than a history page in one response, so a resumed client loses none of it', async () => {
+    const puts = Array.from({ length: 6 }, (_, index) => ({ type: 'put' as const, put: { key: bytes(`t${index}`), value: bytes('v') } }));
+    await h.apply({ type: 'txn', txn: { compare: [], success: puts, failure: [] } });
+    const watcher = h.store.watch({ key: bytes('t'), rangeEnd: bytes('u'), startRevision: 1 });
+    const response = await nextResponse(watcher);
+    expect(response.events.map((event) => `${text(event.kv.key)}@${event.kv.modRevision}`)).toEqual(Array.from({ length: 6 }, (_, index) => `t${index}@2`));
+  });
+
   it('fails a watch from a compacted revision with the compact revision', async () => {
     for (let index = 0; index < 5; index++) await h.apply(put('c', `${index}`));
     await h.apply({ type: 'compaction', compaction: { revision: 4 } });
