@@ -6,7 +6,7 @@
 // each file, and at process exit if a test runner dies first. Every wait has a deadline.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,10 +136,18 @@ export interface ServerPorts {
   readonly grpc: number;
 }
 
+export interface ServerProcessOptions {
+  /** Variables to set in the server's environment; an undefined value removes the variable. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Every process's whole output is appended here too, so nothing is lost to the tail or a restart. */
+  readonly outputFile?: string;
+}
+
 /** One member: its settings, and the process currently running it (if any). */
 export class ServerProcess {
   private child: ChildProcess | undefined;
   private output = '';
+  private outputCopy: WriteStream | undefined;
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
 
   constructor(
@@ -148,6 +156,7 @@ export class ServerProcess {
     readonly dataDir: string,
     /** The server flags other than the ports and data dir, e.g. --initial-cluster or --join. */
     private args: readonly string[],
+    private readonly options: ServerProcessOptions = {},
   ) {}
 
   get url(): string {
@@ -187,11 +196,13 @@ export class ServerProcess {
     const child = spawn(process.execPath, [...SERVER_ENTRY_ARGS, 'server', ...flags, ...this.args], {
       cwd: REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BVAULT_LOG_LEVEL: process.env.BVAULT_LOG_LEVEL ?? 'warn' },
+      env: this.environment(),
     });
     this.output = '';
+    this.outputCopy ??= this.options.outputFile === undefined ? undefined : createWriteStream(this.options.outputFile, { flags: 'a' });
     const append = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARACTERS);
+      this.outputCopy?.write(chunk);
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
@@ -201,6 +212,24 @@ export class ServerProcess {
       resolve({ code, signal });
     }));
     this.child = child;
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    const environment: NodeJS.ProcessEnv = { ...process.env, BVAULT_LOG_LEVEL: process.env.BVAULT_LOG_LEVEL ?? 'warn' };
+    for (const [name, value] of Object.entries(this.options.environment ?? {})) {
+      if (value === undefined) delete environment[name];
+      else environment[name] = value;
+    }
+    return environment;
+  }
+
+  /** Resolves once everything written so far has reached the output file; `close` ends it. */
+  async flushOutputFile(close = false): Promise<void> {
+    const copy = this.outputCopy;
+    if (copy === undefined) return;
+    if (!close) return new Promise((resolve) => copy.write('', () => resolve()));
+    this.outputCopy = undefined;
+    await new Promise((resolve) => copy.end(resolve));
   }
 
   /** Resolves with the exit of the current process, or throws after `timeoutMs`. */
@@ -296,11 +325,7 @@ export class TestCluster {
   /** The member every running member names as leader (excluding `excluded`), once they agree. */
   async leader(timeoutMs = 15_000, excluded?: ServerProcess): Promise<ServerProcess> {
     return waitFor('a leader every running member agrees on', timeoutMs, async () => {
-      const statuses = await Promise.all(this.running().map((member) => member.status()));
-      const leaderIds = new Set(statuses.map((status) => status.leaderId));
-      const leaderStatus = statuses.find((status) => status.role === 'leader');
-      if (leaderIds.size !== 1 || leaderStatus === undefined || !leaderIds.has(leaderStatus.id)) return undefined;
-      const leader = this.member(leaderStatus.name);
+      const leader = await agreedLeader(this.running());
       return leader === excluded ? undefined : leader;
     });
   }
@@ -320,6 +345,15 @@ export class TestCluster {
     await rm(this.root, { recursive: true, force: true });
     temporaryDirectories.delete(this.root);
   }
+}
+
+/** The member that is leader and that every one of `members` names as leader, or undefined. */
+export async function agreedLeader<Member extends { readonly name: string; status(): Promise<NodeStatusView> }>(members: readonly Member[]): Promise<Member | undefined> {
+  const statuses = await Promise.all(members.map((member) => member.status()));
+  const leaderIds = new Set(statuses.map((status) => status.leaderId));
+  const leaderStatus = statuses.find((status) => status.role === 'leader');
+  if (leaderIds.size !== 1 || leaderStatus === undefined || !leaderIds.has(leaderStatus.id)) return undefined;
+  return members.find((member) => member.name === leaderStatus.name);
 }
 
 export interface ListedKey {
