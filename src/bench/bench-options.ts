@@ -20,8 +20,12 @@ export interface BenchOptions {
   readonly durationMs: number | undefined;
   readonly keySizeBytes: number;
   readonly valueSizeBytes: number;
-  /** Keys are drawn at random from this many distinct ones. */
+  /** Keys are drawn at random from this many distinct ones... */
   readonly keySpace: number;
+  /** ...or taken in order, 0, 1, 2, ..., wrapping at keySpace. */
+  readonly sequentialKeys: boolean;
+  /** Puts in each txn-put transaction. */
+  readonly txnOperations: number;
   readonly serializable: boolean;
   readonly json: boolean;
   /** Deadline of each request. */
@@ -62,6 +66,8 @@ Options:
   --key-size N               key bytes (default 8); keys are zero-padded decimal numbers
   --val-size N               value bytes (default 8)
   --key-space N              distinct keys to draw from (default ${DEFAULT_KEY_SPACE})
+  --sequential-keys          take keys in order (0, 1, 2, ...) instead of at random, e.g. to load data
+  --txn-ops N                puts in each txn-put transaction, on consecutive keys (default 1)
   --consistency l|s          linearizable or serializable ranges (default l)
   --target beaver|etcd       what the endpoints run; names the report and the default endpoints
   --timeout-ms N             deadline of each request (default ${DEFAULT_REQUEST_TIMEOUT_MS})
@@ -79,6 +85,8 @@ const OPTION_SPECIFICATIONS = {
   'key-size': { type: 'string' },
   'val-size': { type: 'string' },
   'key-space': { type: 'string' },
+  'sequential-keys': { type: 'boolean' },
+  'txn-ops': { type: 'string' },
   consistency: { type: 'string' },
   target: { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -106,6 +114,9 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   const keySizeBytes = positiveInteger(values['key-size'], 8, '--key-size');
   const keySpace = positiveInteger(values['key-space'], DEFAULT_KEY_SPACE, '--key-space');
   if (keySpace > 10 ** Math.min(keySizeBytes, 15)) throw new BenchUsageError(`--key-space ${keySpace} needs keys longer than --key-size ${keySizeBytes} (keys are zero-padded decimal numbers)`);
+  const txnOperations = positiveInteger(values['txn-ops'], 1, '--txn-ops');
+  if (values['txn-ops'] !== undefined && workload !== 'txn-put') throw new BenchUsageError('--txn-ops applies to txn-put only');
+  if (txnOperations > keySpace) throw new BenchUsageError(`--txn-ops ${txnOperations} needs at least as many keys in --key-space (${keySpace}): a transaction may not name a key twice`);
   return Object.freeze({
     workload: workload as Workload,
     target,
@@ -117,6 +128,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     keySizeBytes,
     valueSizeBytes: positiveInteger(values['val-size'], 8, '--val-size'),
     keySpace,
+    sequentialKeys: values['sequential-keys'] === true,
+    txnOperations,
     serializable: consistency === 's',
     json: values.json === true,
     requestTimeoutMs: positiveInteger(values['timeout-ms'], DEFAULT_REQUEST_TIMEOUT_MS, '--timeout-ms'),

@@ -66,7 +66,7 @@ export class BenchRecorder {
       failedByCode: Object.fromEntries(this.failures),
       elapsedSeconds: elapsedMs / 1_000,
       throughputPerSecond: successful / (elapsedMs / 1_000),
-      latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), p999: percentile(99.9), max: this.histogram.maxValue / MICROSECONDS_PER_MS, mean: this.histogram.mean / MICROSECONDS_PER_MS },
+      latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), p999: percentile(99.9), max: percentile(100), mean: this.histogram.mean / MICROSECONDS_PER_MS },
       generatorCpu: { userMs: cpu.user / MICROSECONDS_PER_MS, systemMs: cpu.system / MICROSECONDS_PER_MS, percentOfOneCore: (100 * cpuMs) / elapsedMs },
     };
     this.histogram.destroy();

@@ -1,13 +1,23 @@
 // Requests encoded once and then only re-keyed: each client owns one buffer per request kind,
-// encoded by the generated etcd messages, and before each call writes a fresh random key into
-// the key's bytes in place. Keys have a fixed length, so no length prefix changes. A client
-// has one request in flight, and grpc-js has framed (copied) a message long before its
-// response can arrive, so overwriting the buffer for the next call is safe.
+// encoded by the generated etcd messages, and before each call writes fresh keys into the
+// keys' bytes in place. Keys have a fixed length, so no length prefix changes. A client has
+// one request in flight, and grpc-js has framed (copied) a message long before its response
+// can arrive, so overwriting the buffer for the next call is safe.
 import { KVService, PutRequest, RangeRequest, TxnRequest } from '../generated/etcd/etcdserverpb/rpc.js';
+
+export interface RequestShape {
+  readonly keySizeBytes: number;
+  readonly value: Buffer;
+  readonly serializable: boolean;
+  /** Puts in one txn-put transaction. */
+  readonly txnOperations: number;
+}
 
 export interface UnaryMethod {
   readonly path: string;
-  readonly template: Buffer;
+  readonly keySizeBytes: number;
+  /** The request with every key it holds set to `placeholder`. */
+  encode(placeholder: Buffer): Buffer;
 }
 
 const ASCII_ZERO = 0x30;
@@ -28,47 +38,48 @@ export function writeKey(buffer: Buffer, offset: number, keySizeBytes: number, i
   }
 }
 
-/** A request buffer of its own for one client, with where its key starts. */
+/** A request buffer of its own for one client, and where each of its keys starts. */
 export class KeyedRequest {
   readonly buffer: Buffer;
-  readonly keyOffset: number;
+  /** Invariant: ascending, one per key in the request, each keySizeBytes long. */
+  readonly keyOffsets: readonly number[];
 
-  constructor(
-    readonly method: UnaryMethod,
-    private readonly keySizeBytes: number,
-  ) {
-    this.buffer = Buffer.from(method.template);
-    // The key is the first field of every template (the put inside a txn included), so its
-    // placeholder, all zeros, is found first even if the random value happens to repeat it.
-    this.keyOffset = this.buffer.indexOf(keyBytes(0, keySizeBytes));
-    if (this.keyOffset < 0) throw new Error(`${method.path}: the key placeholder is missing from the encoded request`);
+  constructor(readonly method: UnaryMethod) {
+    const size = method.keySizeBytes;
+    this.buffer = method.encode(Buffer.alloc(size, '0'));
+    // The bytes that change with the placeholder are exactly the keys' bytes, wherever the
+    // encoding put them; a value or a length byte that looks like a key cannot confuse this.
+    const other = method.encode(Buffer.alloc(size, '1'));
+    const offsets: number[] = [];
+    for (let position = 0; position < this.buffer.length; position++) {
+      if (this.buffer[position] !== other[position]) {
+        offsets.push(position);
+        position += size - 1;
+      }
+    }
+    if (offsets.length === 0 || other.length !== this.buffer.length) throw new Error(`${method.path}: the keys could not be located in the encoded request`);
+    this.keyOffsets = offsets;
   }
 
-  /** The buffer, now asking for key number `index`. */
-  withKey(index: number): Buffer {
-    writeKey(this.buffer, this.keyOffset, this.keySizeBytes, index);
-    return this.buffer;
+  /** Sets key number `slot` of the request to key number `index`. */
+  setKey(slot: number, index: number): void {
+    writeKey(this.buffer, this.keyOffsets[slot] as number, this.method.keySizeBytes, index);
   }
-}
-
-export interface RequestShape {
-  readonly keySizeBytes: number;
-  readonly value: Buffer;
-  readonly serializable: boolean;
 }
 
 export function putMethod(shape: RequestShape): UnaryMethod {
-  const request = PutRequest.fromPartial({ key: keyBytes(0, shape.keySizeBytes), value: shape.value });
-  return { path: KVService.put.path, template: Buffer.from(PutRequest.encode(request).finish()) };
+  return { path: KVService.put.path, keySizeBytes: shape.keySizeBytes, encode: (key) => Buffer.from(PutRequest.encode(PutRequest.fromPartial({ key, value: shape.value })).finish()) };
 }
 
 export function rangeMethod(shape: RequestShape): UnaryMethod {
-  const request = RangeRequest.fromPartial({ key: keyBytes(0, shape.keySizeBytes), serializable: shape.serializable });
-  return { path: KVService.range.path, template: Buffer.from(RangeRequest.encode(request).finish()) };
+  return { path: KVService.range.path, keySizeBytes: shape.keySizeBytes, encode: (key) => Buffer.from(RangeRequest.encode(RangeRequest.fromPartial({ key, serializable: shape.serializable })).finish()) };
 }
 
+/** A transaction of `txnOperations` puts in success and no compares. */
 export function txnPutMethod(shape: RequestShape): UnaryMethod {
-  const put = PutRequest.fromPartial({ key: keyBytes(0, shape.keySizeBytes), value: shape.value });
-  const request = TxnRequest.fromPartial({ success: [{ requestPut: put }] });
-  return { path: KVService.txn.path, template: Buffer.from(TxnRequest.encode(request).finish()) };
+  const encode = (key: Buffer): Buffer => {
+    const success = Array.from({ length: shape.txnOperations }, () => ({ requestPut: PutRequest.fromPartial({ key, value: shape.value }) }));
+    return Buffer.from(TxnRequest.encode(TxnRequest.fromPartial({ success })).finish());
+  };
+  return { path: KVService.txn.path, keySizeBytes: shape.keySizeBytes, encode };
 }

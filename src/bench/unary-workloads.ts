@@ -18,7 +18,7 @@ interface WeightedMethod {
 }
 
 export function unaryMix(options: BenchOptions): readonly WeightedMethod[] {
-  const shape: RequestShape = { keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: options.serializable };
+  const shape: RequestShape = { keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: options.serializable, txnOperations: options.txnOperations };
   switch (options.workload) {
     case 'put':
       return [{ kind: 'put', method: putMethod(shape), percent: 100 }];
@@ -42,28 +42,34 @@ const sharedMetadata = new Metadata();
 /** Runs every client's loop until the budget is spent; resolves when the last response is in. */
 export function runUnaryWorkload(options: BenchOptions, channels: LoadChannels, budget: RunBudget, recorder: BenchRecorder): Promise<void> {
   const mix = unaryMix(options);
+  // A request's keys are consecutive from its first key, so a transaction never names a key
+  // twice (etcd refuses that); the first key is the next in order, or a random one.
+  let nextSequentialKey = 0;
+  const firstKey = options.sequentialKeys ? (keys: number) => (nextSequentialKey += keys) - keys : () => Math.floor(Math.random() * options.keySpace);
   return new Promise((resolve) => {
     let running = options.clients;
     const clientDone = (): void => {
       if (--running === 0) resolve();
     };
     for (let client = 0; client < options.clients; client++) {
-      startClientLoop(channels.forClient(client), mix, options, budget, recorder, clientDone);
+      startClientLoop(channels.forClient(client), mix, firstKey, options, budget, recorder, clientDone);
     }
   });
 }
 
-function startClientLoop(channel: Client, mix: readonly WeightedMethod[], options: BenchOptions, budget: RunBudget, recorder: BenchRecorder, done: () => void): void {
-  const requests = mix.map((weighted) => ({ ...weighted, request: new KeyedRequest(weighted.method, options.keySizeBytes) }));
+function startClientLoop(channel: Client, mix: readonly WeightedMethod[], firstKey: (keys: number) => number, options: BenchOptions, budget: RunBudget, recorder: BenchRecorder, done: () => void): void {
+  const requests = mix.map((weighted) => ({ ...weighted, request: new KeyedRequest(weighted.method) }));
   const next = (): void => {
     if (!budget.take()) {
       done();
       return;
     }
     const chosen = choose(requests);
-    const body = chosen.request.withKey(Math.floor(Math.random() * options.keySpace));
+    const { request } = chosen;
+    const first = firstKey(request.keyOffsets.length);
+    for (let slot = 0; slot < request.keyOffsets.length; slot++) request.setKey(slot, (first + slot) % options.keySpace);
     const sentAtMs = performance.now();
-    channel.makeUnaryRequest(chosen.method.path, passThrough, passThrough, body, sharedMetadata, { deadline: Date.now() + options.requestTimeoutMs }, (error: ServiceError | null) => {
+    channel.makeUnaryRequest(chosen.method.path, passThrough, passThrough, request.buffer, sharedMetadata, { deadline: Date.now() + options.requestTimeoutMs }, (error: ServiceError | null) => {
       if (error === null) recorder.recordSuccess(chosen.kind, performance.now() - sentAtMs);
       else recorder.recordFailure(error.code);
       next();

@@ -50,12 +50,13 @@ export async function runWatchLatencyWorkload(options: BenchOptions, channels: L
   };
   const streams = await Promise.all(Array.from({ length: options.clients }, (_unused, client) => openWatch(channels, client, key, options, recorder, round, onStreamError)));
   try {
-    const put = putMethod({ keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: false });
+    const put = putMethod({ keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: false, txnOperations: 1 });
+    const putRequest = put.encode(key);
     const putChannel = channels.forClient(0);
     while (!failed && budget.take()) {
       const everyEvent = round.begin(options.clients);
       const putError = await new Promise<ServiceError | null>((resolve) => {
-        putChannel.makeUnaryRequest(put.path, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes, put.template, new Metadata(), { deadline: Date.now() + options.requestTimeoutMs }, resolve);
+        putChannel.makeUnaryRequest(put.path, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes, putRequest, new Metadata(), { deadline: Date.now() + options.requestTimeoutMs }, resolve);
       });
       if (putError !== null) {
         recorder.recordFailure(putError.code);
