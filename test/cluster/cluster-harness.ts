@@ -16,11 +16,17 @@ export const REPOSITORY_ROOT = resolvePath(import.meta.dirname, '../..');
 /**
  * How a server process is started: from source through tsx, or from a build when
  * BVAULT_SERVER_ENTRY names one (e.g. dist/src/cli/main.js), which the benchmark uses for
- * figures without the loader's overhead.
+ * figures without the loader's overhead, or another source tree's src/cli/main.ts.
  */
 const SERVER_ENTRY_ARGS = process.env.BVAULT_SERVER_ENTRY
-  ? [resolvePath(REPOSITORY_ROOT, process.env.BVAULT_SERVER_ENTRY)]
-  : ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/cli/main.ts')];
+  ? entryArgs(resolvePath(REPOSITORY_ROOT, process.env.BVAULT_SERVER_ENTRY))
+  : entryArgs(join(REPOSITORY_ROOT, 'src/cli/main.ts'));
+
+/** A TypeScript entry (a source tree, such as a deliberately broken copy) runs through tsx. */
+function entryArgs(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+}
+
 /** Kept per process so a failure message shows what the server said last. */
 const OUTPUT_TAIL_CHARACTERS = 20_000;
 const POLL_INTERVAL_MS = 100;
