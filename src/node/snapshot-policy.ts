@@ -30,12 +30,15 @@ export class SnapshotPolicy {
   /** The snapshot to create now, or undefined while none is due. */
   plan(appliedIndex: number, lastSnapshotIndex: number, log: LogFootprint): SnapshotPlan | undefined {
     if (appliedIndex <= lastSnapshotIndex) return undefined;
+    const dueByEntries = appliedIndex - lastSnapshotIndex >= this.snapshotEntries;
+    const overBytes = log.entriesDataBytes >= this.logBytesMax;
+    // Runs after every Ready: the log walk below is paid only when a snapshot may be due.
+    if (!dueByEntries && !overBytes) return undefined;
     const originIndex = log.firstIndex() - 1;
     const byMargin = Math.max(appliedIndex - this.compactionMarginEntries, log.originKeepingBytes(this.logBytesMax / 4));
     const compactIndex = Math.min(appliedIndex, byMargin);
-    const dueByEntries = appliedIndex - lastSnapshotIndex >= this.snapshotEntries;
     // Over the byte budget a snapshot helps only if it lets the log shrink.
-    const dueByBytes = log.entriesDataBytes >= this.logBytesMax && compactIndex > originIndex;
+    const dueByBytes = overBytes && compactIndex > originIndex;
     if (!dueByEntries && !dueByBytes) return undefined;
     return { snapshotIndex: appliedIndex, compactIndex: compactIndex > originIndex ? compactIndex : undefined };
   }
