@@ -3,7 +3,8 @@
 // never overlap. Each Ready is handled in the order the Raft contract demands: send
 // `messages`, persist (snapshot, entries and hard state in one group commit), send
 // `messagesAfterPersist`, restore a received snapshot, apply committed entries, answer read
-// states, then advance.
+// states, then advance. Committed entries already on disk are applied while the Ready's own
+// writes are fsynced.
 
 import type { DurableLogStore } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
@@ -192,10 +193,15 @@ export class ReadyLoop {
     if (ready.softState !== null) await this.observeSoftState(ready.softState);
     if (ready.hardState !== null) this.observeHardState(ready.hardState);
     this.send(ready.messages);
-    await this.persist(ready);
-    this.send(ready.messagesAfterPersist);
-    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
-    if (ready.committedEntries.length > 0) await this.parts.applier.apply(ready.committedEntries);
+    if (committedEntriesAreDurable(ready)) {
+      // As in etcd, the state machine applies while the new entries are fsynced: a client
+      // waiting on a committed write does not also wait for the next batch's fsync.
+      await Promise.all([this.persistThenSend(ready), this.parts.applier.apply(ready.committedEntries)]);
+    } else {
+      await this.persistThenSend(ready);
+      if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+      if (ready.committedEntries.length > 0) await this.parts.applier.apply(ready.committedEntries);
+    }
     const { reads, mvcc } = this.parts;
     for (const readState of ready.readStates) reads.confirm(readState.context, readState.index, mvcc.appliedIndex);
     reads.applied(mvcc.appliedIndex);
@@ -223,9 +229,20 @@ export class ReadyLoop {
     this.commitIndex = Math.max(this.commitIndex, hardState.commit);
   }
 
+  private async persistThenSend(ready: Ready): Promise<void> {
+    await this.persist(ready);
+    this.send(ready.messagesAfterPersist);
+  }
+
   /** One group commit: the store takes the calls in order and syncs them together. */
   private async persist(ready: Ready): Promise<void> {
     const { logStore, metrics } = this.parts;
+    if (!ready.mustSync && ready.snapshot === null && ready.hardState !== null) {
+      // Only the commit index moved: it is written in order with later records but not waited
+      // for, since a commit index lost in a crash is learned again from the leader.
+      logStore.setHardState(ready.hardState, false).catch((error: unknown) => this.hooks.onFatal(error));
+      return;
+    }
     const writes: Promise<void>[] = [];
     if (ready.snapshot !== null) writes.push(logStore.applySnapshot(ready.snapshot));
     if (ready.entries.length > 0) writes.push(logStore.append(ready.entries));
@@ -270,6 +287,16 @@ export class ReadyLoop {
     metrics.snapshotApplyDuration.observe((performance.now() - started) / 1000);
     logger.info({ index, term, appliedIndex: mvcc.appliedIndex }, 'restored the state machine from a snapshot');
   }
+}
+
+/**
+ * Whether the Ready's committed entries were all persisted by earlier Readies (the loop
+ * persists each Ready before the next), so applying them need not wait for this one's writes.
+ */
+function committedEntriesAreDurable(ready: Ready): boolean {
+  const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
+  const firstNew = ready.entries[0];
+  return lastCommitted !== undefined && ready.snapshot === null && (firstNew === undefined || lastCommitted.index < firstNew.index);
 }
 
 function isSnapshotMessage(message: Message): boolean {

@@ -112,10 +112,15 @@ export class DurableLogStore implements LogStore {
     await this.wal.append({ type: WalRecordType.Entries, entries: fresh });
   }
 
-  async setHardState(hardState: HardState): Promise<void> {
+  /**
+   * With `sync` false the promise resolves once the record is written, not fsynced: for a hard
+   * state whose term and vote are unchanged, because a commit index lost in a crash is learned
+   * again from the leader (etcd's Ready.MustSync).
+   */
+  async setHardState(hardState: HardState, sync = true): Promise<void> {
     this.ensureOpen();
     this.hardState = hardState;
-    await this.wal.append({ type: WalRecordType.HardState, hardState });
+    await this.wal.append({ type: WalRecordType.HardState, hardState }, { sync });
   }
 
   /**
@@ -131,7 +136,7 @@ export class DurableLogStore implements LogStore {
     this.log.reset(index, term);
     const fileWritten = this.snapshotFiles.write(snapshot, SnapshotOrigin.Applied);
     const marker = { type: WalRecordType.SnapshotMarker, index, term, replacesLog: true } as const;
-    await Promise.all([this.wal.append(marker, fileWritten), fileWritten]);
+    await Promise.all([this.wal.append(marker, { barrier: fileWritten }), fileWritten]);
     this.durableSnapshotIndex = index;
     await this.wal.removeObsoleteSegments(index);
   }

@@ -43,6 +43,18 @@ export interface SegmentedWalOptions {
 interface QueuedRecord {
   readonly record: WalRecord;
   readonly frame: Buffer;
+  /** False for a record that may be lost in a crash until a later record's fsync covers it. */
+  readonly sync: boolean;
+}
+
+export interface AppendOptions {
+  /** Must settle before the record is written (a snapshot file before its marker). */
+  readonly barrier?: Promise<unknown>;
+  /**
+   * Whether the record must be fsynced before the promise resolves (the default). A batch of
+   * records none of which asks for it is written without an fsync.
+   */
+  readonly sync?: boolean;
 }
 
 export class SegmentedWal {
@@ -60,7 +72,7 @@ export class SegmentedWal {
     segments: SegmentFile[],
     handle: FileHandle,
     headBytes: number,
-    // Invariant: reflects exactly the records written and fsynced so far.
+    // Invariant: reflects exactly the records written so far (fsynced, or covered by the next fsync).
     private readonly tail: WalTail,
   ) {
     this.closedSegments = segments.slice(0, -1);
@@ -89,9 +101,10 @@ export class SegmentedWal {
     return this.closedSegments.length + 1;
   }
 
-  /** Resolves once the record is durable. `barrier` must settle before it is written. */
-  append(record: WalRecord, barrier?: Promise<unknown>): Promise<void> {
-    return this.queue.submit({ record, frame: encodeWalRecord(record, this.options.group) }, barrier);
+  /** Resolves once the record is durable, or only written when `options.sync` is false. */
+  append(record: WalRecord, options: AppendOptions = {}): Promise<void> {
+    const queued = { record, frame: encodeWalRecord(record, this.options.group), sync: options.sync ?? true };
+    return this.queue.submit(queued, options.barrier);
   }
 
   /**
@@ -124,7 +137,7 @@ export class SegmentedWal {
     const bytes = records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((queued) => queued.frame));
     await reachFailpoint('wal-write');
     await writeFully(this.headHandle, bytes, this.headBytes, this.options.stats);
-    await syncData(this.headHandle, this.options.stats);
+    if (records.some((queued) => queued.sync)) await syncData(this.headHandle, this.options.stats);
     this.headBytes += bytes.byteLength;
     for (const { record } of records) this.noteWritten(record);
     if (this.headBytes >= this.options.segmentBytesMax && !this.rollQueued) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logIndex, nodeId, term } from '../../src/raft/index.js';
-import { entry, openStore, temporaryDirectory, useTemporaryDirectories } from './helpers.js';
+import { entry, openStore, reopenStore, temporaryDirectory, useTemporaryDirectories } from './helpers.js';
 
 useTemporaryDirectories();
 
@@ -40,6 +40,26 @@ describe('group commit', () => {
     const before = store.stats().fsyncs;
     for (let i = 1; i <= 5; i++) await store.append([entry(i, 1)]);
     expect(store.stats().fsyncs - before).toBe(5);
+  });
+
+  it('writes a hard state not asked to sync without an fsync, and replays it', async () => {
+    const store = await openStore(await temporaryDirectory());
+    await store.append([entry(1, 1), entry(2, 1)]);
+    const before = store.stats();
+    const committed = { ...hardState, commit: logIndex(2) };
+    await store.setHardState(committed, false);
+    const after = store.stats();
+    expect(after.fsyncs - before.fsyncs).toBe(0);
+    expect(after.bytesWritten).toBeGreaterThan(before.bytesWritten);
+    const reopened = await reopenStore(store);
+    expect(reopened.initialState().hardState).toEqual(committed);
+  });
+
+  it('fsyncs a batch once when one of its records asks to sync', async () => {
+    const store = await openStore(await temporaryDirectory());
+    const before = store.stats().fsyncs;
+    await Promise.all([store.setHardState(hardState, false), store.append([entry(1, 1)])]);
+    expect(store.stats().fsyncs - before).toBe(1);
   });
 
   it('resolves writes in the order they were issued', async () => {
