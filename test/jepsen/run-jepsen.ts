@@ -1,0 +1,172 @@
+// One fault-injection run: a real cluster, the nemesis injecting faults while the workload's
+// clients and the watchers run, then healing and every check. The run directory (history,
+// fault events, event log, watchers, member logs and data) is kept when a check fails, the
+// run crashes, or the caller asks; otherwise it is deleted.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRandom } from '../../src/raft/random.js';
+import { sleep } from '../cluster/cluster-harness.js';
+import { type CheckOutcome, passed } from './checks/check-outcome.js';
+import { checkRun, type CheckedRun } from './checks/check-run.js';
+import { WatchRecorder } from './checks/watch-recorder.js';
+import { JepsenCluster } from './cluster/jepsen-cluster.js';
+import { type FaultEvent, type FaultKind, Nemesis } from './faults/nemesis.js';
+import { writeArtifacts } from './run-artifacts.js';
+import { formatReport } from './jepsen-report.js';
+import { type Outcome, type RecordedOperation, WORKLOAD_KINDS, type WorkloadKind } from './workload/recorded-operation.js';
+import { Workload } from './workload/workload.js';
+
+export interface JepsenOptions {
+  readonly nodes: number;
+  readonly timeSeconds: number;
+  readonly faults: readonly FaultKind[];
+  readonly seed: number;
+  readonly clients: number;
+  /** Keep the run directory even when every check passed. */
+  readonly keep: boolean;
+  readonly onProgress?: (progress: JepsenProgress) => void;
+}
+
+export interface JepsenProgress {
+  readonly phase: 'starting' | 'running' | 'healing' | 'checking';
+  readonly elapsedMs: number;
+  readonly totalMs: number;
+  readonly counts: Readonly<Record<Outcome, number>>;
+  /** The faults in effect now, described. */
+  readonly activeFaults: readonly string[];
+}
+
+export type OutcomeCounts = Readonly<Record<WorkloadKind, Readonly<Record<Outcome, number>>>>;
+
+export interface JepsenReport {
+  readonly options: Omit<JepsenOptions, 'onProgress'>;
+  readonly runDirectory: string;
+  readonly kept: boolean;
+  readonly passed: boolean;
+  readonly operations: number;
+  readonly outcomes: OutcomeCounts;
+  readonly faultCounts: Readonly<Record<FaultKind, number>>;
+  readonly finalRevision: number;
+  readonly checks: readonly CheckOutcome[];
+  readonly durationMs: number;
+}
+
+const KEY_COUNT = 8;
+const WATCHERS = 3;
+const REQUEST_TIMEOUT_MS = 5_000;
+const PROGRESS_INTERVAL_MS = 500;
+/** A watcher starting mid-run replays up to this many revisions of history first. */
+const WATCH_REPLAY_REVISIONS_MAX = 200;
+const CHECK_OPTIONS = { registerTimeoutMs: 120_000, mvccTimeoutMs: 30_000, mvccOperationsMax: 400, catchUpTimeoutMs: 60_000 };
+
+interface RunState {
+  readonly workload: Workload;
+  readonly watchers: WatchRecorder[];
+  nemesis: Nemesis | undefined;
+  checked: CheckedRun | undefined;
+}
+
+export function countOutcomes(operations: readonly RecordedOperation[]): OutcomeCounts {
+  const counts = Object.fromEntries(WORKLOAD_KINDS.map((kind) => [kind, { ok: 0, fail: 0, info: 0 }])) as Record<WorkloadKind, Record<Outcome, number>>;
+  for (const operation of operations) counts[operation.input.kind][operation.outcome] += 1;
+  return counts;
+}
+
+export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
+  const started = performance.now();
+  const clock = (): number => performance.now() - started;
+  const randomOf = (stream: number): (() => number) => {
+    const generator = new SeededRandom(options.seed * 7919 + stream);
+    return () => generator.nextFloat();
+  };
+  const runDirectory = await mkdtemp(join(tmpdir(), 'bvault-jepsen-'));
+  let cluster: JepsenCluster | undefined;
+  const workload = new Workload({ clients: options.clients, keyCount: KEY_COUNT, leaseTtlSeconds: options.timeSeconds + 600, requestTimeoutMs: REQUEST_TIMEOUT_MS, random: randomOf(1), clock, endpoints: () => cluster?.clientEndpoints() ?? [] });
+  const state: RunState = { workload, watchers: [], nemesis: undefined, checked: undefined };
+  try {
+    options.onProgress?.({ phase: 'starting', elapsedMs: 0, totalMs: options.timeSeconds * 1000, counts: { ok: 0, fail: 0, info: 0 }, activeFaults: [] });
+    cluster = await JepsenCluster.start({ nodes: options.nodes, runDirectory, random: randomOf(2) });
+    await exercise(cluster, state, options, randomOf(3), clock);
+    report(options, state, 'healing', clock);
+    await cluster.heal();
+    report(options, state, 'checking', clock);
+    state.checked = await checkRun(cluster.clientEndpoints(), workload.history(), state.watchers, CHECK_OPTIONS);
+    const result = buildReport(options, state, runDirectory, performance.now() - started);
+    await finish(cluster, runDirectory, state, result.kept, formatReport(result));
+    return result;
+  } catch (error) {
+    const summary = `the run crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    await finish(cluster, runDirectory, state, true, summary).catch(() => undefined);
+    throw new Error(`${summary}\nrun directory kept: ${runDirectory}`, { cause: error });
+  }
+}
+
+/** Faults, clients and watchers for the run's duration; returns once the clients stopped. */
+async function exercise(cluster: JepsenCluster, state: RunState, options: JepsenOptions, random: () => number, clock: () => number): Promise<void> {
+  const stop = new AbortController();
+  const totalMs = options.timeSeconds * 1000;
+  const nemesis = new Nemesis(cluster, { faults: options.faults, random, clock });
+  state.nemesis = nemesis;
+  const running = [state.workload.run(stop.signal), nemesis.run(stop.signal)];
+  const progress = setInterval(() => report(options, state, 'running', clock), PROGRESS_INTERVAL_MS);
+  try {
+    // The first watcher replays everything; the others join during the faults from a recent revision.
+    for (let watcherId = 0; watcherId < WATCHERS; watcherId++) {
+      if (watcherId > 0) await sleep(totalMs / WATCHERS);
+      const latest = Math.max(1, ...state.workload.operations.map((operation) => (operation.output !== undefined && 'revision' in operation.output ? operation.output.revision : 1)));
+      const startRevision = watcherId === 0 ? 1 : Math.max(1, latest - Math.floor(random() * WATCH_REPLAY_REVISIONS_MAX));
+      const watcher = new WatchRecorder(watcherId, startRevision, () => cluster.clientEndpoints());
+      state.watchers.push(watcher);
+      watcher.start();
+    }
+    await sleep(totalMs - (totalMs / WATCHERS) * (WATCHERS - 1));
+  } finally {
+    stop.abort();
+    clearInterval(progress);
+    await Promise.all(running);
+  }
+}
+
+function report(options: JepsenOptions, state: RunState, phase: JepsenProgress['phase'], clock: () => number): void {
+  if (options.onProgress === undefined) return;
+  const counts = { ok: 0, fail: 0, info: 0 };
+  for (const operation of state.workload.operations) counts[operation.outcome] += 1;
+  const active = new Map<string, string>();
+  for (const event of state.nemesis?.events ?? []) {
+    if (event.phase === 'start') active.set(event.kind, event.description);
+    else active.delete(event.kind);
+  }
+  options.onProgress({ phase, elapsedMs: clock(), totalMs: options.timeSeconds * 1000, counts, activeFaults: [...active.values()] });
+}
+
+function buildReport(options: JepsenOptions, state: RunState, runDirectory: string, durationMs: number): JepsenReport {
+  const checks = state.checked?.checks ?? [];
+  const runPassed = passed(checks);
+  const history = state.workload.history();
+  const { onProgress: _onProgress, ...reported } = options;
+  return {
+    options: reported,
+    runDirectory,
+    kept: options.keep || !runPassed,
+    passed: runPassed,
+    operations: history.length,
+    outcomes: countOutcomes(history),
+    faultCounts: state.nemesis?.counts() ?? ({} as Record<FaultKind, number>),
+    finalRevision: state.checked?.finalRevision ?? 0,
+    checks,
+    durationMs,
+  };
+}
+
+/** Stops the cluster; keeps the run directory with every artifact, or deletes it. */
+async function finish(cluster: JepsenCluster | undefined, runDirectory: string, state: RunState, keep: boolean, summary: string): Promise<void> {
+  await Promise.all(state.watchers.map((watcher) => watcher.close()));
+  if (keep) {
+    const faultEvents: readonly FaultEvent[] = state.nemesis?.events ?? [];
+    await writeArtifacts(runDirectory, { operations: state.workload.history(), faultEvents, eventLog: state.checked?.eventLog ?? [], watchers: state.watchers, summary });
+    await cluster?.saveLogs();
+  }
+  await cluster?.destroy({ keepFiles: keep });
+  if (!keep) await rm(runDirectory, { recursive: true, force: true });
+}
