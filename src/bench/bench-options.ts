@@ -124,7 +124,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     conns: positiveInteger(values.conns, 1, '--conns'),
     clients: positiveInteger(values.clients, 1, '--clients'),
     total: values.duration === undefined ? positiveInteger(values.total, DEFAULT_TOTAL, '--total') : undefined,
-    durationMs: values.duration === undefined ? undefined : durationMs(values.duration),
+    durationMs: values.duration === undefined ? undefined : parseDurationMs(values.duration, '--duration'),
     keySizeBytes,
     valueSizeBytes: positiveInteger(values['val-size'], 8, '--val-size'),
     keySpace,
@@ -158,9 +158,10 @@ function endpointList(text: string): string[] {
 
 const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
-function durationMs(text: string): number {
+/** A time such as 30s, 2m or 500ms, in milliseconds; throws BenchUsageError naming `name`. */
+export function parseDurationMs(text: string, name: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   const milliseconds = match === null ? NaN : Number(match[1]) * (DURATION_UNIT_MS[match[2] as string] as number);
-  if (!(milliseconds >= 1)) throw new BenchUsageError(`--duration must be a positive time such as 30s, 2m or 500ms, got ${JSON.stringify(text)}`);
+  if (!(milliseconds >= 1)) throw new BenchUsageError(`${name} must be a positive time such as 30s, 2m or 500ms, got ${JSON.stringify(text)}`);
   return Math.round(milliseconds);
 }

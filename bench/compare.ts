@@ -1,0 +1,98 @@
+// npm run bench:compare: Beaver-Vault and etcd side by side on this machine, in one run, the
+// way etcd's performance guide measures etcd. Three members of each on loopback with fsync on,
+// the same load generator (`bvault bench`, built) and the same workloads, alternating over
+// rounds; prints the table with the ratios Beaver-Vault/etcd and writes it to
+// docs/benchmarks.md. Needs Debian's etcd-server (apt-get install etcd-server); installs
+// nothing itself.
+//   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
+import type { ComparisonPlan } from './compare-run.js';
+
+const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
+const BUILT_SERVER_ENTRY = 'dist/src/cli/main.js';
+
+const USAGE = `Usage: npm run bench:compare -- [options]
+  --rounds N        rounds, each running every workload against both systems (default 3)
+  --duration D      length of each run, e.g. 10s (default 10s)
+  --total N         or a number of operations per run instead
+  --memory          also load --keys keys of 256 B into each system, report resident memory
+                    and the time a killed follower takes to be ready again
+  --keys N          keys for --memory (default 1000000)
+  --output FILE     where the table goes (default docs/benchmarks.md; its other text is kept)
+  --skip-build      use dist/ as it is instead of running tsc first`;
+
+function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string; build: boolean }) | undefined {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { rounds: { type: 'string' }, duration: { type: 'string' }, total: { type: 'string' }, memory: { type: 'boolean' }, keys: { type: 'string' }, output: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help === true) return undefined;
+  if (values.total !== undefined && values.duration !== undefined) throw new BenchUsageError('give --total or --duration, not both');
+  const length = values.total === undefined ? { durationMs: parseDurationMs(values.duration ?? '10s', '--duration') } : { total: positive(values.total, '--total') };
+  return {
+    rounds: values.rounds === undefined ? 3 : positive(values.rounds, '--rounds'),
+    length,
+    memoryKeys: values.memory === true ? (values.keys === undefined ? 1_000_000 : positive(values.keys, '--keys')) : undefined,
+    output: resolve(REPOSITORY_ROOT, values.output ?? 'docs/benchmarks.md'),
+    build: values['skip-build'] !== true,
+  };
+}
+
+function positive(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new BenchUsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function build(): void {
+  process.stderr.write('building Beaver-Vault (tsc) so the measured servers and the load generator run without a loader...\n');
+  const run = spawnSync(process.execPath, [join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
+  // tsc still emits when it reports type errors; the build is measured as emitted.
+  if (run.status !== 0) process.stderr.write('bench:compare: tsc reported errors (above); measuring what it emitted\n');
+  if (!existsSync(join(REPOSITORY_ROOT, BUILT_SERVER_ENTRY))) throw new Error(`the build did not produce ${BUILT_SERVER_ENTRY}`);
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const startedAtMs = performance.now();
+  let plan;
+  try {
+    plan = parsePlan(args);
+  } catch (error) {
+    process.stderr.write(`bench:compare: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (plan === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (plan.build) build();
+  // The cluster test kit reads which server entry to start when it is loaded, so the modules
+  // that use it are imported only now.
+  process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
+  const { etcdVersion } = await import('./compare-clusters.js');
+  const version = etcdVersion();
+  if (version === undefined) {
+    process.stderr.write("bench:compare: etcd is not installed. Install Debian's etcd-server (etcd 3.4) with: sudo apt-get install etcd-server  (or set ETCD_BINARY to an etcd 3.4 binary)\n");
+    return 3;
+  }
+  const { runComparison } = await import('./compare-run.js');
+  const { comparisonSection, comparisonTable, memoryTable, writeComparisonSection } = await import('./compare-report.js');
+  const { workloads, memory } = await runComparison(plan);
+  const runLength = 'durationMs' in plan.length ? `${plan.length.durationMs / 1_000} s` : `${plan.length.total} operations`;
+  const elapsedSeconds = (performance.now() - startedAtMs) / 1_000;
+  const command = `npm run bench:compare${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`;
+  process.stdout.write(`\n${comparisonTable(workloads)}\n${memory.length === 0 ? '' : `\n${memoryTable(memory)}\n`}`);
+  const section = comparisonSection({ workloads, memory, rounds: plan.rounds, runLength, command, etcdVersion: version, elapsedSeconds });
+  await writeComparisonSection(plan.output, section, (marked) => `# Benchmarks\n\nBeaver-Vault against etcd, side by side on one machine (\`npm run bench:compare\`).\n\n${marked}\n`);
+  process.stdout.write(`\nwritten to ${plan.output}; bench:compare took ${(elapsedSeconds / 60).toFixed(1)} min\n`);
+  return 0;
+}
+
+// Ctrl-C exits through process.exit, so the clusters' exit handlers kill every server.
+process.once('SIGINT', () => process.exit(130));
+process.exit(await main(process.argv.slice(2)));
