@@ -1,12 +1,12 @@
 // The nemesis: injects faults into a JepsenCluster while the workload runs, in cycles driven by
-// the run's seeded generator — pick a fault, start it, hold it 2–8 s, stop it, stay quiet
+// the run's seeded generator — pick a fault (each kind once per round), start it, hold it 2–8 s, stop it, stay quiet
 // 1–4 s — until aborted. When membership changes are among the faults, some cycles change the
 // membership while the other fault is active, as the issue asks. Every fault it started is
 // ended before run() resolves.
 
 import type { JepsenCluster } from '../cluster/jepsen-cluster.js';
 import { FAULT_STARTERS, type ActiveFault, type FaultKind } from './fault-starters.js';
-import { between, pick } from './random-choice.js';
+import { between } from './random-choice.js';
 
 export { FAULT_KINDS, type FaultKind } from './fault-starters.js';
 
@@ -35,6 +35,8 @@ const MEMBERSHIP_DURING_FAULT_PROBABILITY = 0.3;
 
 export class Nemesis {
   private readonly recorded: FaultEvent[] = [];
+  /** The kinds not yet injected in the current round. */
+  private readonly round: FaultKind[] = [];
   private readonly clock: () => number;
 
   constructor(
@@ -97,12 +99,20 @@ export class Nemesis {
 
   private async startCycle(): Promise<ActiveFault[]> {
     const { faults, random } = this.options;
-    const kind = pick(random, faults) as FaultKind;
+    const kind = this.nextKind();
     const active = [await this.start(kind)];
     if (kind !== 'membership' && faults.includes('membership') && random() < MEMBERSHIP_DURING_FAULT_PROBABILITY) {
       active.push(await this.start('membership'));
     }
     return active.filter((fault): fault is ActiveFault => fault !== undefined);
+  }
+
+  /** Every kind once per round, in a seeded order, so even a short run injects each of them. */
+  private nextKind(): FaultKind {
+    if (this.round.length === 0) this.round.push(...this.options.faults);
+    const kind = this.round.splice(Math.floor(this.options.random() * this.round.length), 1)[0];
+    if (kind === undefined) throw new Error('the nemesis has no faults to pick from');
+    return kind;
   }
 
   private record(event: FaultEvent): void {
