@@ -184,10 +184,10 @@ export class JepsenCluster {
     await writeFile(member.clockFile, `${offsetSeconds >= 0 ? '+' : ''}${Math.round(offsetSeconds)}\n`);
   }
 
-  /** The members as the cluster lists them, asked of any answering member. */
-  async memberList(): Promise<MemberView[]> {
+  /** The members as the cluster lists them, asked of any answering member but `excluded`. */
+  async memberList(excluded?: JepsenClusterMember): Promise<MemberView[]> {
     let lastError: unknown = new Error('no member answers');
-    for (const member of this.answering()) {
+    for (const member of this.answering().filter((candidate) => candidate !== excluded)) {
       try {
         const answer = await request(member.url, 'GET', '/api/v1/cluster/members');
         if (answer.status === 200) return (answer.json as { members: MemberView[] }).members;
@@ -218,7 +218,8 @@ export class JepsenCluster {
     const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
     const answer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error);
     await waitFor(`${member.name} to leave the member list (the removal answered ${describeAnswer(answer)})`, timeoutMs, async () =>
-      (await this.memberList()).some((listed) => listed.name === member.name) ? undefined : true,
+      // The removed member itself never learns of its removal: ask the others.
+      (await this.memberList(member)).some((listed) => listed.name === member.name) ? undefined : true,
     );
     await member.process.kill();
     member.paused = false;
