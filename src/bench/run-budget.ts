@@ -31,6 +31,8 @@ export class RunBudget {
 export class RunProgress {
   private readonly bar: cliProgress.SingleBar;
   private timer: NodeJS.Timeout | undefined;
+  /** What the bar shows: operations done, or whole seconds elapsed. */
+  private value: () => number = () => 0;
 
   constructor(
     private readonly options: BenchOptions,
@@ -46,18 +48,15 @@ export class RunProgress {
   start(errors: () => number): void {
     const startedAtMs = performance.now();
     const total = this.options.total ?? Math.ceil((this.options.durationMs ?? 0) / 1_000);
-    const value = (): number => (this.options.total === undefined ? Math.min(total, Math.floor((performance.now() - startedAtMs) / 1_000)) : this.completed());
+    this.value = () => (this.options.total === undefined ? Math.min(total, Math.floor((performance.now() - startedAtMs) / 1_000)) : this.completed());
     this.bar.start(total, 0, { errors: 0 });
-    this.timer = setInterval(() => this.bar.update(value(), { errors: errors() }), PROGRESS_REDRAW_INTERVAL_MS);
+    this.timer = setInterval(() => this.bar.update(this.value(), { errors: errors() }), PROGRESS_REDRAW_INTERVAL_MS);
     this.timer.unref();
-    this.finalValue = value;
   }
 
   stop(errors: number): void {
     clearInterval(this.timer);
-    this.bar.update(this.finalValue(), { errors });
+    this.bar.update(this.value(), { errors });
     this.bar.stop();
   }
-
-  private finalValue: () => number = () => 0;
 }
