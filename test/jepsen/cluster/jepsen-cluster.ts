@@ -53,44 +53,44 @@ interface MemberView {
   readonly isLearner: boolean;
 }
 
-/** A member as the nemesis handles it: its process, its proxy listener and its fault controls. */
+/** A member as the nemesis handles it: its server process and its fault controls. */
 export class JepsenClusterMember implements JepsenMember {
   paused = false;
 
   constructor(
-    readonly process: ServerProcess,
+    readonly server: ServerProcess,
     readonly failpointAddress: string,
     /** libfaketime's timestamp file for this member, when wall-clock jumps are available. */
     readonly clockFile: string | undefined,
   ) {}
 
   get name(): string {
-    return this.process.name;
+    return this.server.name;
   }
 
   get grpcAddress(): string {
-    return this.process.grpcAddress;
+    return this.server.grpcAddress;
   }
 
   get url(): string {
-    return this.process.url;
+    return this.server.url;
   }
 
   get peerAddress(): string {
-    return this.process.peerAddress;
+    return this.server.peerAddress;
   }
 
   get running(): boolean {
-    return this.process.running;
+    return this.server.running;
   }
 
   async status(): Promise<NodeStatusView> {
-    return this.process.status();
+    return this.server.status();
   }
 
   /** Running and not stopped by SIGSTOP: it can answer. */
   get answering(): boolean {
-    return this.process.running && !this.paused;
+    return this.server.running && !this.paused;
   }
 }
 
@@ -111,8 +111,8 @@ export class JepsenCluster {
       for (let index = 0; index < options.nodes; index++) ports.push({ http: await freePort(), raft: await freePort(), grpc: await freePort() });
       const initialCluster = ports.map((port, index) => `n${index + 1}=127.0.0.1:${port.raft}`).join(',');
       for (const port of ports) await cluster.createMember(port, ['--initial-cluster', initialCluster]);
-      for (const member of cluster.current) member.process.start();
-      await Promise.all(cluster.current.map((member) => member.process.waitUntilReady(START_TIMEOUT_MS)));
+      for (const member of cluster.current) member.server.start();
+      await Promise.all(cluster.current.map((member) => member.server.waitUntilReady(START_TIMEOUT_MS)));
       return cluster;
     } catch (error) {
       await cluster.destroy({ keepFiles: true });
@@ -144,14 +144,14 @@ export class JepsenCluster {
 
   /** kill -9; the data directory stays for `restart`. */
   async kill(member: JepsenClusterMember): Promise<void> {
-    await member.process.kill();
+    await member.server.kill();
     member.paused = false;
   }
 
   /** Starts a killed member again on its data directory and waits until it is ready. */
   async restart(member: JepsenClusterMember, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-    if (!member.running) member.process.start();
-    await member.process.waitUntilReady(timeoutMs);
+    if (!member.running) member.server.start();
+    await member.server.waitUntilReady(timeoutMs);
   }
 
   pause(member: JepsenClusterMember): void {
@@ -204,9 +204,9 @@ export class JepsenCluster {
     const via = this.pick(this.answering());
     if (via === undefined) throw new Error('no member answers to join through');
     const member = await this.createMember({ http: await freePort(), raft: await freePort(), grpc: await freePort() }, ['--join', via.url]);
-    member.process.start();
-    await member.process.waitUntilReady(timeoutMs);
-    await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () => ((await member.process.status()).isLearner ? undefined : true));
+    member.server.start();
+    await member.server.waitUntilReady(timeoutMs);
+    await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () => ((await member.server.status()).isLearner ? undefined : true));
     return member;
   }
 
@@ -221,7 +221,7 @@ export class JepsenCluster {
       // The removed member itself never learns of its removal: ask the others.
       (await this.memberList(member)).some((listed) => listed.name === member.name) ? undefined : true,
     );
-    await member.process.kill();
+    await member.server.kill();
     member.paused = false;
     await this.proxy.removeMember(member.name);
     this.current.splice(this.current.indexOf(member), 1);
@@ -238,31 +238,31 @@ export class JepsenCluster {
     for (const member of this.current) this.resume(member);
     this.proxy.heal();
     for (const member of this.current) if (member.clockFile !== undefined) await this.setClockOffset(member, 0);
-    for (const member of this.current) if (!member.running) member.process.start();
-    await Promise.all(this.current.map((member) => member.process.waitUntilReady(remaining(deadline))));
+    for (const member of this.current) if (!member.running) member.server.start();
+    await Promise.all(this.current.map((member) => member.server.waitUntilReady(remaining(deadline))));
     await Promise.all(this.current.map((member) => this.setDiskDelay(member, undefined)));
     const leader = await this.leader(remaining(deadline));
     if (leader === undefined) throw new Error(`no leader agreed on within ${timeoutMs} ms of healing`);
-    const { commitIndex } = await leader.process.status();
+    const { commitIndex } = await leader.server.status();
     await waitFor(`every member to apply index ${commitIndex}`, remaining(deadline), async () => {
-      const statuses = await Promise.all(this.current.map((member) => member.process.status()));
+      const statuses = await Promise.all(this.current.map((member) => member.server.status()));
       return statuses.every((status) => status.appliedIndex >= commitIndex) ? true : undefined;
     });
   }
 
   /** Makes sure each member's whole output is in runDirectory/<name>.log. */
   async saveLogs(): Promise<void> {
-    await Promise.all(this.everyMember().map((member) => member.process.flushOutputFile()));
+    await Promise.all(this.everyMember().map((member) => member.server.flushOutputFile()));
   }
 
   async destroy(options: { keepFiles: boolean }): Promise<void> {
     const members = this.everyMember();
-    await Promise.all(members.map((member) => member.process.kill().catch(() => undefined)));
+    await Promise.all(members.map((member) => member.server.kill().catch(() => undefined)));
     await this.proxy.close();
-    await Promise.all(members.map((member) => member.process.flushOutputFile(true)));
+    await Promise.all(members.map((member) => member.server.flushOutputFile(true)));
     if (options.keepFiles) return;
     for (const member of members) {
-      await rm(member.process.dataDir, { recursive: true, force: true });
+      await rm(member.server.dataDir, { recursive: true, force: true });
       await rm(this.logFile(member.name), { force: true });
       if (member.clockFile !== undefined) await rm(member.clockFile, { force: true });
     }
@@ -296,7 +296,7 @@ export class JepsenCluster {
   }
 
   private signal(member: JepsenClusterMember, signal: NodeJS.Signals): void {
-    const pid = member.process.pid;
+    const pid = member.server.pid;
     if (pid === undefined || !member.running) throw new Error(`${member.name} is not running`);
     process.kill(pid, signal);
   }

@@ -1,8 +1,8 @@
 // The nemesis: injects faults into a JepsenCluster while the workload runs, in cycles driven by
-// the run's seeded generator — pick a fault (each kind once per round), start it, hold it 2–8 s, stop it, stay quiet
-// 1–4 s — until aborted. When membership changes are among the faults, some cycles change the
-// membership while the other fault is active, as the issue asks. Every fault it started is
-// ended before run() resolves.
+// the run's seeded generator — pick a fault (each kind once per round), start it, hold it
+// 2–8 s, stop it, stay quiet 1–4 s — until aborted. When membership changes are among the
+// faults, some cycles change the membership while the other fault is active, as the issue
+// asks. Every fault it started is ended before run() resolves.
 
 import type { JepsenCluster } from '../cluster/jepsen-cluster.js';
 import { FAULT_STARTERS, type ActiveFault, type FaultKind } from './fault-starters.js';
