@@ -1,6 +1,6 @@
 // bench:compare's arithmetic and its file handling: medians over rounds, the ratios in the
 // table, and a rewrite of docs/benchmarks.md that keeps everything outside its markers.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEAVER, comparisonTable, ETCD, median, writeComparisonSection } from '../../bench/compare-report.js';
@@ -28,7 +28,8 @@ describe('bench:compare report', () => {
   });
 
   it('replaces only its own section of an existing file, and appends one where there is none', async () => {
-    const path = join(await temporaryDirectory('compare-report'), 'benchmarks.md');
+    const directory = await temporaryDirectory('compare-report');
+    const path = join(directory, 'benchmarks.md');
     const fresh = (marked: string): string => `# Benchmarks\n\n${marked}\n`;
     await writeFile(path, '# Benchmarks\n\nNotes by hand.\n');
     await writeComparisonSection(path, 'first table', fresh);
@@ -39,5 +40,6 @@ describe('bench:compare report', () => {
     expect(text).toContain('More notes after.');
     expect(text).toContain('second table');
     expect(text).not.toContain('first table');
+    await rm(directory, { recursive: true, force: true });
   });
 });
