@@ -1,10 +1,11 @@
 // The Ready loop: the only code that drives the RawNode. Ticks, peer messages, proposals,
 // reads and membership actions are queued and folded into the next iteration, and iterations
 // never overlap. Each Ready is handled in the order the Raft contract demands: send
-// `messages`, persist (snapshot, entries and hard state in one group commit), send
-// `messagesAfterPersist`, restore a received snapshot, apply committed entries, answer read
-// states, then advance. Committed entries already on disk are applied while the Ready's own
-// writes are fsynced.
+// `messages`, hand the writes (snapshot, entries and hard state) to the log, restore a
+// received snapshot, apply committed entries once they are durable here, answer read states,
+// then advance. The loop does not wait for the fsync itself: ReadyPersistence sends
+// `messagesAfterPersist` once the writes are durable, so the leader keeps proposing and
+// replicating while its disk syncs (etcd's leader, likewise, sends before its own fsync).
 
 import type { DurableLogStore } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
@@ -21,6 +22,7 @@ import { nodeErrorOfRaft } from './errors.js';
 import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
 import type { ReadIndexBatcher } from './read-index-batcher.js';
+import { ReadyPersistence } from './ready-persistence.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
 import { monotonicNowMs } from './monotonic-clock.js';
 
@@ -71,11 +73,19 @@ export class ReadyLoop {
   private wakeAgain = false;
   private stopped = false;
   private current: Promise<void> = Promise.resolve();
+  private fatalReported = false;
+  private readonly persistence: ReadyPersistence;
 
   constructor(
     private readonly parts: ReadyLoopParts,
     private readonly hooks: ReadyLoopHooks,
   ) {
+    this.persistence = new ReadyPersistence({
+      logStore: parts.logStore,
+      metrics: parts.metrics,
+      send: (messages) => this.send(messages),
+      onFatal: (error) => this.fatal(error),
+    });
     const hardState = parts.logStore.initialState().hardState;
     this.term = hardState.term;
     this.commitIndex = hardState.commit;
@@ -116,10 +126,13 @@ export class ReadyLoop {
     });
   }
 
-  /** Stops taking work and waits for the running iteration. */
+  /** Stops taking work and waits for the running iteration and the writes it handed out. */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.current;
+    await this.persistence.drain().catch(() => {
+      // Already reported through onFatal.
+    });
   }
 
   private async runIterations(): Promise<void> {
@@ -132,11 +145,18 @@ export class ReadyLoop {
         await this.iterate();
       } while (this.wakeAgain && !this.stopped);
     } catch (error) {
-      this.stopped = true;
-      this.hooks.onFatal(error);
+      this.fatal(error);
     } finally {
       this.iterating = false;
     }
+  }
+
+  /** Storage or the state machine failed: stop, and report it once however many writes fail. */
+  private fatal(error: unknown): void {
+    this.stopped = true;
+    if (this.fatalReported) return;
+    this.fatalReported = true;
+    this.hooks.onFatal(error);
   }
 
   private async iterate(): Promise<void> {
@@ -193,14 +213,12 @@ export class ReadyLoop {
     if (ready.softState !== null) await this.observeSoftState(ready.softState);
     if (ready.hardState !== null) this.observeHardState(ready.hardState);
     this.send(ready.messages);
-    if (committedEntriesAreDurable(ready)) {
-      // As in etcd, the state machine applies while the new entries are fsynced: a client
-      // waiting on a committed write does not also wait for the next batch's fsync.
-      await Promise.all([this.persistThenSend(ready), this.parts.applier.apply(ready.committedEntries)]);
-    } else {
-      await this.persistThenSend(ready);
-      if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
-      if (ready.committedEntries.length > 0) await this.parts.applier.apply(ready.committedEntries);
+    await this.persistence.persist(ready);
+    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastCommitted !== undefined) {
+      await this.persistence.durableThrough(lastCommitted.index);
+      await this.parts.applier.apply(ready.committedEntries);
     }
     const { reads, mvcc } = this.parts;
     for (const readState of ready.readStates) reads.confirm(readState.context, readState.index, mvcc.appliedIndex);
@@ -227,30 +245,6 @@ export class ReadyLoop {
     if (hardState.commit > this.commitIndex) this.parts.metrics.proposalsCommitted.inc(hardState.commit - this.commitIndex);
     this.term = hardState.term;
     this.commitIndex = Math.max(this.commitIndex, hardState.commit);
-  }
-
-  private async persistThenSend(ready: Ready): Promise<void> {
-    await this.persist(ready);
-    this.send(ready.messagesAfterPersist);
-  }
-
-  /** One group commit: the store takes the calls in order and syncs them together. */
-  private async persist(ready: Ready): Promise<void> {
-    const { logStore, metrics } = this.parts;
-    if (!ready.mustSync && ready.snapshot === null && ready.hardState !== null) {
-      // Only the commit index moved: it is written in order with later records but not waited
-      // for, since a commit index lost in a crash is learned again from the leader.
-      logStore.setHardState(ready.hardState, false).catch((error: unknown) => this.hooks.onFatal(error));
-      return;
-    }
-    const writes: Promise<void>[] = [];
-    if (ready.snapshot !== null) writes.push(logStore.applySnapshot(ready.snapshot));
-    if (ready.entries.length > 0) writes.push(logStore.append(ready.entries));
-    if (ready.hardState !== null) writes.push(logStore.setHardState(ready.hardState));
-    if (writes.length === 0) return;
-    const started = performance.now();
-    await Promise.all(writes);
-    metrics.walFsyncDuration.observe((performance.now() - started) / 1000);
   }
 
   private send(messages: readonly Message[]): void {
@@ -287,16 +281,6 @@ export class ReadyLoop {
     metrics.snapshotApplyDuration.observe((performance.now() - started) / 1000);
     logger.info({ index, term, appliedIndex: mvcc.appliedIndex }, 'restored the state machine from a snapshot');
   }
-}
-
-/**
- * Whether the Ready's committed entries were all persisted by earlier Readies (the loop
- * persists each Ready before the next), so applying them need not wait for this one's writes.
- */
-function committedEntriesAreDurable(ready: Ready): boolean {
-  const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
-  const firstNew = ready.entries[0];
-  return lastCommitted !== undefined && ready.snapshot === null && (firstNew === undefined || lastCommitted.index < firstNew.index);
 }
 
 function isSnapshotMessage(message: Message): boolean {

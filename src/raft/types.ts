@@ -170,6 +170,10 @@ export interface ReadState {
  *     state is on disk);
  *  3. apply `committedEntries` to the state machine (and `snapshot` to it, before them);
  *  4. call `advance(ready)`.
+ * With a Storage whose reads see each write as soon as it is issued, `advance` may come once
+ * step 1 is issued rather than durable, if `messagesAfterPersist` and the application of
+ * committed entries still wait until what they depend on is durable (the node's pipelined
+ * persistence does so, to keep proposing while its disk syncs).
  */
 export interface Ready {
   /** Present only when it changed since the last Ready. */
