@@ -11,12 +11,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPOSITORY_ROOT } from '../cluster/cluster-harness.js';
 
-interface Break {
-  readonly name: string;
-  readonly description: string;
+/** One text replacement in one file of the copy. */
+interface Edit {
   readonly file: string;
   readonly find: string;
   readonly replace: string;
+}
+
+interface Break {
+  readonly name: string;
+  readonly description: string;
+  /** Ways to make the break in the versions of the source it was written against; the first that fits is used. */
+  readonly variants: readonly (readonly Edit[])[];
   /** The faults that give the break a chance to show. */
   readonly faults: string;
 }
@@ -25,32 +31,64 @@ const BREAKS: readonly Break[] = [
   {
     name: 'local-reads',
     description: 'linearizable reads served from local state, without ReadIndex',
-    file: 'src/node/raft-kv-node.ts',
-    find: '  private async readBarrier(timeoutMs: number | undefined): Promise<void> {\n',
-    replace: '  private async readBarrier(timeoutMs: number | undefined): Promise<void> {\n    if (timeoutMs !== -1) return;\n',
+    variants: [
+      [
+        {
+          file: 'src/node/raft-kv-node.ts',
+          find: '  private async readBarrier(timeoutMs: number | undefined): Promise<void> {\n',
+          replace: '  private async readBarrier(timeoutMs: number | undefined): Promise<void> {\n    if (timeoutMs !== -1) return;\n',
+        },
+      ],
+    ],
     faults: 'partition,pause,kill',
   },
   {
     name: 'ack-before-fsync',
-    description: 'append responses and votes sent before the entries and hard state are persisted',
-    file: 'src/node/ready-loop.ts',
-    find: '    await this.persist(ready);\n    this.send(ready.messagesAfterPersist);\n',
-    replace: '    this.send(ready.messagesAfterPersist);\n    await this.persist(ready);\n',
+    description: 'append responses and votes sent before the entries and hard state they promise are persisted',
+    variants: [
+      // The Ready loop persists, then sends.
+      [{ file: 'src/node/ready-loop.ts', find: '    await this.persist(ready);\n    this.send(ready.messagesAfterPersist);\n', replace: '    this.send(ready.messagesAfterPersist);\n    await this.persist(ready);\n' }],
+      // ReadyPersistence sends once the writes settled: send when they are handed to the log instead.
+      [
+        { file: 'src/node/ready-persistence.ts', find: '        if (this.failure === undefined) this.parts.send(ready.messagesAfterPersist);\n', replace: '' },
+        { file: 'src/node/ready-persistence.ts', find: '  private track(written: Promise<void>, ready: Ready): void {\n', replace: '  private track(written: Promise<void>, ready: Ready): void {\n    this.parts.send(ready.messagesAfterPersist);\n' },
+      ],
+    ],
     faults: 'slow-disk,kill',
   },
 ];
 
-/** A copy of src that resolves its packages from this repository's node_modules. */
+/** Applies the first variant whose every text is found; throws when none fits. */
+async function applyBreak(root: string, broken: Break): Promise<void> {
+  for (const variant of broken.variants) {
+    const sources = await Promise.all(variant.map((edit) => readFile(join(root, edit.file), 'utf8').catch(() => '')));
+    if (!variant.every((edit, index) => sources[index]?.includes(edit.find))) continue;
+    for (const edit of variant) {
+      const path = join(root, edit.file);
+      await writeFile(path, (await readFile(path, 'utf8')).replace(edit.find, edit.replace));
+    }
+    return;
+  }
+  throw new Error(`the source no longer contains the text the ${broken.name} break replaces; update the break`);
+}
+
+/** The committed src (HEAD, not work in progress), resolving its packages from this repository's node_modules. */
 async function brokenCopy(broken: Break): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), `bvault-broken-${broken.name}-`));
-  await cp(join(REPOSITORY_ROOT, 'src'), join(root, 'src'), { recursive: true });
-  for (const file of ['package.json', 'tsconfig.json']) await cp(join(REPOSITORY_ROOT, file), join(root, file));
+  await run('sh', ['-c', `git archive HEAD src package.json tsconfig.json | tar -x -C '${root}'`]);
+  // The generated protobuf code is not committed; it comes from this repository's proto/.
+  await cp(join(REPOSITORY_ROOT, 'src/generated'), join(root, 'src/generated'), { recursive: true });
   await symlink(join(REPOSITORY_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-  const path = join(root, broken.file);
-  const source = await readFile(path, 'utf8');
-  if (!source.includes(broken.find)) throw new Error(`${broken.file} no longer contains the text the ${broken.name} break replaces; update the break`);
-  await writeFile(path, source.replace(broken.find, broken.replace));
+  await applyBreak(root, broken);
   return root;
+}
+
+function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
 }
 
 interface RunOutcome {

@@ -12,6 +12,7 @@ import { checkRun, type CheckedRun } from './checks/check-run.js';
 import { WatchRecorder } from './checks/watch-recorder.js';
 import { JepsenCluster } from './cluster/jepsen-cluster.js';
 import { type FaultEvent, type FaultKind, Nemesis } from './faults/nemesis.js';
+import { powerLoss } from './power-loss.js';
 import { writeArtifacts } from './run-artifacts.js';
 import { formatReport } from './jepsen-report.js';
 import { type Outcome, type RecordedOperation, WORKLOAD_KINDS, type WorkloadKind } from './workload/recorded-operation.js';
@@ -64,12 +65,21 @@ interface RunState {
   readonly workload: Workload;
   readonly watchers: WatchRecorder[];
   nemesis: Nemesis | undefined;
+  /** Faults the runner injects itself: the power loss at the end. */
+  readonly runnerFaultEvents: FaultEvent[];
   checked: CheckedRun | undefined;
 }
 
 export function countOutcomes(operations: readonly RecordedOperation[]): OutcomeCounts {
   const counts = Object.fromEntries(WORKLOAD_KINDS.map((kind) => [kind, { ok: 0, fail: 0, info: 0 }])) as Record<WorkloadKind, Record<Outcome, number>>;
   for (const operation of operations) counts[operation.input.kind][operation.outcome] += 1;
+  return counts;
+}
+
+/** Faults started, by kind: the nemesis's and the runner's own. */
+function countFaults(kinds: readonly FaultKind[], events: readonly FaultEvent[]): Record<FaultKind, number> {
+  const counts = Object.fromEntries(kinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  for (const event of events) if (event.phase === 'start') counts[event.kind] = (counts[event.kind] ?? 0) + 1;
   return counts;
 }
 
@@ -83,7 +93,7 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
   const runDirectory = await mkdtemp(join(tmpdir(), 'bvault-jepsen-'));
   let cluster: JepsenCluster | undefined;
   const workload = new Workload({ clients: options.clients, keyCount: KEY_COUNT, leaseTtlSeconds: options.timeSeconds + 600, requestTimeoutMs: REQUEST_TIMEOUT_MS, random: randomOf(1), clock, endpoints: () => cluster?.clientEndpoints() ?? [] });
-  const state: RunState = { workload, watchers: [], nemesis: undefined, checked: undefined };
+  const state: RunState = { workload, watchers: [], nemesis: undefined, runnerFaultEvents: [], checked: undefined };
   try {
     options.onProgress?.({ phase: 'starting', elapsedMs: 0, totalMs: options.timeSeconds * 1000, counts: { ok: 0, fail: 0, info: 0 }, activeFaults: [] });
     cluster = await JepsenCluster.start({ nodes: options.nodes, runDirectory, random: randomOf(2) });
@@ -102,30 +112,48 @@ export async function runJepsen(options: JepsenOptions): Promise<JepsenReport> {
   }
 }
 
-/** Faults, clients and watchers for the run's duration; returns once the clients stopped. */
+/**
+ * Faults, clients and watchers for the run's duration, then (with kill and slow-disk among the
+ * faults) a power loss while the clients still write; returns once the clients stopped.
+ */
 async function exercise(cluster: JepsenCluster, state: RunState, options: JepsenOptions, random: () => number, clock: () => number): Promise<void> {
-  const stop = new AbortController();
-  const totalMs = options.timeSeconds * 1000;
+  const stopClients = new AbortController();
+  const stopFaults = new AbortController();
   const nemesis = new Nemesis(cluster, { faults: options.faults, random, clock });
   state.nemesis = nemesis;
-  const running = [state.workload.run(stop.signal), nemesis.run(stop.signal)];
+  const clients = state.workload.run(stopClients.signal);
+  const faults = nemesis.run(stopFaults.signal);
   const progress = setInterval(() => report(options, state, 'running', clock), PROGRESS_INTERVAL_MS);
   try {
-    // The first watcher replays everything; the others join during the faults from a recent revision.
-    for (let watcherId = 0; watcherId < WATCHERS; watcherId++) {
-      if (watcherId > 0) await sleep(totalMs / WATCHERS);
-      const latest = Math.max(1, ...state.workload.operations.map((operation) => (operation.output !== undefined && 'revision' in operation.output ? operation.output.revision : 1)));
-      const startRevision = watcherId === 0 ? 1 : Math.max(1, latest - Math.floor(random() * WATCH_REPLAY_REVISIONS_MAX));
-      const watcher = new WatchRecorder(watcherId, startRevision, () => cluster.clientEndpoints());
-      state.watchers.push(watcher);
-      watcher.start();
+    await startWatchers(cluster, state, options.timeSeconds * 1000, random);
+    stopFaults.abort();
+    await faults;
+    if (options.faults.includes('kill') && options.faults.includes('slow-disk')) {
+      await powerLoss(cluster, clock, (event) => state.runnerFaultEvents.push(event));
     }
-    await sleep(totalMs - (totalMs / WATCHERS) * (WATCHERS - 1));
   } finally {
-    stop.abort();
+    stopFaults.abort();
+    stopClients.abort();
     clearInterval(progress);
-    await Promise.all(running);
+    await Promise.all([clients, faults]);
   }
+}
+
+/** The first watcher replays everything; the others join during the faults from a recent revision. Returns at the end of the run time. */
+async function startWatchers(cluster: JepsenCluster, state: RunState, totalMs: number, random: () => number): Promise<void> {
+  for (let watcherId = 0; watcherId < WATCHERS; watcherId++) {
+    if (watcherId > 0) await sleep(totalMs / WATCHERS);
+    const latest = Math.max(1, ...state.workload.operations.map((operation) => (operation.output !== undefined && 'revision' in operation.output ? operation.output.revision : 1)));
+    const startRevision = watcherId === 0 ? 1 : Math.max(1, latest - Math.floor(random() * WATCH_REPLAY_REVISIONS_MAX));
+    const watcher = new WatchRecorder(watcherId, startRevision, () => cluster.clientEndpoints());
+    state.watchers.push(watcher);
+    watcher.start();
+  }
+  await sleep(totalMs - (totalMs / WATCHERS) * (WATCHERS - 1));
+}
+
+function faultEvents(state: RunState): FaultEvent[] {
+  return [...(state.nemesis?.events ?? []), ...state.runnerFaultEvents];
 }
 
 function report(options: JepsenOptions, state: RunState, phase: JepsenProgress['phase'], clock: () => number): void {
@@ -133,7 +161,7 @@ function report(options: JepsenOptions, state: RunState, phase: JepsenProgress['
   const counts = { ok: 0, fail: 0, info: 0 };
   for (const operation of state.workload.operations) counts[operation.outcome] += 1;
   const active = new Map<string, string>();
-  for (const event of state.nemesis?.events ?? []) {
+  for (const event of faultEvents(state)) {
     if (event.phase === 'start') active.set(event.kind, event.description);
     else active.delete(event.kind);
   }
@@ -152,7 +180,7 @@ function buildReport(options: JepsenOptions, state: RunState, runDirectory: stri
     passed: runPassed,
     operations: history.length,
     outcomes: countOutcomes(history),
-    faultCounts: state.nemesis?.counts() ?? ({} as Record<FaultKind, number>),
+    faultCounts: countFaults(options.faults, faultEvents(state)),
     finalRevision: state.checked?.finalRevision ?? 0,
     checks,
     durationMs,
@@ -163,8 +191,7 @@ function buildReport(options: JepsenOptions, state: RunState, runDirectory: stri
 async function finish(cluster: JepsenCluster | undefined, runDirectory: string, state: RunState, keep: boolean, summary: string): Promise<void> {
   await Promise.all(state.watchers.map((watcher) => watcher.close()));
   if (keep) {
-    const faultEvents: readonly FaultEvent[] = state.nemesis?.events ?? [];
-    await writeArtifacts(runDirectory, { operations: state.workload.history(), faultEvents, eventLog: state.checked?.eventLog ?? [], watchers: state.watchers, summary });
+    await writeArtifacts(runDirectory, { operations: state.workload.history(), faultEvents: faultEvents(state), eventLog: state.checked?.eventLog ?? [], watchers: state.watchers, summary });
     await cluster?.saveLogs();
   }
   await cluster?.destroy({ keepFiles: keep });
