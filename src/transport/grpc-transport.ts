@@ -216,6 +216,8 @@ export class GrpcTransport implements PeerTransport {
       // must be found again as soon as our own backoff allows.
       'grpc.initial_reconnect_backoff_ms': reconnectDelayInitialMs,
       'grpc.max_reconnect_backoff_ms': reconnectDelayMaxMs,
+      // Channelz statistics are kept per call and per message unless turned off; nothing reads them.
+      'grpc.enable_channelz': 0,
     };
   }
 }
