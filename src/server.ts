@@ -8,6 +8,7 @@ import { startGrpcApi } from './api/grpc/index.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
 import { requestJoin } from './cli/join-request.js';
+import { saveJoinedMembers, storedJoinedMembersOf } from './cli/joined-members.js';
 import { describeFailure } from './cli/failure-description.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
 import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
@@ -154,7 +155,7 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
 /**
  * A new cluster's members bootstrap from initial-cluster. A joining node asks the running
  * cluster to add it, unless its data directory shows it joined before: then it restarts with
- * the cluster id it stored and learns the members from its own log.
+ * the cluster id and the member list it stored, and learns later changes from its own log.
  */
 async function clusterMembershipOf(config: ServerConfig): Promise<ClusterMembership> {
   const self = { name: config.name, peerAddress: config.advertisePeerAddress, clientUrls: config.advertiseClientUrls };
@@ -162,9 +163,13 @@ async function clusterMembershipOf(config: ServerConfig): Promise<ClusterMembers
     return { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) };
   }
   const storedClusterId = await storedClusterIdOf(config.dataDir);
-  if (storedClusterId !== undefined) return { mode: 'join', clusterId: storedClusterId, members: [self] };
+  if (storedClusterId !== undefined) {
+    const others = (await storedJoinedMembersOf(config.dataDir)).filter((member) => member.name !== config.name);
+    return { mode: 'join', clusterId: storedClusterId, members: [...others, self] };
+  }
   const joined = await requestJoin({ joinUrl: config.start.joinUrl, ...self });
   const members = joined.members.some((member) => member.name === config.name) ? joined.members : [...joined.members, self];
+  await saveJoinedMembers(config.dataDir, members);
   return { mode: 'join', clusterId: joined.clusterId, members };
 }
 
