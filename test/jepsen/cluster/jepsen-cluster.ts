@@ -43,7 +43,7 @@ const START_TIMEOUT_MS = 60_000;
 const LEADER_TIMEOUT_MS = 15_000;
 const HEAL_TIMEOUT_MS = 90_000;
 const JOIN_TIMEOUT_MS = 60_000;
-const REMOVAL_TIMEOUT_MS = 15_000;
+const REMOVAL_TIMEOUT_MS = 30_000;
 const FAILPOINT = 'wal-write';
 /** gRPC honours these; any of them could send peer traffic around the proxy or to another one. */
 const PROXY_VARIABLES = ['no_proxy', 'no_grpc_proxy', 'NO_PROXY', 'http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY'];
@@ -98,6 +98,8 @@ export class JepsenCluster {
   readonly proxy = new PeerProxy();
   private readonly current: JepsenClusterMember[] = [];
   private readonly removed: JepsenClusterMember[] = [];
+  /** Members whose removal was asked for and not yet seen to take effect. */
+  private readonly removalsUnfinished = new Set<JepsenClusterMember>();
   private membersCreated = 0;
 
   private constructor(private readonly options: JepsenClusterOptions) {}
@@ -201,8 +203,7 @@ export class JepsenCluster {
 
   /** Starts a fresh member (new name, empty data directory) that joins through --join and waits until it votes. */
   async addMember(timeoutMs = JOIN_TIMEOUT_MS): Promise<JepsenClusterMember> {
-    const via = this.pick(this.answering());
-    if (via === undefined) throw new Error('no member answers to join through');
+    const via = await this.joinTarget();
     const member = await this.createMember({ http: await freePort(), raft: await freePort(), grpc: await freePort() }, ['--join', via.url]);
     member.server.start();
     await member.server.waitUntilReady(timeoutMs);
@@ -211,16 +212,24 @@ export class JepsenCluster {
   }
 
   /**
-   * Removes `member` from the cluster, then stops it and closes its proxy listener. A request
-   * that fails may still have removed it, so the member list decides; throws if it stays.
+   * Removes `member` from the cluster, then stops it and closes its proxy listener. The member
+   * list of the others decides, since a request that failed may still have removed it; until
+   * it does, the removal is asked for again. A removal that does not finish by the deadline
+   * throws, and heal() finishes it, so no member is left half removed.
    */
   async removeMember(member: JepsenClusterMember, timeoutMs = REMOVAL_TIMEOUT_MS): Promise<void> {
-    const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
-    const answer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error);
-    await waitFor(`${member.name} to leave the member list (the removal answered ${describeAnswer(answer)})`, timeoutMs, async () =>
+    this.removalsUnfinished.add(member);
+    let lastAnswer: unknown = 'nothing yet';
+    await waitFor(`${member.name} to leave the member list`, timeoutMs, async () => {
       // The removed member itself never learns of its removal: ask the others.
-      (await this.memberList(member)).some((listed) => listed.name === member.name) ? undefined : true,
-    );
+      if (!(await this.memberList(member)).some((listed) => listed.name === member.name)) return true;
+      const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
+      lastAnswer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error);
+      return undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; the last removal request answered ${describeAnswer(lastAnswer)}`);
+    });
+    this.removalsUnfinished.delete(member);
     await member.server.kill();
     member.paused = false;
     await this.proxy.removeMember(member.name);
@@ -230,24 +239,46 @@ export class JepsenCluster {
 
   /**
    * Ends every fault: resumes paused members, heals the network, sets clocks right, restarts
-   * killed members and turns failpoints off; then waits until every member is ready, one
-   * leader is agreed, and every member has applied what that leader had committed.
+   * killed members, finishes removals that timed out and turns failpoints off; then waits
+   * until every member is ready, one leader is agreed, and every member has applied what that
+   * leader had committed. A timeout names each member's state.
    */
   async heal(timeoutMs = HEAL_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (const member of this.current) this.resume(member);
-    this.proxy.heal();
-    for (const member of this.current) if (member.clockFile !== undefined) await this.setClockOffset(member, 0);
-    for (const member of this.current) if (!member.running) member.server.start();
-    await Promise.all(this.current.map((member) => member.server.waitUntilReady(remaining(deadline))));
-    await Promise.all(this.current.map((member) => this.setDiskDelay(member, undefined)));
+    try {
+      for (const member of this.current) this.resume(member);
+      this.proxy.heal();
+      for (const member of this.current) if (member.clockFile !== undefined) await this.setClockOffset(member, 0);
+      for (const member of this.current) if (!member.running) member.server.start();
+      for (const member of [...this.removalsUnfinished]) await this.removeMember(member, remaining(deadline));
+      await Promise.all(this.current.map((member) => member.server.waitUntilReady(remaining(deadline))));
+      await Promise.all(this.current.map((member) => this.setDiskDelay(member, undefined)));
+      await this.waitUntilCaughtUp(deadline);
+    } catch (error) {
+      throw new Error(`healing did not finish: ${(error as Error).message.split('\n')[0]}\nmembers: ${await this.describeMembers()}`);
+    }
+  }
+
+  private async waitUntilCaughtUp(deadline: number): Promise<void> {
     const leader = await this.leader(remaining(deadline));
-    if (leader === undefined) throw new Error(`no leader agreed on within ${timeoutMs} ms of healing`);
-    const { commitIndex } = await leader.server.status();
+    if (leader === undefined) throw new Error('no leader agreed on by every member');
+    const { commitIndex } = await leader.status();
     await waitFor(`every member to apply index ${commitIndex}`, remaining(deadline), async () => {
-      const statuses = await Promise.all(this.current.map((member) => member.server.status()));
+      const statuses = await Promise.all(this.current.map((member) => member.status()));
       return statuses.every((status) => status.appliedIndex >= commitIndex) ? true : undefined;
     });
+  }
+
+  /** Each member's role, term, leader and indexes, or why it did not answer. */
+  async describeMembers(): Promise<string> {
+    const lines = await Promise.all(this.current.map(async (member) => {
+      if (!member.running) return `${member.name} not running`;
+      if (member.paused) return `${member.name} paused`;
+      const status = await member.status().catch((error: unknown) => `no status (${(error as Error).message})`);
+      if (typeof status === 'string') return `${member.name} ${status}`;
+      return `${member.name} ${status.role}${status.isLearner ? ' (learner)' : ''} term ${status.term} leader ${status.leaderId} last ${status.lastIndex} commit ${status.commitIndex} applied ${status.appliedIndex}`;
+    }));
+    return lines.join('; ');
   }
 
   /** Makes sure each member's whole output is in runDirectory/<name>.log. */
@@ -266,6 +297,20 @@ export class JepsenCluster {
       await rm(this.logFile(member.name), { force: true });
       if (member.clockFile !== undefined) await rm(member.clockFile, { force: true });
     }
+  }
+
+  /**
+   * A member that leads, or failing that one that knows a leader: a join through a member
+   * cut off from the leader (say, one side of a bridge) fails, and the new server exits.
+   */
+  private async joinTarget(): Promise<JepsenClusterMember> {
+    const answering = this.answering();
+    const statuses = await Promise.all(answering.map((member) => member.status().catch(() => undefined)));
+    const leading = answering.filter((_member, index) => statuses[index]?.role === 'leader');
+    const knowingLeader = answering.filter((_member, index) => (statuses[index]?.leaderId ?? 0) !== 0);
+    const via = this.pick(leading) ?? this.pick(knowingLeader) ?? this.pick(answering);
+    if (via === undefined) throw new Error('no member answers to join through');
+    return via;
   }
 
   private everyMember(): JepsenClusterMember[] {

@@ -186,7 +186,7 @@ async function startSlowDisk(cluster: JepsenCluster, random: () => number): Prom
       // A member killed since has lost the setting with its process.
       const still = targets.filter((member) => member.answering);
       await Promise.all(still.map((member) => cluster.setDiskDelay(member, undefined)));
-      return `disk at full speed on ${names(still)}`;
+      return still.length === 0 ? `no disk to set right: ${names(targets)} stopped since` : `disk at full speed on ${names(still)}`;
     },
   };
 }

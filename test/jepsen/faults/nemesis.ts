@@ -68,8 +68,9 @@ export class Nemesis {
     while (!signal.aborted) {
       const active = await this.startCycle();
       await sleepUnlessAborted(between(random, FAULT_HOLD_MS_MIN, FAULT_HOLD_MS_MAX), signal);
-      // The last started ends first: a member added during a kill is removed before the restart.
-      for (const fault of active.reverse()) await this.stop(fault);
+      // In the order started: a membership change begun during another fault is undone once
+      // that fault has ended, so the undoing does not fail for want of a quorum.
+      for (const fault of active) await this.stop(fault);
       await sleepUnlessAborted(between(random, QUIET_MS_MIN, QUIET_MS_MAX), signal);
     }
   }
