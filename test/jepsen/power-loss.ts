@@ -3,8 +3,8 @@
 // is written, clients keep writing, then every member is killed at once. Whatever a member
 // promised was durable (an append acknowledgement, a vote) must survive. A follower that
 // acknowledges before its fsync lets the leader commit and answer writes that only the
-// leader's fast disk holds; after the restart the followers, a majority, can elect one of
-// themselves and overwrite them. A kill without a slow disk rarely shows that.
+// leader's fast disk holds; the followers, restarted first, elect one of themselves and
+// overwrite them. A kill without a slow disk rarely shows that.
 import { sleep } from '../cluster/cluster-harness.js';
 import type { JepsenCluster } from './cluster/jepsen-cluster.js';
 import type { FaultEvent } from './faults/nemesis.js';
@@ -25,7 +25,10 @@ export async function powerLoss(cluster: JepsenCluster, clock: () => number, rec
   await sleep(WRITING_UNDER_SLOW_DISK_MS);
   record({ atMs: clock(), kind: 'kill', phase: 'start', description: `power loss: kill -9 of every member (${names}) with writes unwritten` });
   await Promise.all(members.map((member) => cluster.kill(member)));
-  // heal() restarts them, and a restarted member starts with every failpoint off.
-  record({ atMs: clock(), kind: 'kill', phase: 'stop', description: 'power loss: healing restarts every member' });
-  record({ atMs: clock(), kind: 'slow-disk', phase: 'stop', description: 'power loss: disks at full speed after the restart' });
+  // Power returns to the followers first (a restarted member starts with every failpoint off):
+  // a majority, they elect a leader among themselves from what their disks hold, and the old
+  // leader, restarted by heal(), must follow it.
+  await Promise.all(followers.map((member) => cluster.restart(member)));
+  record({ atMs: clock(), kind: 'slow-disk', phase: 'stop', description: `power loss: restarted ${followerNames}, disks at full speed` });
+  record({ atMs: clock(), kind: 'kill', phase: 'stop', description: `power loss: ${leader === undefined ? 'every member restarted' : `${leader.name} is restarted by healing`}` });
 }
