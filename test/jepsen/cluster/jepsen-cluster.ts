@@ -207,7 +207,10 @@ export class JepsenCluster {
     const member = await this.createMember({ http: await freePort(), raft: await freePort(), grpc: await freePort() }, ['--join', via.url]);
     member.server.start();
     await member.server.waitUntilReady(timeoutMs);
-    await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () => ((await member.server.status()).isLearner ? undefined : true));
+    // Ask the others: until the new member has applied its own admission it calls itself a voter.
+    await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () =>
+      (await this.memberList(member)).some((listed) => listed.name === member.name && !listed.isLearner) ? true : undefined,
+    );
     return member;
   }
 
