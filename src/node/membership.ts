@@ -99,12 +99,14 @@ export class Membership {
 
   private async change(single: ConfChangeSingle, context: Uint8Array, applied: (confState: ConfState) => boolean): Promise<void> {
     const change: ConfChange = { transition: ConfChangeTransition.Auto, changes: [single], context };
-    await this.onLoop(() => this.parts.rawNode.proposeConfChange(change));
     const { waiters, timeoutMs } = this.parts;
-    await waiters.waitFor(() => {
-      const confState = this.confState();
-      return confState.votersOutgoing.length === 0 && applied(confState);
-    }, monotonicNowMs(), timeoutMs);
+    const deadlineMs = monotonicNowMs() + timeoutMs;
+    const outOfJoint = (): boolean => this.confState().votersOutgoing.length === 0;
+    // The previous change leaves its joint configuration by itself within a round trip or two;
+    // wait for that rather than refuse a change that arrives meanwhile.
+    await waiters.waitFor(outOfJoint, monotonicNowMs(), timeoutMs);
+    await this.onLoop(() => this.parts.rawNode.proposeConfChange(change));
+    await waiters.waitFor(() => outOfJoint() && applied(this.confState()), monotonicNowMs(), Math.max(0, deadlineMs - monotonicNowMs()));
   }
 
   /** Runs a RawNode call inside the Ready loop and turns its refusal into a NodeError. */

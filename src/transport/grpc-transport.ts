@@ -216,8 +216,9 @@ export class GrpcTransport implements PeerTransport {
       // must be found again as soon as our own backoff allows.
       'grpc.initial_reconnect_backoff_ms': reconnectDelayInitialMs,
       'grpc.max_reconnect_backoff_ms': reconnectDelayMaxMs,
-      // Channelz statistics are kept per call and per message unless turned off; nothing reads them.
-      'grpc.enable_channelz': 0,
+      // Channelz statistics stay on here: with them off (grpc-js 1.x) a channel to a peer that
+      // restarted on the same port was never noticed as broken, and close() waited out calls in
+      // flight. Peer traffic is a few long-lived streams, so the per-call cost does not matter.
     };
   }
 }
