@@ -3,7 +3,7 @@
 // on free loopback ports with temporary data directories and fsync on. Both use a 100 ms
 // heartbeat and a 1,000 ms election timeout: etcd's defaults, and Beaver-Vault's defaults of
 // tick-ms 100, heartbeat-ticks 1 and election-ticks 10.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
@@ -170,6 +170,18 @@ async function memberStatus(address: string): Promise<StatusResponse> {
   } finally {
     client.close();
   }
+}
+
+/** Clock ticks per second of /proc's CPU times (100 on Linux, as getconf reports it). */
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time a process has used so far, user and system, in ms (from /proc/<pid>/stat). */
+export async function processCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name in parentheses may hold spaces; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Resident memory of a process (VmRSS), in MiB. */

@@ -5,14 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import type { BenchResult } from '../src/bench/bench-result.js';
 import type { MemoryAndRestart } from './restart-bench.js';
+import type { ComparedResult } from './compare-workloads.js';
 
 export interface WorkloadRounds {
   readonly workload: string;
   readonly endpoints: string;
   /** Every round's result, per system name. */
-  readonly rounds: ReadonlyMap<string, readonly BenchResult[]>;
+  readonly rounds: ReadonlyMap<string, readonly ComparedResult[]>;
 }
 
 export interface ComparisonReport {
@@ -34,12 +34,21 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function figures(results: readonly BenchResult[] | undefined): { throughput: number; p99: number; errors: number; generatorCpu: number } {
+/**
+ * CPU time the system's members (all three) spent per successful operation, in µs: what a
+ * request costs the servers, whatever else shares the machine's cores.
+ */
+export function serverCpuMicrosPerOperation(result: ComparedResult): number {
+  return result.successful > 0 ? (result.serverCpuMs * 1_000) / result.successful : NaN;
+}
+
+function figures(results: readonly ComparedResult[] | undefined): { throughput: number; p99: number; errors: number; serverCpu: number; generatorCpu: number } {
   const list = results ?? [];
   return {
     throughput: median(list.map((result) => result.throughputPerSecond)),
     p99: median(list.map((result) => result.latencyMs.p99)),
     errors: list.reduce((total, result) => total + result.failed, 0),
+    serverCpu: median(list.map(serverCpuMicrosPerOperation)),
     generatorCpu: median(list.map((result) => result.generatorCpu.percentOfOneCore)),
   };
 }
@@ -47,13 +56,13 @@ function figures(results: readonly BenchResult[] | undefined): { throughput: num
 /** The comparison table in Markdown (it reads as well in a terminal). */
 export function comparisonTable(workloads: readonly WorkloadRounds[]): string {
   const header = [
-    `| workload | clients sent to | ${BEAVER} ops/s | ${ETCD} ops/s | throughput ${BEAVER}/${ETCD} | ${BEAVER} p99 ms | ${ETCD} p99 ms | p99 ${BEAVER}/${ETCD} | errors (${BEAVER} / ${ETCD}) | generator CPU, % of a core (${BEAVER} / ${ETCD}) |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| workload | clients sent to | ${BEAVER} ops/s | ${ETCD} ops/s | throughput ${BEAVER}/${ETCD} | ${BEAVER} p99 ms | ${ETCD} p99 ms | p99 ${BEAVER}/${ETCD} | errors (${BEAVER} / ${ETCD}) | servers' CPU per operation, µs (${BEAVER} / ${ETCD}) | generator CPU, % of a core (${BEAVER} / ${ETCD}) |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rows = workloads.map(({ workload, endpoints, rounds }) => {
     const beaver = figures(rounds.get(BEAVER));
     const etcd = figures(rounds.get(ETCD));
-    const cells = [workload, endpoints, grouped(beaver.throughput), grouped(etcd.throughput), ratio(beaver.throughput, etcd.throughput), beaver.p99.toFixed(2), etcd.p99.toFixed(2), ratio(beaver.p99, etcd.p99), `${beaver.errors} / ${etcd.errors}`, `${beaver.generatorCpu.toFixed(0)} / ${etcd.generatorCpu.toFixed(0)}`];
+    const cells = [workload, endpoints, grouped(beaver.throughput), grouped(etcd.throughput), ratio(beaver.throughput, etcd.throughput), beaver.p99.toFixed(2), etcd.p99.toFixed(2), ratio(beaver.p99, etcd.p99), `${beaver.errors} / ${etcd.errors}`, `${grouped(beaver.serverCpu)} / ${grouped(etcd.serverCpu)}`, `${beaver.generatorCpu.toFixed(0)} / ${etcd.generatorCpu.toFixed(0)}`];
     return `| ${cells.join(' | ')} |`;
   });
   return [...header, ...rows].join('\n');

@@ -1,10 +1,9 @@
 // One whole comparison: both clusters up, every workload against each in turn over the
 // rounds (the order of the systems flips each round, so neither always runs first), then
 // memory and restart if asked, and both clusters gone again whatever happened.
-import type { BenchResult } from '../src/bench/bench-result.js';
 import { type ComparedCluster, startBeaverVault, startEtcd } from './compare-clusters.js';
-import { BEAVER, ETCD, type WorkloadRounds } from './compare-report.js';
-import { COMPARED_WORKLOADS, type RunLength, runComparedWorkload } from './compare-workloads.js';
+import { BEAVER, ETCD, serverCpuMicrosPerOperation, type WorkloadRounds } from './compare-report.js';
+import { COMPARED_WORKLOADS, type ComparedResult, type RunLength, runComparedWorkload } from './compare-workloads.js';
 import { measureMemoryAndRestart, type MemoryAndRestart } from './restart-bench.js';
 
 export interface ComparisonPlan {
@@ -20,14 +19,14 @@ export async function runComparison(plan: ComparisonPlan): Promise<{ workloads: 
   try {
     clusters.push(await startBeaverVault());
     clusters.push(await startEtcd());
-    const workloads = COMPARED_WORKLOADS.map((workload) => ({ workload: workload.name, endpoints: workload.endpoints, rounds: new Map<string, BenchResult[]>([[BEAVER, []], [ETCD, []]]) }));
+    const workloads = COMPARED_WORKLOADS.map((workload) => ({ workload: workload.name, endpoints: workload.endpoints, rounds: new Map<string, ComparedResult[]>([[BEAVER, []], [ETCD, []]]) }));
     for (let round = 1; round <= plan.rounds; round++) {
       const order = round % 2 === 1 ? clusters : [...clusters].reverse();
       for (const [index, workload] of COMPARED_WORKLOADS.entries()) {
         for (const cluster of order) {
           const result = await runComparedWorkload(cluster, workload, plan.length);
           workloads[index]?.rounds.get(cluster.system)?.push(result);
-          log(`round ${round}/${plan.rounds}  ${workload.name.padEnd(20)} ${cluster.system.padEnd(12)} ${Math.round(result.throughputPerSecond).toLocaleString('en-US').padStart(7)} ops/s  p99 ${result.latencyMs.p99.toFixed(2).padStart(7)} ms  errors ${result.failed}  generator ${result.generatorCpu.percentOfOneCore.toFixed(0)}% of a core`);
+          log(`round ${round}/${plan.rounds}  ${workload.name.padEnd(20)} ${cluster.system.padEnd(12)} ${Math.round(result.throughputPerSecond).toLocaleString('en-US').padStart(7)} ops/s  p99 ${result.latencyMs.p99.toFixed(2).padStart(7)} ms  errors ${result.failed}  servers ${serverCpuMicrosPerOperation(result).toFixed(0)} µs CPU/op  generator ${result.generatorCpu.percentOfOneCore.toFixed(0)}% of a core`);
         }
       }
     }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { BenchResult } from '../src/bench/bench-result.js';
 import { REPOSITORY_ROOT } from '../test/cluster/cluster-harness.js';
-import { type ComparedCluster, leaderOf } from './compare-clusters.js';
+import { type ComparedCluster, leaderOf, processCpuMs } from './compare-clusters.js';
 
 export const BUILT_CLI = join(REPOSITORY_ROOT, 'dist/src/cli/main.js');
 /** Keys drawn from this many, so the range workloads read keys the puts wrote. */
@@ -35,10 +35,18 @@ export const COMPARED_WORKLOADS: readonly ComparedWorkload[] = [
 /** How long each run goes on: a time, or a number of operations. */
 export type RunLength = { readonly durationMs: number } | { readonly total: number };
 
-export async function runComparedWorkload(cluster: ComparedCluster, workload: ComparedWorkload, length: RunLength): Promise<BenchResult> {
+/** A run's result with the CPU time all of the system's members used during it. */
+export interface ComparedResult extends BenchResult {
+  readonly serverCpuMs: number;
+}
+
+export async function runComparedWorkload(cluster: ComparedCluster, workload: ComparedWorkload, length: RunLength): Promise<ComparedResult> {
   const members = workload.endpoints === 'leader' ? [await leaderOf(cluster)] : cluster.members;
   const endpoints = members.map((member) => member.grpcAddress).join(',');
-  return runBuiltBench([...workload.args, ...COMMON_ARGUMENTS, '--target', cluster.target, '--endpoints', endpoints], length);
+  const serversCpuMs = async (): Promise<number> => (await Promise.all(cluster.members.map((member) => processCpuMs(member.pid)))).reduce((sum, ms) => sum + ms, 0);
+  const before = await serversCpuMs();
+  const result = await runBuiltBench([...workload.args, ...COMMON_ARGUMENTS, '--target', cluster.target, '--endpoints', endpoints], length);
+  return { ...result, serverCpuMs: (await serversCpuMs()) - before };
 }
 
 /** `node dist/src/cli/main.js bench <args> --json`; a run with failed requests still reports. */

@@ -4,13 +4,13 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEAVER, comparisonTable, ETCD, median, writeComparisonSection } from '../../bench/compare-report.js';
-import type { BenchResult } from '../../src/bench/bench-result.js';
+import type { ComparedResult } from '../../bench/compare-workloads.js';
 import { temporaryDirectory } from '../cluster/cluster-harness.js';
 
-function result(throughputPerSecond: number, p99: number, failed = 0): BenchResult {
+function result(throughputPerSecond: number, p99: number, failed = 0, serverCpuMs = 1_000): ComparedResult {
   return {
     workload: 'put', target: 'beaver', endpoints: [], conns: 1, clients: 1, keySizeBytes: 8, valueSizeBytes: 256, keySpace: 10, consistency: 'linearizable',
-    successful: 1, successfulByKind: {}, failed, failedByCode: {}, elapsedSeconds: 1, throughputPerSecond,
+    successful: throughputPerSecond, successfulByKind: {}, failed, failedByCode: {}, elapsedSeconds: 1, throughputPerSecond, serverCpuMs,
     latencyMs: { p50: 1, p90: 1, p99, p999: p99, max: p99, mean: 1 }, generatorCpu: { userMs: 1, systemMs: 1, percentOfOneCore: 50 },
   };
 }
@@ -21,10 +21,13 @@ describe('bench:compare report', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
-  it('shows each system\'s median throughput and p99, their ratios and the errors summed over rounds', () => {
-    const rounds = new Map([[BEAVER, [result(900, 12), result(1_100, 10, 2), result(1_000, 30)]], [ETCD, [result(2_000, 5), result(2_100, 6), result(1_900, 4)]]]);
+  it('shows each system\'s median throughput, p99 and servers\' CPU per operation, their ratios and the errors summed over rounds', () => {
+    const rounds = new Map([
+      [BEAVER, [result(900, 12), result(1_100, 10, 2), result(1_000, 30)]],
+      [ETCD, [result(2_000, 5, 0, 600), result(2_100, 6, 0, 840), result(1_900, 4, 0, 380)]],
+    ]);
     const row = comparisonTable([{ workload: 'put, 64 clients', endpoints: 'leader', rounds }]).split('\n')[2];
-    expect(row).toBe('| put, 64 clients | leader | 1,000 | 2,000 | 0.50× | 12.00 | 5.00 | 2.40× | 2 / 0 | 50 / 50 |');
+    expect(row).toBe('| put, 64 clients | leader | 1,000 | 2,000 | 0.50× | 12.00 | 5.00 | 2.40× | 2 / 0 | 1,000 / 300 | 50 / 50 |');
   });
 
   it('replaces only its own section of an existing file, and appends one where there is none', async () => {
