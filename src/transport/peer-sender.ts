@@ -37,7 +37,10 @@ export class PeerSender {
   private unreachableReported = false;
   /** Consecutive stream failures; 0 while healthy. */
   private failures = 0;
-  /** Until this time the peer counts as down and messages to it are dropped. */
+  /**
+   * Until this time (monotonic: a wall clock stepped forward and back again must not hold a
+   * peer down for the size of the step) the peer counts as down and messages to it are dropped.
+   */
   private retryAtMs = 0;
   /** When the frame awaiting an ack was sent; null when no round-trip sample is out. */
   private sampleSentAtMs: number | null = null;
@@ -59,7 +62,7 @@ export class PeerSender {
   /** Queues a message for the next frame, or drops it; never waits. */
   enqueue(message: Message): void {
     if (this.closed) return;
-    if (this.stream === null && Date.now() < this.retryAtMs) return this.drop(1);
+    if (this.stream === null && performance.now() < this.retryAtMs) return this.drop(1);
     const encoded = encodeMessage(message);
     const { queuedMessagesMax, queuedBytesMax, messageBytesMax } = this.context.options;
     const tooLarge = frameBytesOf(encoded.byteLength, 1) > messageBytesMax;
@@ -172,7 +175,7 @@ export class PeerSender {
     this.queuedBytes = 0;
     this.failures += 1;
     const delayMs = reconnectDelayMs(this.context.options, this.failures);
-    this.retryAtMs = Date.now() + delayMs;
+    this.retryAtMs = performance.now() + delayMs;
     this.logFailure(status, delayMs);
   }
 

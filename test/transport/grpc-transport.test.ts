@@ -5,7 +5,7 @@
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino, type Logger } from 'pino';
 import type { NodeId } from '../../src/raft/index.js';
 import { nodeId } from '../../src/raft/index.js';
@@ -160,6 +160,34 @@ describe('GrpcTransport under back-pressure, restarts and misconfiguration', () 
     );
     // The peer's answering headers, which count the reconnect, may trail its first delivery.
     await waitFor('the reconnect to be counted', () => a.transport.counters().get(b.id)!.reconnects >= 1);
+  });
+
+  it('a wall clock stepped forward while a peer was down and then set right does not keep the peer down', async () => {
+    const a = await startMember(1, { reconnectDelayInitialMs: 20, reconnectDelayMaxMs: 200 });
+    const b = await startMember(2);
+    connect([a, b]);
+    a.transport.send([appendMessage(a.id, b.id, 1)]);
+    await waitFor('the first delivery', () => b.recorder.messages.length === 1);
+    const wallNow = Date.now.bind(Date);
+    const steppedClock = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() + 10 * 60_000);
+    try {
+      await b.transport.close();
+      await waitFor('the failure to be noticed', () => {
+        a.transport.send([appendMessage(a.id, b.id, 2)]);
+        return a.recorder.unreachable.includes(b.id);
+      });
+    } finally {
+      steppedClock.mockRestore();
+    }
+    const restarted = await startMember(2, { listenAddress: b.address });
+    await waitFor(
+      'delivery to the restarted peer within the reconnect backoff, not after the ten minutes of the step',
+      () => {
+        a.transport.send([appendMessage(a.id, b.id, 3)]);
+        return restarted.recorder.messages.length > 0;
+      },
+      10_000,
+    );
   });
 
   it('refuses a peer of another cluster, says so in the log, and the sender hears of it', async () => {
