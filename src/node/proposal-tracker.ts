@@ -3,6 +3,7 @@
 // response or error. Deadlines are checked on every tick by one sweep, so a write costs one
 // promise and one record, not a timer.
 
+import { randomInt } from 'node:crypto';
 import type { ApplyResult, MvccResponse } from '../mvcc/index.js';
 import { NodeError } from './errors.js';
 
@@ -15,12 +16,16 @@ interface PendingProposal {
   iteration: number;
 }
 
-/** Far from any id used by an earlier run, so an entry proposed before a restart never settles a new caller. */
-const REQUEST_IDS_PER_MILLISECOND = 1000;
+/**
+ * Request ids start at a random point of this range, far from any id an earlier run used, so an
+ * entry proposed before a restart and applied after it never settles a new caller. Not from the
+ * wall clock: one stepped back across a restart would hand out the earlier run's ids again.
+ */
+const REQUEST_ID_START_MAX = 2 ** 48;
 
 export class ProposalTracker {
   private readonly pending = new Map<number, PendingProposal>();
-  private nextRequestId = Date.now() * REQUEST_IDS_PER_MILLISECOND;
+  private nextRequestId = randomInt(1, REQUEST_ID_START_MAX);
 
   get size(): number {
     return this.pending.size;

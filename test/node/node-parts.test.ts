@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, EntryKind } from '../../src/node/entry-envelope.js';
 import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
 import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
@@ -94,6 +94,18 @@ describe('the ReadIndex batcher', () => {
 });
 
 describe('the proposal tracker', () => {
+  it('a restarted node hands out other request ids than its previous run, even at the same wall-clock time', () => {
+    const wallClock = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    try {
+      const before = new ProposalTracker().track(0, 1_000).requestId;
+      const after = new ProposalTracker().track(0, 1_000).requestId;
+      expect(Math.abs(after - before)).toBeGreaterThan(1_000_000);
+      expect(Number.isSafeInteger(after + 2 ** 50)).toBe(true);
+    } finally {
+      wallClock.mockRestore();
+    }
+  });
+
   it('fails proposals made before a term change with NODE_LEADERSHIP_LOST, and keeps newer ones', async () => {
     const tracker = new ProposalTracker();
     const old = tracker.track(0, 1_000);
