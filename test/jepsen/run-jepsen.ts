@@ -145,7 +145,9 @@ async function exercise(cluster: JepsenCluster, state: RunState, options: Jepsen
 async function startWatchers(cluster: JepsenCluster, state: RunState, totalMs: number, random: () => number): Promise<void> {
   for (let watcherId = 0; watcherId < WATCHERS; watcherId++) {
     if (watcherId > 0) await sleep(totalMs / WATCHERS);
-    const latest = Math.max(1, ...state.workload.operations.map((operation) => (operation.output !== undefined && 'revision' in operation.output ? operation.output.revision : 1)));
+    // A loop, not Math.max(...): a long run records more operations than arguments fit on the stack.
+    let latest = 1;
+    for (const { output } of state.workload.operations) if (output !== undefined && 'revision' in output && output.revision > latest) latest = output.revision;
     const startRevision = watcherId === 0 ? 1 : Math.max(1, latest - Math.floor(random() * WATCH_REPLAY_REVISIONS_MAX));
     const watcher = new WatchRecorder(watcherId, startRevision, () => cluster.clientEndpoints());
     state.watchers.push(watcher);
