@@ -186,19 +186,26 @@ export class JepsenCluster {
     await writeFile(member.clockFile, `${offsetSeconds >= 0 ? '+' : ''}${Math.round(offsetSeconds)}\n`);
   }
 
-  /** The members as the cluster lists them, asked of any answering member but `excluded`. */
-  async memberList(excluded?: JepsenClusterMember): Promise<MemberView[]> {
-    let lastError: unknown = new Error('no member answers');
-    for (const member of this.answering().filter((candidate) => candidate !== excluded)) {
-      try {
-        const answer = await request(member.url, 'GET', '/api/v1/cluster/members');
-        if (answer.status === 200) return (answer.json as { members: MemberView[] }).members;
-        lastError = new Error(`${member.name} answered ${answer.status}: ${answer.text}`);
-      } catch (error) {
-        lastError = error;
+  /**
+   * The members as the leader lists them (asked of no one but `excluded`), waiting up to
+   * `timeoutMs` for a leader to answer. Only the leader's list is the committed configuration:
+   * a member removed earlier, or one cut off, keeps listing an old one, and trusting it once
+   * took a removal for done and stopped a member that was still a voter.
+   */
+  async memberList(excluded?: JepsenClusterMember, timeoutMs = LEADER_TIMEOUT_MS): Promise<MemberView[]> {
+    return waitFor('the leader to list the members', timeoutMs, async () => {
+      const asked = this.answering().filter((candidate) => candidate !== excluded);
+      const statuses = await Promise.all(asked.map((member) => member.status().catch(() => undefined)));
+      let leader: { member: JepsenClusterMember; term: number } | undefined;
+      // During a partition an old leader may not have stepped down yet: the newest term wins.
+      for (const [index, status] of statuses.entries()) {
+        if (status?.role === 'leader' && status.term > (leader?.term ?? -1)) leader = { member: asked[index] as JepsenClusterMember, term: status.term };
       }
-    }
-    throw lastError;
+      if (leader === undefined) return undefined;
+      const answer = await request(leader.member.url, 'GET', '/api/v1/cluster/members');
+      if (answer.status !== 200) throw new Error(`${leader.member.name} answered ${answer.status}: ${answer.text}`);
+      return (answer.json as { members: MemberView[] }).members;
+    });
   }
 
   /** Starts a fresh member (new name, empty data directory) that joins through --join and waits until it votes. */
