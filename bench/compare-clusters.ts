@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { MaintenanceClient, type StatusResponse } from '../src/generated/etcd/etcdserverpb/rpc.js';
 import { call } from '../test/etcd-compat/etcd-grpc-client.js';
-import { freePort, request, temporaryDirectory, TestCluster, type ServerProcess, waitFor } from '../test/cluster/cluster-harness.js';
+import { freePort, request, temporaryDirectory, TestCluster, type ServerProcess, type ServerProcessOptions, waitFor } from '../test/cluster/cluster-harness.js';
 
 export const ETCD_BINARY = process.env.ETCD_BINARY ?? 'etcd';
 const READY_TIMEOUT_MS = 60_000;
@@ -40,8 +40,12 @@ export function etcdVersion(): string | undefined {
   return run.status === 0 ? /etcd Version: (\S+)/.exec(run.stdout)?.[1] : undefined;
 }
 
-export async function startBeaverVault(): Promise<ComparedCluster> {
-  const cluster = await TestCluster.start({ size: 3, prefix: 'compare' });
+/**
+ * `memberOptions` says how to start each member, given its name; `stop` ends every member with
+ * SIGTERM, which lets a profiled member write its profile (bench:profile).
+ */
+export async function startBeaverVault(memberOptions?: (name: string) => ServerProcessOptions): Promise<ComparedCluster & { stop(): Promise<void> }> {
+  const cluster = await TestCluster.start({ size: 3, prefix: 'compare', memberOptions });
   const members = cluster.members.map((member: ServerProcess) => ({
     name: member.name,
     get grpcAddress() {
@@ -54,7 +58,10 @@ export async function startBeaverVault(): Promise<ComparedCluster> {
     start: () => member.start(),
     waitUntilReady: (timeoutMs: number) => member.waitUntilReady(timeoutMs),
   }));
-  return { system: 'Beaver-Vault', target: 'beaver', members, destroy: () => cluster.destroy() };
+  const stop = async (): Promise<void> => {
+    await Promise.all(cluster.members.map((member) => member.terminate()));
+  };
+  return { system: 'Beaver-Vault', target: 'beaver', members, stop, destroy: () => cluster.destroy() };
 }
 
 interface EtcdPorts {

@@ -19,17 +19,19 @@ const RUN_GRACE_MS = 120_000;
 const RUN_BY_TOTAL_TIMEOUT_MS = 1_800_000;
 
 export interface ComparedWorkload {
+  /** A short name to ask for it by (bench:profile --workload). */
+  readonly id: string;
   readonly name: string;
   readonly args: readonly string[];
   readonly endpoints: 'leader' | 'every member';
 }
 
 export const COMPARED_WORKLOADS: readonly ComparedWorkload[] = [
-  { name: 'put, 64 clients', args: ['put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },
-  { name: 'put, 256 clients', args: ['put', '--clients', '256', '--conns', '32'], endpoints: 'leader' },
-  { name: 'range, linearizable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 'l'], endpoints: 'every member' },
-  { name: 'range, serializable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 's'], endpoints: 'every member' },
-  { name: 'txn-put, 64 clients', args: ['txn-put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },
+  { id: 'put-64', name: 'put, 64 clients', args: ['put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },
+  { id: 'put-256', name: 'put, 256 clients', args: ['put', '--clients', '256', '--conns', '32'], endpoints: 'leader' },
+  { id: 'range-l', name: 'range, linearizable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 'l'], endpoints: 'every member' },
+  { id: 'range-s', name: 'range, serializable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 's'], endpoints: 'every member' },
+  { id: 'txn-put', name: 'txn-put, 64 clients', args: ['txn-put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },
 ];
 
 /** How long each run goes on: a time, or a number of operations. */

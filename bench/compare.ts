@@ -5,15 +5,13 @@
 // docs/benchmarks.md. Needs Debian's etcd-server (apt-get install etcd-server); installs
 // nothing itself.
 //   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
+import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import type { ComparisonPlan } from './compare-run.js';
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
-const BUILT_SERVER_ENTRY = 'dist/src/cli/main.js';
 
 const USAGE = `Usage: npm run bench:compare -- [options]
   --rounds N        rounds, each running every workload against both systems (default 3)
@@ -49,14 +47,6 @@ function positive(text: string, name: string): number {
   return value;
 }
 
-function build(): void {
-  process.stderr.write('building Beaver-Vault (tsc) so the measured servers and the load generator run without a loader...\n');
-  const run = spawnSync(process.execPath, [join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
-  // tsc still emits when it reports type errors; the build is measured as emitted.
-  if (run.status !== 0) process.stderr.write('bench:compare: tsc reported errors (above); measuring what it emitted\n');
-  if (!existsSync(join(REPOSITORY_ROOT, BUILT_SERVER_ENTRY))) throw new Error(`the build did not produce ${BUILT_SERVER_ENTRY}`);
-}
-
 async function main(args: readonly string[]): Promise<number> {
   const startedAtMs = performance.now();
   let plan;
@@ -70,7 +60,7 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (plan.build) build();
+  if (plan.build) buildDist('bench:compare');
   // The cluster test kit reads which server entry to start when it is loaded, so the modules
   // that use it are imported only now.
   process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;

@@ -147,6 +147,8 @@ export interface ServerProcessOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Every process's whole output is appended here too, so nothing is lost to the tail or a restart. */
   readonly outputFile?: string;
+  /** Flags for node itself, before the entry (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One member: its settings, and the process currently running it (if any). */
@@ -199,7 +201,7 @@ export class ServerProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     const flags = ['--node-id', this.name, '--http-port', String(this.ports.http), '--raft-port', String(this.ports.raft), '--grpc-port', String(this.ports.grpc), '--data-dir', this.dataDir];
-    const child = spawn(process.execPath, [...SERVER_ENTRY_ARGS, 'server', ...flags, ...this.args], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...SERVER_ENTRY_ARGS, 'server', ...flags, ...this.args], {
       cwd: REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.environment(),
@@ -294,6 +296,8 @@ export interface ClusterOptions {
   /** Flags every member gets, e.g. ['--snapshot-entries', '50']. */
   readonly extraArgs?: readonly string[];
   readonly prefix?: string;
+  /** How each member's process is started, given the member's name. */
+  readonly memberOptions?: (name: string) => ServerProcessOptions;
 }
 
 /** Members started together with one --initial-cluster, each with its own data directory. */
@@ -311,7 +315,9 @@ export class TestCluster {
     for (const _name of names) ports.push({ http: await freePort(), raft: await freePort(), grpc: await freePort() });
     const initialCluster = names.map((name, index) => `${name}=127.0.0.1:${(ports[index] as ServerPorts).raft}`).join(',');
     const extraArgs = options.extraArgs ?? [];
-    const members = names.map((name, index) => new ServerProcess(name, ports[index] as ServerPorts, join(root, name), ['--initial-cluster', initialCluster, ...extraArgs]));
+    const members = names.map(
+      (name, index) => new ServerProcess(name, ports[index] as ServerPorts, join(root, name), ['--initial-cluster', initialCluster, ...extraArgs], options.memberOptions?.(name)),
+    );
     const cluster = new TestCluster(root, members, extraArgs);
     for (const member of members) member.start();
     await Promise.all(members.map((member) => member.waitUntilReady()));
