@@ -100,13 +100,13 @@ export class Membership {
   private async change(single: ConfChangeSingle, context: Uint8Array, applied: (confState: ConfState) => boolean): Promise<void> {
     const change: ConfChange = { transition: ConfChangeTransition.Auto, changes: [single], context };
     const { waiters, timeoutMs } = this.parts;
-    const deadlineMs = monotonicNowMs() + timeoutMs;
+    const startedMs = monotonicNowMs();
     const outOfJoint = (): boolean => this.confState().votersOutgoing.length === 0;
     // The previous change leaves its joint configuration by itself within a round trip or two;
-    // wait for that rather than refuse a change that arrives meanwhile.
-    await waiters.waitFor(outOfJoint, monotonicNowMs(), timeoutMs);
+    // wait for that rather than refuse a change that arrives meanwhile. One deadline covers both waits.
+    await waiters.waitFor(outOfJoint, startedMs, timeoutMs);
     await this.onLoop(() => this.parts.rawNode.proposeConfChange(change));
-    await waiters.waitFor(() => outOfJoint() && applied(this.confState()), monotonicNowMs(), Math.max(0, deadlineMs - monotonicNowMs()));
+    await waiters.waitFor(() => outOfJoint() && applied(this.confState()), startedMs, timeoutMs);
   }
 
   /** Runs a RawNode call inside the Ready loop and turns its refusal into a NodeError. */
