@@ -138,56 +138,52 @@ describe('GrpcTransport under back-pressure, restarts and misconfiguration', () 
     await waitFor('the unreachable report', () => a.recorder.unreachable.includes(slow));
   });
 
-  it('reconnects to a peer that restarts on the same port and delivers again', async () => {
+  /**
+   * Member 1 (fast reconnect backoff) delivers to member 2, which then stops, with
+   * `whileStopping` wrapped around its stop until member 1 notices; member 2 starts again on
+   * the same port and member 1 sends until it delivers there.
+   */
+  async function peerRestartsOnSamePort(whileStopping: (stop: () => Promise<void>) => Promise<void>, delivery: string): Promise<{ a: Member; b: Member }> {
     const a = await startMember(1, { reconnectDelayInitialMs: 20, reconnectDelayMaxMs: 200 });
     const b = await startMember(2);
     connect([a, b]);
     a.transport.send([appendMessage(a.id, b.id, 1)]);
     await waitFor('the first delivery', () => b.recorder.messages.length === 1);
-    await b.transport.close();
-    await waitFor('the failure to be noticed', () => {
-      a.transport.send([appendMessage(a.id, b.id, 2)]);
-      return a.recorder.unreachable.includes(b.id);
-    });
-    const restarted = await startMember(2, { listenAddress: b.address });
-    await waitFor(
-      'delivery to the restarted peer',
-      () => {
-        a.transport.send([appendMessage(a.id, b.id, 3)]);
-        return restarted.recorder.messages.length > 0;
-      },
-      10_000,
-    );
-    // The peer's answering headers, which count the reconnect, may trail its first delivery.
-    await waitFor('the reconnect to be counted', () => a.transport.counters().get(b.id)!.reconnects >= 1);
-  });
-
-  it('a wall clock stepped forward while a peer was down and then set right does not keep the peer down', async () => {
-    const a = await startMember(1, { reconnectDelayInitialMs: 20, reconnectDelayMaxMs: 200 });
-    const b = await startMember(2);
-    connect([a, b]);
-    a.transport.send([appendMessage(a.id, b.id, 1)]);
-    await waitFor('the first delivery', () => b.recorder.messages.length === 1);
-    const wallNow = Date.now.bind(Date);
-    const steppedClock = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() + 10 * 60_000);
-    try {
+    await whileStopping(async () => {
       await b.transport.close();
       await waitFor('the failure to be noticed', () => {
         a.transport.send([appendMessage(a.id, b.id, 2)]);
         return a.recorder.unreachable.includes(b.id);
       });
-    } finally {
-      steppedClock.mockRestore();
-    }
+    });
     const restarted = await startMember(2, { listenAddress: b.address });
     await waitFor(
-      'delivery to the restarted peer within the reconnect backoff, not after the ten minutes of the step',
+      delivery,
       () => {
         a.transport.send([appendMessage(a.id, b.id, 3)]);
         return restarted.recorder.messages.length > 0;
       },
       10_000,
     );
+    return { a, b };
+  }
+
+  it('reconnects to a peer that restarts on the same port and delivers again', async () => {
+    const { a, b } = await peerRestartsOnSamePort((stop) => stop(), 'delivery to the restarted peer');
+    // The peer's answering headers, which count the reconnect, may trail its first delivery.
+    await waitFor('the reconnect to be counted', () => a.transport.counters().get(b.id)!.reconnects >= 1);
+  });
+
+  it('a wall clock stepped forward while a peer was down and then set right does not keep the peer down', async () => {
+    const wallNow = Date.now.bind(Date);
+    await peerRestartsOnSamePort(async (stop) => {
+      const steppedClock = vi.spyOn(Date, 'now').mockImplementation(() => wallNow() + 10 * 60_000);
+      try {
+        await stop();
+      } finally {
+        steppedClock.mockRestore();
+      }
+    }, 'delivery to the restarted peer within the reconnect backoff, not after the ten minutes of the step');
   });
 
   it('refuses a peer of another cluster, says so in the log, and the sender hears of it', async () => {
