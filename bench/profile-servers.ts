@@ -15,7 +15,6 @@ import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import { type CpuProfile, summarizeProfile, type TimeWindow } from './cpu-profile-summary.js';
 
 const PRELOADED_KEYS = 10_000;
-const PRELOAD_TXN_OPERATIONS = 128;
 /** Components below this share of a member's busy time are summed into one line. */
 const SHOWN_SHARE_MIN = 0.01;
 
@@ -38,16 +37,14 @@ async function main(args: readonly string[]): Promise<number> {
   process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
 
   const { startBeaverVault, leaderOf, processCpuMs } = await import('./compare-clusters.js');
-  const { runBuiltBench, runComparedWorkload } = await import('./compare-workloads.js');
+  const { runComparedWorkload } = await import('./compare-workloads.js');
+  const { loadSequentialKeys } = await import('./restart-bench.js');
   const profileRoot = values.keep === undefined ? join(tmpdir(), `bvault-profile-${process.pid}`) : resolve(values.keep);
   await mkdir(profileRoot, { recursive: true });
   const cluster = await startBeaverVault((name) => ({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileRoot, name)}`] }));
   try {
     const leader = await leaderOf(cluster);
-    await runBuiltBench(
-      ['txn-put', '--txn-ops', String(PRELOAD_TXN_OPERATIONS), '--sequential-keys', '--key-space', String(PRELOADED_KEYS), '--key-size', '8', '--val-size', '256', '--clients', '8', '--target', 'beaver', '--endpoints', leader.grpcAddress],
-      { total: Math.ceil(PRELOADED_KEYS / PRELOAD_TXN_OPERATIONS) },
-    );
+    await loadSequentialKeys(cluster, leader, PRELOADED_KEYS);
     const cpuBefore = await Promise.all(cluster.members.map((member) => processCpuMs(member.pid)));
     const window = { fromUs: monotonicMicroseconds(), toUs: 0 };
     const result = await runComparedWorkload(cluster, workload, { durationMs });

@@ -6,7 +6,7 @@
 // /health: each says the member serves requests).
 import type { BenchResult } from '../src/bench/bench-result.js';
 import { sleep } from '../test/cluster/cluster-harness.js';
-import { type ComparedCluster, leaderOf, residentMemoryMiB } from './compare-clusters.js';
+import { type ComparedCluster, type ComparedMember, leaderOf, residentMemoryMiB } from './compare-clusters.js';
 import { runBuiltBench } from './compare-workloads.js';
 
 const LOAD_TXN_OPERATIONS = 128;
@@ -27,12 +27,17 @@ export interface MemoryAndRestart {
   readonly restartReadyMs: number;
 }
 
-export async function measureMemoryAndRestart(cluster: ComparedCluster, keys: number): Promise<MemoryAndRestart> {
-  const leader = await leaderOf(cluster);
-  const load = await runBuiltBench(
+/** Writes `keys` keys of 256 B through `leader`, in transactions of 128 puts on consecutive keys. */
+export async function loadSequentialKeys(cluster: ComparedCluster, leader: ComparedMember, keys: number): Promise<BenchResult> {
+  return runBuiltBench(
     ['txn-put', '--txn-ops', String(LOAD_TXN_OPERATIONS), '--sequential-keys', '--key-space', String(keys), '--key-size', '8', '--val-size', String(VALUE_BYTES), '--clients', String(LOAD_CLIENTS), '--conns', '1', '--target', cluster.target, '--endpoints', leader.grpcAddress],
     { total: Math.ceil(keys / LOAD_TXN_OPERATIONS) },
   );
+}
+
+export async function measureMemoryAndRestart(cluster: ComparedCluster, keys: number): Promise<MemoryAndRestart> {
+  const leader = await leaderOf(cluster);
+  const load = await loadSequentialKeys(cluster, leader, keys);
   await sleep(SETTLE_AFTER_LOAD_MS);
   const residentMiB = await Promise.all(cluster.members.map(async (member) => ({ member: member.name, leader: member === leader, mebibytes: await residentMemoryMiB(member.pid) })));
   const follower = cluster.members.find((member) => member !== leader);
