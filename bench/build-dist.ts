@@ -2,10 +2,9 @@
 // servers nor the load generator carry a TypeScript loader.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from '../test/cluster/cluster-harness.js';
 
-// Not the cluster test kit's: it must not be loaded before BVAULT_SERVER_ENTRY is set.
-const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 export const BUILT_SERVER_ENTRY = 'dist/src/cli/main.js';
 
 export function buildDist(tool: string): void {

@@ -1,5 +1,5 @@
 // A test kit for real Beaver-Vault clusters: every member is a `bvault server` process started
-// from source (node --import tsx src/cli/main.ts server; or a build, see SERVER_ENTRY_ARGS)
+// from source (node --import tsx src/cli/main.ts server; or a build, see serverEntryArgs)
 // on free loopback ports with a temporary data directory. It waits for readiness, finds the
 // leader through /api/v1/admin/status, kills (SIGKILL) or stops (SIGTERM) members, restarts
 // them on the same data directory, and cleans up every process and directory it made — after
@@ -16,11 +16,13 @@ export const REPOSITORY_ROOT = resolvePath(import.meta.dirname, '../..');
 /**
  * How a server process is started: from source through tsx, or from a build when
  * BVAULT_SERVER_ENTRY names one (e.g. dist/src/cli/main.js), which the benchmark uses for
- * figures without the loader's overhead, or another source tree's src/cli/main.ts.
+ * figures without the loader's overhead, or another source tree's src/cli/main.ts. Read at
+ * each start, so a tool may set it after importing this module.
  */
-const SERVER_ENTRY_ARGS = process.env.BVAULT_SERVER_ENTRY
-  ? entryArgs(resolvePath(REPOSITORY_ROOT, process.env.BVAULT_SERVER_ENTRY))
-  : entryArgs(join(REPOSITORY_ROOT, 'src/cli/main.ts'));
+function serverEntryArgs(): string[] {
+  const entry = process.env.BVAULT_SERVER_ENTRY;
+  return entryArgs(entry ? resolvePath(REPOSITORY_ROOT, entry) : join(REPOSITORY_ROOT, 'src/cli/main.ts'));
+}
 
 /** A TypeScript entry (a source tree, such as a deliberately broken copy) runs through tsx. */
 function entryArgs(entry: string): string[] {
@@ -201,7 +203,7 @@ export class ServerProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     const flags = ['--node-id', this.name, '--http-port', String(this.ports.http), '--raft-port', String(this.ports.raft), '--grpc-port', String(this.ports.grpc), '--data-dir', this.dataDir];
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...SERVER_ENTRY_ARGS, 'server', ...flags, ...this.args], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...serverEntryArgs(), 'server', ...flags, ...this.args], {
       cwd: REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.environment(),
