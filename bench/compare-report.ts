@@ -20,6 +20,8 @@ export interface ComparisonReport {
   readonly memory: readonly MemoryAndRestart[];
   readonly rounds: number;
   readonly runLength: string;
+  /** The unrecorded warm-up per workload and system, e.g. "5 s"; undefined when skipped. */
+  readonly warmup: string | undefined;
   readonly command: string;
   readonly etcdVersion: string;
   readonly elapsedSeconds: number;
@@ -104,7 +106,7 @@ export function comparisonSection(report: ComparisonReport): string {
     ? 'Memory and restart were not measured in this run (`npm run bench:compare -- --memory`).'
     : `Memory and restart, after loading the keys through \`bvault bench txn-put --txn-ops 128 --sequential-keys\`:\n\n${memoryTable(report.memory)}`;
   return [
-    `Run on ${new Date().toISOString().slice(0, 10)} with \`${report.command}\` (${report.rounds} rounds, each workload ${report.runLength} per round and system, the systems alternating; whole run ${(report.elapsedSeconds / 60).toFixed(1)} min).`,
+    `Run on ${new Date().toISOString().slice(0, 10)} with \`${report.command}\` (${report.warmup === undefined ? '' : `after an unrecorded warm-up of ${report.warmup} per workload and system, `}${report.rounds} rounds, each workload ${report.runLength} per round and system, the systems alternating; whole run ${(report.elapsedSeconds / 60).toFixed(1)} min).`,
     '',
     `Machine: ${machineDescription()}. etcd ${report.etcdVersion} (Debian's etcd-server), Beaver-Vault built with \`tsc\` and run from dist/.`,
     '',

@@ -1,5 +1,5 @@
-// One whole comparison: both clusters up, every workload against each in turn over the
-// rounds (the order of the systems flips each round, so neither always runs first), then
+// One whole comparison: both clusters up, an unrecorded warm-up of every workload against
+// each, then every workload against each in turn over the rounds (the order of the systems flips each round, so neither always runs first), then
 // memory and restart if asked, and both clusters gone again whatever happened.
 import { type ComparedCluster, startBeaverVault, startEtcd } from './compare-clusters.js';
 import { BEAVER, ETCD, serverCpuMicrosPerOperation, type WorkloadRounds } from './compare-report.js';
@@ -9,6 +9,8 @@ import { measureMemoryAndRestart, type MemoryAndRestart } from './restart-bench.
 export interface ComparisonPlan {
   readonly rounds: number;
   readonly length: RunLength;
+  /** Length of the unrecorded warm-up run of each workload against each system; 0 skips it. */
+  readonly warmupMs: number;
   /** Keys to load for the memory and restart figures; undefined skips them. */
   readonly memoryKeys: number | undefined;
 }
@@ -19,6 +21,12 @@ export async function runComparison(plan: ComparisonPlan): Promise<{ workloads: 
   try {
     clusters.push(await startBeaverVault());
     clusters.push(await startEtcd());
+    if (plan.warmupMs > 0) {
+      log(`warming up: every workload against each system for ${plan.warmupMs / 1_000} s, not recorded...`);
+      for (const workload of COMPARED_WORKLOADS) {
+        for (const cluster of clusters) await runComparedWorkload(cluster, workload, { durationMs: plan.warmupMs });
+      }
+    }
     const workloads = COMPARED_WORKLOADS.map((workload) => ({ workload: workload.name, endpoints: workload.endpoints, rounds: new Map<string, ComparedResult[]>([[BEAVER, []], [ETCD, []]]) }));
     for (let round = 1; round <= plan.rounds; round++) {
       const order = round % 2 === 1 ? clusters : [...clusters].reverse();

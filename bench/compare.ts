@@ -4,7 +4,7 @@
 // rounds; prints the table with the ratios Beaver-Vault/etcd and writes it to
 // docs/benchmarks.md. Needs Debian's etcd-server (apt-get install etcd-server); installs
 // nothing itself.
-//   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
+//   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--warmup 5s] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
@@ -16,6 +16,9 @@ const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const USAGE = `Usage: npm run bench:compare -- [options]
   --rounds N        rounds, each running every workload against both systems (default 3)
   --duration D      length of each run, e.g. 10s (default 10s)
+  --warmup D        before the first round, run every workload against both systems for D,
+                    unrecorded, so JIT compilation and cold caches stay out of the figures
+                    (default 5s; 0s skips it)
   --total N         or a number of operations per run instead
   --memory          also load --keys keys of 256 B into each system, report resident memory
                     and the time a killed follower takes to be ready again
@@ -26,7 +29,7 @@ const USAGE = `Usage: npm run bench:compare -- [options]
 function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string; build: boolean }) | undefined {
   const { values } = parseArgs({
     args: [...args],
-    options: { rounds: { type: 'string' }, duration: { type: 'string' }, total: { type: 'string' }, memory: { type: 'boolean' }, keys: { type: 'string' }, output: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, total: { type: 'string' }, memory: { type: 'boolean' }, keys: { type: 'string' }, output: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help === true) return undefined;
@@ -35,10 +38,16 @@ function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string;
   return {
     rounds: values.rounds === undefined ? 3 : positive(values.rounds, '--rounds'),
     length,
+    warmupMs: values.warmup === undefined ? 5_000 : warmupMs(values.warmup),
     memoryKeys: values.memory === true ? (values.keys === undefined ? 1_000_000 : positive(values.keys, '--keys')) : undefined,
     output: resolve(REPOSITORY_ROOT, values.output ?? 'docs/benchmarks.md'),
     build: values['skip-build'] !== true,
   };
+}
+
+/** A warm-up may be zero, which skips it; any other length is a duration as --duration takes. */
+function warmupMs(text: string): number {
+  return /^0+(?:ms|s|m|h)?$/.test(text.trim()) ? 0 : parseDurationMs(text, '--warmup');
 }
 
 function positive(text: string, name: string): number {
@@ -61,8 +70,6 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (plan.build) buildDist('bench:compare');
-  // The cluster test kit reads which server entry to start when it is loaded, so the modules
-  // that use it are imported only now.
   process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
   const { etcdVersion } = await import('./compare-clusters.js');
   const version = etcdVersion();
@@ -77,7 +84,7 @@ async function main(args: readonly string[]): Promise<number> {
   const elapsedSeconds = (performance.now() - startedAtMs) / 1_000;
   const command = `npm run bench:compare${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`;
   process.stdout.write(`\n${comparisonTable(workloads)}\n${memory.length === 0 ? '' : `\n${memoryTable(memory)}\n`}`);
-  const section = comparisonSection({ workloads, memory, rounds: plan.rounds, runLength, command, etcdVersion: version, elapsedSeconds });
+  const section = comparisonSection({ workloads, memory, rounds: plan.rounds, runLength, warmup: plan.warmupMs > 0 ? `${plan.warmupMs / 1_000} s` : undefined, command, etcdVersion: version, elapsedSeconds });
   await writeComparisonSection(plan.output, section, (marked) => `# Benchmarks\n\nBeaver-Vault against etcd, side by side on one machine (\`npm run bench:compare\`).\n\n${marked}\n`);
   process.stdout.write(`\nwritten to ${plan.output}; bench:compare took ${(elapsedSeconds / 60).toFixed(1)} min\n`);
   return 0;
