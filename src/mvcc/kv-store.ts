@@ -7,7 +7,7 @@
 // watches and snapshots may run at any time and see committed batches only.
 import { createHash } from 'node:crypto';
 import type { GroupId } from '../raft/types.js';
-import { applyRequest } from './applier.js';
+import { type Applied, applyRequest } from './applier.js';
 import { PhysicalCompactor } from './compactor.js';
 import { MvccError } from './errors.js';
 import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
@@ -168,7 +168,8 @@ export class MvccStore {
         segment = this.newSegment();
         continue;
       }
-      results.push(await this.applyInSegment(segment, entry, decoded));
+      const result = this.applyInSegment(segment, entry, decoded);
+      results.push(result instanceof Promise ? await result : result);
     }
     await this.commitSegment(segment);
     return results;
@@ -188,31 +189,27 @@ export class MvccStore {
     }
   }
 
-  /** Applies one entry into the segment's buffer; a failed request is rolled back and leaves no trace. */
-  private async applyInSegment(segment: ApplySegment, entry: ApplyEntry, decoded: RequestEnvelope | MvccError | undefined): Promise<ApplyResult> {
-    let result: ApplyResult;
-    if (decoded === undefined) {
-      result = { index: entry.index, outcome: 'noop' };
-    } else if (decoded instanceof MvccError) {
-      result = { index: entry.index, outcome: 'error', error: decoded };
-    } else {
-      const { buffer, events, leaseEvents } = segment;
-      const marks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
-      const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
-      try {
-        const applied = await applyRequest(context, segment.state, decoded);
-        segment.state = applied.state;
-        result = { index: entry.index, outcome: 'ok', response: applied.response };
-      } catch (error) {
-        if (!(error instanceof MvccError)) throw error;
-        buffer.rollback(marks.buffer);
-        events.length = marks.events;
-        leaseEvents.length = marks.leaseEvents;
-        result = { index: entry.index, outcome: 'error', error };
-      }
+  /**
+   * Applies one entry into the segment's buffer; a failed request is rolled back and leaves no
+   * trace. Synchronous unless the request reads a range, so a batch of puts awaits nothing.
+   */
+  private applyInSegment(segment: ApplySegment, entry: ApplyEntry, decoded: RequestEnvelope | MvccError | undefined): ApplyResult | Promise<ApplyResult> {
+    if (decoded === undefined) return advance(segment, entry, { index: entry.index, outcome: 'noop' });
+    if (decoded instanceof MvccError) return advance(segment, entry, { index: entry.index, outcome: 'error', error: decoded });
+    const { buffer, events, leaseEvents } = segment;
+    const marks: SegmentMarks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
+    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
+    let applied: Applied | Promise<Applied>;
+    try {
+      applied = applyRequest(context, segment.state, decoded);
+    } catch (error) {
+      return rollBack(segment, entry, marks, error);
     }
-    segment.state = { ...segment.state, appliedIndex: entry.index, appliedTerm: entry.term };
-    return result;
+    if (!(applied instanceof Promise)) return succeed(segment, entry, applied);
+    return applied.then(
+      (done) => succeed(segment, entry, done),
+      (error: unknown) => rollBack(segment, entry, marks, error),
+    );
   }
 
   /** Writes the segment's changes and meta record in one LevelDB batch, then tells watchers and lease listeners. */
@@ -538,4 +535,31 @@ function lengthPrefix(length: number): Buffer {
   const prefix = Buffer.allocUnsafe(4);
   prefix.writeUInt32BE(length);
   return prefix;
+}
+
+/** Where a segment stood before a request, so a failed request can be undone. */
+interface SegmentMarks {
+  readonly buffer: number;
+  readonly events: number;
+  readonly leaseEvents: number;
+}
+
+function succeed(segment: ApplySegment, entry: ApplyEntry, applied: Applied): ApplyResult {
+  segment.state = applied.state;
+  return advance(segment, entry, { index: entry.index, outcome: 'ok', response: applied.response });
+}
+
+/** A request that failed with an MvccError is undone and becomes the entry's error result; anything else is fatal. */
+function rollBack(segment: ApplySegment, entry: ApplyEntry, marks: SegmentMarks, error: unknown): ApplyResult {
+  if (!(error instanceof MvccError)) throw error;
+  segment.buffer.rollback(marks.buffer);
+  segment.events.length = marks.events;
+  segment.leaseEvents.length = marks.leaseEvents;
+  return advance(segment, entry, { index: entry.index, outcome: 'error', error });
+}
+
+/** Every entry, applied or failed, moves the applied index. */
+function advance(segment: ApplySegment, entry: ApplyEntry, result: ApplyResult): ApplyResult {
+  segment.state = { ...segment.state, appliedIndex: entry.index, appliedTerm: entry.term };
+  return result;
 }

@@ -29,7 +29,7 @@ export interface EntryEnvelope {
 const HEADER_BYTES_MAX = 1 + 8 + 8;
 
 export function encodeEnvelope(originId: number, requestId: number, payload: Uint8Array, kind: EntryKind = EntryKind.MvccRequest): Uint8Array {
-  const writer = new BinaryWriter(HEADER_BYTES_MAX + payload.byteLength);
+  const writer = new BinaryWriter(HEADER_BYTES_MAX);
   writer.byte(kind);
   writer.varint(originId);
   writer.varint(requestId);
