@@ -56,8 +56,13 @@ export class BinaryWriter {
     return this.buffer.subarray(0, this.length);
   }
 
-  /** The bytes written so far, as a copy of exactly their length. */
+  /**
+   * The bytes written so far; the writer must not be used afterwards. When the buffer is at
+   * least three quarters full (callers size it from an estimate), this is a view of it rather
+   * than a copy: a large message or batch is then not copied once more only to trim its tail.
+   */
   finish(): Uint8Array {
+    if (this.length * 4 >= this.buffer.byteLength * 3) return this.buffer.subarray(0, this.length);
     return this.buffer.slice(0, this.length);
   }
 

@@ -69,7 +69,7 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   {
     name: 'log-bytes-max',
     kind: 'size',
-    defaultValue: 64 * MIB,
+    defaultValue: 32 * MIB,
     minimum: 1,
     description: 'bytes of Raft log entries held in memory before a snapshot compacts them, however few entries that is',
   },

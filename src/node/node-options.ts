@@ -95,7 +95,7 @@ const DEFAULTS = {
   heartbeatTicks: 1,
   snapshotEntries: 10_000,
   compactionMarginEntries: 5_000,
-  logBytesMax: 64 * 1024 * 1024,
+  logBytesMax: 32 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   leaseCheckpointIntervalMs: 1_000,
 } as const;
