@@ -182,10 +182,19 @@ async function memberStatus(address: string): Promise<StatusResponse> {
 /** Clock ticks per second of /proc's CPU times (100 on Linux, as getconf reports it). */
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** CPU time a process has used so far, user and system, in ms (from /proc/<pid>/stat). */
+/** CPU time a process has used so far, all its threads, user and system, in ms (from /proc/<pid>/stat). */
 export async function processCpuMs(pid: number | undefined): Promise<number> {
   if (pid === undefined) return NaN;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** CPU time the process's main thread (the thread whose id is the pid) has used so far, in ms. */
+export async function mainThreadCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  return cpuMsOfStat(await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+function cpuMsOfStat(stat: string): number {
   // The command name in parentheses may hold spaces; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_SECOND;

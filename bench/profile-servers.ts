@@ -2,9 +2,10 @@
 // Three members built in dist/ run under V8's sampling profiler (node --cpu-prof); 10,000 keys
 // of 256 B are loaded so that reads find values; the workload runs with the built `bvault
 // bench`; the members stop with SIGTERM, so each writes its profile. For each member it prints
-// the process's CPU time per operation (from /proc) and its main thread's busy time per
-// operation by component, both over the workload's run only. What the process used beyond the
-// main thread is LevelDB's and libuv's worker threads (reads, writes, fsync) and V8's helpers.
+// the process's CPU time per operation (from /proc), split into its main thread's and the
+// other threads' (V8's garbage collector and compiler helpers; libuv's pool, which does the
+// file writes, fsyncs and LevelDB batch writes; LevelDB's compaction), and the main thread's
+// busy time per operation by component, all over the workload's run only.
 //   npm run bench:profile -- [--workload put-64] [--duration 10s] [--keep DIR] [--skip-build]
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
 import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
+import { leaderOf, mainThreadCpuMs, processCpuMs, startBeaverVault } from './compare-clusters.js';
+import { COMPARED_WORKLOADS, runComparedWorkload } from './compare-workloads.js';
 import { type CpuProfile, summarizeProfile, type TimeWindow } from './cpu-profile-summary.js';
+import { loadSequentialKeys } from './restart-bench.js';
 
 const PRELOADED_KEYS = 10_000;
 /** Components below this share of a member's busy time are summed into one line. */
@@ -24,7 +28,6 @@ async function main(args: readonly string[]): Promise<number> {
     options: { workload: { type: 'string' }, duration: { type: 'string' }, keep: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
-  const { COMPARED_WORKLOADS } = await import('./compare-workloads.js');
   const usage = `Usage: npm run bench:profile -- [--workload ${COMPARED_WORKLOADS.map((workload) => workload.id).join('|')}] [--duration 10s] [--keep DIR] [--skip-build]`;
   if (values.help === true) {
     process.stdout.write(`${usage}\n`);
@@ -36,20 +39,17 @@ async function main(args: readonly string[]): Promise<number> {
   if (values['skip-build'] !== true) buildDist('bench:profile');
   process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
 
-  const { startBeaverVault, leaderOf, processCpuMs } = await import('./compare-clusters.js');
-  const { runComparedWorkload } = await import('./compare-workloads.js');
-  const { loadSequentialKeys } = await import('./restart-bench.js');
   const profileRoot = values.keep === undefined ? join(tmpdir(), `bvault-profile-${process.pid}`) : resolve(values.keep);
   await mkdir(profileRoot, { recursive: true });
   const cluster = await startBeaverVault((name) => ({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileRoot, name)}`] }));
   try {
     const leader = await leaderOf(cluster);
     await loadSequentialKeys(cluster, leader, PRELOADED_KEYS);
-    const cpuBefore = await Promise.all(cluster.members.map((member) => processCpuMs(member.pid)));
+    const cpuBefore = await Promise.all(cluster.members.map((member) => memberCpu(member.pid)));
     const window = { fromUs: monotonicMicroseconds(), toUs: 0 };
     const result = await runComparedWorkload(cluster, workload, { durationMs });
     const measured: TimeWindow = { ...window, toUs: monotonicMicroseconds() };
-    const cpuAfter = await Promise.all(cluster.members.map((member) => processCpuMs(member.pid)));
+    const cpuAfter = await Promise.all(cluster.members.map((member) => memberCpu(member.pid)));
     await cluster.stop();
 
     const operations = result.successful;
@@ -61,8 +61,15 @@ async function main(args: readonly string[]): Promise<number> {
     );
     for (const [index, member] of cluster.members.entries()) {
       const summary = summarizeProfile(await readMainThreadProfile(join(profileRoot, member.name)), measured);
-      const processMs = (cpuAfter[index] as number) - (cpuBefore[index] as number);
-      process.stdout.write(`\n${member.name}${member === leader ? ' (leader)' : ''}: process CPU ${perOperation(processMs)} per operation, main thread not idle (wall time, preemption included) ${perOperation(summary.busyMs)}\n`);
+      const before = cpuBefore[index] as MemberCpu;
+      const after = cpuAfter[index] as MemberCpu;
+      const processMs = after.processMs - before.processMs;
+      const mainMs = after.mainMs - before.mainMs;
+      process.stdout.write(
+        `\n${member.name}${member === leader ? ' (leader)' : ''}: process CPU ${perOperation(processMs)} per operation: ` +
+          `main thread ${perOperation(mainMs)}, other threads ${perOperation(processMs - mainMs)}\n` +
+          `  main thread not idle in the profile ${perOperation(summary.busyMs)} (wall time: beyond its CPU, the time it waited for a core)\n`,
+      );
       let rest = 0;
       for (const { component, milliseconds } of summary.components) {
         if (milliseconds < summary.busyMs * SHOWN_SHARE_MIN) rest += milliseconds;
@@ -76,6 +83,16 @@ async function main(args: readonly string[]): Promise<number> {
     await cluster.destroy();
     if (values.keep === undefined) await rm(profileRoot, { recursive: true, force: true });
   }
+}
+
+interface MemberCpu {
+  readonly processMs: number;
+  readonly mainMs: number;
+}
+
+async function memberCpu(pid: number | undefined): Promise<MemberCpu> {
+  const [processMs, mainMs] = await Promise.all([processCpuMs(pid), mainThreadCpuMs(pid)]);
+  return { processMs, mainMs };
 }
 
 /** process.hrtime's clock in µs: on Linux the monotonic clock V8 stamps profile samples with. */
