@@ -229,12 +229,13 @@ export class JepsenCluster {
    */
   async removeMember(member: JepsenClusterMember, timeoutMs = REMOVAL_TIMEOUT_MS): Promise<void> {
     this.removalsUnfinished.add(member);
-    let lastAnswer: unknown = 'nothing yet';
+    const deadline = Date.now() + timeoutMs;
+    let lastAnswer: Parameters<typeof describeAnswer>[0] = 'no request sent yet';
     await waitFor(`${member.name} to leave the member list`, timeoutMs, async () => {
       // The removed member itself never learns of its removal: ask the others.
-      if (!(await this.memberList(member)).some((listed) => listed.name === member.name)) return true;
+      if (!(await this.memberList(member, remaining(deadline))).some((listed) => listed.name === member.name)) return true;
       const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
-      lastAnswer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error);
+      lastAnswer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error as Error);
       return undefined;
     }).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}; the last removal request answered ${describeAnswer(lastAnswer)}`);
@@ -255,17 +256,24 @@ export class JepsenCluster {
    */
   async heal(timeoutMs = HEAL_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let step = 'ending pauses, partitions and clock jumps';
     try {
       for (const member of this.current) this.resume(member);
       this.proxy.heal();
       for (const member of this.current) if (member.clockFile !== undefined) await this.setClockOffset(member, 0);
       for (const member of this.current) if (!member.running) member.server.start();
-      for (const member of [...this.removalsUnfinished]) await this.removeMember(member, remaining(deadline));
+      for (const member of [...this.removalsUnfinished]) {
+        step = `finishing the removal of ${member.name}`;
+        await this.removeMember(member, remaining(deadline));
+      }
+      step = 'waiting for every member to be ready';
       await Promise.all(this.current.map((member) => member.server.waitUntilReady(remaining(deadline))));
+      step = 'turning the slow disk off';
       await Promise.all(this.current.map((member) => this.setDiskDelay(member, undefined)));
+      step = 'waiting for every member to catch up';
       await this.waitUntilCaughtUp(deadline);
     } catch (error) {
-      throw new Error(`healing did not finish: ${(error as Error).message.split('\n')[0]}\nmembers: ${await this.describeMembers()}`);
+      throw new Error(`healing did not finish (${step}, ${Math.round((Date.now() - deadline + timeoutMs) / 1_000)} s in): ${(error as Error).message.split('\n')[0]}\nmembers: ${await this.describeMembers()}`);
     }
   }
 
@@ -365,8 +373,9 @@ function remaining(deadline: number): number {
   return Math.max(1, deadline - Date.now());
 }
 
-function describeAnswer(answer: unknown): string {
+/** A removal request's answer: an HTTP answer, the error it failed with, or why none was sent. */
+function describeAnswer(answer: { status: number; text: string } | Error | string): string {
+  if (typeof answer === 'string') return answer;
   if (answer instanceof Error) return answer.message;
-  const { status, text } = answer as { status: number; text: string };
-  return `${status} ${text.slice(0, 200)}`;
+  return `${answer.status} ${answer.text.slice(0, 200)}`;
 }

@@ -132,7 +132,9 @@ describe('faults on a real cluster', () => {
       const fault = await nemesis.start(kind);
       expect(fault, nemesis.events.at(-1)?.description).toBeDefined();
       await nemesis.stop(fault!);
-      await cluster.heal();
+      await cluster.heal().catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\nnemesis: ${nemesis.events.map((event) => `${event.phase} ${event.kind}: ${event.description}`).join('; ')}`);
+      });
     }
     expect(nemesis.events.filter((event) => event.description.startsWith('failed'))).toEqual([]);
     expect(Object.values(nemesis.counts())).toEqual(FAULT_KINDS.map(() => 1));
