@@ -187,10 +187,11 @@ export class JepsenCluster {
   }
 
   /**
-   * The members as the leader lists them (asked of no one but `excluded`), waiting up to
-   * `timeoutMs` for a leader to answer. Only the leader's list is the committed configuration:
-   * a member removed earlier, or one cut off, keeps listing an old one, and trusting it once
-   * took a removal for done and stopped a member that was still a voter.
+   * The members as the leader lists them (asking every answering member but `excluded` which
+   * is the leader), waiting up to `timeoutMs` for a leader to answer. Only the leader's list is
+   * the committed configuration: a member removed earlier, or one cut off, keeps listing an old
+   * one, and trusting it once took a removal for done and stopped a member that was still a
+   * voter.
    */
   async memberList(excluded?: JepsenClusterMember, timeoutMs = LEADER_TIMEOUT_MS): Promise<MemberView[]> {
     return waitFor('the leader to list the members', timeoutMs, async () => {
@@ -232,8 +233,9 @@ export class JepsenCluster {
     const deadline = Date.now() + timeoutMs;
     let lastAnswer: Parameters<typeof describeAnswer>[0] = 'no request sent yet';
     await waitFor(`${member.name} to leave the member list`, timeoutMs, async () => {
-      // The removed member itself never learns of its removal: ask the others.
-      if (!(await this.memberList(member, remaining(deadline))).some((listed) => listed.name === member.name)) return true;
+      // The member being removed may be the leader, whose list is then the one to trust; once
+      // removed it is no longer the leader of the newest term, which is all memberList asks.
+      if (!(await this.memberList(undefined, remaining(deadline))).some((listed) => listed.name === member.name)) return true;
       const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
       lastAnswer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error as Error);
       return undefined;

@@ -126,6 +126,17 @@ describe('faults on a real cluster', () => {
     await expectHealthyWith('after-membership');
   }, 90_000);
 
+  it('removing the leader leaves a cluster that elects another and stays healthy', async () => {
+    const before = await leader();
+    const added = await cluster.addMember();
+    await cluster.removeMember(before);
+    expect(before.running).toBe(false);
+    expect((await cluster.memberList()).map((member) => member.name)).not.toContain(before.name);
+    expect((await leader()).name).not.toBe(before.name);
+    expect(cluster.members()).toContain(added);
+    await expectHealthyWith('after-leader-removal');
+  }, 90_000);
+
   it('the nemesis starts and ends each kind of fault', async () => {
     const nemesis = new Nemesis(cluster, { faults: FAULT_KINDS, random: seededRandom(SEED) });
     for (const kind of FAULT_KINDS) {
