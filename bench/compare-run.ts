@@ -1,6 +1,7 @@
 // One whole comparison: both clusters up, an unrecorded warm-up of every workload against
-// each, then every workload against each in turn over the rounds (the order of the systems flips each round, so neither always runs first), then
-// memory and restart if asked, and both clusters gone again whatever happened.
+// each, then every workload against each in turn over the rounds (the order of the systems
+// flips each round, so neither always runs first), then memory and restart if asked, and both
+// clusters gone again whatever happened.
 import { type ComparedCluster, startBeaverVault, startEtcd } from './compare-clusters.js';
 import { BEAVER, ETCD, serverCpuMicrosPerOperation, type WorkloadRounds } from './compare-report.js';
 import { COMPARED_WORKLOADS, type ComparedResult, type RunLength, runComparedWorkload } from './compare-workloads.js';
