@@ -187,15 +187,15 @@ export class JepsenCluster {
   }
 
   /**
-   * The members as the leader lists them (asking every answering member but `excluded` which
-   * is the leader), waiting up to `timeoutMs` for a leader to answer. Only the leader's list is
-   * the committed configuration: a member removed earlier, or one cut off, keeps listing an old
-   * one, and trusting it once took a removal for done and stopped a member that was still a
-   * voter.
+   * The members as the leader of the newest term lists them, waiting up to `timeoutMs` for a
+   * leader to answer. Only the leader's list is the committed configuration: a member removed
+   * earlier, one cut off, or one that joined and has not applied its own admission yet lists
+   * another, and trusting such a list once took a removal for done and stopped a member that
+   * was still a voter.
    */
-  async memberList(excluded?: JepsenClusterMember, timeoutMs = LEADER_TIMEOUT_MS): Promise<MemberView[]> {
+  async memberList(timeoutMs = LEADER_TIMEOUT_MS): Promise<MemberView[]> {
     return waitFor('the leader to list the members', timeoutMs, async () => {
-      const asked = this.answering().filter((candidate) => candidate !== excluded);
+      const asked = this.answering();
       const statuses = await Promise.all(asked.map((member) => member.status().catch(() => undefined)));
       let leader: { member: JepsenClusterMember; term: number } | undefined;
       // During a partition an old leader may not have stepped down yet: the newest term wins.
@@ -215,9 +215,8 @@ export class JepsenCluster {
     const member = await this.createMember({ http: await freePort(), raft: await freePort(), grpc: await freePort() }, ['--join', via.url]);
     member.server.start();
     await member.server.waitUntilReady(timeoutMs);
-    // Ask the others: until the new member has applied its own admission it calls itself a voter.
     await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () =>
-      (await this.memberList(member)).some((listed) => listed.name === member.name && !listed.isLearner) ? true : undefined,
+      (await this.memberList()).some((listed) => listed.name === member.name && !listed.isLearner) ? true : undefined,
     );
     return member;
   }
@@ -234,8 +233,8 @@ export class JepsenCluster {
     let lastAnswer: Parameters<typeof describeAnswer>[0] = 'no request sent yet';
     await waitFor(`${member.name} to leave the member list`, timeoutMs, async () => {
       // The member being removed may be the leader, whose list is then the one to trust; once
-      // removed it is no longer the leader of the newest term, which is all memberList asks.
-      if (!(await this.memberList(undefined, remaining(deadline))).some((listed) => listed.name === member.name)) return true;
+      // removed it is no longer the leader of the newest term.
+      if (!(await this.memberList(remaining(deadline))).some((listed) => listed.name === member.name)) return true;
       const via = this.pick(this.answering().filter((candidate) => candidate !== member)) ?? member;
       lastAnswer = await request(via.url, 'DELETE', `/api/v1/cluster/members/${encodeURIComponent(member.name)}`).catch((error: unknown) => error as Error);
       return undefined;
@@ -257,7 +256,8 @@ export class JepsenCluster {
    * leader had committed. A timeout names each member's state.
    */
   async heal(timeoutMs = HEAL_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const startedAt = Date.now();
+    const deadline = startedAt + timeoutMs;
     let step = 'ending pauses, partitions and clock jumps';
     try {
       for (const member of this.current) this.resume(member);
@@ -275,7 +275,7 @@ export class JepsenCluster {
       step = 'waiting for every member to catch up';
       await this.waitUntilCaughtUp(deadline);
     } catch (error) {
-      throw new Error(`healing did not finish (${step}, ${Math.round((Date.now() - deadline + timeoutMs) / 1_000)} s in): ${(error as Error).message.split('\n')[0]}\nmembers: ${await this.describeMembers()}`);
+      throw new Error(`healing did not finish (${step}, ${Math.round((Date.now() - startedAt) / 1_000)} s in): ${(error as Error).message.split('\n')[0]}\nmembers: ${await this.describeMembers()}`);
     }
   }
 
