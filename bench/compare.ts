@@ -8,10 +8,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
+import { REPOSITORY_ROOT } from '../test/cluster/cluster-harness.js';
 import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
-import type { ComparisonPlan } from './compare-run.js';
-
-const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
+import { etcdVersion } from './compare-clusters.js';
+import { comparisonSection, comparisonTable, memoryTable, writeComparisonSection } from './compare-report.js';
+import { type ComparisonPlan, runComparison } from './compare-run.js';
 
 const USAGE = `Usage: npm run bench:compare -- [options]
   --rounds N        rounds, each running every workload against both systems (default 3)
@@ -71,14 +72,11 @@ async function main(args: readonly string[]): Promise<number> {
   }
   if (plan.build) buildDist('bench:compare');
   process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
-  const { etcdVersion } = await import('./compare-clusters.js');
   const version = etcdVersion();
   if (version === undefined) {
     process.stderr.write("bench:compare: etcd is not installed. Install Debian's etcd-server (etcd 3.4) with: sudo apt-get install etcd-server  (or set ETCD_BINARY to an etcd 3.4 binary)\n");
     return 3;
   }
-  const { runComparison } = await import('./compare-run.js');
-  const { comparisonSection, comparisonTable, memoryTable, writeComparisonSection } = await import('./compare-report.js');
   const { workloads, memory } = await runComparison(plan);
   const runLength = 'durationMs' in plan.length ? `${plan.length.durationMs / 1_000} s` : `${plan.length.total} operations`;
   const elapsedSeconds = (performance.now() - startedAtMs) / 1_000;
