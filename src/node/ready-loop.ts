@@ -6,6 +6,9 @@
 // then advance. The loop does not wait for the fsync itself: ReadyPersistence sends
 // `messagesAfterPersist` once the writes are durable, so the leader keeps proposing and
 // replicating while its disk syncs (etcd's leader, likewise, sends before its own fsync).
+// Among them is the leader's acknowledgement of its own append, which comes back through
+// the inbox: only then does the leader count its copy toward the quorum, so a commit index it
+// sends never covers an entry that fewer than a quorum of disks hold.
 
 import type { DurableLogStore } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
@@ -83,7 +86,7 @@ export class ReadyLoop {
     this.persistence = new ReadyPersistence({
       logStore: parts.logStore,
       metrics: parts.metrics,
-      send: (messages) => this.send(messages),
+      send: (messages) => this.sendAfterPersist(messages),
       onFatal: (error) => this.fatal(error),
     });
     const hardState = parts.logStore.initialState().hardState;
@@ -245,6 +248,17 @@ export class ReadyLoop {
     if (hardState.commit > this.commitIndex) this.parts.metrics.proposalsCommitted.inc(hardState.commit - this.commitIndex);
     this.term = hardState.term;
     this.commitIndex = Math.max(this.commitIndex, hardState.commit);
+  }
+
+  /** A Ready's writes are durable: its acknowledgements go out, and those to this node come back. */
+  private sendAfterPersist(messages: readonly Message[]): void {
+    const self = this.parts.id;
+    if (!messages.some((message) => message.to === self)) {
+      this.send(messages);
+      return;
+    }
+    this.deliver(messages.filter((message) => message.to === self));
+    this.send(messages.filter((message) => message.to !== self));
   }
 
   private send(messages: readonly Message[]): void {

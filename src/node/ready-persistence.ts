@@ -2,11 +2,11 @@
 // once (its group commit keeps them in order and lets the writes issued during one fsync
 // share the next), and the loop goes on to the next Ready while they are synced; only what
 // must wait for durability waits:
-// - a Ready's `messagesAfterPersist` (votes and append acknowledgements promise durable state)
-//   go out once its writes are durable;
-// - committed entries are applied only once they are durable here, because the leader counts
-//   its own copy towards the quorum as soon as it appends it, and an acknowledged write must
-//   be on the disks of a quorum.
+// - a Ready's `messagesAfterPersist` (votes and append acknowledgements, the leader's
+//   acknowledgement of its own append included) go out once its writes are durable;
+// - committed entries are applied only once they are durable here: a follower may learn a
+//   commit index that covers entries its own disk is still syncing (the leader counted a
+//   quorum without it), and what a member applies and serves must be on its own disk too.
 // A Ready that replaces the log (a snapshot) or truncates it waits for every earlier write and
 // is persisted alone, so that the durable index never runs ahead of the entries now in the log.
 

@@ -305,9 +305,11 @@ export class Raft {
       stamped.push({ term: this.term, index: logIndex(after + 1 + i), type: proposal.type, data: proposal.data });
     }
     const lastIndex = this.log.append(stamped);
-    // The leader counts its own copy at once; the caller persists it before applying anything.
-    this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);
-    this.maybeCommit();
+    // The leader counts its own copy only once it is durable, as any follower's: the
+    // acknowledgement waits in messagesAfterPersist and comes back through step(). Counting
+    // it at append would let a commit index that covers an entry on fewer than a quorum of
+    // disks reach the followers while the leader's fsync is still pending.
+    this.send({ type: MessageType.AppendResponse, to: this.id, index: lastIndex });
     return true;
   }
 

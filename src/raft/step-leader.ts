@@ -106,6 +106,10 @@ function confChangeRefusal(raft: Raft, entry: Entry, anotherInBatch: boolean): R
 }
 
 function handleAppendResponse(raft: Raft, m: Message, progress: Progress): void {
+  if (m.from === raft.id) {
+    countOwnDurableAppend(raft, m, progress);
+    return;
+  }
   progress.recentActive = true;
   if (m.reject) {
     // The follower's hint and the term there let us skip every entry that cannot match.
@@ -139,6 +143,13 @@ function handleAppendResponse(raft: Raft, m: Message, progress: Progress): void 
     // Keep streaming until the window is full or the follower has everything.
   }
   if (m.from === raft.leadTransferee && progress.match === raft.log.lastIndex()) sendTimeoutNow(raft, m.from);
+}
+
+/** The leader's own append is on its disk: from now on it counts toward the quorum. */
+function countOwnDurableAppend(raft: Raft, m: Message, progress: Progress): void {
+  if (!progress.maybeUpdate(m.index) || !raft.maybeCommit()) return;
+  releasePendingReadIndexMessages(raft);
+  bcastAppend(raft);
 }
 
 function handleHeartbeatResponse(raft: Raft, m: Message, progress: Progress): void {

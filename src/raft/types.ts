@@ -167,7 +167,10 @@ export interface ReadState {
  *  1. apply `snapshot` (if any) to storage, append `entries` and save `hardState` durably;
  *  2. send `messages` (these may also be sent before step 1 completes) and, only after
  *     step 1 is durable, `messagesAfterPersist` (votes and append responses promise that
- *     state is on disk);
+ *     state is on disk). A leader's acknowledgement of its own append is among them,
+ *     addressed to itself: the caller steps it back into this node, and only then does the
+ *     leader count its copy toward the quorum, so no commit index covers an entry that is
+ *     durable on fewer than a quorum, the leader included;
  *  3. apply `committedEntries` to the state machine (and `snapshot` to it, before them);
  *  4. call `advance(ready)`.
  * With a Storage whose reads see each write as soon as it is issued, `advance` may come once
@@ -188,6 +191,7 @@ export interface Ready {
   /** Entries committed by a quorum, to apply in order. */
   readonly committedEntries: readonly Entry[];
   readonly messages: readonly Message[];
+  /** Sent once step 1 is durable; those addressed to this node itself are stepped back into it. */
   readonly messagesAfterPersist: readonly Message[];
   /** True when the hard state or entries must be fsynced before messagesAfterPersist go out. */
   readonly mustSync: boolean;

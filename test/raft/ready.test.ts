@@ -25,11 +25,15 @@ const THREE_VOTERS = { ...EMPTY_CONF_STATE, voters: [nodeId(1), nodeId(2), nodeI
 function startNode(id: number, voters = THREE_VOTERS, settings: NodeSettings = {}) {
   const storage = new MemoryStorage({ confState: voters });
   const raw = new RawNode(defaultConfig({ id: nodeId(id), storage, random: new SeededRandom(id), ...settings }));
-  /** Persists and acknowledges one Ready, as the application would. */
+  /**
+   * Persists and acknowledges one Ready, as the application would: once its writes are durable,
+   * the acknowledgements it addressed to this node itself (a leader's own appends) come back.
+   */
   const handle = (): Ready => {
     const ready = raw.ready();
     storage.append(ready.entries);
     if (ready.hardState) storage.setHardState(ready.hardState);
+    for (const m of ready.messagesAfterPersist) if (m.to === id) raw.step(m);
     raw.advance(ready);
     return ready;
   };
@@ -99,5 +103,33 @@ describe('the Ready contract', () => {
     expect(batches.flat()).toEqual(proposals);
     for (const batch of batches) expect(batch.join('').length).toBeLessThanOrEqual(100);
     expect(batches.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a leader counts its own entries toward the quorum only once they are durable', () => {
+    const leader = startNode(1, THREE_VOTERS, { preVote: false });
+    leader.raw.campaign();
+    leader.handle();
+    leader.raw.step(message({ type: MessageType.VoteResponse, groupId: groupId(0), from: nodeId(2), to: nodeId(1), term: term(1) }));
+    // The new leader's empty entry is handed out and its write issued, but the write is not yet
+    // durable: the acknowledgement of its own copy waits.
+    const appended = leader.raw.ready();
+    const ownEntry = appended.entries[appended.entries.length - 1]!;
+    expect(appended.messagesAfterPersist.map((m) => [m.type, m.to, m.index])).toEqual([[MessageType.AppendResponse, 1, ownEntry.index]]);
+    leader.storage.append(appended.entries);
+    leader.raw.advance(appended);
+
+    // One follower holds it; the leader's own write is still pending: no quorum of disks yet.
+    leader.raw.step(message({ type: MessageType.AppendResponse, groupId: groupId(0), from: nodeId(2), to: nodeId(1), term: term(1), index: ownEntry.index }));
+    const beforeOwnWrite = leader.raw.ready();
+    expect(beforeOwnWrite.hardState?.commit ?? 0).toBeLessThan(ownEntry.index);
+    for (const m of beforeOwnWrite.messages) expect(m.commit).toBeLessThan(ownEntry.index);
+    leader.raw.advance(beforeOwnWrite);
+
+    // The write is durable: now two of three disks hold the entry, and the commit goes out.
+    for (const m of appended.messagesAfterPersist) leader.raw.step(m);
+    const afterOwnWrite = leader.raw.ready();
+    expect(afterOwnWrite.hardState?.commit).toBe(ownEntry.index);
+    // (Node 3 has not answered its probe, so only node 2 is sent the new commit index.)
+    expect(afterOwnWrite.messages.filter((m) => m.type === MessageType.Append).map((m) => [m.to, m.commit])).toEqual([[2, ownEntry.index]]);
   });
 });

@@ -137,7 +137,10 @@ export class Cluster {
       if (message.type === MessageType.VoteResponse && !message.reject) {
         this.checker.voteCast(message.from, message.term, message.to);
       }
-      const copies = this.network.send(this.tick, { message, senderIncarnation: sender.incarnation }, this.faults);
+      // A node's message to itself (a leader's acknowledgement of its own durable append)
+      // never crosses the network, so the network's faults do not touch it.
+      const faults = message.to === message.from ? null : this.faults;
+      const copies = this.network.send(this.tick, { message, senderIncarnation: sender.incarnation }, faults);
       if (copies === 0) {
         this.trace?.(`t=${this.tick} dropped ${describeMessage(message)}`);
         this.reportLoss(message, sender, sender.incarnation);
