@@ -3,8 +3,11 @@
 // (`BVAULT_HTTP_PORT`), so a user who knows one spelling knows all three. The help text and
 // the flag parser are generated from this table, so they never disagree with the validator.
 
-/** How a raw setting is read; `size` accepts a plain byte count or a KiB/MiB/GiB suffix. */
-export type FieldKind = 'string' | 'integer' | 'port' | 'size' | 'enum' | 'list' | 'retention';
+/**
+ * How a raw setting is read; `size` accepts a plain byte count or a KiB/MiB/GiB suffix, and a
+ * `boolean` flag given without a value means true.
+ */
+export type FieldKind = 'string' | 'integer' | 'port' | 'size' | 'enum' | 'list' | 'retention' | 'boolean';
 
 export interface ConfigField {
   readonly name: string;
@@ -47,6 +50,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   },
   { name: 'initial-cluster', kind: 'list', description: 'the members of a new cluster: n1=host:7000,n2=host:7001,...' },
   { name: 'join', kind: 'string', description: 'URL of a running member\'s REST API; this node joins as a learner and is promoted once caught up' },
+  {
+    name: 'wait-for-join',
+    kind: 'boolean',
+    defaultValue: 'false',
+    description: 'own no cluster until a leader adds this node (POST /api/v1/raft/join naming it), then catch up from it',
+  },
   { name: 'tick-ms', kind: 'integer', defaultValue: 100, minimum: 1, maximum: 60_000, description: 'length of one Raft tick in milliseconds' },
   { name: 'election-ticks', kind: 'integer', defaultValue: 10, minimum: 2, maximum: 10_000, description: 'ticks without a leader before an election' },
   { name: 'heartbeat-ticks', kind: 'integer', defaultValue: 1, minimum: 1, maximum: 10_000, description: 'ticks between leader heartbeats' },

@@ -71,14 +71,17 @@ export function readEnvironment(environment: NodeJS.ProcessEnv): SourceReading {
   return { settings, problems: [], warnings };
 }
 
-/** Reads `bvault server` flags; every unknown flag and missing value is a problem, not a throw. */
+/**
+ * Reads `bvault server` flags; every unknown flag and missing value is a problem, not a throw.
+ * A known flag may also be written with one dash (`-http-port 8000`), as Go's tools accept.
+ */
 export function readFlags(args: readonly string[]): FlagReading {
   const options = Object.fromEntries([
-    ...CONFIG_FIELDS.map((field) => [field.name, { type: 'string' as const }]),
+    ...CONFIG_FIELDS.map((field) => [field.name, { type: field.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
     ['config', { type: 'string' as const }],
     ['help', { type: 'boolean' as const, short: 'h' }],
   ]);
-  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({ args: args.map(withDoubleDash), options, strict: false, allowPositionals: true, tokens: true });
   const settings = new Map<string, RawSetting>();
   const problems: string[] = [];
   let configPath: string | undefined;
@@ -97,11 +100,22 @@ export function readFlags(args: readonly string[]): FlagReading {
       problems.push(`unknown flag ${token.rawName}${suggestionFor(token.name)}`);
       afterUnknownFlag = token.value === undefined;
     }
+    else if (token.value === undefined && FIELDS_BY_NAME.get(token.name)?.kind === 'boolean') settings.set(token.name, { raw: 'true', origin: token.rawName });
     else if (token.value === undefined) problems.push(`flag ${token.rawName} needs a value`);
     else if (token.name === 'config') configPath = token.value;
     else settings.set(token.name, { raw: token.value, origin: token.rawName });
   }
   return { settings, problems, warnings: [], configPath, help };
+}
+
+const SINGLE_DASH_FLAG = /^-([a-z][a-z-]+)(=.*)?$/;
+
+/**
+ * `-http-port` → `--http-port`. Like Go's flag package, a word after one dash is one flag, never
+ * a group of one-letter flags, so a misspelled one is reported by its name.
+ */
+function withDoubleDash(arg: string): string {
+  return SINGLE_DASH_FLAG.test(arg) ? `-${arg}` : arg;
 }
 
 /** ` (did you mean "http-port"?)` when a known name differs only by case, '_' or a typo of one letter. */

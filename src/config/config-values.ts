@@ -4,6 +4,7 @@
 
 import { PORT_BOUNDS, type ConfigField } from './config-fields.js';
 
+/** A boolean setting is kept as the text "true" or "false". */
 export type FieldValue = string | number | readonly string[];
 
 export type ReadResult = { readonly value: FieldValue } | { readonly problem: string };
@@ -31,6 +32,8 @@ export function readFieldValue(field: ConfigField, raw: unknown, origin: string)
       return readInteger(raw, where, field.minimum ?? Number.MIN_SAFE_INTEGER, field.maximum ?? Number.MAX_SAFE_INTEGER, 1);
     case 'size':
       return readSize(raw, where, field.minimum ?? 0, field.maximum ?? Number.MAX_SAFE_INTEGER);
+    case 'boolean':
+      return readBoolean(raw, where);
   }
 }
 
@@ -46,6 +49,13 @@ function readString(raw: unknown, where: string): ReadResult {
   if (typeof raw === 'string' && raw.trim() !== '') return { value: raw.trim() };
   if (typeof raw === 'number') return { value: String(raw) };
   return { problem: `${where} must be a non-empty string, got ${describe(raw)}` };
+}
+
+/** Kept as the text "true" or "false", so every source's spelling reads the same. */
+function readBoolean(raw: unknown, where: string): ReadResult {
+  const text = typeof raw === 'boolean' ? String(raw) : typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  if (text === 'true' || text === 'false') return { value: text };
+  return { problem: `${where} must be true or false, got ${describe(raw)}` };
 }
 
 function readEnum(field: ConfigField, raw: unknown, where: string): ReadResult {

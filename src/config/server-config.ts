@@ -15,7 +15,9 @@ export type StartMode =
   /** A member of a brand-new cluster: every member bootstraps the same initial voters. */
   | { readonly kind: 'new'; readonly initialMembers: ReadonlyMap<string, string> }
   /** A new member of a running cluster, added through `joinUrl` as a learner. */
-  | { readonly kind: 'join'; readonly joinUrl: string };
+  | { readonly kind: 'join'; readonly joinUrl: string }
+  /** A member that owns no cluster until a leader adds it (the seed's POST /api/v1/raft/join). */
+  | { readonly kind: 'wait' };
 
 export type AutoCompaction =
   | { readonly mode: 'off' }
@@ -129,7 +131,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   const raftPort = values.number('raft-port');
   const grpcPort = values.number('grpc-port');
   checkPortsDistinct(problems, httpHost, raftHost, { 'http-port': httpPort, 'grpc-port': grpcPort, 'raft-port': raftPort });
-  const start = startModeOf(values, name, problems);
+  const start = startModeOf(values, name, `${raftHost}:${raftPort}`, problems);
   const advertisePeerAddress = advertisedPeerAddressOf(values, name, start, `${raftHost}:${raftPort}`, problems);
   // A wildcard listener has no address a client could dial: advertise the peer address's host.
   const clientHost = WILDCARD_HOSTS.has(httpHost) ? hostOf(advertisePeerAddress) : httpHost;
@@ -166,20 +168,25 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   };
 }
 
-function startModeOf(values: FieldValues, name: string, problems: string[]): StartMode {
+/**
+ * With none of initial-cluster, join and wait-for-join the node starts a one-member cluster of
+ * itself, as etcd does without flags; a data directory that already belongs to a cluster
+ * restarts into it instead (the server checks that before it opens the node).
+ */
+function startModeOf(values: FieldValues, name: string, raftListener: string, problems: string[]): StartMode {
   const initialCluster = values.list('initial-cluster');
   const joinUrl = values.string('join');
-  if (initialCluster !== undefined && joinUrl !== undefined) {
-    problems.push('initial-cluster and join are both set; give initial-cluster to start a new cluster or join to enter a running one, not both');
+  const waitForJoin = values.string('wait-for-join') === 'true';
+  const chosen = [initialCluster !== undefined && 'initial-cluster', joinUrl !== undefined && 'join', waitForJoin && 'wait-for-join'].filter((flag) => flag !== false);
+  if (chosen.length > 1) {
+    problems.push(`${chosen.join(', ')} are set together; give initial-cluster to start a new cluster, join to enter a running one, or wait-for-join to be added by a leader, only one`);
   }
   if (joinUrl !== undefined) {
     if (!isHttpUrl(joinUrl)) problems.push(`join: ${JSON.stringify(joinUrl)} is not an http(s) URL of a running member, e.g. http://127.0.0.1:8000`);
     return { kind: 'join', joinUrl };
   }
-  if (initialCluster === undefined || initialCluster.length === 0) {
-    problems.push('one of initial-cluster (a new cluster, e.g. n1=127.0.0.1:7000,n2=127.0.0.1:7001,n3=127.0.0.1:7002) or join (a running member\'s URL) is required');
-    return { kind: 'new', initialMembers: new Map() };
-  }
+  if (waitForJoin) return { kind: 'wait' };
+  if (initialCluster === undefined || initialCluster.length === 0) return { kind: 'new', initialMembers: new Map([[name, raftListener]]) };
   const parsed = parseInitialCluster(initialCluster);
   problems.push(...parsed.problems);
   if (name !== '' && parsed.problems.length === 0 && !parsed.members.has(name)) {

@@ -120,11 +120,23 @@ describe('the server configuration', () => {
     ]);
   });
 
-  it('refuses both or neither of initial-cluster and join', async () => {
-    expect(await problemsOf(['--node-id', 'n1'])).toEqual([expect.stringMatching(/one of initial-cluster .* or join .* is required/)]);
+  it('refuses more than one of initial-cluster, join and wait-for-join', async () => {
     expect(await problemsOf(['--node-id', 'n1', '--initial-cluster', 'n1=127.0.0.1:7000', '--join', 'http://127.0.0.1:8000'])).toEqual([
-      expect.stringMatching(/initial-cluster and join are both set/),
+      expect.stringMatching(/initial-cluster, join are set together/),
     ]);
+    expect(await problemsOf(['--node-id', 'n1', '--join', 'http://127.0.0.1:8000', '--wait-for-join'])).toEqual([expect.stringMatching(/join, wait-for-join are set together/)]);
+  });
+
+  it('starts a one-member cluster of itself when given none of them, as etcd does', async () => {
+    const config = await load(['--node-id', 'node1', '--raft-port', '7000']);
+    expect(config.start).toEqual({ kind: 'new', initialMembers: new Map([['node1', '127.0.0.1:7000']]) });
+    expect(config.dataDir).toBe(join(directory, 'data', 'node1'));
+  });
+
+  it('reads the seeds\' Go-style single-dash flags and a bare wait-for-join', async () => {
+    const config = await load(['-node-id', 'node1', '-http-port', '8000', '-raft-port', '7000', '-wait-for-join']);
+    expect([config.name, config.httpPort, config.raftPort, config.start.kind]).toEqual(['node1', 8000, 7000, 'wait']);
+    expect(await problemsOf(['-node-id', 'n1', '-htp-port', '1'])).toEqual([expect.stringMatching(/unknown flag -htp-port \(did you mean "http-port"\?\)/)]);
   });
 
   it('refuses a missing node-id, a bad join URL and malformed initial-cluster entries', async () => {

@@ -1,6 +1,7 @@
 // Probes and metrics: /healthz says the process answers, /readyz says the node can serve
 // (a leader is known and it has applied what it knew was committed), /metrics is the
-// Prometheus text of the node's registry.
+// Prometheus text of the node's registry and /api/v1/admin/metrics the same series as JSON
+// (the seeds' performance metrics endpoint).
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ApiError, toClientError } from '../errors.js';
@@ -18,4 +19,5 @@ export function registerHealthRoutes(app: FastifyInstance, context: RouteContext
     reply.type(registry.contentType);
     return registry.metrics();
   });
+  app.get('/api/v1/admin/metrics', async () => ({ metrics: await registry.getMetricsAsJSON() }));
 }
