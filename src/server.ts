@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { startGrpcApi } from './api/grpc/index.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
-import { requestJoin } from './cli/join-request.js';
+import { attemptJoin } from './cli/join-attempt.js';
+import type { JoinedCluster } from './cli/join-request.js';
 import { saveJoinedMembers, storedJoinedMembersOf } from './cli/joined-members.js';
 import { describeFailure } from './cli/failure-description.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
@@ -15,10 +16,10 @@ import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, 
 import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
 import { startFailpointsFromEnvironment, type FailpointControl } from './failpoints/index.js';
 import { clusterIdOf, memberIdOf } from './node/identity.js';
-import type { ClusterMembership } from './node/node-options.js';
+import type { ClusterMembership, MemberAddress } from './node/node-options.js';
 import { RaftKvNode } from './node/raft-kv-node.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { GrpcTransport } from './transport/index.js';
+import { awaitJoinInvitation, GrpcTransport } from './transport/index.js';
 
 /** Leadership transfer, in-flight requests and closing the stores must fit in this. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
@@ -60,20 +61,28 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
 }
 
 async function serveUntilStopped(config: ServerConfig, logger: Logger): Promise<ExitCode> {
-  // A signal that arrives while the node starts is honoured once it has started.
+  // A signal that arrives while the node starts is honoured once it has started, or at once
+  // while it waits to be added to a cluster.
   let requestStop: (reason: StopReason) => void = () => undefined;
   const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
-  process.once('SIGTERM', () => requestStop({ signal: 'SIGTERM' }));
-  process.once('SIGINT', () => requestStop({ signal: 'SIGINT' }));
-  let server: RunningServer;
+  const stopping = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopping.abort();
+      requestStop({ signal });
+    });
+  }
+  let server: RunningServer | undefined;
   try {
-    server = await startServer(config, logger, (error) => requestStop({ fatalError: error }));
+    server = await startServer(config, logger, stopping.signal, (error) => requestStop({ fatalError: error }));
   } catch (error) {
     const failure = describeFailure(error);
-    logger.fatal({ err: error }, 'cannot start');
+    // One line says why; the stack is for debugging and goes to the log only at debug level.
+    logger.debug({ err: error }, 'cannot start');
     process.stderr.write(`bvault server: ${config.name} cannot start: ${failure.message}\n`);
     return failure.exitCode;
   }
+  if (server === undefined) return EXIT_CODES.ok;
   const reason = await stopRequested;
   if ('fatalError' in reason) {
     // The node has already stopped itself; a supervisor should see the process go.
@@ -87,8 +96,25 @@ async function serveUntilStopped(config: ServerConfig, logger: Logger): Promise<
 
 type StopReason = { readonly signal: NodeJS.Signals } | { readonly fatalError: unknown };
 
-async function startServer(config: ServerConfig, logger: Logger, onFatalError: (error: unknown) => void): Promise<RunningServer> {
-  const cluster = await clusterMembershipOf(config);
+/** Undefined when a stop was requested before the node had a cluster to start in. */
+async function startServer(config: ServerConfig, logger: Logger, stopping: AbortSignal, onFatalError: (error: unknown) => void): Promise<RunningServer | undefined> {
+  const entry = await clusterEntryOf(config, logger, stopping);
+  if (entry === undefined) return undefined;
+  try {
+    return await startMember(config, entry.cluster, logger, onFatalError);
+  } catch (error) {
+    // A data directory in use by another process is not this attempt's to clean up.
+    if (entry.undo !== undefined && describeFailure(error).exitCode !== EXIT_CODES.dataDirRefused) {
+      await entry.undo().then(
+        () => logger.warn('the start failed after joining: removed this member from the cluster again'),
+        (undoError: unknown) => logger.error({ err: undoError }, 'the start failed after joining and removing this member again failed too; remove it by hand'),
+      );
+    }
+    throw error;
+  }
+}
+
+async function startMember(config: ServerConfig, cluster: ClusterMembership, logger: Logger, onFatalError: (error: unknown) => void): Promise<RunningServer> {
   const clusterId = cluster.mode === 'new' ? clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress]))) : cluster.clusterId;
   const transport = new GrpcTransport({
     memberId: memberIdOf(config.name),
@@ -152,22 +178,39 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
   }
 }
 
+interface ClusterEntry {
+  readonly cluster: ClusterMembership;
+  /** Set when this start joined the cluster: takes the join back if the node cannot start. */
+  readonly undo?: () => Promise<void>;
+}
+
 /**
  * A new cluster's members bootstrap from initial-cluster. A joining node asks the running
- * cluster to add it, unless its data directory shows it joined before: then it restarts with
- * the cluster id and the member list it stored, and learns later changes from its own log.
+ * cluster to add it, and a waiting node waits until a member invites it, unless its data
+ * directory shows it joined before: then it restarts with the cluster id and the member list it
+ * stored, and learns later changes from its own log. Undefined when stopped while waiting.
  */
-async function clusterMembershipOf(config: ServerConfig): Promise<ClusterMembership> {
+async function clusterEntryOf(config: ServerConfig, logger: Logger, stopping: AbortSignal): Promise<ClusterEntry | undefined> {
   const self = { name: config.name, peerAddress: config.advertisePeerAddress, clientUrls: config.advertiseClientUrls };
   if (config.start.kind === 'new') {
-    return { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) };
+    return { cluster: { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) } };
   }
   const storedClusterId = await storedClusterIdOf(config.dataDir);
   if (storedClusterId !== undefined) {
     const others = (await storedJoinedMembersOf(config.dataDir)).filter((member) => member.name !== config.name);
-    return { mode: 'join', clusterId: storedClusterId, members: [...others, self] };
+    return { cluster: { mode: 'join', clusterId: storedClusterId, members: [...others, self] } };
   }
-  const joined = await requestJoin({ joinUrl: config.start.joinUrl, ...self });
+  if (config.start.kind === 'wait') {
+    const invitation = await awaitJoinInvitation(`${config.raftHost}:${config.raftPort}`, logger, stopping);
+    if (invitation === undefined) return undefined;
+    return { cluster: await joinedMembershipOf(config, invitation, self) };
+  }
+  const attempt = await attemptJoin({ joinUrl: config.start.joinUrl, ...self }, config.dataDir);
+  return { cluster: await joinedMembershipOf(config, attempt.joined, self), undo: attempt.undo };
+}
+
+/** Stores the member list the cluster gave, so a restart knows its peers before its log does. */
+async function joinedMembershipOf(config: ServerConfig, joined: JoinedCluster, self: MemberAddress): Promise<ClusterMembership> {
   const members = joined.members.some((member) => member.name === config.name) ? joined.members : [...joined.members, self];
   await saveJoinedMembers(config.dataDir, members);
   return { mode: 'join', clusterId: joined.clusterId, members };

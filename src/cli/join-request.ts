@@ -61,3 +61,17 @@ function joinedClusterOf(answer: Partial<JoinedCluster>, joinUrl: string): Joine
   }
   return { clusterId: answer.clusterId, members: answer.members };
 }
+
+/**
+ * Removes the member `requestJoin` added, for a node that could not start after its join: a
+ * learner that never runs would stay in the member list for good. A member already gone is fine.
+ */
+export async function withdrawJoin(request: Pick<JoinRequest, 'joinUrl' | 'name'>): Promise<void> {
+  const response = await fetch(new URL(`/api/v1/cluster/members/${encodeURIComponent(request.name)}`, request.joinUrl), {
+    method: 'DELETE',
+    signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+  });
+  if (!response.ok && response.status !== 404) {
+    throw new JoinError(`${request.joinUrl} did not remove ${request.name} again: ${response.status} ${await response.text()}`);
+  }
+}

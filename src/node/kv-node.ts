@@ -109,6 +109,11 @@ export interface KvNode {
 
   members(): readonly MemberInfo[];
   addMember(request: AddMemberRequest): Promise<MemberInfo>;
+  /**
+   * Tells an added member that waits to be added (wait-for-join) which cluster it is in, in the
+   * background, until it accepts; resolves true then, false if it never needed or took it.
+   */
+  inviteMember(id: NodeId): Promise<boolean>;
   /** Makes a learner a voter; refused until the learner has caught up with the leader. */
   promoteMember(id: NodeId): Promise<void>;
   removeMember(id: NodeId): Promise<void>;

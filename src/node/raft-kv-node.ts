@@ -26,6 +26,7 @@ import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Re
 import { LeaseDriver } from './lease-driver.js';
 import { MemberPublisher } from './member-publisher.js';
 import { detailsByMemberId, MemberTable } from './member-table.js';
+import { inviteMember } from './member-invitation.js';
 import { Membership } from './membership.js';
 import { type MemberAddress, type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options.js';
 import { closeNodeStorage, createRawNode, KEYSPACE_GROUP, type NodeStorage, openNodeStorage, rebuildMemberTable, restartAppliedIndex, storageIsEmpty } from './node-storage.js';
@@ -279,6 +280,12 @@ export class RaftKvNode implements KvNode {
     this.ensureRunning();
     if (this.isLeader) return this.membership.addMember(request);
     return this.forwarder.addMember(request);
+  }
+
+  async inviteMember(id: NodeId): Promise<boolean> {
+    this.ensureRunning();
+    const parts = { transport: this.transport, clusterId: this.clusterId, members: () => this.members(), running: () => this.state === 'running', logger: this.logger };
+    return inviteMember(parts, id);
   }
 
   async promoteMember(id: NodeId): Promise<void> {

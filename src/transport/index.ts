@@ -7,3 +7,4 @@ export { GRPC_TRANSPORT_DEFAULTS, type GrpcTransportOptions } from './grpc-trans
 export { InMemoryNetwork } from './in-memory-network.js';
 export { InMemoryTransport, type InMemoryTransportOptions } from './in-memory-transport.js';
 export { TransportError, isTransportError, type TransportErrorCode } from './errors.js';
+export { awaitJoinInvitation, encodeJoinInvitation, JOIN_INVITATION_METHOD, type JoinInvitation } from './join-invitation.js';

@@ -105,6 +105,11 @@ export class SingleStoreKvNode implements KvNode {
     return member;
   }
 
+  /** One store has no peers to invite. */
+  async inviteMember(): Promise<boolean> {
+    return false;
+  }
+
   async promoteMember(id: NodeId): Promise<void> {
     const index = this.memberList.findIndex((member) => member.id === id);
     const member = this.memberList[index];

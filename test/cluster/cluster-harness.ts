@@ -10,7 +10,9 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const REPOSITORY_ROOT = resolvePath(import.meta.dirname, '../..');
 /**
@@ -24,9 +26,12 @@ function serverEntryArgs(): string[] {
   return entryArgs(entry ? resolvePath(REPOSITORY_ROOT, entry) : join(REPOSITORY_ROOT, 'src/cli/main.ts'));
 }
 
+/** tsx's loader by path, so a server started in another working directory still finds it. */
+const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
 /** A TypeScript entry (a source tree, such as a deliberately broken copy) runs through tsx. */
 function entryArgs(entry: string): string[] {
-  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  return entry.endsWith('.ts') ? ['--import', TSX_LOADER_URL, entry] : [entry];
 }
 
 /** Kept per process so a failure message shows what the server said last. */
@@ -151,6 +156,13 @@ export interface ServerProcessOptions {
   readonly outputFile?: string;
   /** Flags for node itself, before the entry (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * The server's working directory (default the repository) and whether its flags are exactly
+   * the args given, without the harness's ports and data directory: a test of a command line
+   * as a user types it.
+   */
+  readonly workingDirectory?: string;
+  readonly argsAsGiven?: boolean;
 }
 
 /** One member: its settings, and the process currently running it (if any). */
@@ -202,9 +214,9 @@ export class ServerProcess {
 
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const flags = ['--node-id', this.name, '--http-port', String(this.ports.http), '--raft-port', String(this.ports.raft), '--grpc-port', String(this.ports.grpc), '--data-dir', this.dataDir];
+    const flags = this.options.argsAsGiven === true ? [] : ['--node-id', this.name, '--http-port', String(this.ports.http), '--raft-port', String(this.ports.raft), '--grpc-port', String(this.ports.grpc), '--data-dir', this.dataDir];
     const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...serverEntryArgs(), 'server', ...flags, ...this.args], {
-      cwd: REPOSITORY_ROOT,
+      cwd: this.options.workingDirectory ?? REPOSITORY_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.environment(),
     });

@@ -136,7 +136,7 @@ describe('the server configuration', () => {
   it('reads the seeds\' Go-style single-dash flags and a bare wait-for-join', async () => {
     const config = await load(['-node-id', 'node1', '-http-port', '8000', '-raft-port', '7000', '-wait-for-join']);
     expect([config.name, config.httpPort, config.raftPort, config.start.kind]).toEqual(['node1', 8000, 7000, 'wait']);
-    expect(await problemsOf(['-node-id', 'n1', '-htp-port', '1'])).toEqual([expect.stringMatching(/unknown flag -htp-port \(did you mean "http-port"\?\)/)]);
+    expect(await problemsOf(['-node-id', 'n1', '-htp-port', '1'])).toEqual([expect.stringMatching(/unknown flag --htp-port \(did you mean "http-port"\?\)/)]);
   });
 
   it('refuses a missing node-id, a bad join URL and malformed initial-cluster entries', async () => {

@@ -1,5 +1,6 @@
 // Cluster membership: list, add (as a learner unless told otherwise), promote, remove, and the
-// seed's POST /api/v1/raft/join {"NodeID","RaftAddress"}, which adds a learner named NodeID.
+// seed's POST /api/v1/raft/join {"NodeID","RaftAddress"}, which adds a learner named NodeID and
+// invites it (it waits for that when started with wait-for-join).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AddMemberRequest, MemberInfo } from '../../node/kv-node.js';
 import type { NodeId } from '../../raft/types.js';
@@ -17,6 +18,8 @@ export function registerMemberRoutes(app: FastifyInstance, context: RouteContext
     const body = jsonBody(request);
     const name = requiredString(body.NodeID, 'NodeID');
     const added = await context.node.addMember({ name, peerAddress: requiredString(body.RaftAddress, 'RaftAddress'), learner: true });
+    // The seed starts the new member without any cluster (wait-for-join): tell it which one.
+    void context.node.inviteMember(added.id);
     return { member: added, ...membership(context) };
   });
   app.post('/api/v1/cluster/members/:member/promote', async (request) => {
