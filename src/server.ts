@@ -1,6 +1,6 @@
 // One Beaver-Vault node as a process: configuration → logger → peer transport → node → REST
-// and gRPC APIs, and the way back on SIGTERM or SIGINT (the node hands leadership over before
-// it stops).
+// and gRPC APIs, and the way back on SIGTERM, SIGINT or SIGHUP, or when `bvault dev` that
+// started it goes away (the node hands leadership over before it stops).
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
@@ -11,6 +11,7 @@ import { attemptJoin } from './cli/join-attempt.js';
 import type { JoinedCluster } from './cli/join-request.js';
 import { saveJoinedMembers, storedJoinedMembersOf } from './cli/joined-members.js';
 import { describeFailure } from './cli/failure-description.js';
+import { whenStopRequested } from './cli/stop-requests.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
 import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
 import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
@@ -30,7 +31,7 @@ interface RunningServer {
   readonly grpcApi: { readonly address: string; close(): Promise<void> };
 }
 
-/** Runs a node until SIGTERM or SIGINT; resolves with the exit code. */
+/** Runs a node until asked to stop (see stop-requests.ts); resolves with the exit code. */
 export async function runServer(args: readonly string[], environment: NodeJS.ProcessEnv): Promise<ExitCode> {
   let config: ServerConfig | typeof HELP_REQUESTED;
   try {
@@ -61,17 +62,15 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
 }
 
 async function serveUntilStopped(config: ServerConfig, logger: Logger): Promise<ExitCode> {
-  // A signal that arrives while the node starts is honoured once it has started, or at once
-  // while it waits to be added to a cluster.
+  // A stop asked for while the node starts is honoured once it has started, or at once while
+  // it waits to be added to a cluster.
   let requestStop: (reason: StopReason) => void = () => undefined;
   const stopRequested = new Promise<StopReason>((resolve) => (requestStop = resolve));
   const stopping = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stopping.abort();
-      requestStop({ signal });
-    });
-  }
+  void whenStopRequested({ stopWhenOrphaned: false }).then((requestedBy) => {
+    stopping.abort();
+    requestStop({ requestedBy });
+  });
   let server: RunningServer | undefined;
   try {
     server = await startServer(config, logger, stopping.signal, (error) => requestStop({ fatalError: error }));
@@ -90,11 +89,11 @@ async function serveUntilStopped(config: ServerConfig, logger: Logger): Promise<
     await stopServer(server, logger);
     return EXIT_CODES.failure;
   }
-  logger.info({ signal: reason.signal }, 'stopping; a leader hands leadership to another voter first');
+  logger.info({ requestedBy: reason.requestedBy }, 'stopping; a leader hands leadership to another voter first');
   return stopServer(server, logger);
 }
 
-type StopReason = { readonly signal: NodeJS.Signals } | { readonly fatalError: unknown };
+type StopReason = { readonly requestedBy: string } | { readonly fatalError: unknown };
 
 /** Undefined when a stop was requested before the node had a cluster to start in. */
 async function startServer(config: ServerConfig, logger: Logger, stopping: AbortSignal, onFatalError: (error: unknown) => void): Promise<RunningServer | undefined> {

@@ -1,7 +1,9 @@
 // `bvault dev`: a local cluster of `bvault server` child processes on loopback, for trying
 // Beaver-Vault out. It waits for a leader, prints where each node listens and a curl example,
-// relays every node's log lines prefixed by its name, and on Ctrl-C or SIGTERM stops every
-// node gracefully (a leader hands over leadership first) before it exits.
+// relays every node's log lines prefixed by its name. Asked to stop (Ctrl-C, SIGTERM, SIGHUP,
+// its parent gone) it stops every node gracefully (a leader hands over leadership first) and
+// exits 0; when a node exits by itself, at start or later, it says why in that node's own
+// words, stops the others and exits 1. No node outlives it (see child-node.ts).
 
 import { rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
@@ -9,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startChildNode, stopChildNode, type ChildNode } from './child-node.js';
 import { waitForCommonLeader } from './cluster-status.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { whenStopRequested } from './stop-requests.js';
 
 const DEV_USAGE = `Usage: bvault dev [options]
 
@@ -39,6 +42,8 @@ interface DevOptions {
 interface DevMember {
   readonly name: string;
   readonly httpUrl: string;
+  /** host:port of the gRPC APIs, which etcdctl and the `bvault` client commands dial. */
+  readonly grpcAddress: string;
   readonly peerAddress: string;
   readonly dataDir: string;
   readonly args: readonly string[];
@@ -56,31 +61,60 @@ export async function runDevCluster(args: readonly string[]): Promise<ExitCode> 
   }
   if (options.clean) await rm(options.dataDir, { recursive: true, force: true });
   const members = planMembers(options);
-  process.stdout.write(`Starting ${members.length} nodes in ${options.dataDir} and waiting for a leader (up to ${LEADER_WAIT_MS / 1000} s)...\n`);
+  process.stdout.write(`Starting ${countOf(members.length, 'node')} in ${options.dataDir} and waiting for a leader (up to ${LEADER_WAIT_MS / 1000} s)...\n`);
+  const stopRequested = whenStopRequested({ stopWhenOrphaned: true }).then((requestedBy): DevEvent => ({ kind: 'stop', requestedBy }));
   const nodes = members.map((member) => startChildNode(member.name, member.args, process.stdout));
   let stopping = false;
-  const stopAll = async (): Promise<void> => {
-    stopping = true;
-    const outcomes = await Promise.all(nodes.map((node) => stopChildNode(node, STOP_GRACE_MS)));
-    nodes.forEach((node, index) => process.stdout.write(`${node.name} stopped (${outcomes[index]})\n`));
-  };
-  const stopSignal = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  reportUnexpectedExits(nodes, () => stopping);
-  try {
-    const leader = await Promise.race([waitForCommonLeader(members.map((member) => member.httpUrl), LEADER_WAIT_MS, () => stopping), stopSignal.then(() => undefined)]);
-    if (leader !== undefined) printEndpoints(members, leader, options.dataDir);
-  } catch (error) {
-    process.stderr.write(`bvault dev: ${(error as Error).message}; stopping the cluster\n`);
-    await stopAll();
-    return EXIT_CODES.failure;
+  const firstExit = Promise.race(nodes.map((node) => node.exited.then((how): DevEvent => ({ kind: 'exit', node, how }))));
+  const leaderElected = waitForCommonLeader(members.map((member) => member.httpUrl), LEADER_WAIT_MS, () => stopping).then(
+    (leader): DevEvent => ({ kind: 'up', leader }),
+    (error: unknown): DevEvent => ({ kind: 'no-leader', reason: (error as Error).message }),
+  );
+  let event = await Promise.race([stopRequested, firstExit, leaderElected]);
+  if (event.kind === 'up') {
+    printEndpoints(members, event.leader, options.dataDir);
+    event = await Promise.race([stopRequested, firstExit]);
   }
-  await stopSignal;
-  process.stdout.write('\nStopping the cluster...\n');
-  await stopAll();
-  return EXIT_CODES.ok;
+  stopping = true;
+  const code = reportEnd(event);
+  await stopAll(nodes);
+  return code;
+}
+
+/** What ends the wait for a leader, or a running cluster. */
+type DevEvent =
+  | { readonly kind: 'up'; readonly leader: string }
+  | { readonly kind: 'no-leader'; readonly reason: string }
+  | { readonly kind: 'stop'; readonly requestedBy: string }
+  | { readonly kind: 'exit'; readonly node: ChildNode; readonly how: string };
+
+/** Says why the cluster stops; exit 0 only for a stop that was asked for. */
+function reportEnd(event: DevEvent): ExitCode {
+  switch (event.kind) {
+    case 'stop':
+      process.stdout.write(`\nStopping the cluster (${event.requestedBy})...\n`);
+      return EXIT_CODES.ok;
+    case 'exit': {
+      // The node's own one-line reason, e.g. its data directory is locked or a port is taken.
+      const reason = event.node.lastErrorLine();
+      process.stderr.write(`bvault dev: ${event.node.name} exited (${event.how})${reason === undefined ? '' : `: ${reason}`}; stopping the cluster\n`);
+      return EXIT_CODES.failure;
+    }
+    case 'no-leader':
+      process.stderr.write(`bvault dev: ${event.reason}; stopping the cluster\n`);
+      return EXIT_CODES.failure;
+    case 'up':
+      throw new Error('a cluster that is up is not an end');
+  }
+}
+
+async function stopAll(nodes: readonly ChildNode[]): Promise<void> {
+  const outcomes = await Promise.all(nodes.map((node) => stopChildNode(node, STOP_GRACE_MS)));
+  nodes.forEach((node, index) => process.stdout.write(`${node.name} stopped (${outcomes[index]})\n`));
+}
+
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** The options, or the text to print instead (the usage, or what is wrong). */
@@ -119,26 +153,19 @@ function planMembers(options: DevOptions): DevMember[] {
   const initialCluster = names.map((name, index) => `${name}=${peerAddresses[index]}`).join(',');
   return names.map((name, index) => {
     const httpPort = options.basePort + index;
+    const grpcPort = options.basePort + GRPC_PORT_OFFSET + index;
     const dataDir = join(options.dataDir, name);
     const args = [
       '--node-id', name,
       '--http-port', String(httpPort),
-      '--grpc-port', String(options.basePort + GRPC_PORT_OFFSET + index),
+      '--grpc-port', String(grpcPort),
       '--raft-port', String(options.basePort + PEER_PORT_OFFSET + index),
       '--data-dir', dataDir,
       '--initial-cluster', initialCluster,
       '--log-level', options.logLevel,
     ];
-    return { name, httpUrl: `http://127.0.0.1:${httpPort}`, peerAddress: peerAddresses[index] as string, dataDir, args };
+    return { name, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, peerAddress: peerAddresses[index] as string, dataDir, args };
   });
-}
-
-function reportUnexpectedExits(nodes: readonly ChildNode[], stopping: () => boolean): void {
-  for (const node of nodes) {
-    void node.exited.then((how) => {
-      if (!stopping()) process.stderr.write(`bvault dev: ${node.name} exited (${how}); its log lines above say why. The others keep running.\n`);
-    });
-  }
 }
 
 function printEndpoints(members: readonly DevMember[], leader: string, dataDir: string): void {
@@ -146,13 +173,17 @@ function printEndpoints(members: readonly DevMember[], leader: string, dataDir: 
   const last = members[members.length - 1] as DevMember;
   const lines = [
     '',
-    `Beaver-Vault dev cluster is up: ${members.length} nodes, leader ${leader}, data in ${dataDir}`,
-    ...members.map((member) => `  ${member.name}  ${member.httpUrl.padEnd(24)} peers ${member.peerAddress.padEnd(16)} data ${member.dataDir}`),
+    `Beaver-Vault dev cluster is up: ${countOf(members.length, 'node')}, leader ${leader}, data in ${dataDir}`,
+    ...members.map(
+      (member) => `  ${member.name}  http ${member.httpUrl.padEnd(24)} grpc ${member.grpcAddress.padEnd(16)} peers ${member.peerAddress.padEnd(16)} data ${member.dataDir}`,
+    ),
     '',
-    'Try:',
+    'Try (the REST API on the HTTP port; bvault and etcdctl on the gRPC port):',
     `  curl -X PUT ${first.httpUrl}/api/v1/keys/hello -d 'world'`,
     `  curl ${last.httpUrl}/api/v1/keys/hello`,
     `  curl ${first.httpUrl}/api/v1/cluster/members`,
+    `  npm run bvault -- get hello --endpoints ${members.map((member) => member.grpcAddress).join(',')}`,
+    `  etcdctl --endpoints ${first.grpcAddress} get hello`,
     '',
     'Node logs follow, prefixed by node name. Press Ctrl-C to stop the cluster.',
     '',

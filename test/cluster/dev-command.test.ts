@@ -1,45 +1,199 @@
-// `bvault dev` starts a local three-member cluster, prints where it listens, serves writes and
-// reads, and stops every member cleanly on Ctrl-C (SIGINT).
-import { spawn } from 'node:child_process';
+// `bvault dev` (and `npm start`, which runs it) starts a local cluster, prints where it listens,
+// serves writes and reads, and however it is stopped leaves no process behind: Ctrl-C, SIGTERM
+// or SIGHUP to npm or to dev itself stop every node and exit 0; a node that dies, or cannot
+// start, ends dev at once with that node's own error line; dev killed outright takes its nodes
+// with it.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, request, temporaryDirectory, waitFor } from './cluster-harness.js';
 
-const children: Array<ReturnType<typeof spawn>> = [];
+const children: ChildProcess[] = [];
+const EXIT_WAIT_MS = 40_000;
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-describe('bvault dev', () => {
-  it('starts a cluster, prints its endpoints and stops cleanly on Ctrl-C', async () => {
-    const dataDir = await temporaryDirectory('dev');
-    // dev needs base..base+2, base-1000.. and base+1090..: 28000 to 31091, above the ports the
-    // harness hands out (below 27000) and below the kernel's ephemeral range (32768 and up).
-    const basePort = 29_000 + Math.floor(Math.random() * 1_000);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dev', '--base-port', String(basePort), '--data-dir', dataDir], {
-      cwd: REPOSITORY_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+interface DevRun {
+  readonly child: ChildProcess;
+  readonly basePort: number;
+  output(): string;
+  /** Resolves with the exit code, or the signal's name. */
+  readonly exited: Promise<number | string>;
+}
 
-    await waitFor('the dev cluster to report it is up', 60_000, () => (output.includes('dev cluster is up') ? true : undefined)).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${output}`);
-    });
-    const urls = [0, 1, 2].map((index) => `http://127.0.0.1:${basePort + index}`);
+/**
+ * dev needs base..base+n-1, base-1000.. and base+1090..: from 28000 to 31099, above the ports
+ * the harness hands out (below 27000) and below the kernel's ephemeral range (32768 and up).
+ * Each run takes its own hundred, so runs of this file never share a port.
+ */
+let nextPortBlock = Math.floor(Math.random() * 9);
+function basePortOfNextRun(): number {
+  nextPortBlock = (nextPortBlock + 1) % 10;
+  return 29_000 + nextPortBlock * 100;
+}
+
+/** Starts `bvault dev` directly, or through `npm start` (its own process group, as in a terminal). */
+async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePortOfNextRun()): Promise<DevRun> {
+  const dataDir = await temporaryDirectory('dev');
+  const devArgs = ['--nodes', String(nodes), '--base-port', String(basePort), '--data-dir', dataDir];
+  // --ignore-scripts skips prestart's code generation (src/generated is present), not start itself.
+  const [command, args] = via === 'npm' ? ['npm', ['start', '--ignore-scripts', '--', ...devArgs]] : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dev', ...devArgs]];
+  const child = spawn(command, args, { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: via === 'npm' });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, basePort, output: () => output, exited };
+}
+
+async function waitUntilUp(run: DevRun): Promise<void> {
+  await waitFor('the dev cluster to report it is up', 60_000, () => (run.output().includes('dev cluster is up') ? true : undefined)).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${run.output()}`);
+  });
+}
+
+async function exitOf(run: DevRun): Promise<number | string> {
+  return Promise.race([run.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), EXIT_WAIT_MS))]);
+}
+
+/** Every process below `pid` (npm, dev and the nodes), from the process table. */
+function descendantsOf(pid: number): number[] {
+  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift() as number;
+    for (const [child, ppid] of table) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function expectAllGone(pids: readonly number[], output: string): Promise<void> {
+  await waitFor('every process of the dev cluster to exit', 30_000, () => (pids.every((pid) => !isAlive(pid)) ? true : undefined)).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; still alive: ${pids.filter(isAlive).join(', ')}\n${output}`);
+  });
+}
+
+/** Holds a port as another program would; connections to it are closed at once. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('bvault dev', () => {
+  it('starts a cluster, prints its HTTP and gRPC endpoints and stops cleanly on SIGINT', async () => {
+    const run = await startDev('bvault', 3);
+    await waitUntilUp(run);
+    const urls = [0, 1, 2].map((index) => `http://127.0.0.1:${run.basePort + index}`);
+    const output = run.output();
+    expect(output).toContain('3 nodes');
     for (const url of urls) expect(output).toContain(url);
+    for (const index of [0, 1, 2]) expect(output).toContain(`grpc 127.0.0.1:${run.basePort + 1090 + index}`);
     expect(output).toContain(`curl -X PUT ${urls[0]}/api/v1/keys/hello -d 'world'`);
 
     expect((await request(urls[0]!, 'PUT', '/api/v1/keys/hello', 'world')).status).toBe(200);
     expect((await request(urls[2]!, 'GET', '/api/v1/keys/hello')).text).toBe('world');
 
-    child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 40_000))]);
-    expect(code, output).toBe(0);
-    for (const name of ['n1', 'n2', 'n3']) expect(output).toContain(`${name} stopped (code 0)`);
+    run.child.kill('SIGINT');
+    expect(await exitOf(run), run.output()).toBe(0);
+    for (const name of ['n1', 'n2', 'n3']) expect(run.output()).toContain(`${name} stopped (code 0)`);
     for (const url of urls) await expect(request(url, 'GET', '/healthz')).rejects.toThrow();
-  }, 90_000);
+  }, 120_000);
+
+  it('says "1 node" and stops on SIGHUP with exit 0', async () => {
+    const run = await startDev('bvault', 1);
+    await waitUntilUp(run);
+    expect(run.output()).toContain('is up: 1 node,');
+    const pids = descendantsOf(run.child.pid as number);
+    run.child.kill('SIGHUP');
+    expect(await exitOf(run), run.output()).toBe(0);
+    await expectAllGone(pids, run.output());
+  }, 120_000);
+
+  it('takes its nodes with it when it is killed outright', async () => {
+    const run = await startDev('bvault', 1);
+    await waitUntilUp(run);
+    const pids = descendantsOf(run.child.pid as number);
+    expect(pids.length).toBeGreaterThan(0);
+    run.child.kill('SIGKILL');
+    await expectAllGone(pids, run.output());
+  }, 120_000);
+
+  it('stops the cluster and exits 1 naming the node when a node dies', async () => {
+    const run = await startDev('bvault', 3);
+    await waitUntilUp(run);
+    const pids = descendantsOf(run.child.pid as number);
+    const n2 = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/)[1]);
+    process.kill(n2, 'SIGKILL');
+    expect(await exitOf(run), run.output()).toBe(1);
+    expect(run.output()).toContain('n2 exited (signal SIGKILL); stopping the cluster');
+    await expectAllGone(pids, run.output());
+  }, 120_000);
+
+  it('ends at once with the node\'s own error line when a node cannot start', async () => {
+    const basePort = basePortOfNextRun();
+    const taken = await occupy(basePort + 1);
+    try {
+      const run = await startDev('bvault', 3, basePort);
+      const startedAt = Date.now();
+      expect(await exitOf(run), run.output()).toBe(1);
+      // Well before the 30 s wait for a leader: the node's exit ends the wait.
+      expect(Date.now() - startedAt).toBeLessThan(25_000);
+      expect(run.output()).toMatch(/bvault dev: n2 exited \(code 4\): bvault server: n2 cannot start: a listening port is unavailable/);
+      expect(run.output()).not.toContain('no common leader');
+      expect(run.output()).not.toMatch(/"level":60/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 120_000);
+});
+
+describe('npm start', () => {
+  it('stops every process and exits 0 on Ctrl-C (SIGINT to its process group)', async () => {
+    const run = await startDev('npm', 3);
+    await waitUntilUp(run);
+    const pids = descendantsOf(run.child.pid as number);
+    process.kill(-(run.child.pid as number), 'SIGINT');
+    expect(await exitOf(run), run.output()).toBe(0);
+    await expectAllGone(pids, run.output());
+  }, 120_000);
+
+  it('stops every process and exits 0 on SIGTERM to npm', async () => {
+    const run = await startDev('npm', 1);
+    await waitUntilUp(run);
+    const pids = descendantsOf(run.child.pid as number);
+    run.child.kill('SIGTERM');
+    expect(await exitOf(run), run.output()).toBe(0);
+    await expectAllGone(pids, run.output());
+  }, 120_000);
+
+  it('stops every process on SIGHUP to npm, which npm does not forward', async () => {
+    const run = await startDev('npm', 1);
+    await waitUntilUp(run);
+    const pids = descendantsOf(run.child.pid as number);
+    run.child.kill('SIGHUP');
+    await exitOf(run);
+    await expectAllGone(pids, run.output());
+  }, 120_000);
 });
