@@ -77,6 +77,14 @@ describe('one key', () => {
     expect(read.body).toBe('"myvalue"');
     expect((await api.request({ method: 'GET', url: '/api/v1/keys/mykey' })).body).toBe('"myvalue"');
   });
+
+  it('stores a value sent as curl -d sends it (a form) with no content type', async () => {
+    await put('from-curl', 'world', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' });
+    const read = await api.request({ method: 'GET', url: '/api/v1/keys/from-curl' });
+    expect([read.body, read.headers['content-type']]).toEqual(['world', 'application/octet-stream']);
+    const listed = await api.request({ method: 'GET', url: '/api/v1/keys?prefix=from-curl' });
+    expect(listed.body).not.toContain('x-www-form-urlencoded');
+  });
 });
 
 describe('leases on keys', () => {

@@ -39,7 +39,7 @@ class KeyRoutes {
       key,
       value: bodyBytes(request),
       prevKv: booleanParameter(query, 'prev_kv'),
-      contentType: request.headers['content-type'] ?? '',
+      contentType: storedContentTypeOf(request.headers['content-type']),
       tags: tagsOf(request),
       ...(lease === undefined ? {} : { lease }),
     };
@@ -136,4 +136,13 @@ function decodeTag(name: string, value: string): string {
   } catch {
     throw new ApiError('API_INVALID_PARAMETER', { name, reason: 'the value is not valid percent-encoding' });
   }
+}
+
+/**
+ * curl -d sends every body as a form (application/x-www-form-urlencoded) unless told otherwise,
+ * so that type says how the value was sent, not what it is: it is stored as unspecified.
+ */
+function storedContentTypeOf(header: string | undefined): string {
+  if (header === undefined || header.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded') return '';
+  return header;
 }
