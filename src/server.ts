@@ -44,7 +44,8 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
     process.stdout.write(`${serverHelpText()}\n`);
     return EXIT_CODES.ok;
   }
-  const logger = createLogger({ level: config.logLevel, base: { node: config.name } });
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
+  const logger = createLogger({ level: config.logLevel, base: { node: config.name }, pretty });
   for (const warning of config.warnings) logger.warn(warning);
   let failpointControl: FailpointControl | undefined;
   try {

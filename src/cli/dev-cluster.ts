@@ -22,7 +22,8 @@ Data survives restarts: run it again to restart the same cluster, or pass --clea
   --nodes <n>          members, 1 to 9 [default 3]
   --base-port <port>   first HTTP port [default 8000]
   --data-dir <dir>     parent of the nodes' data directories [default ./data/dev]
-  --log-level <level>  the nodes' log level; their JSON lines are relayed here [default warn]
+  --log-level <level>  the nodes' log level; their lines are relayed here, readable on a
+                       terminal and JSON otherwise [default warn]
   --clean              delete the data directory first`;
 
 const NODES_MAX = 9;
@@ -163,6 +164,8 @@ function planMembers(options: DevOptions): DevMember[] {
       '--data-dir', dataDir,
       '--initial-cluster', initialCluster,
       '--log-level', options.logLevel,
+      // A node's stdout is a pipe to dev; the person is at dev's terminal.
+      '--log-format', process.stdout.isTTY ? 'pretty' : 'json',
     ];
     return { name, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, peerAddress: peerAddresses[index] as string, dataDir, args };
   });

@@ -29,6 +29,7 @@ const GIB = 1024 * MIB;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const AUTO_COMPACTION_MODES = ['off', 'revision', 'periodic'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 export const CONFIG_FIELDS: readonly ConfigField[] = [
   { name: 'node-id', kind: 'string', description: 'this member\'s name (its Raft id is derived from it); required' },
@@ -108,6 +109,13 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     description: 'revisions to keep (revision mode) or a duration such as 30m or 1h (periodic mode)',
   },
   { name: 'log-level', kind: 'enum', defaultValue: 'info', choices: LOG_LEVELS, description: 'fatal, error, warn, info, debug, trace or silent' },
+  {
+    name: 'log-format',
+    kind: 'enum',
+    defaultValue: 'auto',
+    choices: LOG_FORMATS,
+    description: 'json (one object a line), pretty (for people), or auto: pretty when stdout is a terminal, else json',
+  },
 ];
 
 export const FIELDS_BY_NAME: ReadonlyMap<string, ConfigField> = new Map(CONFIG_FIELDS.map((field) => [field.name, field]));

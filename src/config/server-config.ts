@@ -4,12 +4,13 @@
 // configuration in one round. The result is frozen: nothing changes it after start.
 
 import { resolve as resolvePath } from 'node:path';
-import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_LEVELS } from './config-fields.js';
+import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_FORMATS, type LOG_LEVELS } from './config-fields.js';
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
 import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type StartMode =
   /** A member of a brand-new cluster: every member bootstraps the same initial voters. */
@@ -56,6 +57,8 @@ export interface ServerConfig {
   readonly limits: RequestLimits;
   readonly autoCompaction: AutoCompaction;
   readonly logLevel: LogLevel;
+  /** `auto` is decided at start: pretty when stdout is a terminal. */
+  readonly logFormat: LogFormat;
   /** Worth logging at start, not worth refusing it. */
   readonly warnings: readonly string[];
 }
@@ -164,6 +167,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     limits: limitsOf(values, problems),
     autoCompaction: autoCompactionOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
+    logFormat: (values.string('log-format') ?? 'auto') as LogFormat,
     warnings,
   };
 }

@@ -1,7 +1,10 @@
-// JSON-lines logging (pino). Every component logs through a child of the node's logger, so
-// each line names the node and the component it came from.
+// Logging (pino). Every component logs through a child of the node's logger, so each line
+// names the node and the component it came from. Lines are JSON for machines (a file, a log
+// collector, `bvault dev` relaying them) and human-readable (pino-pretty) for a person at a
+// terminal.
 
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -9,10 +12,14 @@ export interface LoggerOptions {
   readonly level?: LevelWithSilent;
   /** Fields on every line, e.g. { node: 'n1' }. */
   readonly base?: Record<string, unknown>;
+  /** Human-readable lines instead of JSON; default false. */
+  readonly pretty?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({ level: options.level ?? 'info', base: options.base ?? {} });
+  const settings = { level: options.level ?? 'info', base: options.base ?? {} };
+  // Synchronous, like pino's own destination, so the last lines before an exit are not lost.
+  return options.pretty === true ? pino(settings, PinoPretty({ sync: true, destination: 1 })) : pino(settings);
 }
 
 /** A logger that drops everything, for tests and embedded use. */

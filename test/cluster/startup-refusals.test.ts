@@ -60,6 +60,8 @@ describe('a server that cannot start', () => {
     server.start();
     expect((await server.exited(30_000)).code, server.log).toBe(EXIT_CODES.portUnavailable);
     expect(server.log).toMatch(new RegExp(`n1 cannot start: a listening port is unavailable .*EADDRINUSE.*${http}`));
+    // The one line only: no JSON fatal line with a stack trace beside it.
+    expect(server.log.trim().split('\n'), server.log).toHaveLength(1);
   }, 40_000);
 
   it('whose peer port is taken says so and exits with 4', async () => {
