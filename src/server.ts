@@ -158,6 +158,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       metrics: metricsRegistry,
       logger: logger.child({ component: 'http' }),
       limits: config.limits,
+      grpcPort: config.grpcPort,
     });
     const grpcApi = await startGrpcApi({
       node,

@@ -10,7 +10,14 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 export const ERROR_CODE_TRAILER = 'bvault-error-code';
 
 /** Codes the client gives failures that no server named: the call never got an answer. */
-export type ClientOnlyErrorCode = 'CLIENT_UNAVAILABLE' | 'CLIENT_DEADLINE_EXCEEDED' | 'CLIENT_CLOSED' | 'CLIENT_INVALID_ARGUMENT' | 'CLIENT_INTERNAL';
+export type ClientOnlyErrorCode =
+  | 'CLIENT_UNAVAILABLE'
+  | 'CLIENT_DEADLINE_EXCEEDED'
+  | 'CLIENT_CLOSED'
+  | 'CLIENT_INVALID_ARGUMENT'
+  | 'CLIENT_INTERNAL'
+  /** The endpoint is a member's REST (HTTP/1.1) port; the message names the gRPC port. */
+  | 'CLIENT_HTTP_PORT';
 
 export interface BeaverVaultErrorDetails {
   /** The server's stable code (API_*, MVCC_*, NODE_*, RAFT_*, ...) or a CLIENT_* code. */

@@ -1,6 +1,8 @@
 // One gRPC client (and so one HTTP/2 connection) per endpoint, made on first use.
 import { credentials, type ServiceError, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
 import { KVClient } from '../generated/beavervault/v1/kv.js';
+import { BeaverVaultError } from './client-errors.js';
+import { httpPortExplanation } from './http-port-probe.js';
 
 // grpc-js waits up to two minutes between reconnects by default; a member that restarts
 // after a crash should be used again within a second.
@@ -13,6 +15,7 @@ const CHANNEL_OPTIONS = {
 
 export class GrpcChannels {
   private readonly clients = new Map<string, KVClient>();
+  private readonly httpPortProbes = new Map<string, Promise<string | undefined>>();
   private closed = false;
 
   client(endpoint: string): KVClient {
@@ -25,16 +28,34 @@ export class GrpcChannels {
     return client;
   }
 
-  /** Resolves once `endpoint` is connected; rejects like a failed call (UNAVAILABLE) after `timeoutMs`. */
+  /**
+   * Resolves once `endpoint` is connected; rejects like a failed call (UNAVAILABLE) after
+   * `timeoutMs`, or at once with CLIENT_HTTP_PORT when the endpoint is an HTTP/1.1 port.
+   */
   async ready(endpoint: string, timeoutMs: number): Promise<KVClient> {
     const client = this.client(endpoint);
-    await new Promise<void>((resolve, reject) => {
+    const connected = new Promise<void>((resolve, reject) => {
       client.waitForReady(Date.now() + timeoutMs, (error) => {
         if (error) reject(notConnected(`No connection established within ${timeoutMs} ms`, GrpcStatus.UNAVAILABLE));
         else resolve();
       });
     });
+    const explained = this.httpPortProbe(endpoint).then((explanation) => {
+      if (explanation === undefined) return connected;
+      throw new BeaverVaultError({ code: 'CLIENT_HTTP_PORT', message: explanation, retryable: false, mayHaveCommitted: false, endpoint });
+    });
+    await Promise.race([connected, explained]);
     return client;
+  }
+
+  /** What the endpoint is instead of a gRPC port, if it is an HTTP one; probed once per endpoint. */
+  private httpPortProbe(endpoint: string): Promise<string | undefined> {
+    let probe = this.httpPortProbes.get(endpoint);
+    if (probe === undefined) {
+      probe = httpPortExplanation(endpoint);
+      this.httpPortProbes.set(endpoint, probe);
+    }
+    return probe;
   }
 
   close(): void {

@@ -33,7 +33,12 @@ export interface HttpApiOptions {
   readonly metrics: Registry;
   readonly logger: Logger;
   readonly limits?: Partial<HttpLimits>;
+  /** The node's gRPC port, named on every answer so a client that dialed this port by mistake can say which one to use. */
+  readonly grpcPort?: number;
 }
+
+/** Spelled again in src/client/http-port-probe.ts, which imports nothing from the server. */
+const GRPC_PORT_HEADER = 'x-bvault-grpc-port';
 
 export interface HttpApi {
   /** `http://host:port` of the bound listener. */
@@ -52,6 +57,12 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   installErrorReplies(app, limits, options.logger);
+  const grpcPort = options.grpcPort;
+  if (grpcPort !== undefined) {
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header(GRPC_PORT_HEADER, String(grpcPort));
+    });
+  }
   const metrics = httpMetrics(options.metrics);
   recordRequestDurations(app, metrics);
   registerHealthRoutes(app, context, options.metrics);
