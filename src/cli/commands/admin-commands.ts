@@ -70,7 +70,9 @@ export async function snapshotCommand(context: CommandContext): Promise<ClientEx
 
 /** Written to `<file>.part` and renamed once verified, so a failed save never leaves a plausible file. */
 async function saveSnapshot(context: CommandContext, file: string): Promise<ClientExitCode> {
-  const progress = new ByteProgress(context.stderr, 'snapshot save', undefined);
+  // The backup's size is known only once it is written; the database's size comes close.
+  const estimatedBytes = await context.client.admin.status().then((status) => status.dbSizeBytes, () => undefined);
+  const progress = new ByteProgress(context.stderr, 'snapshot save', estimatedBytes, true);
   const partial = `${file}.part`;
   try {
     await pipeline(progress.count(context.client.admin.backup({ timeoutMs: 10 * 60_000 })), createWriteStream(partial));
