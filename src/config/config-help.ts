@@ -15,7 +15,7 @@ export function serverHelpText(): string {
     '  --config <file>'.padEnd(FLAG_COLUMN_WIDTH) + 'YAML file of settings, keyed by the flag names (http-port: 8000)',
   ];
   for (const field of CONFIG_FIELDS) {
-    const flag = `  --${field.name} <${field.kind === 'list' ? 'a,b' : field.kind}>`;
+    const flag = field.kind === 'boolean' ? `  --${field.name}` : `  --${field.name} <${field.kind === 'list' ? 'a,b' : field.kind}>`;
     const defaultText = field.defaultValue === undefined ? '' : ` [default ${field.defaultValue}]`;
     lines.push(`${flag.padEnd(FLAG_COLUMN_WIDTH)}${field.description}${defaultText} (${environmentNameOf(field.name)})`);
   }
@@ -24,7 +24,13 @@ export function serverHelpText(): string {
     'Examples:',
     '  bvault server --node-id n1 --http-port 8000 --raft-port 7000 --data-dir ./data/n1 \\',
     '      --initial-cluster n1=127.0.0.1:7000,n2=127.0.0.1:7001,n3=127.0.0.1:7002',
-    '  bvault server --node-id n4 --http-port 8003 --raft-port 7003 --join http://127.0.0.1:8000',
+    '  bvault server --node-id n4 --http-port 8003 --grpc-port 9093 --raft-port 7003 --join http://127.0.0.1:8000',
+    '',
+    'Flags take one dash or two, as Go tools do. Without initial-cluster, join or wait-for-join a',
+    'node starts a one-member cluster of itself; with wait-for-join it waits until a member adds',
+    'it (POST /api/v1/raft/join {"NodeID": ..., "RaftAddress": ...}), as the seeds do:',
+    '  bvault server -node-id node1 -http-port 8000 -raft-port 7000',
+    '  bvault server -node-id node2 -http-port 8001 -grpc-port 9091 -raft-port 7001 -wait-for-join',
   );
   return lines.join('\n');
 }
