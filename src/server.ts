@@ -189,17 +189,18 @@ interface ClusterEntry {
  * A new cluster's members bootstrap from initial-cluster. A joining node asks the running
  * cluster to add it, and a waiting node waits until a member invites it, unless its data
  * directory shows it joined before: then it restarts with the cluster id and the member list it
- * stored, and learns later changes from its own log. Undefined when stopped while waiting.
+ * stored, and learns later changes from its own log; so does a node given no start flag at all
+ * whose data directory belongs to a cluster. Undefined when stopped while waiting.
  */
 async function clusterEntryOf(config: ServerConfig, logger: Logger, stopping: AbortSignal): Promise<ClusterEntry | undefined> {
   const self = { name: config.name, peerAddress: config.advertisePeerAddress, clientUrls: config.advertiseClientUrls };
-  if (config.start.kind === 'new') {
-    return { cluster: { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) } };
-  }
-  const storedClusterId = await storedClusterIdOf(config.dataDir);
+  const storedClusterId = config.start.kind === 'new' && config.start.implicit !== true ? undefined : await storedClusterIdOf(config.dataDir);
   if (storedClusterId !== undefined) {
     const others = (await storedJoinedMembersOf(config.dataDir)).filter((member) => member.name !== config.name);
     return { cluster: { mode: 'join', clusterId: storedClusterId, members: [...others, self] } };
+  }
+  if (config.start.kind === 'new') {
+    return { cluster: { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) } };
   }
   if (config.start.kind === 'wait') {
     const invitation = await awaitJoinInvitation(`${config.raftHost}:${config.raftPort}`, logger, stopping);

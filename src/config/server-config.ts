@@ -13,8 +13,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type StartMode =
-  /** A member of a brand-new cluster: every member bootstraps the same initial voters. */
-  | { readonly kind: 'new'; readonly initialMembers: ReadonlyMap<string, string> }
+  /**
+   * A member of a brand-new cluster: every member bootstraps the same initial voters. `implicit`
+   * when no start flag was given and the cluster is this node alone; a data directory that
+   * already belongs to a cluster then restarts into that one.
+   */
+  | { readonly kind: 'new'; readonly initialMembers: ReadonlyMap<string, string>; readonly implicit?: true }
   /** A new member of a running cluster, added through `joinUrl` as a learner. */
   | { readonly kind: 'join'; readonly joinUrl: string }
   /** A member that owns no cluster until a leader adds it (the seed's POST /api/v1/raft/join). */
@@ -190,7 +194,7 @@ function startModeOf(values: FieldValues, name: string, raftListener: string, pr
     return { kind: 'join', joinUrl };
   }
   if (waitForJoin) return { kind: 'wait' };
-  if (initialCluster === undefined || initialCluster.length === 0) return { kind: 'new', initialMembers: new Map([[name, raftListener]]) };
+  if (initialCluster === undefined || initialCluster.length === 0) return { kind: 'new', initialMembers: new Map([[name, raftListener]]), implicit: true };
   const parsed = parseInitialCluster(initialCluster);
   problems.push(...parsed.problems);
   if (name !== '' && parsed.problems.length === 0 && !parsed.members.has(name)) {

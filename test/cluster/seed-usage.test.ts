@@ -55,5 +55,12 @@ describe("the seeds' usage", () => {
     expect(metrics.status).toBe(200);
     const names = (metrics.json as { metrics: Array<{ name: string }> }).metrics.map((metric) => metric.name);
     expect(names).toContain('bvault_http_request_duration_seconds');
-  }, 120_000);
+
+    // Restarted with the seed's plain line (no -wait-for-join), node2 returns to its cluster.
+    await node2.terminate();
+    node2.setArgs(['-node-id', 'node2', '-http-port', String(node2.ports.http), '-raft-port', String(node2.ports.raft), '-grpc-port', String(node2.ports.grpc)]);
+    node2.start();
+    await node2.waitUntilReady();
+    expect((await request(node2.url, 'GET', '/api/v1/keys/before-join?consistency=serializable')).text).toBe('written by node1');
+  }, 150_000);
 });

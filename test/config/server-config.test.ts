@@ -129,7 +129,7 @@ describe('the server configuration', () => {
 
   it('starts a one-member cluster of itself when given none of them, as etcd does', async () => {
     const config = await load(['--node-id', 'node1', '--raft-port', '7000']);
-    expect(config.start).toEqual({ kind: 'new', initialMembers: new Map([['node1', '127.0.0.1:7000']]) });
+    expect(config.start).toEqual({ kind: 'new', initialMembers: new Map([['node1', '127.0.0.1:7000']]), implicit: true });
     expect(config.dataDir).toBe(join(directory, 'data', 'node1'));
   });
 
