@@ -282,8 +282,8 @@ export class RaftKvNode implements KvNode {
     return this.forwarder.addMember(request);
   }
 
+  /** Never rejects: the route that adds the member does not wait for it. */
   async inviteMember(id: NodeId): Promise<boolean> {
-    this.ensureRunning();
     const parts = { transport: this.transport, clusterId: this.clusterId, members: () => this.members(), running: () => this.state === 'running', logger: this.logger };
     return inviteMember(parts, id);
   }

@@ -144,7 +144,8 @@ describe('bvault dev', () => {
     const run = await startDev('bvault', 3);
     await waitUntilUp(run);
     const pids = descendantsOf(run.child.pid as number);
-    const n2 = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/)[1]);
+    const nodeLines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split('\n');
+    const n2 = Number(nodeLines.find((line) => line.includes('--node-id n2 '))?.trim().split(/\s+/)[0]);
     process.kill(n2, 'SIGKILL');
     expect(await exitOf(run), run.output()).toBe(1);
     expect(run.output()).toContain('n2 exited (signal SIGKILL); stopping the cluster');
