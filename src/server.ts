@@ -104,6 +104,7 @@ async function startServer(config: ServerConfig, logger: Logger, onFatalError: (
       dataDir: config.dataDir,
       cluster,
       clientUrls: config.advertiseClientUrls,
+      grpcUrls: config.advertiseGrpcUrls,
       transport,
       tickMs: config.tickMs,
       electionTicks: config.electionTicks,

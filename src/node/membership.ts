@@ -39,7 +39,7 @@ export class Membership {
     const existing = this.parts.members.members(this.confState()).find((member) => member.id === id);
     if (existing !== undefined) return existing;
     const learner = request.learner ?? true;
-    const details = new Map([[id, { name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [] }]]);
+    const details = new Map([[id, { name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [], grpcUrls: [] }]]);
     const change = { type: learner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: id };
     await this.change(change, encodeMemberContext(details), (confState) => (learner ? confState.learners : confState.voters).includes(id));
     const added = this.parts.members.members(this.confState()).find((member) => member.id === id);
