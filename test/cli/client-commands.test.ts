@@ -182,8 +182,16 @@ describe('bvault client commands', () => {
     expect(saved.stdout).toBe(`snapshot saved to ${file} (${size} bytes)\n`);
     expect(saved.stderr).toContain(`snapshot save: ${size} bytes`);
     await bvault(withEndpoints('put', 'cli/snapshot', 'after'));
-    const restored = await bvault(withEndpoints('snapshot', 'restore', file));
+    // Without a terminal to ask on, a restore needs --yes and changes nothing without it.
+    const unconfirmed = await bvault(withEndpoints('snapshot', 'restore', file));
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('there is no terminal to confirm on, so add --yes to go ahead');
+    expect(json(await bvault(withEndpoints('get', 'cli/snapshot', '-w', 'json')))).toMatchObject({ value: 'after' });
+    const revisionBefore = Number(json(await bvault(withEndpoints('put', 'cli/snapshot', 'last', '-w', 'json'))).revision);
+    const restored = await bvault(withEndpoints('snapshot', 'restore', file, '--yes'));
     expect(restored.code).toBe(0);
+    // The revision moves on past every one seen before the restore; it never goes back.
+    expect(Number(json(await bvault(withEndpoints('put', 'cli/snapshot-next', 'x', '-w', 'json'))).revision)).toBeGreaterThan(revisionBefore + 1);
     expect(restored.stderr).toContain(`snapshot restore: ${size} bytes of ${size}`);
     expect(json(await bvault(withEndpoints('get', 'cli/snapshot', '-w', 'json')))).toMatchObject({ value: 'before' });
     expect((await readFile(file)).length).toBe(size);

@@ -9,12 +9,15 @@ import { type CommandContext, requiredPositional } from './command-context.js';
 import { formatId, parseId } from './ids.js';
 import { print, renderTable } from './output.js';
 import { ByteProgress } from './byte-progress.js';
+import { confirmed } from './confirmation.js';
 
 export const ADMIN_USAGE = `  status                                       each endpoint's member, role, leader, term, revision, raft index, db size
   endpoint health                              exit 3 when any endpoint is unhealthy
   move-leader <member-id>
   snapshot save <file>                         a consistent backup, with progress on stderr
-  snapshot restore <file>                      replaces the whole cluster's state with the backup`;
+  snapshot restore <file> [--yes]              replaces the whole cluster's state with the backup, after
+                                               confirmation (--yes without a terminal); revisions move on
+                                               and earlier ones are compacted, so watchers relist`;
 
 type EndpointAnswer = { readonly endpoint: string; readonly tookMs: number } & ({ readonly status: ClusterStatus } | { readonly error: BeaverVaultError });
 
@@ -90,6 +93,10 @@ async function restoreSnapshot(context: CommandContext, file: string): Promise<C
   const size = await stat(file).then((stats) => stats.size, () => {
     throw new UsageError(`cannot read ${file}`);
   });
+  if (!(await confirmed(context, `snapshot restore replaces every key, lease and revision of the cluster at ${context.client.endpoints.join(',')} with ${file}`))) {
+    context.stderr.write('bvault snapshot: not confirmed; nothing was changed\n');
+    return CLIENT_EXIT_CODES.usage;
+  }
   const progress = new ByteProgress(context.stderr, 'snapshot restore', size);
   let restoredBytes: number;
   try {

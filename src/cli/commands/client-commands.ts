@@ -4,6 +4,7 @@ import { BeaverVaultError } from '../../client/index.js';
 import { ADMIN_USAGE, endpointCommand, moveLeaderCommand, snapshotCommand, statusCommand } from './admin-commands.js';
 import { CLIENT_EXIT_CODES, CLIENT_EXIT_CODES_HELP, type ClientExitCode, exitCodeOf, UsageError } from './client-exit-codes.js';
 import { COMMON_FLAGS_HELP, type CommandContext, commandContext } from './command-context.js';
+import { YES_OPTION } from './confirmation.js';
 import { IDS_HELP } from './ids.js';
 import { deleteCommand, getCommand, KV_OPTIONS, KV_USAGE, listCommand, putCommand, watchCommand } from './kv-commands.js';
 import { LEASE_MEMBER_OPTIONS, LEASE_MEMBER_USAGE, leaseCommand, memberCommand } from './lease-member-commands.js';
@@ -24,7 +25,7 @@ const COMMANDS: Readonly<Record<string, (context: CommandContext) => Promise<Cli
   snapshot: snapshotCommand,
 };
 
-const OPTIONS = { ...KV_OPTIONS, ...TXN_OPTIONS, ...LEASE_MEMBER_OPTIONS };
+const OPTIONS = { ...KV_OPTIONS, ...TXN_OPTIONS, ...LEASE_MEMBER_OPTIONS, ...YES_OPTION };
 
 const COMMAND_LINES = [KV_USAGE, TXN_USAGE, LEASE_MEMBER_USAGE, ADMIN_USAGE].join('\n');
 
