@@ -192,6 +192,10 @@ describe('bvault client commands', () => {
     expect(restored.code).toBe(0);
     // The revision moves on past every one seen before the restore; it never goes back.
     expect(Number(json(await bvault(withEndpoints('put', 'cli/snapshot-next', 'x', '-w', 'json'))).revision)).toBeGreaterThan(revisionBefore + 1);
+    // A watch that resumes from a revision seen before the restore is told to relist.
+    const resumed = await bvault(withEndpoints('watch', 'cli/snapshot', '--rev', String(revisionBefore)));
+    expect(resumed.code).not.toBe(0);
+    expect(resumed.stderr).toContain('MVCC_COMPACTED');
     expect(restored.stderr).toContain(`snapshot restore: ${size} bytes of ${size}`);
     expect(json(await bvault(withEndpoints('get', 'cli/snapshot', '-w', 'json')))).toMatchObject({ value: 'before' });
     expect((await readFile(file)).length).toBe(size);
