@@ -38,10 +38,20 @@ ${IDS_HELP}
 
 ${CLIENT_EXIT_CODES_HELP}`;
 
-/** The usage lines of one command (several for lease and member), as `Usage: bvault ...`. */
+/**
+ * The usage lines of one command (several for lease and member), as `Usage: bvault ...`. A line
+ * indented deeper than the commands continues the description of the line before it.
+ */
 function usageOf(command: string): string {
-  const lines = COMMAND_LINES.split('\n').filter((line) => line.trim().split(' ')[0] === command);
-  return lines.map((line, index) => `${index === 0 ? 'Usage:' : '      '} bvault ${line.trim()}`).join('\n');
+  const lines: string[] = [];
+  let wanted = false;
+  for (const line of COMMAND_LINES.split('\n')) {
+    const continues = line.startsWith('   ');
+    if (!continues) wanted = line.trim().split(' ')[0] === command;
+    // `Usage: bvault ` replaces the two spaces of indent: continuations move as far right.
+    if (wanted) lines.push(continues ? `${' '.repeat(12)}${line}` : `${lines.length === 0 ? 'Usage:' : '      '} bvault ${line.trim()}`);
+  }
+  return lines.join('\n');
 }
 
 export function isHelpFlag(arg: string): boolean {
