@@ -130,6 +130,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       dataDir: config.dataDir,
       cluster,
       clientUrls: config.advertiseClientUrls,
+      grpcUrls: config.advertiseGrpcUrls,
       transport,
       tickMs: config.tickMs,
       electionTicks: config.electionTicks,

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLIENT_COMMANDS_USAGE, isClientCommand, runClientCommand } from './commands/client-commands.js';
+import { splitCommandLine } from './command-line.js';
+import { CLIENT_COMMANDS_USAGE, isClientCommand, isHelpFlag, runClientCommand } from './commands/client-commands.js';
 import { runDevCluster } from './dev-cluster.js';
 import { EXIT_CODES } from './exit-codes.js';
 
@@ -24,8 +25,10 @@ ${CLIENT_COMMANDS_USAGE}
 npm start runs "bvault dev".`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
+  const { command, args: rest } = splitCommandLine(argv);
+  // `bvault --help` and `bvault --version` name no command; their flag says what to do.
+  const wanted = command ?? (rest.some(isHelpFlag) ? 'help' : rest.includes('--version') ? 'version' : undefined);
+  switch (wanted) {
     case 'server': {
       // Loaded on demand: `bvault version` and `bvault dev` need none of the server's modules.
       const { runServer } = await import('../server.js');
@@ -39,18 +42,15 @@ async function main(argv: readonly string[]): Promise<number> {
       return runBenchCommand(rest);
     }
     case 'version':
-    case '--version':
       process.stdout.write(`bvault ${await packageVersion()}\n`);
       return EXIT_CODES.ok;
     case undefined:
     case 'help':
-    case '--help':
-    case '-h':
       process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
+      return wanted === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
     default:
-      if (isClientCommand(command)) return runClientCommand(command, rest, process.env);
-      process.stderr.write(`bvault: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+      if (isClientCommand(wanted)) return runClientCommand(wanted, rest, process.env);
+      process.stderr.write(`bvault: unknown command ${JSON.stringify(wanted)}; "bvault help" lists the commands\n`);
       return EXIT_CODES.usage;
   }
 }

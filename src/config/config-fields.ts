@@ -47,7 +47,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   {
     name: 'advertise-client-urls',
     kind: 'list',
-    description: 'comma-separated URLs clients use to reach this node (default http://<http-host>:<http-port>)',
+    description: 'comma-separated URLs clients use to reach this node\'s REST API (default http://<http-host>:<http-port>)',
+  },
+  {
+    name: 'advertise-grpc-urls',
+    kind: 'list',
+    description: 'comma-separated URLs clients use to reach this node\'s gRPC APIs, given to etcd clients as its client URLs (default http://<http-host>:<grpc-port>)',
   },
   { name: 'initial-cluster', kind: 'list', description: 'the members of a new cluster: n1=host:7000,n2=host:7001,...' },
   { name: 'join', kind: 'string', description: 'URL of a running member\'s REST API; this node joins as a learner and is promoted once caught up' },

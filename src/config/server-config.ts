@@ -47,7 +47,10 @@ export interface ServerConfig {
   readonly raftPort: number;
   /** Invariant: equals this member's initial-cluster entry when the cluster is new. */
   readonly advertisePeerAddress: string;
+  /** Where the REST API answers. */
   readonly advertiseClientUrls: readonly string[];
+  /** Where the gRPC APIs answer: etcd's client URLs. */
+  readonly advertiseGrpcUrls: readonly string[];
   readonly start: StartMode;
   readonly tickMs: number;
   /** Invariant: electionTicks > heartbeatTicks. */
@@ -144,6 +147,8 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   const clientHost = WILDCARD_HOSTS.has(httpHost) ? hostOf(advertisePeerAddress) : httpHost;
   const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${clientHost}:${httpPort}`];
   for (const url of advertiseClientUrls) if (!isHttpUrl(url)) problems.push(`advertise-client-urls: ${JSON.stringify(url)} is not an http(s) URL`);
+  const advertiseGrpcUrls = values.list('advertise-grpc-urls') ?? [`http://${clientHost}:${grpcPort}`];
+  for (const url of advertiseGrpcUrls) if (!isHttpUrl(url)) problems.push(`advertise-grpc-urls: ${JSON.stringify(url)} is not an http(s) URL`);
   const electionTicks = values.number('election-ticks');
   const heartbeatTicks = values.number('heartbeat-ticks');
   if (electionTicks <= heartbeatTicks) {
@@ -159,6 +164,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     raftPort,
     advertisePeerAddress,
     advertiseClientUrls,
+    advertiseGrpcUrls,
     start,
     tickMs: values.number('tick-ms'),
     electionTicks,

@@ -19,7 +19,7 @@ import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type 
 import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse, RequestEnvelope, TxnRequest, TxnResponse } from './requests.js';
 import { decodeRequest } from './request-codec.js';
 import { validateRequest, validateRequestSize } from './request-validation.js';
-import { stagedBackup } from './restore-staging.js';
+import { restoredMeta, stagedBackup } from './restore-staging.js';
 import { executeReadOnlyTxn } from './txn.js';
 import { encodeSnapshot, SnapshotReader } from './snapshot.js';
 import { backendSizeBytes, type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
@@ -72,8 +72,12 @@ interface ApplySegment {
 }
 
 interface ReplaceOptions {
-  /** Overrides the loaded applied index/term (a restore committed through the log). */
-  readonly applied: { readonly appliedIndex: number; readonly appliedTerm: number } | undefined;
+  /**
+   * Set for a restore committed through the log: its entry's applied index and term (the
+   * backup's own belong to another log), and the revision before it, which the restored state
+   * moves past (restoredMeta). Unset for a Raft snapshot, which is the leader's state as it is.
+   */
+  readonly committed: { readonly appliedIndex: number; readonly appliedTerm: number; readonly revisionBefore: Revision } | undefined;
   /** Leaves out restore staging found in the stream (a backup's, not this log's). */
   readonly dropStaging: boolean;
 }
@@ -227,13 +231,13 @@ export class MvccStore {
 
   /**
    * Replaces the state with the staged backup of restore `id`, at this entry's index and term
-   * (the backup's own applied index belongs to another log). A missing chunk or a checksum
-   * mismatch is the entry's error result: only the applied index moves.
+   * (the backup's own applied index belongs to another log) and past the current revision. A
+   * missing chunk or a checksum mismatch is the entry's error result: only the applied index moves.
    */
   private async applyRestoreCommit(entry: ApplyEntry, id: number): Promise<ApplyResult> {
     const applied = { appliedIndex: entry.index, appliedTerm: entry.term };
     try {
-      await this.replaceState(stagedBackup(this.db, this.keyspace, id), { applied, dropStaging: true });
+      await this.replaceState(stagedBackup(this.db, this.keyspace, id), { committed: { ...applied, revisionBefore: this.state.revision }, dropStaging: true });
       return { index: entry.index, outcome: 'ok', response: { type: 'restoreCommit', restoreCommit: { header: { revision: this.state.revision } } } };
     } catch (error) {
       if (!(error instanceof MvccError)) throw error;
@@ -347,7 +351,7 @@ export class MvccStore {
   async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
     this.enterExclusive('restore');
     try {
-      await this.replaceState(stream, { applied: undefined, dropStaging: false });
+      await this.replaceState(stream, { committed: undefined, dropStaging: false });
     } finally {
       this.exclusive = false;
     }
@@ -357,7 +361,8 @@ export class MvccStore {
     await this.compaction;
     const target = otherGeneration(this.keyspace);
     const loaded = await this.loadGeneration(target, stream, options.dropStaging);
-    const state = options.applied === undefined ? loaded : { ...loaded, ...options.applied };
+    const { committed } = options;
+    const state = committed === undefined ? loaded : { ...restoredMeta(loaded, committed.revisionBefore), appliedIndex: committed.appliedIndex, appliedTerm: committed.appliedTerm };
     const root = Buffer.from([target.generation]);
     await this.db.batch().put(target.metaKey(), encodeMeta(state)).put(rootKey(this.keyspace.group), root).write();
     const previous = this.keyspace;

@@ -8,12 +8,18 @@
 // restore at a time, so every begin clears all staging, whatever its id, and a commit clears
 // it with the generation it replaces. A chunk or commit of a restore that a later begin
 // cleared is refused, so the later restore wins and the earlier one fails with a clear error.
+//
+// A committed restore never moves the revision back (restoredMeta), as etcd's `snapshot restore
+// --bump-revision --mark-compacted`: watchers and caches would misread revisions they have
+// already seen, with other contents.
 import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { MvccError } from './errors.js';
 import type { Keyspace } from './key-codec.js';
+import type { MetaRecord } from './record-codec.js';
 import type { RestoreBeginRequest, RestoreChunkRequest } from './requests.js';
 import type { Database, WriteBuffer } from './storage.js';
+import { revision, type Revision } from './types.js';
 
 /** A chunk fits in one Raft entry and one peer frame. */
 export const RESTORE_CHUNK_BYTES_MAX = 1024 * 1024;
@@ -65,6 +71,21 @@ export async function* stagedBackup(db: Database, keyspace: Keyspace, id: number
   }
   if (stagedBytes !== header.totalBytes) throw invalid(`restore ${id} has ${stagedBytes} of its ${header.totalBytes} bytes staged; chunks are missing`);
   if (!hash.digest().equals(header.checksum)) throw invalid(`restore ${id}: the staged backup does not match its checksum`);
+}
+
+/**
+ * The meta record of a restored backup, moved past every revision a client may have seen and
+ * with everything before marked compacted. Clients have seen at most `revisionBefore` (the
+ * store's revision when the commit applies, the same on every member), and a watcher that saw
+ * it waits for the next one: that one too must be compacted, so the watcher gets MVCC_COMPACTED
+ * and relists. The restored state is at the revision after it, which is also the compaction
+ * point, so reads at the current revision still answer. The backup's own revision may be the
+ * higher one (a backup of another cluster); its keys' revisions stay below the new one either way.
+ */
+export function restoredMeta(backup: MetaRecord, revisionBefore: Revision): MetaRecord {
+  const firstUnseen = Math.max(backup.revision, revisionBefore) + 1;
+  const restored = revision(firstUnseen + 1);
+  return { ...backup, revision: restored, compactRevision: restored };
 }
 
 function readHeader(bytes: Buffer | undefined, id: number): RestoreHeader {

@@ -25,6 +25,14 @@ const templates = {
 
 export type NodeErrorCode = keyof typeof templates;
 
+/**
+ * A member id as messages name it: hex with 0x, as `member list` of bvault and etcdctl show
+ * it, and marked so that it is not taken for the decimal ids of the REST API's JSON.
+ */
+export function memberIdText(id: number): string {
+  return `0x${id.toString(16)}`;
+}
+
 export type NodeErrorDetails = Readonly<Record<string, string | number>>;
 
 export class NodeError extends Error {

@@ -41,8 +41,10 @@ export interface MemberInfo {
   readonly name: string;
   /** host:port of the member's peer (Raft) listener. */
   readonly peerAddress: string;
-  /** URLs where clients reach the member (HTTP and gRPC); empty until it announced them. */
+  /** URLs where clients reach the member's REST API; empty until it announced them. */
   readonly clientUrls: readonly string[];
+  /** URLs where clients reach the member's gRPC APIs (etcd's client URLs); empty until it announced them. */
+  readonly grpcUrls: readonly string[];
   readonly isLearner: boolean;
 }
 

@@ -1,4 +1,4 @@
-// The details of each member (name, peer address, client URLs), kept in the replicated state:
+// The details of each member (name, peer address, client URLs of the REST and gRPC APIs), kept in the replicated state:
 // they arrive in the context of the ConfChange that adds a member or in a member's published
 // attributes (etcd's publish: name and client URLs), travel in every Raft snapshot's data, and
 // are rebuilt after a restart from the snapshot plus the membership entries after it. Raft's ConfState says who is a voter or a learner; this says who they are.
@@ -14,10 +14,15 @@ import type { MemberAddress } from './node-options.js';
 export interface MemberDetails {
   readonly name: string;
   readonly peerAddress: string;
+  /** The REST API's URLs. */
   readonly clientUrls: readonly string[];
+  /** The gRPC APIs' URLs: what etcd clients are given as a member's client URLs. */
+  readonly grpcUrls: readonly string[];
 }
 
-const MEMBER_TABLE_FORMAT_VERSION = 1;
+/** Version 2 added the gRPC URLs; a version 1 table (in an old log or snapshot) has none. */
+const MEMBER_TABLE_FORMAT_VERSION = 2;
+const MEMBER_TABLE_FORMAT_VERSIONS_READ = new Set([1, 2]);
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
@@ -35,7 +40,7 @@ export class MemberTable {
    * enter the table only when each member publishes them, identically on every replica.
    */
   constructor(bootstrapMembers: ReadonlyMap<NodeId, MemberDetails>) {
-    this.bootstrapMembers = new Map([...bootstrapMembers].map(([id, member]) => [id, { name: member.name, peerAddress: member.peerAddress, clientUrls: [] }]));
+    this.bootstrapMembers = new Map([...bootstrapMembers].map(([id, member]) => [id, { name: member.name, peerAddress: member.peerAddress, clientUrls: [], grpcUrls: [] }]));
   }
 
   /** Replaces the table with the one in a Raft snapshot's data (empty data: an empty table). */
@@ -56,15 +61,15 @@ export class MemberTable {
         continue;
       }
       const member = announced.get(change.nodeId) ?? this.bootstrapMembers.get(change.nodeId) ?? this.details.get(change.nodeId);
-      this.details.set(change.nodeId, member ?? { name: `member-${change.nodeId}`, peerAddress: '', clientUrls: [] });
+      this.details.set(change.nodeId, member ?? { name: `member-${change.nodeId}`, peerAddress: '', clientUrls: [], grpcUrls: [] });
     }
   }
 
-  /** A member's published name and client URLs; a member the table does not hold (removed since) is ignored. */
+  /** A member's published name and client and gRPC URLs; a member the table does not hold (removed since) is ignored. */
   applyAttributes(bytes: Uint8Array): void {
     for (const [id, published] of decodeMembers(bytes)) {
       const member = this.details.get(id);
-      if (member !== undefined) this.details.set(id, { ...member, name: published.name, clientUrls: published.clientUrls });
+      if (member !== undefined) this.details.set(id, { ...member, name: published.name, clientUrls: published.clientUrls, grpcUrls: published.grpcUrls });
     }
   }
 
@@ -87,6 +92,7 @@ export class MemberTable {
         name: member?.name ?? `member-${id}`,
         peerAddress: member?.peerAddress ?? '',
         clientUrls: member?.clientUrls ?? [],
+        grpcUrls: member?.grpcUrls ?? [],
         isLearner: !voters.has(id),
       };
     });
@@ -95,7 +101,7 @@ export class MemberTable {
 
 /** The details of members given by name, keyed by their derived member ids. */
 export function detailsByMemberId(members: readonly MemberAddress[]): Map<NodeId, MemberDetails> {
-  return new Map(members.map((member) => [memberIdOf(member.name), { name: member.name, peerAddress: member.peerAddress, clientUrls: member.clientUrls ?? [] }]));
+  return new Map(members.map((member) => [memberIdOf(member.name), { name: member.name, peerAddress: member.peerAddress, clientUrls: member.clientUrls ?? [], grpcUrls: member.grpcUrls ?? [] }]));
 }
 
 /** The ConfChange context announcing the members it adds; also the payload of published attributes. */
@@ -111,8 +117,8 @@ function encodeMembers(members: ReadonlyMap<NodeId, MemberDetails>): Uint8Array 
     writer.varint(id);
     writer.bytes(utf8.encode(member.name));
     writer.bytes(utf8.encode(member.peerAddress));
-    writer.varint(member.clientUrls.length);
-    for (const url of member.clientUrls) writer.bytes(utf8.encode(url));
+    writeUrls(writer, member.clientUrls);
+    writeUrls(writer, member.grpcUrls);
   }
   return writer.finish();
 }
@@ -122,17 +128,28 @@ function decodeMembers(bytes: Uint8Array): Map<NodeId, MemberDetails> {
   if (bytes.byteLength === 0) return members;
   const reader = new BinaryReader(bytes);
   const version = reader.byte('member table format version');
-  if (version !== MEMBER_TABLE_FORMAT_VERSION) throw new RangeError(`unknown member table format ${version}`);
+  if (!MEMBER_TABLE_FORMAT_VERSIONS_READ.has(version)) throw new RangeError(`unknown member table format ${version}`);
   const count = reader.varint('member count');
   for (let i = 0; i < count; i++) {
     const id = nodeId(reader.varint('member id'));
     const name = fromUtf8.decode(reader.bytes('member name'));
     const peerAddress = fromUtf8.decode(reader.bytes('peer address'));
-    const urlCount = reader.varint('client url count');
-    const clientUrls: string[] = [];
-    for (let u = 0; u < urlCount; u++) clientUrls.push(fromUtf8.decode(reader.bytes('client url')));
-    members.set(id, { name, peerAddress, clientUrls });
+    const clientUrls = readUrls(reader, 'client url');
+    const grpcUrls = version >= 2 ? readUrls(reader, 'grpc url') : [];
+    members.set(id, { name, peerAddress, clientUrls, grpcUrls });
   }
   reader.expectEnd('the member table');
   return members;
+}
+
+function writeUrls(writer: BinaryWriter, urls: readonly string[]): void {
+  writer.varint(urls.length);
+  for (const url of urls) writer.bytes(utf8.encode(url));
+}
+
+function readUrls(reader: BinaryReader, what: string): string[] {
+  const count = reader.varint(`${what} count`);
+  const urls: string[] = [];
+  for (let index = 0; index < count; index++) urls.push(fromUtf8.decode(reader.bytes(what)));
+  return urls;
 }

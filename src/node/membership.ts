@@ -7,7 +7,7 @@ import type { RawNode } from '../raft/raw-node.js';
 import type { ConfChange, ConfChangeSingle, ConfState, NodeId } from '../raft/types.js';
 import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, NO_NODE } from '../raft/types.js';
 import type { ConditionWaiters } from './condition-waiters.js';
-import { NodeError, nodeErrorOfRaft } from './errors.js';
+import { memberIdText, NodeError, nodeErrorOfRaft } from './errors.js';
 import { memberIdOf } from './identity.js';
 import type { AddMemberRequest, MemberInfo } from './kv-node.js';
 import { encodeMemberContext, type MemberTable } from './member-table.js';
@@ -39,7 +39,7 @@ export class Membership {
     const existing = this.parts.members.members(this.confState()).find((member) => member.id === id);
     if (existing !== undefined) return existing;
     const learner = request.learner ?? true;
-    const details = new Map([[id, { name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [] }]]);
+    const details = new Map([[id, { name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [], grpcUrls: [] }]]);
     const change = { type: learner ? ConfChangeType.AddLearnerNode : ConfChangeType.AddNode, nodeId: id };
     await this.change(change, encodeMemberContext(details), (confState) => (learner ? confState.learners : confState.voters).includes(id));
     const added = this.parts.members.members(this.confState()).find((member) => member.id === id);
@@ -55,21 +55,21 @@ export class Membership {
   async promoteMember(id: NodeId): Promise<void> {
     const status = this.parts.rawNode.status();
     const progress = status.progress.get(id);
-    if (progress === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: id });
+    if (progress === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
     if (!progress.isLearner) return;
     const lastIndex = this.parts.lastIndex();
     if (progress.match === 0) {
-      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: id, reason: 'it has not acknowledged any of the leader\'s log yet' });
+      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: memberIdText(id), reason: 'it has not acknowledged any of the leader\'s log yet' });
     }
     if (progress.match + PROMOTION_LAG_ENTRIES_MAX < lastIndex) {
-      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: id, reason: `its log ends at ${progress.match}, the leader's at ${lastIndex}` });
+      throw new NodeError('NODE_NOT_CAUGHT_UP', { member: memberIdText(id), reason: `its log ends at ${progress.match}, the leader's at ${lastIndex}` });
     }
     await this.change({ type: ConfChangeType.AddNode, nodeId: id }, EMPTY_BYTES, (confState) => confState.voters.includes(id));
   }
 
   async removeMember(id: NodeId): Promise<void> {
     const confState = this.confState();
-    if (![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: id });
+    if (![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
     const gone = (next: ConfState): boolean => ![...next.voters, ...next.learners, ...next.votersOutgoing].includes(id);
     await this.change({ type: ConfChangeType.RemoveNode, nodeId: id }, EMPTY_BYTES, gone);
   }

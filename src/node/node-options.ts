@@ -15,6 +15,7 @@ export interface MemberAddress {
   /** host:port of the member's peer (Raft) listener. */
   readonly peerAddress: string;
   readonly clientUrls?: readonly string[];
+  readonly grpcUrls?: readonly string[];
 }
 
 /**
@@ -30,8 +31,10 @@ export interface NodeOptions {
   readonly name: string;
   readonly dataDir: string;
   readonly cluster: ClusterMembership;
-  /** URLs where clients reach this node, announced to the cluster when it joins. */
+  /** URLs where clients reach this node's REST API, announced to the cluster when it joins. */
   readonly clientUrls?: readonly string[];
+  /** URLs where clients reach this node's gRPC APIs, announced with the client URLs. */
+  readonly grpcUrls?: readonly string[];
   readonly transport: PeerTransport;
   readonly tickMs?: number;
   readonly electionTicks?: number;
@@ -71,6 +74,7 @@ export interface ResolvedNodeOptions {
   readonly dataDir: string;
   readonly cluster: ClusterMembership;
   readonly clientUrls: readonly string[];
+  readonly grpcUrls: readonly string[];
   readonly transport: PeerTransport;
   readonly tickMs: number;
   readonly electionTicks: number;
@@ -105,6 +109,7 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     ...DEFAULTS,
     ...definedFields(options),
     clientUrls: options.clientUrls ?? [],
+    grpcUrls: options.grpcUrls ?? [],
     quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
     limits: options.limits ?? {},
     autoCompaction: options.autoCompaction,

@@ -107,14 +107,11 @@ function decodeAddMember(reader: FieldReader): AddMemberRequest {
   const name = reader.text('name');
   const peerAddress = reader.text('peer address');
   const learner = reader.integer('learner') === 1;
-  const count = reader.integer('client url count');
-  const clientUrls: string[] = [];
-  for (let i = 0; i < count; i++) clientUrls.push(reader.text('client url'));
-  return { name, peerAddress, learner, clientUrls };
+  return { name, peerAddress, learner, clientUrls: readUrls(reader, 'client url') };
 }
 
 function encodeMember(member: MemberInfo): Uint8Array {
-  return encodeFields([member.id, member.name, member.peerAddress, member.isLearner ? 1 : 0, member.clientUrls.length, ...member.clientUrls]);
+  return encodeFields([member.id, member.name, member.peerAddress, member.isLearner ? 1 : 0, member.clientUrls.length, ...member.clientUrls, member.grpcUrls.length, ...member.grpcUrls]);
 }
 
 function decodeMember(reader: FieldReader): MemberInfo {
@@ -122,8 +119,14 @@ function decodeMember(reader: FieldReader): MemberInfo {
   const name = reader.text('name');
   const peerAddress = reader.text('peer address');
   const isLearner = reader.integer('learner') === 1;
-  const count = reader.integer('client url count');
-  const clientUrls: string[] = [];
-  for (let i = 0; i < count; i++) clientUrls.push(reader.text('client url'));
-  return { id, name, peerAddress, clientUrls, isLearner };
+  const clientUrls = readUrls(reader, 'client url');
+  const grpcUrls = readUrls(reader, 'grpc url');
+  return { id, name, peerAddress, clientUrls, grpcUrls, isLearner };
+}
+
+function readUrls(reader: FieldReader, what: string): string[] {
+  const count = reader.integer(`${what} count`);
+  const urls: string[] = [];
+  for (let index = 0; index < count; index++) urls.push(reader.text(what));
+  return urls;
 }

@@ -123,7 +123,7 @@ export class RaftKvNode implements KvNode {
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
     this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs });
-    this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
+    this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, grpcUrls: options.grpcUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
       if (event.type === 'reset') this.leaseTableReplaced = true;
@@ -445,7 +445,7 @@ export class RaftKvNode implements KvNode {
   private publishAttributes(): void {
     const attributes = this.publisher.attributesToPublish(this.ticks);
     if (attributes === undefined) return;
-    this.logger.info({ clientUrls: this.options.clientUrls }, 'publishing this member\'s client URLs');
+    this.logger.info({ clientUrls: this.options.clientUrls, grpcUrls: this.options.grpcUrls }, 'publishing this member\'s client URLs');
     this.loop.propose(encodeEnvelope(this.id, UNTRACKED_REQUEST_ID, attributes, EntryKind.MemberAttributes), UNTRACKED_REQUEST_ID);
   }
 

@@ -40,7 +40,7 @@ export class SingleStoreKvNode implements KvNode {
   defragmentations = 0;
   private index = 0;
   private applying: Promise<unknown> = Promise.resolve();
-  private readonly memberList: MemberInfo[] = [{ id: MEMBER_ID, name: 'n1', peerAddress: '127.0.0.1:7000', clientUrls: [], isLearner: false }];
+  private readonly memberList: MemberInfo[] = [{ id: MEMBER_ID, name: 'n1', peerAddress: '127.0.0.1:7000', clientUrls: [], grpcUrls: [], isLearner: false }];
   private readonly leaseSweep: NodeJS.Timeout;
 
   private constructor(
@@ -100,7 +100,7 @@ export class SingleStoreKvNode implements KvNode {
   }
 
   async addMember(request: AddMemberRequest): Promise<MemberInfo> {
-    const member = { id: (this.memberList.length + 1) as NodeId, name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [], isLearner: request.learner ?? true };
+    const member = { id: (this.memberList.length + 1) as NodeId, name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls ?? [], grpcUrls: [], isLearner: request.learner ?? true };
     this.memberList.push(member);
     return member;
   }

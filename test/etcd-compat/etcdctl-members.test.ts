@@ -41,12 +41,26 @@ describe('etcdctl member administration against Beaver-Vault', () => {
       const listed = members.find((candidate) => candidate.name === member.name);
       expect(String(listed?.ID)).toBe(String((await member.status()).id));
       expect(listed?.peerURLs).toEqual([`http://${member.peerAddress}`]);
-      expect(listed?.clientURLs?.length).toBeGreaterThan(0);
+      // etcd's client URLs are where its gRPC API answers (as host:port, see etcdClientUrlOf); the REST URL is not one of them.
+      expect(listed?.clientURLs).toEqual([`127.0.0.1:${member.ports.grpc}`]);
       expect(listed?.isLearner ?? false).toBe(false);
     }
     const table = await etcdctlOk(cluster.members, ['member', 'list']);
     expect(table.trim().split('\n')).toHaveLength(3);
     expect(table).toContain(`, started, n1, http://${cluster.member('n1').peerAddress}, `);
+  });
+
+  it('endpoint health and endpoint status --cluster reach every member through the listed client URLs', async () => {
+    const grpcUrls = cluster.members.map((member) => `127.0.0.1:${member.ports.grpc}`).sort();
+    // Given one endpoint, --cluster dials every member's listed client URL.
+    // etcdctl 3.4 prints the health lines on stderr.
+    const health = await etcdctl([cluster.member('n1')], ['endpoint', 'health', '--cluster']);
+    expect(health.code, health.stderr).toBe(0);
+    expect(health.stderr.trim().split('\n').map((line) => /^(\S+) is healthy/.exec(line)?.[1]).sort()).toEqual(grpcUrls);
+    const status = parseEtcdJson(await etcdctlOk([cluster.member('n1')], ['endpoint', 'status', '--cluster', '-w', 'json'])) as { Endpoint: string; Status: { header: { member_id: string | number } } }[];
+    expect(status.map((entry) => entry.Endpoint).sort()).toEqual(grpcUrls);
+    const memberIds = await Promise.all(cluster.members.map(async (member) => String((await member.status()).id)));
+    expect(status.map((entry) => String(entry.Status.header.member_id)).sort()).toEqual(memberIds.sort());
   });
 
   it('adds a learner, which a real fourth member then serves as, promotes it and removes it', async () => {

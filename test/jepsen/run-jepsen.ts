@@ -57,6 +57,7 @@ const KEY_COUNT = 8;
 const WATCHERS = 3;
 const REQUEST_TIMEOUT_MS = 5_000;
 const PROGRESS_INTERVAL_MS = 500;
+const FAULT_POLL_INTERVAL_MS = 250;
 /** A watcher starting mid-run replays up to this many revisions of history first. */
 const WATCH_REPLAY_REVISIONS_MAX = 200;
 const CHECK_OPTIONS = { registerTimeoutMs: 120_000, mvccTimeoutMs: 30_000, mvccOperationsMax: 400, catchUpTimeoutMs: 60_000 };
@@ -128,6 +129,7 @@ async function exercise(cluster: JepsenCluster, state: RunState, options: Jepsen
   const progress = setInterval(() => report(options, state, 'running', clock), PROGRESS_INTERVAL_MS);
   try {
     await startWatchers(cluster, state, options.timeSeconds * 1000, random);
+    await untilEveryFaultStarted(nemesis, options);
     stopFaults.abort();
     await faults;
     if (options.faults.includes('kill') && options.faults.includes('slow-disk')) {
@@ -139,6 +141,17 @@ async function exercise(cluster: JepsenCluster, state: RunState, options: Jepsen
     clearInterval(progress);
     await Promise.all([clients, faults]);
   }
+}
+
+/**
+ * The run time is a minimum: on a loaded machine a round of every fault can take longer than
+ * the run, and a run that promised a kind of fault must have injected it. Bounded by a second
+ * run time, after which the caller sees a count of zero.
+ */
+async function untilEveryFaultStarted(nemesis: Nemesis, options: JepsenOptions): Promise<void> {
+  const deadline = performance.now() + options.timeSeconds * 1000;
+  const missing = (): boolean => options.faults.some((kind) => nemesis.counts()[kind] === 0);
+  while (missing() && performance.now() < deadline) await sleep(FAULT_POLL_INTERVAL_MS);
 }
 
 /** The first watcher replays everything; the others join during the faults from a recent revision. Returns at the end of the run time. */

@@ -4,6 +4,7 @@ import type { MvccRequest, TxnRequest } from '../../src/mvcc/requests.js';
 import { CompareResult } from '../../src/mvcc/requests.js';
 import { SnapshotReader } from '../../src/mvcc/snapshot.js';
 import { RESTORE_STAGING_TAG } from '../../src/mvcc/key-codec.js';
+import type { Watcher, WatchResponse } from '../../src/mvcc/watcher.js';
 import { bytes, del, type Harness, openHarness, put, text } from './helpers.js';
 
 const harnesses: Harness[] = [];
@@ -35,6 +36,12 @@ function restoreSteps(id: number, backup: Buffer, chunkBytes: number): MvccReque
   return steps;
 }
 
+async function firstResponse(watcher: Watcher): Promise<WatchResponse> {
+  const next = await watcher[Symbol.asyncIterator]().next();
+  if (next.done === true) throw new Error('the watch ended without a response');
+  return next.value;
+}
+
 async function keysOf(target: Harness): Promise<string[]> {
   const response = await target.store.range({ key: bytes('\u0000'), rangeEnd: new Uint8Array([0]) });
   return response.kvs.map((kv) => `${text(kv.key)}=${text(kv.value)}`);
@@ -64,12 +71,34 @@ describe('a restore staged in chunks through the log', () => {
     expect(results.map((result) => result.outcome)).toEqual(results.map(() => 'ok'));
     expect(await keysOf(target)).toEqual(['a=1', 'after=commit', 'b=2']);
     expect(target.store.appliedIndex).toBe(target.index);
-    // The backup's revision (5: four writes after the initial 1), then the put after the commit.
-    expect(target.store.currentRevision).toBe(6);
+    // Past the target's revision before the commit (7: six writes after the initial 1; the
+    // backup's is 5): 8 is marked compacted, the restored state is at 9, the put after it is 10.
+    expect(target.store.currentRevision).toBe(10);
+    expect(target.store.compactRevision).toBe(9);
     expect(await stagedRecords(target)).toBe(0);
     await target.reopen();
     expect(await keysOf(target)).toEqual(['a=1', 'after=commit', 'b=2']);
     expect(target.store.appliedIndex).toBe(target.index);
+  });
+
+  it('moves the revision forward, never back, and fails watchers of the replaced state with MVCC_COMPACTED so they relist', async () => {
+    const backup = await sourceBackup();
+    const target = await harness();
+    for (let i = 0; i < 20; i++) await target.apply(put('seen', `${i}`));
+    const revisionBefore = target.store.currentRevision;
+    const following = target.store.watch({ key: bytes('a') });
+    await target.applyAll(restoreSteps(3, backup, 100));
+    expect(target.store.currentRevision).toBeGreaterThan(revisionBefore);
+    const stale = await firstResponse(following);
+    expect(stale).toMatchObject({ canceled: true, compactRevision: target.store.currentRevision });
+    const fromOld = await firstResponse(target.store.watch({ key: bytes('a'), startRevision: revisionBefore }));
+    expect(fromOld).toMatchObject({ canceled: true, cancelReason: 'etcdserver: mvcc: required revision has been compacted' });
+    // A client that relists reads the restored state at the current revision and watches on from there.
+    const listed = await target.store.range({ key: bytes('a'), revision: target.store.currentRevision });
+    expect(listed.kvs.map((kv) => text(kv.value))).toEqual(['1']);
+    const resumed = target.store.watch({ key: bytes('a'), startRevision: target.store.currentRevision + 1 });
+    await target.apply(put('a', 'after'));
+    expect((await firstResponse(resumed)).events.map((event) => text(event.kv.value))).toEqual(['after']);
   });
 
   it('a commit with a missing chunk or a checksum mismatch is an error that changes nothing but the applied index', async () => {

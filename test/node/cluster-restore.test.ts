@@ -53,12 +53,16 @@ describe('a cluster-wide restore through Raft', () => {
     await put(leader, 'k99', 'written after the backup');
     await leader.write({ type: 'deleteRange', deleteRange: { key: bytes('k00'), rangeEnd: bytes('k05') } });
     const follower = cluster.followers(leader)[0]!;
+    const revisionBefore = (await leader.status()).revision;
     await follower.restore(pieces(backup));
     expect(await keysOf(follower)).toEqual(expected);
     for (const node of cluster.running()) expect(await keysOf(node)).toEqual(expected);
     const digests = await stateDigests(cluster);
     expect(new Set(digests).size).toBe(1);
-    // The restored state builds on: writes continue at the backup's revision.
+    // Every member (in the same state, so at the same revision) moved past the revision clients saw.
+    const revisions = await Promise.all(cluster.running().map(async (node) => (await node.status()).revision));
+    expect(revisions.every((restored) => restored > revisionBefore)).toBe(true);
+    // The restored state builds on: writes continue after the restored revision.
     await put(follower, 'k99', 'after the restore');
     for (const name of NAMES) await cluster.stop(name);
     await Promise.all(NAMES.map((name) => cluster!.restart(name, INITIAL)));

@@ -36,20 +36,28 @@ describe('the entry envelope', () => {
 
 describe('the member table', () => {
   it('takes details from the ConfChange context, survives encoding, and forgets removed members', () => {
-    const bootstrap = new Map([[nodeId(1), { name: 'a', peerAddress: 'h:1', clientUrls: [] }]]);
+    const bootstrap = new Map([[nodeId(1), { name: 'a', peerAddress: 'h:1', clientUrls: [], grpcUrls: [] }]]);
     const table = new MemberTable(bootstrap);
     table.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.AddNode, nodeId: nodeId(1) }], context: EMPTY_BYTES });
-    const joiner = new Map([[nodeId(2), { name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'] }]]);
+    const joiner = new Map([[nodeId(2), { name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'], grpcUrls: ['http://h:9090'] }]]);
     table.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.AddLearnerNode, nodeId: nodeId(2) }], context: encodeMemberContext(joiner) });
     const copy = new MemberTable(new Map());
     copy.load(table.encode());
     const confState = { ...EMPTY_CONF_STATE, voters: [nodeId(1)], learners: [nodeId(2)] };
     expect(copy.members(confState)).toEqual([
-      { id: 1, name: 'a', peerAddress: 'h:1', clientUrls: [], isLearner: false },
-      { id: 2, name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'], isLearner: true },
+      { id: 1, name: 'a', peerAddress: 'h:1', clientUrls: [], grpcUrls: [], isLearner: false },
+      { id: 2, name: 'b', peerAddress: 'h:2', clientUrls: ['http://h:8000'], grpcUrls: ['http://h:9090'], isLearner: true },
     ]);
     copy.applyConfChange({ transition: ConfChangeTransition.Auto, changes: [{ type: ConfChangeType.RemoveNode, nodeId: nodeId(2) }], context: EMPTY_BYTES });
     expect(copy.get(nodeId(2))).toBeUndefined();
+  });
+
+  it('reads a table of format 1, written before members published gRPC URLs, as having none', () => {
+    // Format 1, one member: id 2, name "b", peer address "h:2", one client URL "u".
+    const formatOne = Uint8Array.from([1, 1, 2, 1, 98, 3, 104, 58, 50, 1, 1, 117]);
+    const table = new MemberTable(new Map());
+    table.load(formatOne);
+    expect(table.get(nodeId(2))).toEqual({ name: 'b', peerAddress: 'h:2', clientUrls: ['u'], grpcUrls: [] });
   });
 });
 

@@ -5,15 +5,19 @@ import { pipeline } from 'node:stream/promises';
 import type { ClusterStatus } from '../../client/index.js';
 import { BeaverVaultError } from '../../client/index.js';
 import { CLIENT_EXIT_CODES, type ClientExitCode, UsageError } from './client-exit-codes.js';
-import { type CommandContext, idArgument, requiredPositional } from './command-context.js';
-import { hexId, print, renderTable } from './output.js';
+import { type CommandContext, requiredPositional } from './command-context.js';
+import { formatId, parseId } from './ids.js';
+import { print, renderTable } from './output.js';
 import { ByteProgress } from './byte-progress.js';
+import { confirmed } from './confirmation.js';
 
 export const ADMIN_USAGE = `  status                                       each endpoint's member, role, leader, term, revision, raft index, db size
   endpoint health                              exit 3 when any endpoint is unhealthy
   move-leader <member-id>
   snapshot save <file>                         a consistent backup, with progress on stderr
-  snapshot restore <file>                      replaces the whole cluster's state with the backup`;
+  snapshot restore <file> [--yes]              replaces the whole cluster's state with the backup, after
+                                               confirmation (--yes without a terminal); revisions move on
+                                               and earlier ones are compacted, so watchers relist`;
 
 type EndpointAnswer = { readonly endpoint: string; readonly tookMs: number } & ({ readonly status: ClusterStatus } | { readonly error: BeaverVaultError });
 
@@ -33,10 +37,10 @@ async function askEveryEndpoint(context: CommandContext): Promise<EndpointAnswer
 export async function statusCommand(context: CommandContext): Promise<ClientExitCode> {
   const answers = await askEveryEndpoint(context);
   const rows = answers.flatMap((answer) => ('status' in answer ? [{ endpoint: answer.endpoint, ...answer.status }] : []));
-  print(context, rows.map((row) => ({ ...row, header: { ...row.header, memberId: hexId(row.header.memberId), clusterId: hexId(row.header.clusterId), leaderId: hexId(row.header.leaderId) } })), () =>
+  print(context, rows.map((row) => ({ ...row, header: { ...row.header, memberId: formatId(row.header.memberId), clusterId: formatId(row.header.clusterId), leaderId: formatId(row.header.leaderId) } })), () =>
     renderTable(
       ['endpoint', 'id', 'name', 'version', 'db size', 'is leader', 'is learner', 'raft term', 'raft index', 'revision', 'leader'],
-      rows.map((row) => [row.endpoint, hexId(row.header.memberId), row.name, row.version, row.dbSizeBytes, row.header.memberId === row.header.leaderId, row.isLearner, row.header.raftTerm, row.commitIndex, row.header.revision, hexId(row.header.leaderId)]),
+      rows.map((row) => [row.endpoint, formatId(row.header.memberId), row.name, row.version, row.dbSizeBytes, row.header.memberId === row.header.leaderId, row.isLearner, row.header.raftTerm, row.commitIndex, row.header.revision, formatId(row.header.leaderId)]),
     ));
   for (const answer of answers) if ('error' in answer) context.stderr.write(`bvault status: ${answer.endpoint}: ${answer.error.message}\n`);
   return rows.length === answers.length ? CLIENT_EXIT_CODES.ok : CLIENT_EXIT_CODES.unavailable;
@@ -54,9 +58,9 @@ export async function endpointCommand(context: CommandContext): Promise<ClientEx
 }
 
 export async function moveLeaderCommand(context: CommandContext): Promise<ClientExitCode> {
-  const target = idArgument(requiredPositional(context, 0, 'member id'), 'member id');
+  const target = parseId(requiredPositional(context, 0, 'member id'), 'member id');
   await context.client.members.moveLeader(target);
-  print(context, { leader: hexId(target) }, () => `leadership moved to ${hexId(target)}\n`);
+  print(context, { leader: formatId(target) }, () => `leadership moved to ${formatId(target)}\n`);
   return CLIENT_EXIT_CODES.ok;
 }
 
@@ -91,6 +95,10 @@ async function restoreSnapshot(context: CommandContext, file: string): Promise<C
   const size = await stat(file).then((stats) => stats.size, () => {
     throw new UsageError(`cannot read ${file}`);
   });
+  if (!(await confirmed(context, `snapshot restore replaces every key, lease and revision of the cluster at ${context.client.endpoints.join(',')} with ${file}`))) {
+    context.stderr.write('bvault snapshot: not confirmed; nothing was changed\n');
+    return CLIENT_EXIT_CODES.usage;
+  }
   const progress = new ByteProgress(context.stderr, 'snapshot restore', size);
   let restoredBytes: number;
   try {

@@ -30,6 +30,14 @@ const COMMON_OPTIONS: OptionsConfig = {
   'timeout-ms': { type: 'string' },
 };
 
+/**
+ * Whether `arg` is one of the common flags that takes a value (`--endpoints host:port`), so a
+ * command line with it before the command can be read: its value is not the command's name.
+ */
+export function isCommonFlagWithValue(arg: string): boolean {
+  return Object.entries(COMMON_OPTIONS).some(([name, option]) => option.type === 'string' && (arg === `--${name}` || (option.short !== undefined && arg === `-${option.short}`)));
+}
+
 /** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
 export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {
   let parsed: ReturnType<typeof parseArgs>;
@@ -56,16 +64,6 @@ export function positiveInteger(text: string, name: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
   return value;
-}
-
-/** A member or lease id as etcdctl prints it (hex), or decimal. */
-export function idArgument(text: string | undefined, name: string): bigint {
-  if (text === undefined) throw new UsageError(`${name} is required`);
-  try {
-    return /^[0-9]+$/.test(text) ? BigInt(text) : BigInt(`0x${text.replace(/^0x/i, '')}`);
-  } catch {
-    throw new UsageError(`${name} must be a hex or decimal id, got ${JSON.stringify(text)}`);
-  }
 }
 
 export function requiredPositional(context: CommandContext, index: number, name: string): string {

@@ -1,8 +1,11 @@
 // bvault put | get | del | list | watch: keys and their changes.
+import { readFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import type { KeyValue } from '../../client/index.js';
 import { CLIENT_EXIT_CODES, type ClientExitCode, UsageError } from './client-exit-codes.js';
-import { type CommandContext, idArgument, positiveInteger, requiredPositional } from './command-context.js';
-import { hexId, keyValueJson, keyValueRows, print, renderJson } from './output.js';
+import { type CommandContext, positiveInteger, requiredPositional } from './command-context.js';
+import { formatId, parseId } from './ids.js';
+import { keyValueJson, keyValueRows, print, renderJson } from './output.js';
 
 export const KV_OPTIONS = {
   lease: { type: 'string' },
@@ -15,12 +18,13 @@ export const KV_OPTIONS = {
   'prev-kv': { type: 'boolean' },
   count: { type: 'string' },
   serializable: { type: 'boolean' },
+  file: { type: 'string', short: 'f' },
 } as const;
 
-export const KV_USAGE = `  put <key> <value> [--lease id] [--ttl s] [--if-version n] [--prev-kv]
+export const KV_USAGE = `  put <key> <value>|-|--file path [--lease id] [--ttl s] [--if-version n] [--prev-kv]   - reads the value from stdin
   get <key> [--rev n] [--serializable]         exit 5 when the key does not exist
   del <key> [--prefix] [--prev-kv]
-  list [prefix] [--limit n] [--keys-only] [--rev n]
+  list [prefix] [--limit n] [--keys-only] [--rev n]   at most n keys
   watch <key> [--prefix] [--rev n] [--prev-kv] [--count n]   until Ctrl-C or n events`;
 
 function optionalInteger(context: CommandContext, name: string): number | undefined {
@@ -35,8 +39,8 @@ function readOptions(context: CommandContext): { revision?: number; consistency?
 
 export async function putCommand(context: CommandContext): Promise<ClientExitCode> {
   const key = requiredPositional(context, 0, 'key');
-  const value = requiredPositional(context, 1, 'value');
-  const lease = context.values.lease === undefined ? undefined : idArgument(String(context.values.lease), '--lease');
+  const value = await valueArgument(context);
+  const lease = context.values.lease === undefined ? undefined : parseId(String(context.values.lease), '--lease');
   const ttlSeconds = optionalInteger(context, 'ttl');
   const ifVersion = context.values['if-version'] === undefined ? undefined : Number(context.values['if-version']);
   if (ifVersion !== undefined && !Number.isSafeInteger(ifVersion)) throw new UsageError('--if-version must be an integer');
@@ -46,8 +50,26 @@ export async function putCommand(context: CommandContext): Promise<ClientExitCod
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     ...(ifVersion === undefined ? {} : { conditions: [{ ifVersionMatch: ifVersion }] }),
   });
-  print(context, { revision: result.revision, lease: hexId(result.lease), ...(result.prevKv ? { prevKv: keyValueJson(result.prevKv) } : {}) }, () => `OK revision ${result.revision}\n`);
+  print(context, { revision: result.revision, lease: formatId(result.lease), ...(result.prevKv ? { prevKv: keyValueJson(result.prevKv) } : {}) }, () => `OK revision ${result.revision}\n`);
   return CLIENT_EXIT_CODES.ok;
+}
+
+/**
+ * The value to put: the second argument, or stdin when it is `-`, or the contents of --file.
+ * Stdin and files are read as bytes and stored unchanged; the command line cannot carry large
+ * or binary values.
+ */
+async function valueArgument(context: CommandContext): Promise<Buffer | string> {
+  const file = context.values.file;
+  const argument = context.positionals[1];
+  if (typeof file === 'string') {
+    if (argument !== undefined) throw new UsageError(`give the value either as an argument or with --file, not both (got ${JSON.stringify(argument)} and --file ${file})`);
+    return readFile(file).catch((error: Error) => {
+      throw new UsageError(`cannot read --file ${file}: ${error.message}`);
+    });
+  }
+  if (argument === '-') return buffer(process.stdin);
+  return requiredPositional(context, 1, 'value');
 }
 
 export async function getCommand(context: CommandContext): Promise<ClientExitCode> {
@@ -73,7 +95,12 @@ export async function listCommand(context: CommandContext): Promise<ClientExitCo
   const prefix = context.positionals[0] ?? '';
   const limit = optionalInteger(context, 'limit');
   const kvs: KeyValue[] = [];
-  for await (const page of context.client.listPages(prefix, { ...readOptions(context), keysOnly: context.values['keys-only'] === true, ...(limit === undefined ? {} : { limit }) })) kvs.push(...page.kvs);
+  // The limit is also the page size, so a limited list reads one page.
+  for await (const page of context.client.listPages(prefix, { ...readOptions(context), keysOnly: context.values['keys-only'] === true, ...(limit === undefined ? {} : { limit }) })) {
+    kvs.push(...page.kvs);
+    if (limit !== undefined && kvs.length >= limit) break;
+  }
+  kvs.splice(limit ?? kvs.length);
   print(context, { count: kvs.length, kvs: kvs.map(keyValueJson) }, () => keyValueRows(kvs));
   return CLIENT_EXIT_CODES.ok;
 }

@@ -1,7 +1,8 @@
 // bvault lease grant|revoke|keep-alive|timetolive|list and bvault member list|add|promote|remove.
 import { CLIENT_EXIT_CODES, type ClientExitCode, UsageError } from './client-exit-codes.js';
-import { type CommandContext, idArgument, positiveInteger, requiredPositional } from './command-context.js';
-import { hexId, print, renderTable } from './output.js';
+import { type CommandContext, positiveInteger, requiredPositional } from './command-context.js';
+import { formatId, parseId } from './ids.js';
+import { print, renderTable } from './output.js';
 
 export const LEASE_MEMBER_OPTIONS = {
   keys: { type: 'boolean' },
@@ -11,7 +12,7 @@ export const LEASE_MEMBER_OPTIONS = {
   voter: { type: 'boolean' },
 } as const;
 
-export const LEASE_MEMBER_USAGE = `  lease grant <ttl-seconds>                    prints the lease id (hex)
+export const LEASE_MEMBER_USAGE = `  lease grant <ttl-seconds>                    prints the lease id (0x hex)
   lease revoke <id>
   lease keep-alive <id> [--once]               renews until Ctrl-C (or once)
   lease timetolive <id> [--keys]
@@ -27,28 +28,28 @@ export async function leaseCommand(context: CommandContext): Promise<ClientExitC
   switch (subcommand) {
     case 'grant': {
       const lease = await leases.grant(positiveInteger(requiredPositional(context, 1, 'ttl'), 'ttl'), { keepAlive: false });
-      print(context, { id: hexId(lease.id), ttlSeconds: lease.ttlSeconds }, () => `lease ${hexId(lease.id)} granted with TTL(${lease.ttlSeconds}s)\n`);
+      print(context, { id: formatId(lease.id), ttlSeconds: lease.ttlSeconds }, () => `lease ${formatId(lease.id)} granted with TTL(${lease.ttlSeconds}s)\n`);
       return CLIENT_EXIT_CODES.ok;
     }
     case 'revoke': {
-      const id = idArgument(argument, 'lease id');
+      const id = parseId(argument, 'lease id');
       await leases.revoke(id);
-      print(context, { id: hexId(id), revoked: true }, () => `lease ${hexId(id)} revoked\n`);
+      print(context, { id: formatId(id), revoked: true }, () => `lease ${formatId(id)} revoked\n`);
       return CLIENT_EXIT_CODES.ok;
     }
     case 'keep-alive':
-      return keepAlive(context, idArgument(argument, 'lease id'));
+      return keepAlive(context, parseId(argument, 'lease id'));
     case 'timetolive': {
-      const answer = await leases.timeToLive(idArgument(argument, 'lease id'), { keys: context.values.keys === true });
+      const answer = await leases.timeToLive(parseId(argument, 'lease id'), { keys: context.values.keys === true });
       const keys = answer.keys.map((key) => key.toString('utf8'));
-      print(context, { id: hexId(answer.id), ttlSeconds: answer.ttlSeconds, grantedTtlSeconds: answer.grantedTtlSeconds, keys }, () =>
-        `lease ${hexId(answer.id)} granted with TTL(${answer.grantedTtlSeconds}s), remaining(${answer.ttlSeconds}s)${keys.length > 0 ? `, attached keys(${keys.join(', ')})` : ''}\n`);
+      print(context, { id: formatId(answer.id), ttlSeconds: answer.ttlSeconds, grantedTtlSeconds: answer.grantedTtlSeconds, keys }, () =>
+        `lease ${formatId(answer.id)} granted with TTL(${answer.grantedTtlSeconds}s), remaining(${answer.ttlSeconds}s)${keys.length > 0 ? `, attached keys(${keys.join(', ')})` : ''}\n`);
       return answer.ttlSeconds < 0 ? CLIENT_EXIT_CODES.notFound : CLIENT_EXIT_CODES.ok;
     }
     case 'list': {
       const all = await leases.list();
-      print(context, { leases: all.map((lease) => ({ id: hexId(lease.id), grantedTtlSeconds: lease.grantedTtlSeconds })) }, () =>
-        renderTable(['id', 'granted ttl'], all.map((lease) => [hexId(lease.id), lease.grantedTtlSeconds])));
+      print(context, { leases: all.map((lease) => ({ id: formatId(lease.id), grantedTtlSeconds: lease.grantedTtlSeconds })) }, () =>
+        renderTable(['id', 'granted ttl'], all.map((lease) => [formatId(lease.id), lease.grantedTtlSeconds])));
       return CLIENT_EXIT_CODES.ok;
     }
     default:
@@ -60,10 +61,10 @@ async function keepAlive(context: CommandContext, id: bigint): Promise<ClientExi
   for (;;) {
     const ttlSeconds = await context.client.leases.keepAliveOnce(id);
     if (ttlSeconds <= 0) {
-      context.stderr.write(`bvault lease keep-alive: lease ${hexId(id)} expired or was revoked\n`);
+      context.stderr.write(`bvault lease keep-alive: lease ${formatId(id)} expired or was revoked\n`);
       return CLIENT_EXIT_CODES.notFound;
     }
-    print(context, { id: hexId(id), ttlSeconds }, () => `lease ${hexId(id)} keepalived with TTL(${ttlSeconds})\n`);
+    print(context, { id: formatId(id), ttlSeconds }, () => `lease ${formatId(id)} keepalived with TTL(${ttlSeconds})\n`);
     if (context.values.once === true) return CLIENT_EXIT_CODES.ok;
     await new Promise((resolve) => setTimeout(resolve, (ttlSeconds * 1_000) / 3));
   }
@@ -82,15 +83,15 @@ export async function memberCommand(context: CommandContext): Promise<ClientExit
       if (typeof peerAddress !== 'string') throw new UsageError('member add needs --peer-address host:port');
       const clientUrls = typeof context.values['client-urls'] === 'string' ? context.values['client-urls'].split(',') : [];
       const answer = await members.add({ name, peerAddress, clientUrls, learner: context.values.voter !== true });
-      context.stderr.write(`member ${name} added with id ${hexId(answer.member.id)}${answer.member.isLearner ? ' as a learner' : ''}\n`);
+      context.stderr.write(`member ${name} added with id ${formatId(answer.member.id)}${answer.member.isLearner ? ' as a learner' : ''}\n`);
       printMembers(context, answer.members);
       return CLIENT_EXIT_CODES.ok;
     }
     case 'promote':
-      printMembers(context, await members.promote(idArgument(argument, 'member id')));
+      printMembers(context, await members.promote(parseId(argument, 'member id')));
       return CLIENT_EXIT_CODES.ok;
     case 'remove':
-      printMembers(context, await members.remove(idArgument(argument, 'member id')));
+      printMembers(context, await members.remove(parseId(argument, 'member id')));
       return CLIENT_EXIT_CODES.ok;
     default:
       throw new UsageError(`member needs list, add, promote or remove, got ${JSON.stringify(subcommand ?? '')}`);
@@ -98,6 +99,6 @@ export async function memberCommand(context: CommandContext): Promise<ClientExit
 }
 
 function printMembers(context: CommandContext, members: Awaited<ReturnType<CommandContext['client']['members']['list']>>): void {
-  print(context, { members: members.map((member) => ({ ...member, id: hexId(member.id) })) }, () =>
-    renderTable(['id', 'name', 'peer address', 'client urls', 'learner'], members.map((member) => [hexId(member.id), member.name, member.peerAddress, member.clientUrls.join(',') || '-', member.isLearner])));
+  print(context, { members: members.map((member) => ({ ...member, id: formatId(member.id) })) }, () =>
+    renderTable(['id', 'name', 'peer address', 'client urls', 'learner'], members.map((member) => [formatId(member.id), member.name, member.peerAddress, member.clientUrls.join(',') || '-', member.isLearner])));
 }

@@ -1,13 +1,10 @@
-// How results are printed: aligned tables for people, JSON for scripts. Ids print in hex as
-// etcdctl prints them; bytes print as UTF-8 text.
+// How results are printed: aligned tables for people, JSON for scripts. Ids print as ids.ts
+// formats them; bytes print as UTF-8 text.
 import type { KeyValue } from '../../client/index.js';
 import type { CommandContext } from './command-context.js';
+import { formatId } from './ids.js';
 
 export type Cell = string | number | bigint | boolean;
-
-export function hexId(id: bigint): string {
-  return id.toString(16);
-}
 
 /** Columns padded to their widest cell, with a header row in capitals. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
@@ -34,7 +31,7 @@ export function keyValueJson(kv: KeyValue): Record<string, unknown> {
     createRevision: kv.createRevision,
     modRevision: kv.modRevision,
     version: kv.version,
-    lease: hexId(kv.lease),
+    lease: formatId(kv.lease),
     ...(kv.contentType === '' ? {} : { contentType: kv.contentType }),
     ...(Object.keys(kv.tags).length === 0 ? {} : { tags: kv.tags }),
   };
@@ -46,5 +43,5 @@ export function print(context: CommandContext, json: unknown, table: () => strin
 }
 
 export function keyValueRows(kvs: readonly KeyValue[]): string {
-  return renderTable(['key', 'value', 'mod revision', 'version', 'lease'], kvs.map((kv) => [kv.key.toString('utf8'), kv.value.toString('utf8'), kv.modRevision, kv.version, kv.lease === 0n ? '-' : hexId(kv.lease)]));
+  return renderTable(['key', 'value', 'mod revision', 'version', 'lease'], kvs.map((kv) => [kv.key.toString('utf8'), kv.value.toString('utf8'), kv.modRevision, kv.version, kv.lease === 0n ? '-' : formatId(kv.lease)]));
 }

@@ -9,10 +9,24 @@ import { NodeError } from '../../../node/errors.js';
 import type { ResponseHeaders } from '../response-headers.js';
 import { safeNumber, unary } from './etcd-call.js';
 
-/** As in etcd, a member that has not started and published its client URLs has no name yet. */
+/**
+ * As in etcd, a member that has not started and published its client URLs has no name yet.
+ * etcd's client URLs are where its gRPC API answers (etcdctl --cluster and clientv3's endpoint
+ * sync dial them), so they are the member's gRPC URLs; the REST URLs stay in the native API.
+ */
 export function memberMessage(member: MemberInfo): pb.Member {
-  const started = member.clientUrls.length > 0;
-  return { ID: BigInt(member.id), name: started ? member.name : '', peerURLs: [`http://${member.peerAddress}`], clientURLs: [...member.clientUrls], isLearner: member.isLearner };
+  const started = member.clientUrls.length > 0 || member.grpcUrls.length > 0;
+  return { ID: BigInt(member.id), name: started ? member.name : '', peerURLs: [`http://${member.peerAddress}`], clientURLs: member.grpcUrls.map(etcdClientUrlOf), isLearner: member.isLearner };
+}
+
+/**
+ * A plaintext gRPC URL as host:port, which every etcd client reads as a plaintext endpoint.
+ * With the http:// kept, etcdctl 3.4's `endpoint status` sends it as the HTTP/2 :authority,
+ * which Node's HTTP/2 server refuses (RST_STREAM PROTOCOL_ERROR) where etcd's Go server
+ * accepts it. An https:// URL keeps its scheme: it tells the client to use TLS.
+ */
+export function etcdClientUrlOf(grpcUrl: string): string {
+  return grpcUrl.startsWith('http://') ? new URL(grpcUrl).host : grpcUrl;
 }
 
 /** host:port of an etcd peer URL. */
