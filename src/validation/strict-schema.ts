@@ -1,0 +1,47 @@
+// Schemas that refuse what they do not know. Every JSON object a client or a file can send is
+// a strict object, so a misspelled field ("operation" for "operations") is an error naming the
+// field and the closest valid name instead of being dropped with whatever it meant. What the
+// REST API and the CLI read both go through here; each turns a SchemaProblem into its own error.
+import { z } from 'zod';
+import { closestName } from './closest-name.js';
+
+/**
+ * z.strictObject whose unknown-field issue carries, as its message, the hint for the first
+ * unknown field: the closest valid name, or the list of valid names when none is close.
+ */
+export function strictObject<Shape extends z.ZodRawShape>(shape: Shape): z.ZodObject<Shape, z.core.$strict> {
+  const fields = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldHint(String(issue.keys[0]), fields) : undefined),
+  });
+}
+
+function unknownFieldHint(field: string, fields: readonly string[]): string {
+  const suggestion = closestName(field, fields);
+  if (suggestion !== undefined) return `did you mean "${suggestion}"?`;
+  return fields.length === 0 ? 'no fields are allowed here' : `the valid fields are ${fields.map((name) => `"${name}"`).join(', ')}`;
+}
+
+/** The first thing wrong with an input: an unknown field (with its hint), or an invalid value. */
+export type SchemaProblem =
+  | { readonly kind: 'unknown-field'; readonly path: string; readonly field: string; readonly hint: string }
+  | { readonly kind: 'invalid-value'; readonly path: string; readonly reason: string };
+
+export function schemaProblemOf(error: z.ZodError): SchemaProblem {
+  const issue = error.issues[0];
+  if (issue === undefined) return { kind: 'invalid-value', path: '', reason: 'is invalid' };
+  if (issue.code === 'unrecognized_keys') return { kind: 'unknown-field', path: pathText(issue.path), field: String(issue.keys[0]), hint: issue.message };
+  return { kind: 'invalid-value', path: pathText(issue.path), reason: issue.message };
+}
+
+/** `operations[0].conditions[1]`; empty for the whole input. */
+export function pathText(path: readonly PropertyKey[]): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/** A SchemaProblem as one sentence, for callers without a structured error (the CLI). */
+export function describeSchemaProblem(problem: SchemaProblem, whole: string): string {
+  const where = problem.path === '' ? whole : problem.path;
+  if (problem.kind === 'unknown-field') return `unknown field "${problem.field}" in ${where}; ${problem.hint}`;
+  return `invalid ${where}: ${problem.reason}`;
+}
