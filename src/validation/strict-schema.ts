@@ -27,8 +27,12 @@ export type SchemaProblem =
   | { readonly kind: 'unknown-field'; readonly path: string; readonly field: string; readonly hint: string }
   | { readonly kind: 'invalid-value'; readonly path: string; readonly reason: string };
 
+/**
+ * An unknown field comes first: it is usually why a required field is missing (`item` for
+ * `items`), and naming it says what to fix.
+ */
 export function schemaProblemOf(error: z.ZodError): SchemaProblem {
-  const issue = error.issues[0];
+  const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0];
   if (issue === undefined) return { kind: 'invalid-value', path: '', reason: 'is invalid' };
   if (issue.code === 'unrecognized_keys') return { kind: 'unknown-field', path: pathText(issue.path), field: String(issue.keys[0]), hint: issue.message };
   return { kind: 'invalid-value', path: pathText(issue.path), reason: issue.message };
