@@ -7,19 +7,31 @@ import { closestName } from './closest-name.js';
 
 /**
  * z.strictObject whose unknown-field issue carries, as its message, the hint for the first
- * unknown field: the closest valid name, or the list of valid names when none is close.
+ * unknown field: the closest valid name; else the field it belongs inside, when it is a field
+ * of a nested object (an operation's `if_version_match` belongs inside `conditions`); else the
+ * list of valid names.
  */
 export function strictObject<Shape extends z.ZodRawShape>(shape: Shape): z.ZodObject<Shape, z.core.$strict> {
-  const fields = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldHint(String(issue.keys[0]), fields) : undefined),
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownFieldHint(String(issue.keys[0]), shape) : undefined),
   });
 }
 
-function unknownFieldHint(field: string, fields: readonly string[]): string {
+function unknownFieldHint(field: string, shape: z.ZodRawShape): string {
+  const fields = Object.keys(shape);
   const suggestion = closestName(field, fields);
   if (suggestion !== undefined) return `did you mean "${suggestion}"?`;
+  const parent = fields.find((name) => nestedFields(shape[name]).includes(field));
+  if (parent !== undefined) return `it belongs inside "${parent}"`;
   return fields.length === 0 ? 'no fields are allowed here' : `the valid fields are ${fields.map((name) => `"${name}"`).join(', ')}`;
+}
+
+/** The fields of the object a field holds, through optional and array wrappers. */
+function nestedFields(schema: z.core.SomeType | undefined): string[] {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return nestedFields(schema.unwrap());
+  if (schema instanceof z.ZodArray) return nestedFields(schema.element);
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  return [];
 }
 
 /** The first thing wrong with an input: an unknown field (with its hint), or an invalid value. */
