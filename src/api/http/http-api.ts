@@ -21,6 +21,8 @@ import { registerKeyRoutes } from './key-routes.js';
 import { registerLeaseRoutes } from './lease-routes.js';
 import { registerListRoute } from './list-route.js';
 import { registerMemberRoutes } from './member-routes.js';
+import { registerOpenApiRoute } from './openapi-route.js';
+import { assertCatalogueMatches, HTTP_ROUTES, type HttpRoute, routeName } from './route-catalogue.js';
 import type { RouteContext } from './route-context.js';
 import { registerTransactionRoute } from './transaction-route.js';
 import { registerWatchRoute } from './watch-route.js';
@@ -52,6 +54,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   installErrorReplies(app, limits, options.logger);
+  const registered = recordRegisteredRoutes(app);
   const metrics = httpMetrics(options.metrics);
   recordRequestDurations(app, metrics);
   registerHealthRoutes(app, context, options.metrics);
@@ -63,8 +66,19 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerLeaseRoutes(app, context);
   registerAdminRoutes(app, context);
   registerMemberRoutes(app, context);
+  registerOpenApiRoute(app);
   await app.ready();
+  assertCatalogueMatches(registered, HTTP_ROUTES);
   return app;
+}
+
+/** Every route as it is registered; HEAD, which fastify derives from GET, is left out. */
+function recordRegisteredRoutes(app: FastifyInstance): Set<string> {
+  const registered = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') registered.add(routeName({ method: method as HttpRoute['method'], url: route.url }));
+  });
+  return registered;
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {

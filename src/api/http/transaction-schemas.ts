@@ -64,7 +64,10 @@ const requestOpJson: z.ZodType<RequestOpJson> = strictObject({
   put: putJson.optional(),
   deleteRange: deleteRangeJson.optional(),
   txn: z.lazy(() => etcdTxnJson).optional(),
-}).refine((op) => Object.keys(op).length === 1, 'must hold exactly one of range, put, deleteRange or txn');
+})
+  .refine((op) => Object.keys(op).length === 1, 'must hold exactly one of range, put, deleteRange or txn')
+  // The id names the recursive definitions in the OpenAPI document.
+  .meta({ id: 'EtcdRequestOp' });
 
 const etcdTxnShape = {
   compare: z.array(compareJson).optional().describe('etcd form: the conditions'),
@@ -72,7 +75,7 @@ const etcdTxnShape = {
   failure: z.array(requestOpJson).optional().describe('etcd form: run otherwise'),
 };
 
-const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnShape);
+const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnShape).meta({ id: 'EtcdTxn' });
 
 export const seedConditionJson = strictObject({
   if_version_match: integerAtLeast(0).optional().describe('the key has this version (0: it does not exist)'),
