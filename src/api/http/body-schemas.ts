@@ -17,41 +17,39 @@ export const batchPutBody = strictObject({
     )
     .describe('written in one transaction: all under one revision, or none'),
   ttl: integerAtLeast(1).optional().describe('seconds; grants one lease for the items without their own'),
-}).describe('Writes keys in one transaction');
+});
 
 export const batchGetBody = strictObject({
   keys: z.array(jsonBytes).describe('read at one revision; answered in this order, null where missing'),
   consistency: consistency.optional(),
-}).describe('Reads keys at one revision');
+});
 
 export const batchDeleteBody = strictObject({
   keys: z.array(jsonBytes).describe('deleted in one transaction'),
   prevKv: z.boolean().optional().describe('answer with the deleted key items'),
-}).describe('Deletes keys in one transaction');
+});
 
 export const leaseGrantBody = strictObject({
   ttl: integerAtLeast(1).describe('seconds'),
   id: integerAtLeast(1).optional().describe('the id to grant; chosen by the server when absent'),
-}).describe('Grants a lease');
+});
 
 export const compactBody = strictObject({
   revision: integerAtLeast(1).describe('history below this revision is discarded'),
-}).describe('Compacts history');
+});
 
 export const transferLeadershipBody = strictObject({
   to: z.union([nonEmptyString, integerAtLeast(1)]).optional().describe('the member (id or name); the most caught-up voter when absent'),
-})
-  .optional()
-  .describe('Moves leadership to another voter');
+}).optional();
 
 export const addMemberBody = strictObject({
   name: nonEmptyString,
   peerAddress: nonEmptyString.describe('host:port of its Raft transport'),
   clientUrls: z.array(nonEmptyString).optional(),
   learner: z.boolean().optional().describe('true (the default): added as a learner, to be promoted once caught up'),
-}).describe('Adds a member');
+});
 
 export const raftJoinBody = strictObject({
   NodeID: nonEmptyString.describe('the name of the new member'),
   RaftAddress: nonEmptyString.describe('host:port of its Raft transport'),
-}).describe('The seeds form: adds NodeID as a learner at RaftAddress');
+});

@@ -60,7 +60,7 @@ export function openApiPath(route: Pick<HttpRoute, 'url' | 'wildcard'>): string 
 }
 
 function operationOf(route: HttpRoute, schemas: Record<string, JsonSchema>): OpenApiOperation {
-  const parameters = [...pathParameters(route), ...(route.query === undefined ? [] : queryParameters(jsonSchemaOf(route.query, schemas)))];
+  const parameters = [...pathParameters(route), ...(route.query === undefined ? [] : queryParameters(jsonSchemaOf(route.query, schemas, 'output')))];
   return {
     tags: [route.tag],
     summary: route.summary,
@@ -102,12 +102,13 @@ function requestBodyOf(route: HttpRoute, schemas: Record<string, JsonSchema>): P
 }
 
 /**
- * The JSON Schema of what a client sends. Its definitions (the recursive ones) move to the
+ * The JSON Schema of what a client sends; for a query string, of what its text parses to, since
+ * every parameter arrives as text. Its definitions (the recursive ones) move to the
  * document's components, where the references of an embedded schema can reach them; the ones
  * zod names itself (`__schema0`) are renamed so that two routes' definitions cannot collide.
  */
-function jsonSchemaOf(schema: z.ZodType, components: Record<string, JsonSchema>): JsonSchema {
-  const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+function jsonSchemaOf(schema: z.ZodType, components: Record<string, JsonSchema>, io: 'input' | 'output' = 'input'): JsonSchema {
+  const generated = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
   const definitions = (generated.$defs ?? {}) as Record<string, JsonSchema>;
   let text = JSON.stringify(generated);
   for (const name of Object.keys(definitions)) {

@@ -1,6 +1,7 @@
 // The query strings of the REST API's routes that take parameters. Values arrive as strings;
 // a parameter given twice arrives as an array and is refused. A parameter the route does not
 // know is refused too: `?if_version_macht=3` must not turn a conditional write into a blind one.
+// The OpenAPI document describes each parameter by what it parses to (an integer, a flag).
 import { z } from 'zod';
 import { strictObject } from '../../validation/strict-schema.js';
 import type { HttpLimits } from './http-limits.js';
@@ -25,12 +26,14 @@ function integerText(min: number, max = Number.MAX_SAFE_INTEGER): z.ZodType<numb
 const flag = z
   .enum(['', 'true', '1', 'false', '0'], { error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : 'is not true or false') })
   .transform((value) => value === '' || value === 'true' || value === '1')
+  .pipe(z.boolean())
   .optional()
   .describe('present, true or 1 turn it on');
 
 const consistency = z
   .enum(['', 'linearizable', 'serializable'], { error: 'is neither linearizable nor serializable' })
   .transform((value) => (value === '' ? 'linearizable' : value))
+  .pipe(z.enum(['linearizable', 'serializable']))
   .optional()
   .describe('linearizable (the default) or serializable');
 

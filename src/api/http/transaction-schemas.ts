@@ -67,23 +67,25 @@ const requestOpJson: z.ZodType<RequestOpJson> = strictObject({
 })
   .refine((op) => Object.keys(op).length === 1, 'must hold exactly one of range, put, deleteRange or txn')
   // The id names the recursive definitions in the OpenAPI document.
-  .meta({ id: 'EtcdRequestOp' });
+  .meta({ id: 'EtcdRequestOp', description: 'exactly one of range, put, deleteRange or txn' });
 
-const etcdTxnShape = {
+/** Fresh schemas on each call: one shared instance would become an anonymous definition in the OpenAPI document. */
+const etcdTxnFields = () => ({
   compare: z.array(compareJson).optional().describe('etcd form: the conditions'),
   success: z.array(requestOpJson).optional().describe('etcd form: run when every compare holds'),
   failure: z.array(requestOpJson).optional().describe('etcd form: run otherwise'),
-};
+});
 
-const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnShape).meta({ id: 'EtcdTxn' });
+const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnFields()).meta({ id: 'EtcdTxn' });
 
 export const seedConditionJson = strictObject({
   if_version_match: integerAtLeast(0).optional().describe('the key has this version (0: it does not exist)'),
   if_mod_revision_match: integerAtLeast(0).optional().describe('the key was last written at this revision'),
   if_exists: z.boolean().optional().describe('the key exists (true) or does not (false)'),
-}).refine((condition) => Object.keys(condition).length === 1, 'must hold exactly one of if_version_match, if_mod_revision_match or if_exists');
+})
+  .refine((condition) => Object.keys(condition).length === 1, 'must hold exactly one of if_version_match, if_mod_revision_match or if_exists');
 
-const seedBase = { key: jsonBytes, conditions: z.array(seedConditionJson).optional().describe('all must hold, or nothing is written (412)') };
+const seedBase = { key: jsonBytes, conditions: z.array(seedConditionJson).optional().describe('all must hold, or nothing is written (412); each holds exactly one test') };
 
 export const seedOperationJson = z.discriminatedUnion(
   'type',
@@ -103,12 +105,12 @@ export const seedOperationJson = z.discriminatedUnion(
 export type SeedOperationJson = z.infer<typeof seedOperationJson>;
 
 export const transactionBody = strictObject({
-  ...etcdTxnShape,
+  ...etcdTxnFields(),
   operations: z.array(seedOperationJson).optional().describe('seeds form: all or nothing'),
 })
   .refine((body) => body.operations === undefined || (body.compare ?? body.success ?? body.failure) === undefined, {
     message: 'give either operations or compare/success/failure, not both',
   })
-  .describe('One atomic transaction, in the etcd form or the seeds form');
+  .describe('either operations (the seeds form) or compare, success and failure (the etcd form)');
 
 export type TransactionBody = z.infer<typeof transactionBody>;
