@@ -3,6 +3,7 @@
 // `{ operations: [{ type, key, value, conditions, ttl_seconds }] }` becomes a txn whose compares
 // are all the operations' conditions and whose success branch is the operations in order.
 import { type Compare, CompareResult, type RequestOp, type ResponseOp, type TxnRequest } from '../../mvcc/index.js';
+import { seedConditionCompare } from '../seed-conditions.js';
 import { bytesOf } from './json-schemas.js';
 import { keyValueJson } from './key-view.js';
 import type { CompareJson, EtcdTxnJson, RequestOpJson, SeedOperationJson } from './transaction-schemas.js';
@@ -81,9 +82,9 @@ export function seedTxnOf(operations: readonly SeedOperationJson[]): SeedTransac
   const compare: Compare[] = [];
   const success: RequestOp[] = [];
   const ttlPuts = new Map<number, number>();
-  for (const operation of operations) {
+  for (const [index, operation] of operations.entries()) {
     const key = bytesOf(operation.key);
-    for (const condition of operation.conditions ?? []) compare.push(conditionOf(key, condition));
+    for (const [conditionIndex, condition] of (operation.conditions ?? []).entries()) compare.push(conditionOf(key, condition, `operations[${index}].conditions[${conditionIndex}]`));
     if (operation.type === 'PUT' && operation.ttl_seconds !== undefined) ttlPuts.set(success.length, operation.ttl_seconds);
     success.push(seedOperationOf(operation, key));
   }
@@ -103,11 +104,19 @@ function seedOperationOf(operation: SeedOperationJson, key: Uint8Array): Request
 
 type SeedConditionJson = NonNullable<SeedOperationJson['conditions']>[number];
 
-/** The schema guarantees exactly one of if_version_match (0: absent), if_mod_revision_match or if_exists. */
-function conditionOf(key: Uint8Array, condition: SeedConditionJson): Compare {
-  if (condition.if_version_match !== undefined) return { key, target: 'version', result: CompareResult.Equal, version: condition.if_version_match };
-  if (condition.if_mod_revision_match !== undefined) return { key, target: 'mod', result: CompareResult.Equal, modRevision: condition.if_mod_revision_match };
-  return { key, target: 'version', result: condition.if_exists === true ? CompareResult.Greater : CompareResult.Equal, version: 0 };
+function conditionOf(key: Uint8Array, condition: SeedConditionJson, field: string): Compare {
+  const ifValueMatch = condition.if_value_match === undefined ? undefined : bytesOf(condition.if_value_match);
+  return seedConditionCompare(
+    key,
+    {
+      ifVersionMatch: condition.if_version_match,
+      ifModRevisionMatch: condition.if_mod_revision_match,
+      ifValueMatch,
+      ifExists: condition.if_exists,
+      ifNotExists: condition.if_not_exists,
+    },
+    field,
+  );
 }
 
 /** The JSON of one response op, shaped like etcd's (range kvs as list items). */

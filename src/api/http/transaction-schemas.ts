@@ -4,6 +4,7 @@
 // `value` on a DELETE) is an unknown field rather than a silently ignored one.
 import { z } from 'zod';
 import { strictObject } from '../../validation/strict-schema.js';
+import { SEED_CONDITION_NAMES } from '../seed-conditions.js';
 import { integerAtLeast, jsonBytes } from './json-schemas.js';
 
 const compareResult = z.enum(['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL']).optional().describe('EQUAL when absent');
@@ -81,9 +82,10 @@ const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnFields()).meta({
 export const seedConditionJson = strictObject({
   if_version_match: integerAtLeast(0).optional().describe('the key has this version (0: it does not exist)'),
   if_mod_revision_match: integerAtLeast(0).optional().describe('the key was last written at this revision'),
+  if_value_match: jsonBytes.optional().describe('the key exists with this value'),
   if_exists: z.boolean().optional().describe('the key exists (true) or does not (false)'),
-})
-  .refine((condition) => Object.keys(condition).length === 1, 'must hold exactly one of if_version_match, if_mod_revision_match or if_exists');
+  if_not_exists: z.literal(true).optional().describe('the key does not exist'),
+}).refine((condition) => Object.keys(condition).length === 1, `must hold exactly one of ${SEED_CONDITION_NAMES.join(', ')}`);
 
 const seedBase = { key: jsonBytes, conditions: z.array(seedConditionJson).optional().describe('all must hold, or nothing is written (412); each holds exactly one test') };
 
