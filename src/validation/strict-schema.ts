@@ -23,7 +23,7 @@ function unknownFieldHint(field: string, shape: z.ZodRawShape): string {
   if (suggestion !== undefined) return `did you mean "${suggestion}"?`;
   const parent = fields.find((name) => nestedFields(shape[name]).includes(field));
   if (parent !== undefined) return `it belongs inside "${parent}"`;
-  return fields.length === 0 ? 'no fields are allowed here' : `the valid fields are ${fields.map((name) => `"${name}"`).join(', ')}`;
+  return fields.length === 0 ? 'none are allowed here' : `the valid fields are ${fields.map((name) => `"${name}"`).join(', ')}`;
 }
 
 /** The fields of the object a field holds, through optional and array wrappers. */

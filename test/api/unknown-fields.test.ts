@@ -93,6 +93,25 @@ describe('a misspelled field is refused, naming it and the closest valid name', 
   });
 });
 
+describe('a route that takes no parameters or no body refuses them', () => {
+  it('a query parameter on defragment, and HEAD with an unknown parameter', async () => {
+    const refused = await api.request({ method: 'POST', url: '/api/v1/admin/defragment?member=n2' });
+    expect(refused.json()).toEqual({ error: { code: 'API_UNKNOWN_FIELD', message: 'unknown field "member" in the query string; none are allowed here' } });
+    expect(api.node.defragmentations).toBe(0);
+    expect((await api.request({ method: 'HEAD', url: '/api/v1/keys/k?revison=1' })).statusCode).toBe(400);
+  });
+
+  it('a body on a member removal and a lease revocation', async () => {
+    const members = api.node.members();
+    const removal = await api.request({ method: 'DELETE', url: '/api/v1/cluster/members/n1', payload: { force: true } });
+    expect(removal.json()).toMatchObject({ error: { code: 'API_INVALID_BODY', message: 'invalid request body: DELETE /api/v1/cluster/members/:member takes no body' } });
+    expect(api.node.members()).toEqual(members);
+    const granted = (await api.request({ method: 'POST', url: '/api/v1/leases', payload: { ttl: 30 } })).json() as { id: number };
+    expect((await api.request({ method: 'DELETE', url: `/api/v1/leases/${granted.id}`, payload: 'x' })).statusCode).toBe(400);
+    expect((await api.request({ method: 'GET', url: `/api/v1/leases/${granted.id}` })).statusCode).toBe(200);
+  });
+});
+
 describe('what the unions refuse', () => {
   it('an operand that does not belong to the compare target', async () => {
     const response = await api.request({

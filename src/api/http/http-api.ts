@@ -25,6 +25,7 @@ import { registerOpenApiRoute } from './openapi-route.js';
 import { assertCatalogueMatches, HTTP_ROUTES, type HttpRoute, routeName } from './route-catalogue.js';
 import type { RouteContext } from './route-context.js';
 import { registerTransactionRoute } from './transaction-route.js';
+import { refuseUndeclaredInput } from './undeclared-input.js';
 import { registerWatchRoute } from './watch-route.js';
 
 export interface HttpApiOptions {
@@ -55,6 +56,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   installErrorReplies(app, limits, options.logger);
   const registered = recordRegisteredRoutes(app);
+  refuseUndeclaredInput(app, HTTP_ROUTES);
   const metrics = httpMetrics(options.metrics);
   recordRequestDurations(app, metrics);
   registerHealthRoutes(app, context, options.metrics);
