@@ -26,7 +26,10 @@ export function editDistance(from: string, to: string): number {
   return at(from.length, to.length);
 }
 
-/** The candidate closest to `name`, or undefined when none is within a third of its length (at least 2 edits). */
+/**
+ * The candidate closest to `name` ignoring case, or undefined when none is within a third of
+ * its length (at least one edit): `x` is no typo of `to`, but `sucess` is one of `success`.
+ */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
   const lowered = name.toLowerCase();
   let closest: string | undefined;
@@ -38,5 +41,5 @@ export function closestName(name: string, candidates: Iterable<string>): string 
       closestDistance = distance;
     }
   }
-  return closestDistance <= Math.max(2, Math.floor(name.length / 3)) ? closest : undefined;
+  return closestDistance <= Math.max(1, Math.floor(name.length / 3)) ? closest : undefined;
 }
