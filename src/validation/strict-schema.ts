@@ -51,7 +51,7 @@ export function schemaProblemOf(error: z.ZodError): SchemaProblem {
 }
 
 /** `operations[0].conditions[1]`; empty for the whole input. */
-export function pathText(path: readonly PropertyKey[]): string {
+function pathText(path: readonly PropertyKey[]): string {
   return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 

@@ -53,15 +53,10 @@ function jsonOf(body: Buffer): unknown {
 
 function bodyError(problem: SchemaProblem): ApiError {
   if (problem.kind === 'unknown-field') return new ApiError('API_UNKNOWN_FIELD', { name: problem.field, location: problem.path === '' ? 'the request body' : problem.path, hint: problem.hint });
-  return invalidField(problem.path === '' ? 'the body' : problem.path, problem.reason);
+  return new ApiError('API_INVALID_BODY', { reason: `${problem.path === '' ? 'the body' : problem.path}: ${problem.reason}` });
 }
 
 function queryError(problem: SchemaProblem): ApiError {
   if (problem.kind === 'unknown-field') return new ApiError('API_UNKNOWN_FIELD', { name: problem.field, location: 'the query string', hint: problem.hint });
   return new ApiError('API_INVALID_PARAMETER', { name: problem.path, reason: problem.reason });
-}
-
-/** A body that passed its schema but breaks a rule the schema cannot state, such as a limit. */
-export function invalidField(name: string, reason: string): ApiError {
-  return new ApiError('API_INVALID_BODY', { reason: `${name}: ${reason}` });
 }

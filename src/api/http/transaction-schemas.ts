@@ -12,7 +12,7 @@ const operand = integerAtLeast(0).optional().describe('0 when absent');
 
 const compareBase = { key: jsonBytes, rangeEnd: jsonBytes.optional(), result: compareResult };
 
-export const compareJson = z.discriminatedUnion(
+const compareJson = z.discriminatedUnion(
   'target',
   [
     strictObject({ ...compareBase, target: z.literal('VERSION'), version: operand }),
@@ -79,7 +79,7 @@ const etcdTxnFields = () => ({
 
 const etcdTxnJson: z.ZodType<EtcdTxnJson> = strictObject(etcdTxnFields()).meta({ id: 'EtcdTxn' });
 
-export const seedConditionJson = strictObject({
+const seedConditionJson = strictObject({
   if_version_match: integerAtLeast(0).optional().describe('the key has this version (0: it does not exist)'),
   if_mod_revision_match: integerAtLeast(0).optional().describe('the key was last written at this revision'),
   if_value_match: jsonBytes.optional().describe('the key exists with this value'),
@@ -89,7 +89,7 @@ export const seedConditionJson = strictObject({
 
 const seedBase = { key: jsonBytes, conditions: z.array(seedConditionJson).optional().describe('all must hold, or nothing is written (412); each holds exactly one test') };
 
-export const seedOperationJson = z.discriminatedUnion(
+const seedOperationJson = z.discriminatedUnion(
   'type',
   [
     strictObject({
@@ -114,5 +114,3 @@ export const transactionBody = strictObject({
     message: 'give either operations or compare/success/failure, not both',
   })
   .describe('either operations (the seeds form) or compare, success and failure (the etcd form)');
-
-export type TransactionBody = z.infer<typeof transactionBody>;
