@@ -39,15 +39,26 @@ export type SchemaProblem =
   | { readonly kind: 'unknown-field'; readonly path: string; readonly field: string; readonly hint: string }
   | { readonly kind: 'invalid-value'; readonly path: string; readonly reason: string };
 
+export type Parsed<Value> = { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly problem: SchemaProblem };
+
+/** The input checked against the schema: its parsed value, or the first problem with it. */
+export function parseWith<Schema extends z.ZodType>(schema: Schema, input: unknown): Parsed<z.output<Schema>> {
+  // reportInput puts the offending value in each issue, so a missing field reads "is required".
+  const parsed = schema.safeParse(input, { reportInput: true });
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: problemOf(parsed.error) };
+}
+
 /**
  * An unknown field comes first: it is usually why a required field is missing (`item` for
  * `items`), and naming it says what to fix.
  */
-export function schemaProblemOf(error: z.ZodError): SchemaProblem {
+function problemOf(error: z.ZodError): SchemaProblem {
   const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0];
   if (issue === undefined) return { kind: 'invalid-value', path: '', reason: 'is invalid' };
-  if (issue.code === 'unrecognized_keys') return { kind: 'unknown-field', path: pathText(issue.path), field: String(issue.keys[0]), hint: issue.message };
-  return { kind: 'invalid-value', path: pathText(issue.path), reason: issue.message };
+  const path = pathText(issue.path);
+  if (issue.code === 'unrecognized_keys') return { kind: 'unknown-field', path, field: String(issue.keys[0]), hint: issue.message };
+  const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
+  return { kind: 'invalid-value', path, reason: missing ? 'is required' : issue.message };
 }
 
 /** `operations[0].conditions[1]`; empty for the whole input. */

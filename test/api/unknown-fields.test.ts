@@ -135,3 +135,14 @@ describe('what the unions refuse', () => {
     expect((await api.request({ method: 'GET', url: '/api/v1/keys/k' })).body).toBe('v1');
   });
 });
+
+describe('what a refusal of an invalid value says', () => {
+  it.each([
+    [{ operations: [{ type: 'PUT', key: 'k' }] }, 'invalid request body: operations[0].value: is required'],
+    [{ operations: [{ type: 'put', key: 'k', value: 'v2' }] }, 'invalid request body: operations[0].type: must be PUT, GET or DELETE'],
+    [{ compare: [{ key: 'k' }] }, 'invalid request body: compare[0].target: must be VERSION, CREATE, MOD, VALUE or LEASE'],
+  ])('%j', async (body, message) => {
+    const response = await api.request({ method: 'POST', url: '/api/v1/transaction', payload: body });
+    expect(response.json()).toEqual({ error: { code: 'API_INVALID_BODY', message } });
+  });
+});

@@ -6,7 +6,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Keys and values in JSON: a string is UTF-8 text, `{ "base64": "..." }` carries any bytes. */
 export const jsonBytes = z
-  .union([z.string(), strictObject({ base64: z.string().regex(BASE64, 'is not valid base64') })], { error: 'must be a string or { "base64": "..." }' })
+  .union([z.string(), strictObject({ base64: z.string().regex(BASE64, 'is not valid base64') })], {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string or { "base64": "..." }'),
+  })
   .describe('UTF-8 text, or { "base64": "..." } for any bytes')
   // The id makes it one named definition in the OpenAPI document rather than a copy per field.
   .meta({ id: 'Bytes' });

@@ -4,21 +4,21 @@
 // anything is proposed.
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { type SchemaProblem, schemaProblemOf } from '../../validation/strict-schema.js';
+import { parseWith, type SchemaProblem } from '../../validation/strict-schema.js';
 import { ApiError } from '../errors.js';
 
 /** The query string, checked against the route's schema. */
 export function parseQuery<Schema extends z.ZodType>(request: FastifyRequest, schema: Schema): z.output<Schema> {
-  const parsed = schema.safeParse(request.query ?? {});
-  if (parsed.success) return parsed.data;
-  throw queryError(schemaProblemOf(parsed.error));
+  const parsed = parseWith(schema, request.query ?? {});
+  if (parsed.ok) return parsed.value;
+  throw queryError(parsed.problem);
 }
 
 /** One path parameter or header, checked against its schema. */
 export function parseParameter<Schema extends z.ZodType>(name: string, value: unknown, schema: Schema): z.output<Schema> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problem = schemaProblemOf(parsed.error);
+  const parsed = parseWith(schema, value);
+  if (parsed.ok) return parsed.value;
+  const problem = parsed.problem;
   throw new ApiError('API_INVALID_PARAMETER', { name, reason: problem.kind === 'invalid-value' ? problem.reason : problem.hint });
 }
 
@@ -37,10 +37,10 @@ const EMPTY_BODY = Buffer.alloc(0);
  */
 export function parseJsonBody<Schema extends z.ZodType>(request: FastifyRequest, schema: Schema): z.output<Schema> {
   const body = bodyBytes(request);
-  const parsed = schema.safeParse(body.length === 0 ? undefined : jsonOf(body));
-  if (parsed.success) return parsed.data;
+  const parsed = parseWith(schema, body.length === 0 ? undefined : jsonOf(body));
+  if (parsed.ok) return parsed.value;
   if (body.length === 0) throw new ApiError('API_INVALID_BODY', { reason: 'a JSON object is required' });
-  throw bodyError(schemaProblemOf(parsed.error));
+  throw bodyError(parsed.problem);
 }
 
 function jsonOf(body: Buffer): unknown {

@@ -21,7 +21,7 @@ const compareJson = z.discriminatedUnion(
     strictObject({ ...compareBase, target: z.literal('VALUE'), value: jsonBytes }),
     strictObject({ ...compareBase, target: z.literal('LEASE'), lease: operand }),
   ],
-  { error: 'target must be VERSION, CREATE, MOD, VALUE or LEASE' },
+  { error: 'must be VERSION, CREATE, MOD, VALUE or LEASE' },
 );
 
 export type CompareJson = z.infer<typeof compareJson>;
@@ -101,7 +101,7 @@ const seedOperationJson = z.discriminatedUnion(
     strictObject({ ...seedBase, type: z.literal('GET') }),
     strictObject({ ...seedBase, type: z.literal('DELETE') }),
   ],
-  { error: 'type must be PUT, GET or DELETE' },
+  { error: 'must be PUT, GET or DELETE' },
 );
 
 export type SeedOperationJson = z.infer<typeof seedOperationJson>;

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type Compare, compare, type Condition, type Operation, op, type TxnOp } from '../../client/index.js';
-import { describeSchemaProblem, schemaProblemOf, strictObject } from '../../validation/strict-schema.js';
+import { describeSchemaProblem, parseWith, strictObject } from '../../validation/strict-schema.js';
 import { UsageError } from './client-exit-codes.js';
 
 /** YAML reads `key: 12` as a number; a key or value is its text either way. */
@@ -86,9 +86,9 @@ export function txnFileOf(content: string, file: string): TxnFile {
   } catch (error) {
     throw new UsageError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
-  const parsed = txnFileSchema.safeParse(document);
-  if (!parsed.success) throw new UsageError(`${file}: ${describeSchemaProblem(schemaProblemOf(parsed.error), 'the file')}`);
-  const body = parsed.data;
+  const parsed = parseWith(txnFileSchema, document);
+  if (!parsed.ok) throw new UsageError(`${file}: ${describeSchemaProblem(parsed.problem, 'the file')}`);
+  const body = parsed.value;
   if (body.operations !== undefined) return { form: 'seeds', operations: body.operations.map(seedOperationOf) };
   return { form: 'etcd', compare: (body.compare ?? []).map(compareOf), success: (body.success ?? []).map(opOf), failure: (body.failure ?? []).map(opOf) };
 }
