@@ -15,6 +15,7 @@ const apiTemplates = {
   API_INVALID_PARAMETER: 'invalid {name}: {reason}',
   API_MALFORMED_JSON: 'the request body is not valid JSON: {reason}',
   API_INVALID_BODY: 'invalid request body: {reason}',
+  API_UNKNOWN_FIELD: 'unknown field "{name}" in {location}; {hint}',
   API_REQUEST_TOO_LARGE: 'the request body exceeds the limit of {limit} bytes',
   API_PRECONDITION_FAILED: 'precondition failed: {reason}',
   API_KEY_NOT_FOUND: 'key not found: {name}',
@@ -46,6 +47,7 @@ const apiStatuses: Record<ApiErrorCode, ErrorStatus> = {
   API_INVALID_PARAMETER: badRequest,
   API_MALFORMED_JSON: badRequest,
   API_INVALID_BODY: badRequest,
+  API_UNKNOWN_FIELD: badRequest,
   API_REQUEST_TOO_LARGE: tooLarge,
   API_PRECONDITION_FAILED: { http: 412, grpc: GrpcStatus.FAILED_PRECONDITION },
   API_KEY_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND },
@@ -138,6 +140,10 @@ export interface ApiErrorDetails {
   readonly name?: string;
   readonly reason?: string;
   readonly limit?: number;
+  /** Where an unknown field was found: "the request body", "the query string" or a path in the body. */
+  readonly location?: string;
+  /** What the client probably meant: the closest valid name, or the valid names. */
+  readonly hint?: string;
 }
 
 export class ApiError extends Error {

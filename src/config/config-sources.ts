@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, environmentNameOf } from './config-fields.js';
 import { FAILPOINT_ENVIRONMENT } from '../failpoints/failpoints-from-environment.js';
+import { closestName } from '../validation/closest-name.js';
 
 export interface RawSetting {
   readonly raw: unknown;
@@ -118,22 +119,8 @@ function withDoubleDash(arg: string): string {
   return SINGLE_DASH_FLAG.test(arg) ? `-${arg}` : arg;
 }
 
-/** ` (did you mean "http-port"?)` when a known name differs only by case, '_' or a typo of one letter. */
+/** ` (did you mean "http-port"?)` when a known name differs only by case, '_' or a typo. */
 function suggestionFor(name: string): string {
-  const normalized = name.toLowerCase().replaceAll('_', '-');
-  const close = CONFIG_FIELDS.find((field) => field.name === normalized || differsByOneEdit(field.name, normalized));
-  return close === undefined ? '' : ` (did you mean "${close.name}"?)`;
-}
-
-function differsByOneEdit(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  const aTail = a.slice(i);
-  const bTail = b.slice(i);
-  return aTail.slice(1) === bTail.slice(1) || aTail.slice(1) === bTail || aTail === bTail.slice(1) || isSwap(aTail, bTail);
-}
-
-function isSwap(a: string, b: string): boolean {
-  return a.length >= 2 && a[0] === b[1] && a[1] === b[0] && a.slice(2) === b.slice(2);
+  const close = closestName(name.replaceAll('_', '-'), CONFIG_FIELDS.map((field) => field.name));
+  return close === undefined ? '' : ` (did you mean "${close}"?)`;
 }

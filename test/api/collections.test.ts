@@ -135,6 +135,15 @@ describe('transactions', () => {
     expect(Number((await api.request({ method: 'GET', url: '/api/v1/keys/user:123:last_login' })).headers['x-bvault-lease'])).toBeGreaterThan(0);
   });
 
+  it('takes the conditions the native API takes: if_value_match and if_not_exists', async () => {
+    await putKey('guarded', 'v1');
+    const write = (condition: object) => post('/api/v1/transaction', { operations: [{ type: 'PUT', key: 'guarded', value: 'v2', conditions: [condition] }] });
+    expect((await write({ if_not_exists: true })).statusCode).toBe(412);
+    expect((await write({ if_value_match: 'other' })).statusCode).toBe(412);
+    expect((await write({ if_value_match: 'v1' })).json()).toMatchObject({ succeeded: true });
+    expect((await api.request({ method: 'GET', url: '/api/v1/keys/guarded' })).body).toBe('v2');
+  });
+
   it('refuses a transaction over the limit and an unknown target, changing nothing', async () => {
     const before = await api.fingerprint();
     const tooMany = await post('/api/v1/transaction', { success: ['a', 'b', 'c', 'd', 'e'].map((key) => ({ put: { key, value: 'v' } })) });

@@ -53,6 +53,13 @@ const badRequests: readonly BadRequest[] = [
   },
   { what: 'an invalid path encoding', send: (url) => request(url, 'PUT', '/api/v1/keys/bad%E0%A4%A', 'v'), status: 400, code: 'API_INVALID_KEY_ENCODING', keys: [] },
   { what: 'a negative TTL', send: (url) => request(url, 'PUT', '/api/v1/keys/negative-ttl?ttl=-5', 'v'), status: 400, code: 'API_INVALID_PARAMETER', keys: ['negative-ttl'] },
+  {
+    what: 'a misspelled condition',
+    send: (url) => request(url, 'POST', '/api/v1/transaction', { operations: [{ type: 'PUT', key: 'guarded', value: 'v', condition: [{ if_version_match: 5 }] }] }),
+    status: 400,
+    code: 'API_UNKNOWN_FIELD',
+    keys: ['guarded'],
+  },
 ];
 
 describe('bad input', () => {

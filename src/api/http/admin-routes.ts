@@ -3,9 +3,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlarmAction, type AlarmMember } from '../../mvcc/index.js';
-import { ApiError } from '../errors.js';
 import { responseOf } from './node-responses.js';
-import { jsonBody, optionalInteger } from './request-parsing.js';
+import { compactBody, transferLeadershipBody } from './body-schemas.js';
+import { parseJsonBody } from './request-parsing.js';
 import { memberOf } from './member-routes.js';
 import type { RouteContext } from './route-context.js';
 
@@ -45,9 +45,7 @@ async function* emptyStream(): AsyncIterable<Uint8Array> {}
 
 /** `{ revision }` → `{ revision, compactRevision }`. */
 async function compact(context: RouteContext, request: FastifyRequest): Promise<object> {
-  const body = jsonBody(request);
-  const revision = optionalInteger(body.revision, 'revision', 1);
-  if (revision === undefined) throw new ApiError('API_INVALID_BODY', { reason: 'revision is required' });
+  const { revision } = parseJsonBody(request, compactBody);
   const response = responseOf(await context.node.write({ type: 'compaction', compaction: { revision } }), 'compaction');
   return { revision: response.compaction.header.revision, compactRevision: revision };
 }
@@ -64,8 +62,8 @@ async function disarmAlarms(context: RouteContext): Promise<object> {
 
 /** `{ to? }` names the target member by id or name; without it the node picks the most caught-up voter. */
 async function transferLeadership(context: RouteContext, request: FastifyRequest): Promise<object> {
-  const body = request.body === undefined ? {} : jsonBody(request);
-  const to = body.to === undefined || body.to === null ? undefined : memberOf(context, String(body.to)).id;
+  const reference = parseJsonBody(request, transferLeadershipBody)?.to;
+  const to = reference === undefined ? undefined : memberOf(context, String(reference)).id;
   await context.node.transferLeadership(to);
   return { leaderId: (await context.node.status()).leaderId };
 }

@@ -1,20 +1,13 @@
 // POST /api/v1/batch/{put,get,delete}. A batch put or delete is one transaction: all of it
 // applies under one revision or none of it does. A batch get reads every key at one revision.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { MvccError, type PutRequest, type RequestOp, validateRequest } from '../../mvcc/index.js';
+import { batchDeleteBody, batchGetBody, batchPutBody } from './body-schemas.js';
+import { bytesOf, type JsonBytes } from './json-schemas.js';
 import { keyValueJson } from './key-view.js';
 import { txnOf } from './node-responses.js';
-import {
-  asArray,
-  asObject,
-  bytesField,
-  consistencyOf,
-  jsonBody,
-  optionalBoolean,
-  optionalInteger,
-  optionalString,
-  optionalTags,
-} from './request-parsing.js';
+import { parseJsonBody } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 import { ttlList, withTtlLeases } from './ttl-leases.js';
 
@@ -26,9 +19,9 @@ export function registerBatchRoutes(app: FastifyInstance, context: RouteContext)
 
 /** `{ items: [{ key, value, lease?, contentType?, tags? }], ttl? }`; `ttl` grants one lease for the items without one. */
 async function batchPut(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const body = jsonBody(request);
-  const ttl = optionalInteger(body.ttl, 'ttl', 1);
-  const puts = asArray(body.items, 'items').map((item, index) => putOf(item, `items[${index}]`));
+  const body = parseJsonBody(request, batchPutBody);
+  const ttl = body.ttl;
+  const puts = body.items.map(putOf);
   validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, context.limits);
   const txn = await withTtlLeases(
     context,
@@ -43,14 +36,11 @@ async function batchPut(context: RouteContext, request: FastifyRequest, reply: F
   await reply.send({ revision: txn.header.revision, count: puts.length });
 }
 
-function putOf(value: unknown, name: string): PutRequest {
-  const item = asObject(value, name);
-  const lease = optionalInteger(item.lease, `${name}.lease`, 1);
-  const contentType = optionalString(item.contentType, `${name}.contentType`);
-  const tags = optionalTags(item.tags, `${name}.tags`);
+function putOf(item: z.output<typeof batchPutBody>['items'][number]): PutRequest {
+  const { lease, contentType, tags } = item;
   return {
-    key: bytesField(item.key, `${name}.key`),
-    value: bytesField(item.value, `${name}.value`),
+    key: bytesOf(item.key),
+    value: bytesOf(item.value),
     ...(lease === undefined ? {} : { lease }),
     ...(contentType === undefined ? {} : { contentType }),
     ...(tags === undefined ? {} : { tags }),
@@ -63,7 +53,7 @@ function putOp(put: PutRequest): RequestOp {
 
 /** `{ keys: [...], consistency? }` → `{ revision, items }`, items aligned with keys, null where missing. */
 async function batchGet(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const body = jsonBody(request);
+  const body = parseJsonBody(request, batchGetBody);
   const keys = keysOf(context, body.keys);
   for (const key of keys) validateRequest({ type: 'range', range: { key } }, context.limits);
   const [first, ...rest] = keys;
@@ -73,7 +63,7 @@ async function batchGet(context: RouteContext, request: FastifyRequest, reply: F
   }
   // The first read fixes the revision (linearizable unless asked otherwise); the others read
   // that same revision locally, which this node has applied by then.
-  const head = await context.node.range({ key: first }, { consistency: consistencyOf(body.consistency, 'consistency') });
+  const head = await context.node.range({ key: first }, { consistency: body.consistency ?? 'linearizable' });
   const revision = head.header.revision;
   const tail = await Promise.all(rest.map((key) => context.node.range({ key, revision }, { consistency: 'serializable' })));
   const items = [head, ...tail].map((response) => {
@@ -85,8 +75,8 @@ async function batchGet(context: RouteContext, request: FastifyRequest, reply: F
 
 /** `{ keys: [...], prevKv? }` → `{ revision, deleted, prevKvs? }`. */
 async function batchDelete(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const body = jsonBody(request);
-  const prevKv = optionalBoolean(body.prevKv, 'prevKv') ?? false;
+  const body = parseJsonBody(request, batchDeleteBody);
+  const prevKv = body.prevKv ?? false;
   const success: RequestOp[] = keysOf(context, body.keys).map((key) => ({ type: 'deleteRange', deleteRange: { key, prevKv } }));
   const txnRequest = { type: 'txn', txn: { compare: [], success, failure: [] } } as const;
   validateRequest(txnRequest, context.limits);
@@ -101,8 +91,7 @@ async function batchDelete(context: RouteContext, request: FastifyRequest, reply
   await reply.send({ revision: txn.header.revision, deleted, ...(prevKv ? { prevKvs } : {}) });
 }
 
-function keysOf(context: RouteContext, value: unknown): Uint8Array[] {
-  const keys = asArray(value, 'keys');
+function keysOf(context: RouteContext, keys: readonly JsonBytes[]): Uint8Array[] {
   if (keys.length > context.limits.txnOperationsMax) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
-  return keys.map((key, index) => bytesField(key, `keys[${index}]`));
+  return keys.map(bytesOf);
 }

@@ -21,8 +21,11 @@ import { registerKeyRoutes } from './key-routes.js';
 import { registerLeaseRoutes } from './lease-routes.js';
 import { registerListRoute } from './list-route.js';
 import { registerMemberRoutes } from './member-routes.js';
+import { registerOpenApiRoute } from './openapi-route.js';
+import { assertCatalogueMatches, HTTP_ROUTES, type HttpRoute, routeName } from './route-catalogue.js';
 import type { RouteContext } from './route-context.js';
 import { registerTransactionRoute } from './transaction-route.js';
+import { refuseUndeclaredInput } from './undeclared-input.js';
 import { registerWatchRoute } from './watch-route.js';
 
 export interface HttpApiOptions {
@@ -63,6 +66,8 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
       reply.header(GRPC_PORT_HEADER, String(grpcPort));
     });
   }
+  const registered = recordRegisteredRoutes(app);
+  refuseUndeclaredInput(app, HTTP_ROUTES);
   const metrics = httpMetrics(options.metrics);
   recordRequestDurations(app, metrics);
   registerHealthRoutes(app, context, options.metrics);
@@ -74,8 +79,19 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerLeaseRoutes(app, context);
   registerAdminRoutes(app, context);
   registerMemberRoutes(app, context);
+  registerOpenApiRoute(app);
   await app.ready();
+  assertCatalogueMatches(registered, HTTP_ROUTES);
   return app;
+}
+
+/** Every route as it is registered; HEAD, which fastify derives from GET, is left out. */
+function recordRegisteredRoutes(app: FastifyInstance): Set<string> {
+  const registered = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') registered.add(routeName({ method: method as HttpRoute['method'], url: route.url }));
+  });
+  return registered;
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {

@@ -4,12 +4,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type Compare, CompareResult, type KeyValue, type TxnResponse } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
 import { entityTagOf } from './key-view.js';
-import { integerParameter, type Query } from './request-parsing.js';
 
 const ENTITY_TAG = /^"(\d+)"$/;
 
 /** The compares a conditional write of `key` must pass; empty for an unconditional write. */
-export function writePreconditions(key: Uint8Array, headers: IncomingHttpHeaders, query: Query): Compare[] {
+export function writePreconditions(key: Uint8Array, headers: IncomingHttpHeaders, ifVersionMatch: number | undefined): Compare[] {
   const compares: Compare[] = [];
   const ifMatch = headers['if-match'];
   if (ifMatch !== undefined) compares.push(ifMatchCompare(key, ifMatch.trim()));
@@ -18,8 +17,7 @@ export function writePreconditions(key: Uint8Array, headers: IncomingHttpHeaders
     if (ifNoneMatch.trim() !== '*') throw new ApiError('API_INVALID_PARAMETER', { name: 'If-None-Match', reason: 'a write accepts only *' });
     compares.push({ key, target: 'version', result: CompareResult.Equal, version: 0 });
   }
-  const version = integerParameter(query, 'if_version_match', 0);
-  if (version !== undefined) compares.push({ key, target: 'version', result: CompareResult.Equal, version });
+  if (ifVersionMatch !== undefined) compares.push({ key, target: 'version', result: CompareResult.Equal, version: ifVersionMatch });
   return compares;
 }
 

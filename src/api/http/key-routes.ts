@@ -7,7 +7,8 @@ import { ApiError } from '../errors.js';
 import { notModified, preconditionFailed, writePreconditions } from './key-preconditions.js';
 import { asBuffer, entityTagOf, keyValueJson, setKeyHeaders, TAG_HEADER_PREFIX } from './key-view.js';
 import { responseOf, txnOf } from './node-responses.js';
-import { bodyBytes, booleanParameter, consistencyParameter, integerParameter, queryOf } from './request-parsing.js';
+import { keyDeleteQuery, keyGetQuery, keyPutQuery } from './query-schemas.js';
+import { bodyBytes, parseQuery } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 import { ttlList, withTtlLeases } from './ttl-leases.js';
 
@@ -30,21 +31,20 @@ class KeyRoutes {
   constructor(private readonly context: RouteContext) {}
 
   async put(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const query = queryOf(request);
+    const query = parseQuery(request, keyPutQuery);
     const key = keyOf(request);
-    const ttl = integerParameter(query, 'ttl', 1);
-    const lease = integerParameter(query, 'lease', 1);
+    const { ttl, lease } = query;
     if (ttl !== undefined && lease !== undefined) throw new ApiError('API_INVALID_PARAMETER', { name: 'ttl', reason: 'give either ttl or lease, not both' });
     const put: PutRequest = {
       key,
       value: bodyBytes(request),
-      prevKv: booleanParameter(query, 'prev_kv'),
+      prevKv: query.prev_kv ?? false,
       contentType: storedContentTypeOf(request.headers['content-type']),
       tags: tagsOf(request),
       ...(lease === undefined ? {} : { lease }),
     };
     validateRequest({ type: 'put', put }, this.context.limits);
-    const compares = writePreconditions(key, request.headers, query);
+    const compares = writePreconditions(key, request.headers, query.if_version_match);
     const outcome = await withTtlLeases(
       this.context,
       ttlList(ttl),
@@ -62,10 +62,10 @@ class KeyRoutes {
   }
 
   async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const query = queryOf(request);
-    const range: RangeRequest = { key: keyOf(request), revision: integerParameter(query, 'revision', 0) ?? 0 };
+    const query = parseQuery(request, keyGetQuery);
+    const range: RangeRequest = { key: keyOf(request), revision: query.revision ?? 0 };
     validateRequest({ type: 'range', range }, this.context.limits);
-    const response = await this.context.node.range(range, { consistency: consistencyParameter(query) });
+    const response = await this.context.node.range(range, { consistency: query.consistency ?? 'linearizable' });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: range.key.toString() });
     setKeyHeaders(reply, kv, response.header.revision);
@@ -77,12 +77,12 @@ class KeyRoutes {
   }
 
   async delete(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const query = queryOf(request);
+    const query = parseQuery(request, keyDeleteQuery);
     const key = keyOf(request);
-    const prevKv = booleanParameter(query, 'prev_kv');
+    const prevKv = query.prev_kv ?? false;
     const deletion: Extract<MvccRequest, { type: 'deleteRange' }> = { type: 'deleteRange', deleteRange: { key, prevKv } };
     validateRequest(deletion, this.context.limits);
-    const outcome = await this.conditionalWrite(deletion, writePreconditions(key, request.headers, query));
+    const outcome = await this.conditionalWrite(deletion, writePreconditions(key, request.headers, query.if_version_match));
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = responseOf(outcome.response, 'deleteRange').deleteRange;
     if (deleted.deleted === 0) throw new ApiError('API_KEY_NOT_FOUND', { name: key.toString() });

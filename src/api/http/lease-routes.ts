@@ -2,10 +2,11 @@
 // and TTLs are the leader's view; the node forwards them from a follower.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type MvccRequest, validateRequest } from '../../mvcc/index.js';
-import { ApiError } from '../errors.js';
 import { encodeBytes } from './key-view.js';
 import { responseOf } from './node-responses.js';
-import { booleanParameter, jsonBody, optionalInteger, parseInteger, queryOf } from './request-parsing.js';
+import { leaseGrantBody } from './body-schemas.js';
+import { decimalInteger, leaseQuery } from './query-schemas.js';
+import { parseJsonBody, parseParameter, parseQuery } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 
 export function registerLeaseRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -16,7 +17,7 @@ export function registerLeaseRoutes(app: FastifyInstance, context: RouteContext)
     return { id, ttl: await context.node.leaseKeepAlive(id) };
   });
   app.get('/api/v1/leases/:id', async (request) => {
-    const lease = await context.node.leaseTimeToLive(leaseIdOf(request), booleanParameter(queryOf(request), 'keys'));
+    const lease = await context.node.leaseTimeToLive(leaseIdOf(request), parseQuery(request, leaseQuery).keys ?? false);
     return { id: lease.id, ttl: lease.remainingTtl, grantedTtl: lease.grantedTtl, keys: lease.keys.map((key) => encodeBytes(key).text) };
   });
   app.delete('/api/v1/leases/:id', async (request, reply) => {
@@ -27,10 +28,7 @@ export function registerLeaseRoutes(app: FastifyInstance, context: RouteContext)
 
 /** `{ ttl, id? }` → 201 `{ id, ttl }`. */
 async function grant(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const body = jsonBody(request);
-  const ttl = optionalInteger(body.ttl, 'ttl', 1);
-  const id = optionalInteger(body.id, 'id', 1);
-  if (ttl === undefined) throw new ApiError('API_INVALID_BODY', { reason: 'ttl is required' });
+  const { ttl, id } = parseJsonBody(request, leaseGrantBody);
   const grantRequest: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl, ...(id === undefined ? {} : { id }) } };
   validateRequest(grantRequest, context.limits);
   const granted = responseOf(await context.node.write(grantRequest), 'leaseGrant').leaseGrant;
@@ -38,5 +36,5 @@ async function grant(context: RouteContext, request: FastifyRequest, reply: Fast
 }
 
 function leaseIdOf(request: FastifyRequest): number {
-  return parseInteger((request.params as { id: string }).id, 'lease id', 1);
+  return parseParameter('lease id', (request.params as { id: string }).id, decimalInteger(1));
 }

@@ -6,7 +6,8 @@ import { type RangeRequest, validateRequest } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
 import { keyAfter, prefixEnd, prefixStart } from './key-ranges.js';
 import { keyValueJson } from './key-view.js';
-import { booleanParameter, consistencyParameter, integerParameter, queryOf, stringParameter } from './request-parsing.js';
+import { listQuery } from './query-schemas.js';
+import { parseQuery } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 
 const DEFAULT_PAGE_KEYS = 100;
@@ -23,15 +24,15 @@ export function registerListRoute(app: FastifyInstance, context: RouteContext): 
 }
 
 async function listKeys(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const query = queryOf(request);
-  const prefix = Buffer.from(stringParameter(query, 'prefix') ?? '', 'utf8');
-  const limit = integerParameter(query, 'limit', 1, context.limits.listPageKeysMax) ?? Math.min(DEFAULT_PAGE_KEYS, context.limits.listPageKeysMax);
-  const keysOnly = booleanParameter(query, 'keys_only');
-  const cursorText = stringParameter(query, 'cursor');
+  const query = parseQuery(request, listQuery(context.limits));
+  const prefix = Buffer.from(query.prefix ?? '', 'utf8');
+  const limit = query.limit ?? Math.min(DEFAULT_PAGE_KEYS, context.limits.listPageKeysMax);
+  const keysOnly = query.keys_only ?? false;
+  const cursorText = query.cursor;
   const cursor = cursorText === undefined || cursorText === '' ? undefined : decodeCursor(cursorText, prefix);
   const range: RangeRequest = { key: cursor?.nextKey ?? prefixStart(prefix), rangeEnd: prefixEnd(prefix), limit, revision: cursor?.revision ?? 0, keysOnly };
   validateRequest({ type: 'range', range }, context.limits);
-  const response = await context.node.range(range, { consistency: consistencyParameter(query) });
+  const response = await context.node.range(range, { consistency: query.consistency ?? 'linearizable' });
   const revision = cursor?.revision ?? response.header.revision;
   const last = response.kvs[response.kvs.length - 1];
   const nextCursor = response.more && last !== undefined ? encodeCursor({ revision, nextKey: keyAfter(last.key) }) : null;

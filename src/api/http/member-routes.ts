@@ -2,22 +2,23 @@
 // seed's POST /api/v1/raft/join {"NodeID","RaftAddress"}, which adds a learner named NodeID and
 // invites it (it waits for that when started with wait-for-join).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { AddMemberRequest, MemberInfo } from '../../node/kv-node.js';
 import type { NodeId } from '../../raft/types.js';
 import { ApiError } from '../errors.js';
-import { asArray, jsonBody, type JsonObject, optionalBoolean, optionalString } from './request-parsing.js';
+import { addMemberBody, raftJoinBody } from './body-schemas.js';
+import { parseJsonBody } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 
 export function registerMemberRoutes(app: FastifyInstance, context: RouteContext): void {
   app.get('/api/v1/cluster/members', async () => membership(context));
   app.post('/api/v1/cluster/members', async (request, reply) => {
-    const added = await context.node.addMember(addRequestOf(jsonBody(request)));
+    const added = await context.node.addMember(addRequestOf(parseJsonBody(request, addMemberBody)));
     return reply.code(201).send({ member: added, ...membership(context) });
   });
   app.post('/api/v1/raft/join', async (request) => {
-    const body = jsonBody(request);
-    const name = requiredString(body.NodeID, 'NodeID');
-    const added = await context.node.addMember({ name, peerAddress: requiredString(body.RaftAddress, 'RaftAddress'), learner: true });
+    const body = parseJsonBody(request, raftJoinBody);
+    const added = await context.node.addMember({ name: body.NodeID, peerAddress: body.RaftAddress, learner: true });
     // The seed starts the new member without any cluster (wait-for-join): tell it which one.
     void context.node.inviteMember(added.id);
     return { member: added, ...membership(context) };
@@ -49,18 +50,6 @@ function memberParameter(request: FastifyRequest): string {
   return (request.params as { member: string }).member;
 }
 
-function addRequestOf(body: JsonObject): AddMemberRequest {
-  const clientUrls = asArray(body.clientUrls ?? [], 'clientUrls').map((url, index) => requiredString(url, `clientUrls[${index}]`));
-  return {
-    name: requiredString(body.name, 'name'),
-    peerAddress: requiredString(body.peerAddress, 'peerAddress'),
-    clientUrls,
-    learner: optionalBoolean(body.learner, 'learner') ?? true,
-  };
-}
-
-function requiredString(value: unknown, name: string): string {
-  const text = optionalString(value, name);
-  if (text === undefined || text === '') throw new ApiError('API_INVALID_BODY', { reason: `${name} is required` });
-  return text;
+function addRequestOf(body: z.output<typeof addMemberBody>): AddMemberRequest {
+  return { name: body.name, peerAddress: body.peerAddress, clientUrls: body.clientUrls ?? [], learner: body.learner ?? true };
 }

@@ -5,25 +5,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type RequestOp, type TxnRequest, validateRequest } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
 import { txnOf } from './node-responses.js';
-import { jsonBody, type JsonObject } from './request-parsing.js';
+import { parseJsonBody } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 import { type LeasesByTtl, withTtlLeases } from './ttl-leases.js';
 import { etcdTxnOf, responseOpJson, type SeedTransaction, seedTxnOf } from './transaction-json.js';
+import { type EtcdTxnJson, transactionBody } from './transaction-schemas.js';
+
+type JsonObject = Readonly<Record<string, unknown>>;
 
 export function registerTransactionRoute(app: FastifyInstance, context: RouteContext): void {
   app.post('/api/v1/transaction', (request, reply) => transaction(context, request, reply));
 }
 
 async function transaction(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const body = jsonBody(request);
+  const body = parseJsonBody(request, transactionBody);
   if (body.operations !== undefined) {
-    await reply.send(await seedTransaction(context, seedTxnOf(body)));
+    await reply.send(await seedTransaction(context, seedTxnOf(body.operations)));
     return;
   }
   await reply.send(await etcdTransaction(context, body));
 }
 
-async function etcdTransaction(context: RouteContext, body: JsonObject): Promise<JsonObject> {
+async function etcdTransaction(context: RouteContext, body: EtcdTxnJson): Promise<JsonObject> {
   const txnRequest = { type: 'txn', txn: etcdTxnOf(body) } as const;
   validateRequest(txnRequest, context.limits);
   const txn = txnOf(await context.node.write(txnRequest));

@@ -10,7 +10,8 @@ import { ApiError } from '../errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { prefixEnd, prefixStart } from './key-ranges.js';
 import { keyValueJson } from './key-view.js';
-import { booleanParameter, integerParameter, parseInteger, queryOf, stringParameter } from './request-parsing.js';
+import { decimalInteger, watchQuery } from './query-schemas.js';
+import { parseParameter, parseQuery } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
 
 const EVENT_ID = /^(\d+)(?:\.(\d+))?$/;
@@ -26,16 +27,15 @@ export function registerWatchRoute(app: FastifyInstance, context: RouteContext, 
 }
 
 async function watch(context: RouteContext, metrics: HttpMetrics, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const query = queryOf(request);
+  const query = parseQuery(request, watchQuery);
   const prefix = Buffer.from((request.params as { '*': string })['*'], 'utf8');
-  const filter = stringParameter(query, 'filter');
-  if (filter !== undefined && filter !== 'noput' && filter !== 'nodelete') throw new ApiError('API_INVALID_PARAMETER', { name: 'filter', reason: 'must be noput or nodelete' });
-  const start = streamStart(request.headers['last-event-id'], integerParameter(query, 'start_revision', 0));
+  const filter = query.filter;
+  const start = streamStart(request.headers['last-event-id'], query.start_revision);
   const watchRequest: WatchRequest = {
     key: prefixStart(prefix),
     rangeEnd: prefixEnd(prefix),
     startRevision: start.revision,
-    prevKv: booleanParameter(query, 'prev_kv'),
+    prevKv: query.prev_kv ?? false,
     noPut: filter === 'noput',
     noDelete: filter === 'nodelete',
     progressNotify: true,
@@ -65,10 +65,10 @@ function streamStart(lastEventId: string | string[] | undefined, startRevision: 
   if (typeof lastEventId !== 'string' || lastEventId === '') return { revision: startRevision ?? 0, deliveredAtStart: 0 };
   const match = EVENT_ID.exec(lastEventId.trim());
   if (match === null) throw new ApiError('API_INVALID_PARAMETER', { name: 'Last-Event-ID', reason: `expected <revision>.<n>, got ${lastEventId}` });
-  const revision = parseInteger(match[1] as string, 'Last-Event-ID', 1);
+  const revision = parseParameter('Last-Event-ID', match[1], decimalInteger(1));
   // A bare revision means every event of that revision was seen.
   if (match[2] === undefined) return { revision: revision + 1, deliveredAtStart: 0 };
-  return { revision, deliveredAtStart: parseInteger(match[2], 'Last-Event-ID', 0) + 1 };
+  return { revision, deliveredAtStart: parseParameter('Last-Event-ID', match[2], decimalInteger(0)) + 1 };
 }
 
 /** Copies watch responses to the stream, waiting for the socket to drain so a slow client only slows itself. */

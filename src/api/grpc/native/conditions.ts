@@ -1,22 +1,24 @@
-// The seeds' per-key conditions as compares of one transaction, so the check and the write
-// are atomic: if_version_match (0 means "absent"), if_mod_revision_match, if_value_match,
-// if_exists and if_not_exists.
-import { type Compare, CompareResult } from '../../../mvcc/index.js';
+// The seeds' per-key conditions of the native API, read from protobuf (whose 64-bit numbers
+// must fit a JavaScript number) and turned into compares by the layer the REST API shares.
+import type { Compare } from '../../../mvcc/index.js';
 import type { Condition } from '../../../generated/beavervault/v1/transaction.js';
-import { ApiError } from '../../errors.js';
+import { seedConditionCompare } from '../../seed-conditions.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 
 export function compareOf(key: Uint8Array, condition: Condition, field: string): Compare {
-  if (condition.ifVersionMatch !== undefined) {
-    return { key, target: 'version', result: CompareResult.Equal, version: nonNegativeNumberOf(condition.ifVersionMatch, `${field}.if_version_match`) };
-  }
-  if (condition.ifModRevisionMatch !== undefined) {
-    return { key, target: 'mod', result: CompareResult.Equal, modRevision: nonNegativeNumberOf(condition.ifModRevisionMatch, `${field}.if_mod_revision_match`) };
-  }
-  if (condition.ifValueMatch !== undefined) return { key, target: 'value', result: CompareResult.Equal, value: condition.ifValueMatch };
-  if (condition.ifExists === true) return { key, target: 'version', result: CompareResult.Greater, version: 0 };
-  if (condition.ifNotExists === true) return { key, target: 'version', result: CompareResult.Equal, version: 0 };
-  throw new ApiError('API_INVALID_PARAMETER', { name: field, reason: 'set one of if_version_match, if_mod_revision_match, if_value_match, if_exists or if_not_exists' });
+  const { ifVersionMatch, ifModRevisionMatch } = condition;
+  return seedConditionCompare(
+    key,
+    {
+      ifVersionMatch: ifVersionMatch === undefined ? undefined : nonNegativeNumberOf(ifVersionMatch, `${field}.if_version_match`),
+      ifModRevisionMatch: ifModRevisionMatch === undefined ? undefined : nonNegativeNumberOf(ifModRevisionMatch, `${field}.if_mod_revision_match`),
+      ifValueMatch: condition.ifValueMatch,
+      // The proto defines if_exists and if_not_exists as flags to set to true; false is no test.
+      ifExists: condition.ifExists === true ? true : undefined,
+      ifNotExists: condition.ifNotExists === true ? true : undefined,
+    },
+    field,
+  );
 }
 
 export function comparesOf(key: Uint8Array, conditions: readonly Condition[], field: string): Compare[] {
