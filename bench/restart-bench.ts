@@ -1,4 +1,4 @@
-// Memory and restart, DESIGN section 10's last targets, measured by `npm run bench:compare --
+// Memory and restart, measured by `npm run bench:compare --
 // --memory` on each system in turn: load N keys of 256 B (default 1,000,000) through the
 // bench tool's txn-put path (128 puts on consecutive keys per transaction, etcd's and our
 // default transaction limit), read every member's resident memory, then kill -9 one follower,

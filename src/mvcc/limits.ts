@@ -1,4 +1,4 @@
-// The limits of DESIGN section 5 and the store's own bounds. They are part of the replicated
+// The configurable size limits and the store's own bounds. They are part of the replicated
 // semantics (apply rejects what exceeds them), so every member of a group must use the same
 // values; they are validated once and frozen.
 

@@ -1,7 +1,7 @@
 // Checks that depend only on the request and the limits, so the proposer can run them before
 // proposing and apply runs them again before writing anything. They mirror etcd's
 // v3rpc checks (empty key, value/lease provided with ignore flags, too many txn operations,
-// duplicate keys in a txn) plus the size limits of DESIGN section 5.
+// duplicate keys in a txn) plus the configurable size limits.
 import { MvccError } from './errors.js';
 import type { MvccLimits } from './limits.js';
 import { keyRange, type KeyRange, rangeContains } from './range.js';

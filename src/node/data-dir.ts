@@ -1,4 +1,4 @@
-// The data directory of one node (DESIGN section 3): metadata/ holds the identity and the lock
+// The data directory of one node: metadata/ holds the identity and the lock
 // file, raft/ the log (DurableLogStore), keyvalue/ the MVCC database. The lock keeps a second
 // process (or a second node in this process) off a directory that is in use; a lock left by a
 // process that died (kill -9) is taken over, since its owner can no longer write.

@@ -17,7 +17,7 @@ import type { MemberTable } from './member-table.js';
 import type { ResolvedNodeOptions } from './node-options.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
 
-/** The Raft group of the whole keyspace; more groups come with sharding (DESIGN section 9). */
+/** The Raft group of the whole keyspace; more groups come with sharding. */
 export const KEYSPACE_GROUP = groupId(0);
 const MEMBER_REPLAY_PAGE_BYTES = 4 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-// Prometheus metrics of one node (DESIGN section 7), on a registry per node so that several
+// Prometheus metrics of one node, on a registry per node so that several
 // nodes can run in one process. Names follow etcd's where a dashboard user would look for
 // them (etcd_server_has_leader becomes bvault_server_has_leader, and so on).
 

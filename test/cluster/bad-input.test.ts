@@ -1,4 +1,4 @@
-// Bad input changes nothing and gets the right status (DESIGN sections 5 and 6): each request
+// Bad input changes nothing and gets the right status: each request
 // below is refused with its JSON error, and afterwards the store's revision is unchanged on
 // every member and none of the keys it named exists.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

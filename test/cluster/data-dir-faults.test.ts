@@ -1,4 +1,4 @@
-// What a member does with a damaged or foreign data directory (DESIGN section 3): a torn record
+// What a member does with a damaged or foreign data directory: a torn record
 // at the tail of the WAL is cut off and the member starts; a corrupted record in the middle of
 // the log, a snapshot whose checksum does not match and another cluster's data directory each
 // stop it with a message that names the problem, and an exit code (3) that says "do not

@@ -1,5 +1,5 @@
 // A cluster started with the CLI elects a leader, and a write sent to any member is readable
-// linearizably from every member (DESIGN sections 4 and 6).
+// linearizably from every member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, TestCluster } from './cluster-harness.js';
 

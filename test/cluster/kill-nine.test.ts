@@ -1,6 +1,6 @@
 // kill -9 of the leader while clients write: a new leader takes over within a few seconds and
 // every acknowledged write is present afterwards; the same after kill -9 of all three members
-// and a restart (DESIGN section 10: no acknowledged write is ever lost).
+// and a restart: no acknowledged write is ever lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentWriters, listAll, missingWrites, sleep, TestCluster } from './cluster-harness.js';
 

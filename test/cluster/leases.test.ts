@@ -1,5 +1,5 @@
 // Leases expire within their TTL plus one second and their keys are deleted on every member;
-// a lease keeps its remaining TTL across a change of leader (DESIGN section 5).
+// a lease keeps its remaining TTL across a change of leader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, sleep, TestCluster, waitFor, type ServerProcess } from './cluster-harness.js';
 

@@ -1,6 +1,6 @@
 // Catching up and changing members on a running cluster: a member restarted after the log was
 // compacted catches up by snapshot; a fourth member joins with --join, catches up and is
-// promoted to voter; a member is removed and the cluster carries on (DESIGN section 4).
+// promoted to voter; a member is removed and the cluster carries on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAll, request, TestCluster, waitFor, type ServerProcess } from './cluster-harness.js';
 

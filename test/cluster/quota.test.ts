@@ -1,6 +1,5 @@
 // When the backend passes its quota, writes fail with NOSPACE (507) on every member while reads
-// still work; deleting, compacting, defragmenting and disarming the alarm clear it (DESIGN
-// section 5, etcd's space quota).
+// still work; deleting, compacting, defragmenting and disarming the alarm clear it, as etcd's space quota does.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, TestCluster, waitFor } from './cluster-harness.js';

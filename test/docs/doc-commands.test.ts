@@ -59,10 +59,24 @@ function withClusterPorts(text: string, cluster: TestCluster): string {
   });
 }
 
+/**
+ * curl exits 0 whatever the status; the docs show 4xx answers on purpose (a 412 of a failed
+ * precondition), but a 5xx answer or no answer fails the block.
+ */
+const CURL_FAILING_ON_SERVER_ERRORS = `curl() {
+  local status
+  if printf '%s\\n' "$@" | grep -qx -- -o; then status=$(command curl -sS -w '%{http_code}' "$@") || return $?
+  else status=$(command curl -sS -o "$CURL_BODY" -w '%{http_code}' "$@") || return $?; cat "$CURL_BODY"; echo; fi
+  if [ "$status" = 000 ] || [ "$status" -ge 500 ]; then echo "curl $*: HTTP $status" >&2; return 22; fi
+}`;
+
 function runBlock(block: ShellBlock, cluster: TestCluster, workingDirectory: string): Promise<{ exitCode: number | null; output: string }> {
   const script = [
     'set -euo pipefail',
-    `bvault() { node --import tsx ${JSON.stringify(join(REPOSITORY_ROOT, 'src/cli/main.ts'))} "$@"; }`,
+    'CURL_BODY=$(mktemp); trap \'rm -f "$CURL_BODY"\' EXIT',
+    // The blocks run in a directory of their own, where `--import tsx` would not resolve.
+    `bvault() { node --import ${import.meta.resolve('tsx')} ${JSON.stringify(join(REPOSITORY_ROOT, 'src/cli/main.ts'))} "$@"; }`,
+    CURL_FAILING_ON_SERVER_ERRORS,
     withClusterPorts(block.text, cluster),
   ].join('\n');
   const endpoints = cluster.members.map((member) => `127.0.0.1:${member.ports.grpc}`).join(',');

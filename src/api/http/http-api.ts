@@ -1,4 +1,4 @@
-// The REST API of DESIGN section 6 on fastify, over the KvNode facade:
+// The REST API on fastify, over the KvNode facade:
 //
 //   const api = await startHttpApi({ node, host: '127.0.0.1', port: 8000, metrics: registry, logger });
 //   ... api.url ...

@@ -1,4 +1,4 @@
-// The REST API's limits (DESIGN section 5): the state machine's limits, checked here with its
+// The REST API's limits: the state machine's limits, checked here with its
 // own validation before anything is proposed so that an oversized request never reaches the
 // Raft log (they must equal the limits the node's store applies), plus the API's own bounds.
 import { DEFAULT_LIMITS, type MvccLimits, positiveIntegerProblems, resolveLimits } from '../../mvcc/index.js';

@@ -1,4 +1,4 @@
-// The REST API's Prometheus metrics (DESIGN section 7): request latency by route and method,
+// The REST API's Prometheus metrics: request latency by route and method,
 // and the number of open watch streams. Metrics are created once per registry, so two
 // servers sharing a registry share the series instead of failing to register twice.
 import type { FastifyInstance } from 'fastify';
