@@ -2,6 +2,9 @@
 // runs seeds [S, S + N) with a progress bar on stderr and ends with the summary line. The
 // seeds are split over worker threads; each seed is independent, so the totals do not depend
 // on the split. Exit code 1 on any violation.
+// `npm run sim -- --node --seeds N [--from S] [--trace] [--stop-at-first]` runs the node
+// simulator instead (test/simulator/node/: real RaftKvNodes on simulated disks, network and
+// clock), in this thread.
 
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,11 +17,14 @@ import type { RaftModule } from './raft-module.js';
 import { describeFailure, emptySummary, formatExercised, formatSummary, recordResult } from './seed-runs.js';
 import type { RunSummary, SeedRange } from './seed-runs.js';
 import type { WorkerReport } from './seed-worker.js';
+import { loadNodeModule } from './node/node-module.js';
+import { describeNodeFailure, formatNodeExercised, formatNodeSummary, runNodeSeeds } from './node/node-seed-runs.js';
 
 interface CliOptions {
   readonly range: SeedRange;
   readonly trace: boolean;
   readonly workers: number;
+  readonly node: boolean;
 }
 
 function parseOptions(): CliOptions {
@@ -30,6 +36,7 @@ function parseOptions(): CliOptions {
       trace: { type: 'boolean', default: false },
       workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
       'stop-at-first': { type: 'boolean', default: false },
+      node: { type: 'boolean', default: false },
     },
   });
   const count = positiveInteger('--seeds', values.seeds);
@@ -37,7 +44,8 @@ function parseOptions(): CliOptions {
   const votersInitial = values.nodes === undefined ? undefined : positiveInteger('--nodes', values.nodes);
   if (votersInitial !== undefined && votersInitial < 1) throw new Error('--nodes must be at least 1');
   const range = { from, count, votersInitial, stopAtFirstViolation: values['stop-at-first'] };
-  return { range, trace: values.trace, workers: Math.max(1, Math.min(positiveInteger('--workers', values.workers), count)) };
+  const workers = Math.max(1, Math.min(positiveInteger('--workers', values.workers), count));
+  return { range, trace: values.trace, workers, node: values.node };
 }
 
 function positiveInteger(flag: string, text: string): number {
@@ -107,8 +115,31 @@ function runWorker(directory: string, range: SeedRange, onResult: (result: Simul
   });
 }
 
+/** The node simulator's seeds, one after another, with a progress bar unless traced. */
+async function runNodeSimulator(options: CliOptions): Promise<void> {
+  const nodeModule = await loadNodeModule();
+  const { range, trace } = options;
+  const bar = new cliProgress.SingleBar({ format: 'node seeds {bar} {value}/{total} | violations {violations} | {duration_formatted} elapsed' }, cliProgress.Presets.shades_classic);
+  if (!trace) bar.start(range.count, 0, { violations: 0 });
+  let violations = 0;
+  const summary = await runNodeSeeds(nodeModule, range, (result) => {
+    if (trace) for (const line of result.trace) console.log(`seed ${result.seed}: ${line}`);
+    if (result.violation !== null) {
+      violations++;
+      if (!trace) bar.stop();
+      console.log(describeNodeFailure(result, nodeModule));
+    }
+    if (!trace) bar.increment(1, { violations });
+  });
+  if (!trace) bar.stop();
+  console.log(formatNodeExercised(summary.stats));
+  console.log(formatNodeSummary(summary));
+  process.exitCode = summary.failures.length > 0 ? 1 : 0;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
+  if (options.node) return runNodeSimulator(options);
   const raft = await loadRaftModule();
   const summary = options.trace ? runTraced(raft, options.range) : await runInWorkers(raft, options);
   console.log(formatExercised(summary.stats));

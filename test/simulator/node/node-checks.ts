@@ -1,0 +1,62 @@
+// What the node simulator checks while a run goes on and at its end:
+// - at most one leader per term (SafetyChecker), from what every member reports;
+// - identical MVCC state at each applied index: the hash of the whole key space a member
+//   reports at index i equals every other member's at i, crashes and restarts included;
+// - linearizability of the clients' puts and reads (the register model), which also finds an
+//   acknowledged write lost to a crash: the final reads would miss it.
+// Each failure is a SimulationViolation, the same as the Raft-core simulator's.
+
+import { checkLinearizability } from '../../jepsen/checker/linearizability.js';
+import { historyFromEvents } from '../../jepsen/checker/history.js';
+import { registerModel } from '../../jepsen/checker/models/register.js';
+import { SafetyChecker, SimulationViolation } from '../safety-checker.js';
+import type { SimulatedMember } from './simulated-member.js';
+import type { RegisterEvent } from './node-workload.js';
+
+/** The linearizability search gives up (answering 'unknown', not a violation) after this long. */
+const LINEARIZABILITY_TIMEOUT_MS = 10_000;
+
+export class NodeChecks {
+  private readonly safety = new SafetyChecker();
+  private readonly stateByAppliedIndex = new Map<number, { readonly hash: string; readonly member: string }>();
+  elections = 0;
+
+  /** Reads each serving member's leader, term, applied index and state hash. */
+  async observe(members: readonly SimulatedMember[]): Promise<void> {
+    for (const member of members) {
+      const node = member.node;
+      if (node === undefined) continue;
+      const { leaderId, term } = node.position();
+      if (leaderId !== 0 && this.safety.leaderElected(leaderId, term)) this.elections++;
+      let observed: { appliedIndex: number; hash: string };
+      try {
+        const { appliedIndex } = await node.status();
+        observed = { appliedIndex, hash: await node.hash() };
+      } catch {
+        continue; // The node stopped meanwhile; its failure is reported on its own.
+      }
+      if (member.node !== node) continue;
+      this.compareState(member.name, observed.appliedIndex, observed.hash);
+    }
+  }
+
+  private compareState(member: string, appliedIndex: number, hash: string): void {
+    const earlier = this.stateByAppliedIndex.get(appliedIndex);
+    if (earlier === undefined) {
+      this.stateByAppliedIndex.set(appliedIndex, { hash, member });
+      return;
+    }
+    if (earlier.hash !== hash) {
+      throw new SimulationViolation(
+        'state-machine-safety',
+        `at applied index ${appliedIndex} ${member} holds state ${hash.slice(0, 12)} but ${earlier.member} held ${earlier.hash.slice(0, 12)}`,
+      );
+    }
+  }
+}
+
+export function checkHistory(events: readonly RegisterEvent[]): void {
+  const result = checkLinearizability(registerModel, historyFromEvents(events), { timeoutMs: LINEARIZABILITY_TIMEOUT_MS });
+  if (result.result !== 'illegal') return;
+  throw new SimulationViolation('linearizability', result.violation.report);
+}
