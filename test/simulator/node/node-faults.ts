@@ -6,7 +6,7 @@
 
 import type { SeededRandom } from '../../../src/raft/random.js';
 import type { NodeId } from '../../../src/raft/types.js';
-import { between, pick } from '../simulation-random.js';
+import { between, chance, pick } from '../simulation-random.js';
 import type { UnsyncedFate } from './simulated-disk.js';
 import type { SimulatedMember } from './simulated-member.js';
 import type { SimulatedPeerNetwork } from './simulated-peer-network.js';
@@ -17,6 +17,8 @@ export interface FaultCounts {
   partitions: number;
   diskStalls: number;
   leaderStallCrashes: number;
+  /** Crash-and-restart bursts during the election after a leader crash. */
+  electionCrashes: number;
   tornTails: number;
 }
 
@@ -24,10 +26,16 @@ const FAULT_GAP_MS_MIN = 50;
 const FAULT_GAP_MS_MAX = 400;
 const OUTAGE_MS_MIN = 50;
 const OUTAGE_MS_MAX = 1_200;
+/** A quick restart lands inside the election its crash may have started, with what the disk kept. */
+const QUICK_RESTART_MS_MAX = 30;
+const QUICK_RESTART_PROBABILITY = 0.3;
+/** An election after a leader crash ends within a few election timeouts of the simulated nodes. */
+const ELECTION_WINDOW_MS = 400;
+const ELECTION_CRASHES_MAX = 3;
 const FATES: readonly UnsyncedFate[] = ['lost', 'torn', 'damaged'];
 
 export class FaultInjector {
-  readonly counts: FaultCounts = { crashes: 0, partitions: 0, diskStalls: 0, leaderStallCrashes: 0, tornTails: 0 };
+  readonly counts: FaultCounts = { crashes: 0, partitions: 0, diskStalls: 0, leaderStallCrashes: 0, electionCrashes: 0, tornTails: 0 };
   private partitioned = false;
   /** Counts partitions, so that a partition's timer heals only that partition. */
   private partitionGeneration = 0;
@@ -45,11 +53,12 @@ export class FaultInjector {
     while (this.time.nowMs < untilMs) {
       await this.time.sleep(between(this.random, FAULT_GAP_MS_MIN, FAULT_GAP_MS_MAX));
       if (this.time.nowMs >= untilMs) return;
-      const roll = this.random.nextInt(5);
+      const roll = this.random.nextInt(6);
       if (roll === 0) this.crashOne();
       else if (roll === 1) this.isolateOne();
       else if (roll === 2) this.stallOne();
       else if (roll === 3) this.leaderStallCrash();
+      else if (roll === 4) this.crashesDuringElection();
     }
   }
 
@@ -71,7 +80,8 @@ export class FaultInjector {
     if (candidates.length === 0 || 2 * (down + 1) >= this.members.length + 1) return;
     const member = pick(this.random, candidates);
     this.crash(member);
-    void this.time.sleep(between(this.random, OUTAGE_MS_MIN, OUTAGE_MS_MAX)).then(() => this.restart(member));
+    const outageMs = chance(this.random, QUICK_RESTART_PROBABILITY) ? between(this.random, 1, QUICK_RESTART_MS_MAX) : between(this.random, OUTAGE_MS_MIN, OUTAGE_MS_MAX);
+    void this.time.sleep(outageMs).then(() => this.restart(member));
   }
 
   private isolateOne(): void {
@@ -105,6 +115,26 @@ export class FaultInjector {
       this.heal();
       void this.time.sleep(between(this.random, 0, 100)).then(() => this.restart(leader));
     });
+  }
+
+  /**
+   * The leader crashes and comes straight back, and members crash and come straight back while
+   * the election that follows runs: a vote granted before a crash must hold after it.
+   */
+  private crashesDuringElection(): void {
+    const leader = this.currentLeader();
+    if (leader === undefined || this.members.some((member) => !member.up)) return;
+    this.counts.electionCrashes++;
+    this.crash(leader);
+    void this.time.sleep(between(this.random, 1, QUICK_RESTART_MS_MAX)).then(() => this.restart(leader));
+    for (let i = 0; i < ELECTION_CRASHES_MAX; i++) {
+      void this.time.sleep(between(this.random, QUICK_RESTART_MS_MAX, ELECTION_WINDOW_MS)).then(() => {
+        const member = pick(this.random, this.members);
+        if (!member.up || this.members.some((other) => !other.up)) return;
+        this.crash(member);
+        void this.time.sleep(between(this.random, 1, QUICK_RESTART_MS_MAX)).then(() => this.restart(member));
+      });
+    }
   }
 
   private currentLeader(): SimulatedMember | undefined {

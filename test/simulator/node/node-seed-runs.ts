@@ -17,6 +17,7 @@ export function emptyNodeSummary(): NodeRunSummary {
     partitions: 0,
     diskStalls: 0,
     leaderStallCrashes: 0,
+    electionCrashes: 0,
     tornTails: 0,
     writesAcknowledged: 0,
     readsAcknowledged: 0,
@@ -50,6 +51,7 @@ export function formatNodeExercised(stats: NodeSimulationStats): string {
   return (
     `exercised: crashes ${stats.crashes} (unsynced tail torn or damaged ${stats.tornTails}), partitions ${stats.partitions}, ` +
     `disk stalls ${stats.diskStalls} (fsyncs stalled ${stats.fsyncsStalled}), leader stall-and-crash ${stats.leaderStallCrashes}, ` +
+    `crashes during elections ${stats.electionCrashes}, ` +
     `elections ${stats.elections}, snapshots sent ${stats.snapshotsSent}, writes ${stats.writesAcknowledged}, reads ${stats.readsAcknowledged}`
   );
 }
