@@ -1,5 +1,6 @@
 // What the node simulator checks while a run goes on and at its end:
 // - at most one leader per term (SafetyChecker), from whom every member follows after each event;
+// - at most one vote per voter and term, crashes included, from the vote responses sent;
 // - identical MVCC state at each applied index: the hash of the whole key space a member
 //   reports at index i equals every other member's at i, crashes and restarts included;
 // - linearizability of the clients' puts and reads (the register model), which also finds an
@@ -9,6 +10,8 @@
 import { checkLinearizability } from '../../jepsen/checker/linearizability.js';
 import { historyFromEvents } from '../../jepsen/checker/history.js';
 import { registerModel } from '../../jepsen/checker/models/register.js';
+import type { Message, NodeId } from '../../../src/raft/types.js';
+import { MessageType } from '../../../src/raft/types.js';
 import { SafetyChecker, SimulationViolation } from '../safety-checker.js';
 import type { SimulatedMember } from './simulated-member.js';
 import type { RegisterEvent } from './node-workload.js';
@@ -20,6 +23,15 @@ export class NodeChecks {
   private readonly safety = new SafetyChecker();
   private readonly stateByAppliedIndex = new Map<number, { readonly hash: string; readonly member: string }>();
   elections = 0;
+
+  constructor(private readonly memberIds: readonly NodeId[]) {}
+
+  /** A granted vote: the voter must not have granted another in that term, before a crash or after. */
+  observeSent(message: Message): void {
+    if (message.type !== MessageType.VoteResponse || message.reject) return;
+    // The checker packs a voter into a few bits: member ids are hashes, so it gets their positions.
+    this.safety.voteCast(this.memberIds.indexOf(message.from), message.term, this.memberIds.indexOf(message.to));
+  }
 
   /** Reads whom each serving member follows; cheap enough to run after every event, so no brief leader goes unseen. */
   observeLeaders(members: readonly SimulatedMember[]): void {

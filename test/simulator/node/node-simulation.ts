@@ -6,7 +6,8 @@
 
 import { createHash } from 'node:crypto';
 import { SeededRandom } from '../../../src/raft/random.js';
-import { StateType } from '../../../src/raft/types.js';
+import { StateType, type Message } from '../../../src/raft/types.js';
+import { memberIdOf } from '../../../src/node/identity.js';
 import { SimulationViolation } from '../safety-checker.js';
 import { between, chance } from '../simulation-random.js';
 import { FaultInjector, type FaultCounts } from './node-faults.js';
@@ -47,8 +48,16 @@ export async function runNodeSimulation(nodeModule: NodeModule, seed: number): P
   const random = new SeededRandom(seed);
   const trace: string[] = [];
   const delayMsMax = chance(random, SLOW_NETWORK_PROBABILITY) ? between(random, 30, 45) : between(random, 5, 25);
-  const network = new SimulatedPeerNetwork(time, random, { delayMsMin: 1, delayMsMax, dropRate: chance(random, 0.5) ? random.nextFloat() * 0.05 : 0 });
   let violation: SimulationViolation | undefined;
+  const checks = new NodeChecks(MEMBER_NAMES.map((name) => memberIdOf(name)));
+  const observeSent = (message: Message): void => {
+    try {
+      checks.observeSent(message);
+    } catch (error) {
+      violation ??= asViolation(error);
+    }
+  };
+  const network = new SimulatedPeerNetwork(time, random, { delayMsMin: 1, delayMsMax, dropRate: chance(random, 0.5) ? random.nextFloat() * 0.05 : 0 }, observeSent);
   const fail = (property: string, member: SimulatedMember, error: unknown): void => {
     violation ??= new SimulationViolation(property, `${member.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   };
@@ -65,7 +74,6 @@ export async function runNodeSimulation(nodeModule: NodeModule, seed: number): P
   const members = MEMBER_NAMES.map((name) => new SimulatedMember(name, world));
   const faults = new FaultInjector(time, random, network, members, (line) => trace.push(line));
   const workload = new Workload(time, random, members);
-  const checks = new NodeChecks();
   const afterEachEvent = async (): Promise<void> => {
     await settle();
     try {

@@ -28,6 +28,9 @@ interface FileState {
 /** How a crash treats the bytes written since the last fsync. */
 export type UnsyncedFate = 'lost' | 'torn' | 'damaged';
 
+/** A WAL frame ends in its CRC: a damaged byte just before it lies in the payload the CRC covers. */
+const CRC_BYTES = 4;
+
 export class SimulatedDisk {
   private readonly files = new Map<string, FileState>();
   private readonly directories = new Set<string>(['/']);
@@ -72,9 +75,8 @@ export class SimulatedDisk {
     const tailBytes = written.byteLength - durableBytes;
     if (fate === 'torn') return Buffer.from(written.subarray(0, durableBytes + between(this.random, 0, tailBytes)));
     const kept = Buffer.from(written);
-    const CRC_BYTES = 4;
-    const at = kept.byteLength - CRC_BYTES - 1 - between(this.random, 0, Math.min(3, tailBytes - CRC_BYTES - 1));
-    if (at >= durableBytes) kept[at]! ^= 0x5a;
+    const damageable = tailBytes - CRC_BYTES;
+    if (damageable > 0) kept[kept.byteLength - CRC_BYTES - 1 - between(this.random, 0, Math.min(3, damageable - 1))]! ^= 0x5a;
     return kept;
   }
 

@@ -31,6 +31,8 @@ export class SimulatedPeerNetwork {
     private readonly time: VirtualTime,
     private readonly random: SeededRandom,
     private readonly profile: NetworkProfile,
+    /** Sees every Raft message a node sends, before the network may lose it. */
+    readonly observeSent: (message: Message) => void,
   ) {}
 
   /** A transport for one incarnation of `id`; it stops with `alive()`. */
@@ -116,6 +118,7 @@ class SimulatedTransport implements PeerTransport {
   send(messages: readonly Message[]): void {
     if (!this.listening) return;
     for (const message of messages) {
+      this.network.observeSent(message);
       if (!this.peers.has(message.to) || this.network.dropped()) continue;
       const bytes = encodeMessage(message);
       const carried = this.network.carry(this.id, message.to, (receiver) => receiver.handlers!.onMessages([decodeMessage(bytes)]));
