@@ -75,7 +75,7 @@ const MUTATIONS: readonly NodeMutation[] = [
   },
 ];
 
-/** Seeds searched per mutation by default: the node suite's CI seed count. */
+/** Seeds searched per mutation by default. */
 const SEEDS_DEFAULT = 300;
 const SIMULATOR_DIRECTORY = fileURLToPath(new URL('.', import.meta.url));
 const SOURCE_DIRECTORY = fileURLToPath(new URL('../../src', import.meta.url));
@@ -123,9 +123,10 @@ function firstViolation(directory: string, from: number, count: number): Violati
   );
   if (run.error !== undefined) throw new Error(`the node simulator run failed: ${run.error.message}`);
   if (run.status === 2 || run.signal !== null) throw new Error(`the node simulator could not run: ${run.stderr.slice(-2_000)}`);
-  const match = VIOLATION_LINE.exec(run.stdout);
-  VIOLATION_LINE.lastIndex = 0;
-  return match === null ? null : { seed: Number(match[1]), property: match[2]!, detail: match[4]! };
+  const violations = [...run.stdout.matchAll(VIOLATION_LINE)].map((match) => ({ seed: Number(match[1]), property: match[2]!, detail: match[4]! }));
+  // Each worker stops at its own first violation; the lowest seed is the first.
+  violations.sort((a, b) => a.seed - b.seed);
+  return violations[0] ?? null;
 }
 
 function runMutation(mutation: NodeMutation, seeds: number): Outcome {

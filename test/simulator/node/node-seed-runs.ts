@@ -28,18 +28,26 @@ export function emptyNodeSummary(): NodeRunSummary {
   return { seeds: 0, elapsedMs: 0, stats, failures: [] };
 }
 
-export async function runNodeSeeds(
-  nodeModule: NodeModule,
-  range: { readonly from: number; readonly count: number; readonly stopAtFirstViolation?: boolean },
-  onResult?: (result: NodeSimulationResult) => void,
-): Promise<NodeRunSummary> {
+export interface NodeSeedRange {
+  readonly from: number;
+  readonly count: number;
+  /** Runs every stride-th seed of the range, starting at `from` (worker threads interleave). */
+  readonly stride?: number;
+  readonly stopAtFirstViolation?: boolean;
+}
+
+export function recordNodeResult(summary: NodeRunSummary, result: NodeSimulationResult): void {
+  summary.seeds++;
+  for (const name of Object.keys(summary.stats) as (keyof NodeSimulationStats)[]) summary.stats[name] += result.stats[name];
+  if (result.violation !== null) summary.failures.push(result);
+}
+
+export async function runNodeSeeds(nodeModule: NodeModule, range: NodeSeedRange, onResult?: (result: NodeSimulationResult) => void): Promise<NodeRunSummary> {
   const summary = emptyNodeSummary();
   const started = performance.now();
-  for (let seed = range.from; seed < range.from + range.count; seed++) {
+  for (let seed = range.from; seed < range.from + range.count; seed += range.stride ?? 1) {
     const result = await runNodeSimulation(nodeModule, seed);
-    summary.seeds++;
-    for (const name of Object.keys(summary.stats) as (keyof NodeSimulationStats)[]) summary.stats[name] += result.stats[name];
-    if (result.violation !== null) summary.failures.push(result);
+    recordNodeResult(summary, result);
     onResult?.(result);
     if (result.violation !== null && range.stopAtFirstViolation === true) break;
   }
