@@ -9,7 +9,7 @@ import { runNodeSimulation } from './node-simulation.js';
 import { describeNodeFailure, formatNodeExercised, formatNodeSummary, runNodeSeeds } from './node-seed-runs.js';
 
 /** The seeds `npm test` runs: about a minute of CPU on this machine. */
-export const NODE_CI_SEED_COUNT = 250;
+const NODE_CI_SEED_COUNT = 250;
 const SUITE_TIMEOUT_MS = 300_000;
 
 describe('the node simulator', () => {
