@@ -4,7 +4,7 @@
 // node dies before the MVCC store is restored from it, the restart restores it.
 
 import { join } from 'node:path';
-import type { FileSystem } from '../storage/index.js';
+import type { FileHandle, FileSystem } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
 import { NodeError } from './errors.js';
 
@@ -35,7 +35,7 @@ export async function persistReceivedSnapshot(fileSystem: FileSystem, path: stri
 
 /** The file's contents as a stream, or NODE_SNAPSHOT_MISSING when it is not there. */
 export async function* readReceivedSnapshot(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await fileSystem.open(path, 'r');
   } catch (error) {
