@@ -156,13 +156,18 @@ async function runNodeWorkers(nodeModule: NodeModule, options: CliOptions, onRes
   const summary = emptyNodeSummary();
   const started = performance.now();
   const { range, workers } = options;
+  // With --stop-at-first, a worker past the lowest violating seed so far has nothing left to find.
+  let lowestViolatingSeed = Infinity;
   const parts = Array.from({ length: workers }, (_unused, index) => {
     const share = { from: range.from + index, count: range.count - index, stride: workers, stopAtFirstViolation: range.stopAtFirstViolation };
     return new Promise<void>((resolve, reject) => {
       const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { directory: nodeModule.directory, range: share, workerUrl: NODE_WORKER_URL } });
       worker.on('message', (report: NodeWorkerReport) => {
-        recordNodeResult(summary, report.result);
-        onResult(report.result);
+        const { result } = report;
+        recordNodeResult(summary, result);
+        onResult(result);
+        if (result.violation !== null) lowestViolatingSeed = Math.min(lowestViolatingSeed, result.seed);
+        if (range.stopAtFirstViolation === true && result.seed + workers > lowestViolatingSeed) void worker.terminate();
       });
       worker.on('error', reject);
       worker.on('exit', () => resolve());
