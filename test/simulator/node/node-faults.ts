@@ -19,6 +19,8 @@ export interface FaultCounts {
   leaderStallCrashes: number;
   /** Crash-and-restart bursts during the election after a leader crash. */
   electionCrashes: number;
+  /** Every member crashed at once (then all restart from their disks). */
+  crashesOfAll: number;
   tornTails: number;
 }
 
@@ -35,7 +37,7 @@ const ELECTION_CRASHES_MAX = 3;
 const FATES: readonly UnsyncedFate[] = ['lost', 'torn', 'damaged'];
 
 export class FaultInjector {
-  readonly counts: FaultCounts = { crashes: 0, partitions: 0, diskStalls: 0, leaderStallCrashes: 0, electionCrashes: 0, tornTails: 0 };
+  readonly counts: FaultCounts = { crashes: 0, partitions: 0, diskStalls: 0, leaderStallCrashes: 0, electionCrashes: 0, crashesOfAll: 0, tornTails: 0 };
   private partitioned = false;
   /** Counts partitions, so that a partition's timer heals only that partition. */
   private partitionGeneration = 0;
@@ -70,6 +72,7 @@ export class FaultInjector {
 
   /** Crashes every member at once, then starts them all again: what survives is what was durable. */
   crashAll(): void {
+    this.counts.crashesOfAll++;
     for (const member of this.members) if (member.up) this.crash(member);
     for (const member of this.members) this.restart(member);
   }

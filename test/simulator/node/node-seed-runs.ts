@@ -18,6 +18,7 @@ export function emptyNodeSummary(): NodeRunSummary {
     diskStalls: 0,
     leaderStallCrashes: 0,
     electionCrashes: 0,
+    crashesOfAll: 0,
     tornTails: 0,
     writesAcknowledged: 0,
     readsAcknowledged: 0,
@@ -59,7 +60,7 @@ export function formatNodeExercised(stats: NodeSimulationStats): string {
   return (
     `exercised: crashes ${stats.crashes} (unsynced tail torn or damaged ${stats.tornTails}), partitions ${stats.partitions}, ` +
     `disk stalls ${stats.diskStalls} (fsyncs stalled ${stats.fsyncsStalled}), leader stall-and-crash ${stats.leaderStallCrashes}, ` +
-    `crashes during elections ${stats.electionCrashes}, ` +
+    `crashes during elections ${stats.electionCrashes}, crashes of every member ${stats.crashesOfAll}, ` +
     `elections ${stats.elections}, snapshots sent ${stats.snapshotsSent}, writes ${stats.writesAcknowledged}, reads ${stats.readsAcknowledged}`
   );
 }

@@ -33,6 +33,7 @@ describe('the node simulator', () => {
       expect(stats.fsyncsStalled).toBeGreaterThan(0);
       expect(stats.leaderStallCrashes).toBeGreaterThan(0);
       expect(stats.electionCrashes).toBeGreaterThan(0);
+      expect(stats.crashesOfAll).toBeGreaterThan(0);
       expect(stats.elections).toBeGreaterThan(NODE_CI_SEED_COUNT);
       expect(stats.snapshotsSent).toBeGreaterThan(0);
       expect(stats.writesAcknowledged).toBeGreaterThan(0);
