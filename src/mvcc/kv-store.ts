@@ -22,7 +22,7 @@ import { validateRequest, validateRequestSize } from './request-validation.js';
 import { restoredMeta, stagedBackup } from './restore-staging.js';
 import { executeReadOnlyTxn } from './txn.js';
 import { encodeSnapshot, SnapshotReader } from './snapshot.js';
-import { backendSizeBytes, type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
+import { type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
 import type { KeyValue, PositionedEvent, Revision } from './types.js';
 import { revision } from './types.js';
 import { DEFAULT_WATCH_OPTIONS, type HistoryPage, WatchHub, type WatchHubOptions } from './watch-hub.js';
@@ -411,7 +411,7 @@ export class MvccStore {
    * shares the one database, so this is the backend's size, as etcd's quota is per backend.
    */
   backendSize(): Promise<number> {
-    return backendSizeBytes(this.db);
+    return this.db.sizeBytes();
   }
 
   /**

@@ -2,11 +2,55 @@
 // code reads through: either the database itself (optionally at a LevelDB snapshot), or a
 // WriteBuffer that overlays one apply batch's uncommitted changes on the database, so later
 // requests in a batch see the effects of earlier ones before the single batch write.
+// The database is LevelDB (classic-level) in production; the simulator passes an in-memory
+// database with the same abstract-level API, which replays deterministically.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 
-export type Database = ClassicLevel<Buffer, Buffer>;
+/** A point-in-time view of the database, held until closed. */
+export interface DatabaseSnapshot {
+  close(): Promise<void>;
+}
+
+export interface DatabaseBatch {
+  put(key: Buffer, value: Buffer): DatabaseBatch;
+  del(key: Buffer): DatabaseBatch;
+  write(): Promise<void>;
+  /** Discards a batch not written; a no-op after write. */
+  close(): Promise<void>;
+}
+
+export type DatabaseOperation = { readonly type: 'put'; readonly key: Buffer; readonly value: Buffer } | { readonly type: 'del'; readonly key: Buffer };
+
+export interface DatabaseIterator extends AsyncIterable<[Buffer, Buffer]> {
+  nextv(size: number): Promise<Array<[Buffer, Buffer]>>;
+  all(): Promise<Array<[Buffer, Buffer]>>;
+  close(): Promise<void>;
+}
+
+export interface IteratorRange {
+  readonly gte?: Buffer;
+  readonly lt?: Buffer;
+  readonly lte?: Buffer;
+  readonly limit?: number;
+  readonly values?: boolean;
+  readonly snapshot?: DatabaseSnapshot;
+}
+
+/** The part of the LevelDB (abstract-level) API the store uses, and the space the database takes up. */
+export interface Database {
+  getSync(key: Buffer, options?: { readonly snapshot?: DatabaseSnapshot }): Buffer | undefined;
+  batch(): DatabaseBatch;
+  batch(operations: DatabaseOperation[]): Promise<void>;
+  iterator(range: IteratorRange): DatabaseIterator;
+  snapshot(): DatabaseSnapshot;
+  clear(range: { readonly gte: Buffer; readonly lt: Buffer }): Promise<void>;
+  compactRange(start: Buffer, end: Buffer): Promise<void>;
+  close(): Promise<void>;
+  /** Bytes on disk, the database's write-ahead log included: what etcd calls the backend size, and what the quota limits. */
+  sizeBytes(): Promise<number>;
+}
 export type Entry = readonly [key: Buffer, value: Buffer];
 export interface KeyBounds {
   readonly gte: Buffer;
@@ -33,7 +77,7 @@ export interface DatabaseTuning {
 
 /** Opens the keyvalue/ database with buffer keys and values, as the store requires. */
 export async function openDatabase(location: string, tuning: DatabaseTuning = {}): Promise<Database> {
-  const db = new ClassicLevel<Buffer, Buffer>(location, {
+  const db = new LevelDatabase(location, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     cacheSize: tuning.cacheBytes ?? 32 * 1024 * 1024,
@@ -45,19 +89,19 @@ export async function openDatabase(location: string, tuning: DatabaseTuning = {}
   return db;
 }
 
-/**
- * The size of the database on disk, its write-ahead log included: what etcd calls the backend
- * size, and what the quota limits. LevelDB's approximateSize counts table files only, so writes
- * still in the memtable (up to the write buffer) would go unseen and a quota could be overrun.
- */
-export async function backendSizeBytes(db: Database): Promise<number> {
-  const names = await readdir(db.location);
-  // LevelDB deletes files as it compacts: one gone since readdir no longer counts.
-  const sizes = await Promise.all(names.map((name) => stat(join(db.location, name)).then((file) => file.size, () => 0)));
-  return sizes.reduce((total, size) => total + size, 0);
+class LevelDatabase extends ClassicLevel<Buffer, Buffer> implements Database {
+  /**
+   * The size of the directory. LevelDB's approximateSize counts table files only, so writes
+   * still in the memtable (up to the write buffer) would go unseen and a quota could be overrun.
+   */
+  async sizeBytes(): Promise<number> {
+    const names = await readdir(this.location);
+    // LevelDB deletes files as it compacts: one gone since readdir no longer counts.
+    const sizes = await Promise.all(names.map((name) => stat(join(this.location, name)).then((file) => file.size, () => 0)));
+    return sizes.reduce((total, size) => total + size, 0);
+  }
 }
 
-type DatabaseSnapshot = ReturnType<Database['snapshot']>;
 
 export class DatabaseReader implements StorageReader {
   constructor(

@@ -6,11 +6,11 @@
 // switching to the staged backup (src/mvcc/restore-staging.ts). It resolves once the commit
 // is applied on this node. A restore abandoned half-way is cleared by the next one's begin.
 
-import { createHash, randomInt } from 'node:crypto';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { RESTORE_CHUNK_BYTES_MAX, SnapshotReader } from '../mvcc/index.js';
 import type { MvccResponse, RestoreRequest } from '../mvcc/index.js';
+import type { FileSystem } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
 import { NodeError } from './errors.js';
 
@@ -19,6 +19,9 @@ export interface ClusterRestoreParts {
   /** Proposes one step through Raft; resolves when this node applied it, rejects with its error. */
   readonly propose: (request: RestoreRequest, timeoutMs: number) => Promise<MvccResponse>;
   readonly requestTimeoutMs: number;
+  readonly fileSystem: FileSystem;
+  /** An integer in [minimum, maximum), unpredictable across restarts. */
+  readonly randomInt: (minimum: number, maximum: number) => number;
 }
 
 /** Chunk proposals awaited at once: enough to hide a round trip, few enough to bound memory. */
@@ -43,17 +46,18 @@ export class ClusterRestore {
 
   /** Removes backups left by a restore that a crash interrupted. */
   async removeLeftovers(): Promise<void> {
-    const names = await readdir(this.parts.layout.snapshots).catch(() => []);
-    for (const name of names) if (RECEIVED_BACKUP.test(name)) await rm(join(this.parts.layout.snapshots, name), { force: true });
+    const { fileSystem, layout } = this.parts;
+    const names = await fileSystem.readdir(layout.snapshots).catch(() => []);
+    for (const name of names) if (RECEIVED_BACKUP.test(name)) await fileSystem.rm(join(layout.snapshots, name), { force: true });
   }
 
   async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
     if (this.running) throw new NodeError('NODE_BUSY', { reason: 'another restore is in progress on this node' });
     this.running = true;
-    const id = randomInt(1, RESTORE_ID_MAX);
+    const id = this.parts.randomInt(1, RESTORE_ID_MAX);
     const path = join(this.parts.layout.snapshots, `restore-${id}.backup`);
     try {
-      const { totalBytes, checksum } = await receiveBackup(stream, path);
+      const { totalBytes, checksum } = await receiveBackup(this.parts.fileSystem, stream, path);
       const { propose, requestTimeoutMs } = this.parts;
       await propose({ type: 'restoreBegin', restoreBegin: { id, totalBytes, checksum } }, requestTimeoutMs);
       await this.proposeChunks(id, path);
@@ -61,12 +65,12 @@ export class ClusterRestore {
       await propose({ type: 'restoreCommit', restoreCommit: { id } }, commitTimeoutMs);
     } finally {
       this.running = false;
-      await rm(path, { force: true });
+      await this.parts.fileSystem.rm(path, { force: true });
     }
   }
 
   private async proposeChunks(id: number, path: string): Promise<void> {
-    const file = await open(path, 'r');
+    const file = await this.parts.fileSystem.open(path, 'r');
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     try {
@@ -96,9 +100,9 @@ export class ClusterRestore {
 }
 
 /** Writes the stream to `path`, verifying the backup format's own trailer; returns its size and SHA-256. */
-async function receiveBackup(stream: AsyncIterable<Uint8Array>, path: string): Promise<ReceivedBackup> {
-  await mkdir(join(path, '..'), { recursive: true });
-  const file = await open(path, 'w');
+async function receiveBackup(fileSystem: FileSystem, stream: AsyncIterable<Uint8Array>, path: string): Promise<ReceivedBackup> {
+  await fileSystem.mkdir(join(path, '..'), { recursive: true });
+  const file = await fileSystem.open(path, 'w');
   const verifier = new SnapshotReader();
   const hash = createHash('sha256');
   let totalBytes = 0;
@@ -107,7 +111,7 @@ async function receiveBackup(stream: AsyncIterable<Uint8Array>, path: string): P
       verifier.push(chunk);
       hash.update(chunk);
       totalBytes += chunk.byteLength;
-      await file.write(chunk);
+      await file.write(chunk, 0, chunk.byteLength, null);
     }
     verifier.finish();
   } finally {

@@ -3,8 +3,8 @@
 // process (or a second node in this process) off a directory that is in use; a lock left by a
 // process that died (kill -9) is taken over, since its owner can no longer write.
 
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileSystem } from '../storage/index.js';
 import { NodeError } from './errors.js';
 
 export interface DataDirLayout {
@@ -26,8 +26,11 @@ const IDENTITY_FORMAT_VERSION = 1;
 const IDENTITY_FILE = 'identity.json';
 const LOCK_FILE = 'lock';
 
-/** Lock files held by this process: a second node here must be refused too, though its pid is alive. */
-const locksHeldInProcess = new Set<string>();
+/**
+ * Lock files held by this process, per file system: a second node here must be refused too,
+ * though its pid is alive. A simulated crash drops its disk's file system and its locks with it.
+ */
+const locksHeldInProcess = new WeakMap<FileSystem, Set<string>>();
 
 export function dataDirLayout(root: string): DataDirLayout {
   return { root, metadata: join(root, 'metadata'), keyvalue: join(root, 'keyvalue'), snapshots: join(root, 'raft', 'snapshots') };
@@ -36,39 +39,45 @@ export function dataDirLayout(root: string): DataDirLayout {
 export class DataDirLock {
   private released = false;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly fileSystem: FileSystem,
+    private readonly path: string,
+  ) {}
 
   /** Creates metadata/ if needed and takes its lock, or throws NODE_DATA_DIR_LOCKED. */
-  static async acquire(layout: DataDirLayout): Promise<DataDirLock> {
-    await mkdir(layout.metadata, { recursive: true });
+  static async acquire(fileSystem: FileSystem, layout: DataDirLayout): Promise<DataDirLock> {
+    await fileSystem.mkdir(layout.metadata, { recursive: true });
     const path = join(layout.metadata, LOCK_FILE);
-    if (locksHeldInProcess.has(path)) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: process.pid });
-    if (!(await tryCreateLock(path))) {
-      const owner = await lockOwner(path);
+    const held = locksHeldInProcess.get(fileSystem) ?? new Set<string>();
+    if (held.has(path)) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: process.pid });
+    if (!(await tryCreateLock(fileSystem, path))) {
+      const owner = await lockOwner(fileSystem, path);
       if (owner !== undefined && owner !== process.pid && processIsAlive(owner)) {
         throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: owner });
       }
       // The owner died without releasing the lock: take it over.
-      await unlink(path).catch(() => undefined);
-      if (!(await tryCreateLock(path))) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: 'unknown' });
+      await fileSystem.unlink(path).catch(() => undefined);
+      if (!(await tryCreateLock(fileSystem, path))) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: 'unknown' });
     }
-    locksHeldInProcess.add(path);
-    return new DataDirLock(path);
+    held.add(path);
+    locksHeldInProcess.set(fileSystem, held);
+    return new DataDirLock(fileSystem, path);
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    locksHeldInProcess.delete(this.path);
-    await unlink(this.path).catch(() => undefined);
+    locksHeldInProcess.get(this.fileSystem)?.delete(this.path);
+    await this.fileSystem.unlink(this.path).catch(() => undefined);
   }
 }
 
-async function tryCreateLock(path: string): Promise<boolean> {
+async function tryCreateLock(fileSystem: FileSystem, path: string): Promise<boolean> {
   try {
-    const handle = await open(path, 'wx');
+    const handle = await fileSystem.open(path, 'wx');
     try {
-      await handle.writeFile(String(process.pid));
+      const pid = Buffer.from(String(process.pid));
+      await handle.write(pid, 0, pid.byteLength, 0);
       await handle.sync();
     } finally {
       await handle.close();
@@ -80,8 +89,8 @@ async function tryCreateLock(path: string): Promise<boolean> {
   }
 }
 
-async function lockOwner(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+async function lockOwner(fileSystem: FileSystem, path: string): Promise<number | undefined> {
+  const text = await fileSystem.readFile(path).then((bytes) => bytes.toString('utf8'), () => '');
   const pid = Number.parseInt(text, 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
@@ -100,14 +109,15 @@ function processIsAlive(pid: number): boolean {
  * configured one in a fresh directory.
  */
 export async function loadOrCreateIdentity(
+  fileSystem: FileSystem,
   layout: DataDirLayout,
   expected: { readonly name: string; readonly memberId: number; readonly clusterId: string },
 ): Promise<NodeIdentity> {
   const path = join(layout.metadata, IDENTITY_FILE);
-  const stored = await readIdentity(path);
+  const stored = await readIdentity(fileSystem, path);
   if (stored === undefined) {
     const identity = { formatVersion: IDENTITY_FORMAT_VERSION, name: expected.name, memberId: expected.memberId, clusterId: expected.clusterId };
-    await writeIdentity(path, identity);
+    await writeIdentity(fileSystem, path, identity);
     return identity;
   }
   if (stored.name !== expected.name) throw new NodeError('NODE_IDENTITY_MISMATCH', { path: layout.root, stored: stored.name, configured: expected.name });
@@ -117,10 +127,10 @@ export async function loadOrCreateIdentity(
   return stored;
 }
 
-async function readIdentity(path: string): Promise<NodeIdentity | undefined> {
+async function readIdentity(fileSystem: FileSystem, path: string): Promise<NodeIdentity | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await fileSystem.readFile(path)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -146,17 +156,18 @@ function parseIdentity(text: string): NodeIdentity | string {
 }
 
 /** Writes a temporary file, syncs it and renames it, so a crash leaves the old or the new identity. */
-async function writeIdentity(path: string, identity: NodeIdentity): Promise<void> {
+async function writeIdentity(fileSystem: FileSystem, path: string, identity: NodeIdentity): Promise<void> {
   const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
+  const handle = await fileSystem.open(temporary, 'w');
   try {
-    await handle.writeFile(`${JSON.stringify(identity, null, 2)}\n`);
+    const text = Buffer.from(`${JSON.stringify(identity, null, 2)}\n`);
+    await handle.write(text, 0, text.byteLength, 0);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(temporary, path);
-  const directory = await open(join(path, '..'), 'r');
+  await fileSystem.rename(temporary, path);
+  const directory = await fileSystem.open(join(path, '..'), 'r');
   try {
     await directory.sync();
   } finally {

@@ -12,7 +12,7 @@ import { memberIdOf } from './identity.js';
 import type { AddMemberRequest, MemberInfo } from './kv-node.js';
 import { encodeMemberContext, type MemberTable } from './member-table.js';
 import type { ReadyLoop } from './ready-loop.js';
-import { monotonicNowMs } from './monotonic-clock.js';
+import type { NodeClock } from './node-io.js';
 
 /** A learner this close to the leader's last index is caught up enough to vote. */
 export const PROMOTION_LAG_ENTRIES_MAX = 64;
@@ -25,6 +25,7 @@ export interface MembershipParts {
   readonly members: MemberTable;
   readonly lastIndex: () => number;
   readonly timeoutMs: number;
+  readonly clock: NodeClock;
 }
 
 export class Membership {
@@ -81,7 +82,7 @@ export class Membership {
     if (target === this.parts.id) return;
     await this.onLoop(() => this.parts.rawNode.transferLeadership(target));
     const { loop, waiters } = this.parts;
-    await waiters.waitFor(() => loop.lead !== this.parts.id && loop.lead !== NO_NODE, monotonicNowMs(), timeoutMs);
+    await waiters.waitFor(() => loop.lead !== this.parts.id && loop.lead !== NO_NODE, this.parts.clock.monotonicNowMs(), timeoutMs);
   }
 
   mostCaughtUpVoter(): NodeId {
@@ -100,7 +101,7 @@ export class Membership {
   private async change(single: ConfChangeSingle, context: Uint8Array, applied: (confState: ConfState) => boolean): Promise<void> {
     const change: ConfChange = { transition: ConfChangeTransition.Auto, changes: [single], context };
     const { waiters, timeoutMs } = this.parts;
-    const startedMs = monotonicNowMs();
+    const startedMs = this.parts.clock.monotonicNowMs();
     const outOfJoint = (): boolean => this.confState().votersOutgoing.length === 0;
     // The previous change leaves its joint configuration by itself within a round trip or two;
     // wait for that rather than refuse a change that arrives meanwhile. One deadline covers both waits.

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import type { PeerTransport } from '../transport/transport.js';
 import { NodeError } from './errors.js';
+import { type NodeIo, systemIo } from './node-io.js';
 
 export interface MemberAddress {
   readonly name: string;
@@ -67,6 +68,8 @@ export interface NodeOptions {
   readonly randomSeed?: number;
   /** Called once if storage or the state machine fails and the node stops (the server exits). */
   readonly onFatalError?: (error: unknown) => void;
+  /** Clock, timers, files, database and randomness; the real ones unless a simulator passes its own. */
+  readonly io?: NodeIo;
 }
 
 export interface ResolvedNodeOptions {
@@ -91,6 +94,7 @@ export interface ResolvedNodeOptions {
   readonly metricsRegistry: Registry | undefined;
   readonly randomSeed: number;
   readonly onFatalError: ((error: unknown) => void) | undefined;
+  readonly io: NodeIo;
 }
 
 const DEFAULTS = {
@@ -117,6 +121,7 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     metricsRegistry: options.metricsRegistry,
     randomSeed: options.randomSeed ?? Math.floor(Math.random() * 0x7fff_ffff),
     onFatalError: options.onFatalError,
+    io: options.io ?? systemIo,
   };
   const problems = optionProblems(resolved);
   if (problems.length > 0) throw new NodeError('NODE_INVALID_OPTIONS', { reason: problems.join('; ') });

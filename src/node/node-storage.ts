@@ -3,7 +3,7 @@
 // the MVCC store recorded with its data. A snapshot the log applied but the state machine
 // never restored (a crash in between) is restored first.
 
-import { type Database, MvccStore, openDatabase } from '../mvcc/index.js';
+import { type Database, MvccStore } from '../mvcc/index.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import { defaultConfig } from '../raft/config.js';
 import { SeededRandom } from '../raft/random.js';
@@ -28,14 +28,15 @@ export interface NodeStorage {
 }
 
 export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions): Promise<NodeStorage> {
-  const logStore = await DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP });
+  const { fileSystem } = options.io;
+  const logStore = await DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP, fileSystem });
   let database: Database | undefined;
   try {
-    database = await openDatabase(layout.keyvalue);
+    database = await options.io.openDatabase(layout.keyvalue);
     const mvcc = await MvccStore.open(database, { groupId: KEYSPACE_GROUP, limits: options.limits });
     const { index, term } = logStore.snapshot().metadata;
-    if (mvcc.appliedIndex < index) await mvcc.restore(readReceivedSnapshot(receivedSnapshotPath(layout, term, index)));
-    await removeReceivedSnapshots(layout, Number.MAX_SAFE_INTEGER);
+    if (mvcc.appliedIndex < index) await mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index)));
+    await removeReceivedSnapshots(fileSystem, layout, Number.MAX_SAFE_INTEGER);
     return { logStore, database, mvcc };
   } catch (error) {
     await database?.close();

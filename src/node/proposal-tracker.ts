@@ -3,7 +3,6 @@
 // response or error. Deadlines are checked on every tick by one sweep, so a write costs one
 // promise and one record, not a timer.
 
-import { randomInt } from 'node:crypto';
 import type { ApplyResult, MvccResponse } from '../mvcc/index.js';
 import { NodeError } from './errors.js';
 
@@ -25,7 +24,12 @@ const REQUEST_ID_START_MAX = 2 ** 48;
 
 export class ProposalTracker {
   private readonly pending = new Map<number, PendingProposal>();
-  private nextRequestId = randomInt(1, REQUEST_ID_START_MAX);
+  private nextRequestId: number;
+
+  /** `randomInt` picks where the request ids start. */
+  constructor(randomInt: (minimum: number, maximum: number) => number) {
+    this.nextRequestId = randomInt(1, REQUEST_ID_START_MAX);
+  }
 
   get size(): number {
     return this.pending.size;

@@ -38,7 +38,7 @@ import { ReadyLoop } from './ready-loop.js';
 import { persistReceivedSnapshot, receivedSnapshotPath } from './received-snapshots.js';
 import { SnapshotPolicy } from './snapshot-policy.js';
 import { NODE_VERSION } from './version.js';
-import { monotonicNowMs } from './monotonic-clock.js';
+import type { NodeClock, NodeIo } from './node-io.js';
 
 /** Ticks between measurements of the database for the quota. */
 const QUOTA_MEASURE_TICKS = 10;
@@ -70,10 +70,11 @@ export class RaftKvNode implements KvNode {
   private state: NodeState = 'running';
   private closing: Promise<void> | undefined;
   private readonly options: ResolvedNodeOptions;
+  private readonly io: NodeIo;
   private readonly limits: MvccLimits;
   private readonly logger: Logger;
   private readonly transport: PeerTransport;
-  private readonly proposals = new ProposalTracker();
+  private readonly proposals: ProposalTracker;
   private readonly reads: ReadIndexBatcher;
   private readonly waiters = new ConditionWaiters();
   private readonly loop: ReadyLoop;
@@ -86,7 +87,7 @@ export class RaftKvNode implements KvNode {
   private readonly publisher: MemberPublisher;
   // Invariant: the peers handed to the transport: every member but this one.
   private readonly peerIds = new Set<NodeId>();
-  private ticker: NodeJS.Timeout | undefined;
+  private stopTicker: (() => void) | undefined;
   private ticks = 0;
   private joinPromotionInFlight = false;
   /** A restore replaced the lease table (and demoted the lease driver) during the current iteration. */
@@ -97,6 +98,8 @@ export class RaftKvNode implements KvNode {
   private constructor(private readonly parts: NodeParts) {
     const { options, storage, rawNode, members, metrics } = parts;
     this.options = options;
+    this.io = options.io;
+    this.proposals = new ProposalTracker(options.io.randomInt);
     this.id = memberIdOf(options.name);
     this.name = options.name;
     this.clusterId = parts.clusterId;
@@ -105,11 +108,11 @@ export class RaftKvNode implements KvNode {
     this.logger = options.logger.child({ component: 'node', member: options.name });
     this.transport = options.transport;
     this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs);
-    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: monotonicNowMs });
+    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
-    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger };
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem };
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
@@ -119,10 +122,11 @@ export class RaftKvNode implements KvNode {
       },
       onFatal: (error) => this.fail(error),
     });
-    this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs });
+    this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs, clock: this.clock });
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
-    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs });
+    const { fileSystem, randomInt } = this.io;
+    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt });
     this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, grpcUrls: options.grpcUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
@@ -135,11 +139,12 @@ export class RaftKvNode implements KvNode {
   static async open(input: NodeOptions): Promise<RaftKvNode> {
     const options = resolveNodeOptions(input);
     const layout = dataDirLayout(options.dataDir);
-    const lock = await DataDirLock.acquire(layout);
+    const { fileSystem } = options.io;
+    const lock = await DataDirLock.acquire(fileSystem, layout);
     let storage: NodeStorage | undefined;
     try {
       const clusterId = configuredClusterId(options);
-      await loadOrCreateIdentity(layout, { name: options.name, memberId: memberIdOf(options.name), clusterId });
+      await loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId });
       storage = await openNodeStorage(layout, options);
       const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage);
       await node.start();
@@ -179,15 +184,19 @@ export class RaftKvNode implements KvNode {
       onSnapshot: async (message, chunks) => {
         const metadata = message.snapshot?.metadata;
         if (metadata === undefined) throw new Error('a snapshot message without a snapshot');
-        await persistReceivedSnapshot(receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks);
+        await persistReceivedSnapshot(this.io.fileSystem, receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks);
         this.loop.deliver([message]);
       },
       onUnreachable: (peer) => this.loop.run(() => this.parts.rawNode.reportUnreachable(peer)),
       onSnapshotStatus: (peer, ok) => this.loop.run(() => this.parts.rawNode.reportSnapshot(peer, ok)),
     });
-    this.ticker = setInterval(() => this.onTick(), this.options.tickMs);
+    this.stopTicker = this.clock.repeat(this.options.tickMs, () => this.onTick());
     this.loop.wake();
     this.logger.info({ id: this.id, clusterId: this.clusterId, appliedIndex: this.mvcc.appliedIndex }, 'node started');
+  }
+
+  private get clock(): NodeClock {
+    return this.io.clock;
   }
 
   private get mvcc(): NodeStorage['mvcc'] {
@@ -210,14 +219,14 @@ export class RaftKvNode implements KvNode {
   private async proposeRequest(request: MvccRequest, options: WriteOptions): Promise<MvccResponse> {
     this.ensureRunning();
     validateRequest(request, this.limits);
-    const bytes = encodeRequest({ timestampMs: Date.now(), request });
+    const bytes = encodeRequest({ timestampMs: this.clock.wallClockMs(), request });
     validateRequestSize(bytes.byteLength, this.limits);
     const refusal = this.quota.refusal(request, bytes.byteLength, this.mvcc.alarms);
     if (refusal !== undefined) {
       if (refusal.raise !== undefined) this.proposeUntracked({ type: 'alarm', alarm: refusal.raise });
       throw new MvccError('MVCC_NOSPACE');
     }
-    const { requestId, settled } = this.proposals.track(monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs);
+    const { requestId, settled } = this.proposals.track(this.clock.monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
     if (options.signal !== undefined) {
       const signal = options.signal;
@@ -386,7 +395,7 @@ export class RaftKvNode implements KvNode {
       await this.membership.transferLeadership(undefined, timeoutMs).catch((error: unknown) => this.logger.warn({ err: error }, 'leadership transfer before close failed'));
     }
     if (this.state !== 'failed') this.state = 'closed';
-    clearInterval(this.ticker);
+    this.stopTicker?.();
     await this.loop.stop();
     await this.measurement;
     const stopped = new NodeError('NODE_STOPPED');
@@ -408,13 +417,13 @@ export class RaftKvNode implements KvNode {
   }
 
   private async readBarrier(timeoutMs: number | undefined): Promise<void> {
-    const released = this.reads.enqueue(monotonicNowMs(), timeoutMs ?? this.options.requestTimeoutMs);
+    const released = this.reads.enqueue(this.clock.monotonicNowMs(), timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.wake();
     await released;
   }
 
   private onTick(): void {
-    const now = monotonicNowMs();
+    const now = this.clock.monotonicNowMs();
     this.ticks++;
     this.loop.tick();
     const expired = this.proposals.expire(now);
@@ -450,7 +459,7 @@ export class RaftKvNode implements KvNode {
   }
 
   private proposeUntracked(request: MvccRequest): void {
-    const bytes = encodeRequest({ timestampMs: Date.now(), request });
+    const bytes = encodeRequest({ timestampMs: this.clock.wallClockMs(), request });
     this.loop.propose(encodeEnvelope(this.id, UNTRACKED_REQUEST_ID, bytes), UNTRACKED_REQUEST_ID);
   }
 

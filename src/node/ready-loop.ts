@@ -10,7 +10,7 @@
 // the inbox: only then does the leader count its copy toward the quorum, so a commit index it
 // sends never covers an entry that fewer than a quorum of disks hold.
 
-import type { DurableLogStore } from '../storage/index.js';
+import type { DurableLogStore, FileSystem } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -27,7 +27,7 @@ import type { ProposalTracker } from './proposal-tracker.js';
 import type { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReadyPersistence } from './ready-persistence.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
-import { monotonicNowMs } from './monotonic-clock.js';
+import type { NodeClock } from './node-io.js';
 
 export interface ReadyLoopParts {
   readonly id: NodeId;
@@ -43,6 +43,8 @@ export interface ReadyLoopParts {
   readonly metrics: NodeMetrics;
   readonly layout: DataDirLayout;
   readonly logger: Logger;
+  readonly clock: NodeClock;
+  readonly fileSystem: FileSystem;
 }
 
 export interface ReadyLoopHooks {
@@ -124,7 +126,7 @@ export class ReadyLoop {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.parts.clock.soon(() => {
       this.current = this.runIterations();
     });
   }
@@ -171,7 +173,7 @@ export class ReadyLoop {
       await this.handleReady(ready);
       rawNode.advance(ready);
     }
-    this.parts.waiters.check(monotonicNowMs());
+    this.parts.waiters.check(this.parts.clock.monotonicNowMs());
     if (!this.stopped) await this.hooks.afterIteration();
   }
 
@@ -188,7 +190,7 @@ export class ReadyLoop {
     this.actions = [];
     for (const action of actions) action();
     this.proposeQueued();
-    this.parts.reads.issue(monotonicNowMs(), (context) => {
+    this.parts.reads.issue(this.parts.clock.monotonicNowMs(), (context) => {
       const refused = rawNode.readIndex(context);
       return refused === null ? null : nodeErrorOfRaft(refused);
     });
@@ -285,13 +287,13 @@ export class ReadyLoop {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
-    const { mvcc, members, layout, metrics, logger } = this.parts;
+    const { mvcc, members, layout, metrics, logger, fileSystem } = this.parts;
     const { index, term } = snapshot.metadata;
     const started = performance.now();
-    await mvcc.restore(readReceivedSnapshot(receivedSnapshotPath(layout, term, index)));
+    await mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index)));
     members.load(snapshot.data);
     this.hooks.onMembersReplaced();
-    await removeReceivedSnapshots(layout, index);
+    await removeReceivedSnapshots(fileSystem, layout, index);
     metrics.snapshotApplyDuration.observe((performance.now() - started) / 1000);
     logger.info({ index, term, appliedIndex: mvcc.appliedIndex }, 'restored the state machine from a snapshot');
   }

@@ -3,14 +3,14 @@
 // that once the log store has applied the snapshot the state it stands for is on disk: if the
 // node dies before the MVCC store is restored from it, the restart restores it.
 
-import { createReadStream } from 'node:fs';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileHandle, FileSystem } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
 import { NodeError } from './errors.js';
 
 const RECEIVED_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.mvcc$/;
 const HEX_DIGITS = 16;
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export function receivedSnapshotPath(layout: DataDirLayout, term: number, index: number): string {
   const hex = (value: number): string => value.toString(16).padStart(HEX_DIGITS, '0');
@@ -18,37 +18,47 @@ export function receivedSnapshotPath(layout: DataDirLayout, term: number, index:
 }
 
 /** Consumes the stream into its file; resolves once the file is durable under its final name. */
-export async function persistReceivedSnapshot(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+export async function persistReceivedSnapshot(fileSystem: FileSystem, path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
+  const handle = await fileSystem.open(temporary, 'w');
   try {
-    for await (const chunk of chunks) await handle.write(chunk);
+    for await (const chunk of chunks) await handle.write(chunk, 0, chunk.byteLength, null);
     await handle.sync();
   } catch (error) {
     await handle.close();
-    await unlink(temporary).catch(() => undefined);
+    await fileSystem.unlink(temporary).catch(() => undefined);
     throw error;
   }
   await handle.close();
-  await rename(temporary, path);
+  await fileSystem.rename(temporary, path);
 }
 
 /** The file's contents as a stream, or NODE_SNAPSHOT_MISSING when it is not there. */
-export async function* readReceivedSnapshot(path: string): AsyncIterable<Uint8Array> {
-  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+export async function* readReceivedSnapshot(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
+  let handle: FileHandle;
   try {
-    for await (const chunk of stream) yield chunk as Buffer;
+    handle = await fileSystem.open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NodeError('NODE_SNAPSHOT_MISSING', { path });
     throw error;
   }
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, null);
+      if (bytesRead === 0) return;
+      yield chunk.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Deletes received snapshots at or below `index` (restored or superseded) and unfinished ones. */
-export async function removeReceivedSnapshots(layout: DataDirLayout, index: number): Promise<void> {
-  for (const name of await readdir(layout.snapshots)) {
+export async function removeReceivedSnapshots(fileSystem: FileSystem, layout: DataDirLayout, index: number): Promise<void> {
+  for (const name of await fileSystem.readdir(layout.snapshots)) {
     const match = RECEIVED_NAME.exec(name);
     const obsolete = match !== null ? Number.parseInt(match[2]!, 16) <= index : name.endsWith('.mvcc.tmp');
-    if (obsolete) await unlink(join(layout.snapshots, name)).catch(() => undefined);
+    if (obsolete) await fileSystem.unlink(join(layout.snapshots, name)).catch(() => undefined);
   }
 }

@@ -423,10 +423,16 @@ export class Raft {
       voteType = MessageType.Vote;
       voteTerm = this.term;
     }
-    if (this.poll(this.id, true) === VoteResult.Won) {
-      // A single voter wins at once.
-      if (campaignType === CampaignType.PreElection) this.campaign(CampaignType.Election);
-      else this.becomeLeader();
+    if (campaignType !== CampaignType.PreElection) {
+      // The candidate counts its own vote only once its term and vote are durable, as any
+      // voter's: the response waits in messagesAfterPersist and comes back through step().
+      // Counted at once, a candidate whose fsync stalls could win, lead and replicate, then
+      // crash, come back in an older term with no vote, and vote again in a term it had left:
+      // a leader of that older term could then commit an entry the newer term's log replaces.
+      this.send({ type: MessageType.VoteResponse, to: this.id, term: this.term });
+    } else if (this.poll(this.id, true) === VoteResult.Won) {
+      // A single voter passes the pre-vote at once; a pre-vote promises nothing durable.
+      this.campaign(CampaignType.Election);
       return;
     }
     const context = campaignType === CampaignType.Transfer ? CAMPAIGN_TRANSFER_CONTEXT : new Uint8Array(0);

@@ -12,6 +12,7 @@ import type { ConfState, Entry, GroupId, HardState, LogIndex, Snapshot, Term } f
 import { logIndex } from '../raft/types.js';
 import { DurableStorageError, DurableStorageErrorCode } from './errors.js';
 import type { IoStats } from './file-io.js';
+import { type FileSystem, nodeFileSystem } from './file-system.js';
 import { compacted, unavailable } from './in-memory-log.js';
 import type { InMemoryLog } from './in-memory-log.js';
 import { prepareDirectories, recoverLog } from './recovery.js';
@@ -27,6 +28,8 @@ export interface DurableLogStoreOptions {
   readonly snapshotsRetainedMax?: number;
   /** The members of a new cluster; ignored when the directory already holds a log. */
   readonly confState?: ConfState;
+  /** Where the files live; node:fs/promises unless a simulator passes its disk. */
+  readonly fileSystem?: FileSystem;
 }
 
 export interface DurableLogStoreStats {
@@ -65,12 +68,13 @@ export class DurableLogStore implements LogStore {
   static async open(dataDirectory: string, options: DurableLogStoreOptions): Promise<DurableLogStore> {
     const settings = validateOptions(options);
     const stats: IoStats = { fsyncs: 0, bytesWritten: 0 };
-    const directories = await prepareDirectories(dataDirectory, stats);
-    const snapshotFiles = new SnapshotFiles(directories.snapshots, settings.groupId, settings.snapshotsRetainedMax, stats);
-    const recovered = await recoverLog(directories, snapshotFiles, settings.groupId, settings.confState, stats);
+    const io = { fileSystem: options.fileSystem ?? nodeFileSystem, stats };
+    const directories = await prepareDirectories(dataDirectory, io);
+    const snapshotFiles = new SnapshotFiles(directories.snapshots, settings.groupId, settings.snapshotsRetainedMax, io);
+    const recovered = await recoverLog(directories, snapshotFiles, settings.groupId, settings.confState, io);
     const { log, hardState, snapshot } = recovered;
     const tail = { originIndex: log.origin.index, originTerm: log.origin.term, hardState, lastIndex: log.lastIndex() };
-    const walOptions = { directory: directories.logs, group: settings.groupId, segmentBytesMax: settings.segmentBytesMax, stats };
+    const walOptions = { directory: directories.logs, group: settings.groupId, segmentBytesMax: settings.segmentBytesMax, io };
     const wal = await SegmentedWal.resume(walOptions, recovered.segments, recovered.headBytes, tail);
     if (recovered.replacedBySnapshot) {
       const { index, term } = snapshot.metadata;

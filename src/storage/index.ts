@@ -2,3 +2,4 @@
 export { DurableLogStore } from './durable-log-store.js';
 export type { DurableLogStoreOptions, DurableLogStoreStats } from './durable-log-store.js';
 export { DurableStorageError, DurableStorageErrorCode, SnapshotChecksumError, StorageCorruptError } from './errors.js';
+export { type FileHandle, type FileSystem, type OpenFlags, nodeFileSystem } from './file-system.js';

@@ -2,12 +2,11 @@
 // torn tail off the newest one, replay the records and reconcile the log with the snapshot.
 // Everything here is asynchronous; a node opens many groups at once without blocking.
 
-import { mkdir, open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfState, GroupId, HardState, Snapshot } from '../raft/types.js';
 import { EMPTY_BYTES, EMPTY_CONF_STATE, logIndex, term } from '../raft/types.js';
 import { StorageCorruptError } from './errors.js';
-import type { IoStats } from './file-io.js';
+import type { StorageIo } from './file-io.js';
 import { syncData, syncDirectory } from './file-io.js';
 import { parseSegmentFileName } from './file-names.js';
 import type { InMemoryLog } from './in-memory-log.js';
@@ -35,12 +34,12 @@ export interface RecoveredLog {
 }
 
 /** Creates `<dataDir>/raft/logs` and `<dataDir>/raft/snapshots` and makes their entries durable. */
-export async function prepareDirectories(dataDirectory: string, stats: IoStats): Promise<RaftDirectories> {
+export async function prepareDirectories(dataDirectory: string, io: StorageIo): Promise<RaftDirectories> {
   const raft = join(dataDirectory, 'raft');
   const directories = { logs: join(raft, 'logs'), snapshots: join(raft, 'snapshots') };
-  await mkdir(directories.logs, { recursive: true });
-  await mkdir(directories.snapshots, { recursive: true });
-  for (const directory of [raft, dataDirectory]) await syncDirectory(directory, stats);
+  await io.fileSystem.mkdir(directories.logs, { recursive: true });
+  await io.fileSystem.mkdir(directories.snapshots, { recursive: true });
+  for (const directory of [raft, dataDirectory]) await syncDirectory(directory, io);
   return directories;
 }
 
@@ -49,10 +48,10 @@ export async function recoverLog(
   snapshotFiles: SnapshotFiles,
   group: GroupId,
   newClusterConfState: ConfState | undefined,
-  stats: IoStats,
+  io: StorageIo,
 ): Promise<RecoveredLog> {
   const loaded = await snapshotFiles.loadNewest();
-  const segments = await readSegments(directories.logs, group, stats);
+  const segments = await readSegments(directories.logs, group, io);
   if (loaded === null && segments.files.length > 0) {
     throw new StorageCorruptError(directories.snapshots, 0, 'the directory holds no snapshot, yet the log has segments');
   }
@@ -80,13 +79,13 @@ interface ReadSegments {
   headBytes: number;
 }
 
-async function readSegments(directory: string, group: GroupId, stats: IoStats): Promise<ReadSegments> {
-  const files = listSegments(await readdir(directory), directory);
+async function readSegments(directory: string, group: GroupId, io: StorageIo): Promise<ReadSegments> {
+  const files = listSegments(await io.fileSystem.readdir(directory), directory);
   const result: ReadSegments = { files, records: [], headBytes: 0 };
   for (const [position, file] of files.entries()) {
     const isLastSegment = position === files.length - 1;
-    const scan = scanSegment(await readFile(file.path), { file: file.path, group, isLastSegment });
-    if (scan.tornTail !== null) await truncate(file.path, scan.intactBytes, stats);
+    const scan = scanSegment(await io.fileSystem.readFile(file.path), { file: file.path, group, isLastSegment });
+    if (scan.tornTail !== null) await truncate(file.path, scan.intactBytes, io);
     result.records.push({ file: file.path, records: scan.records });
     result.headBytes = scan.intactBytes;
   }
@@ -109,11 +108,11 @@ function listSegments(fileNames: readonly string[], directory: string): Omit<Seg
 }
 
 /** Cuts a torn write off the newest segment, so new records follow the last intact one. */
-async function truncate(path: string, length: number, stats: IoStats): Promise<void> {
-  const handle = await open(path, 'r+');
+async function truncate(path: string, length: number, io: StorageIo): Promise<void> {
+  const handle = await io.fileSystem.open(path, 'r+');
   try {
     await handle.truncate(length);
-    await syncData(handle, stats);
+    await syncData(handle, io.stats);
   } finally {
     await handle.close();
   }

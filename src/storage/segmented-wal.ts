@@ -5,11 +5,10 @@
 // A new segment begins with the current snapshot marker and hard state, so that the segments
 // after a deleted prefix still tell replay the origin and the hard state.
 
-import type { FileHandle } from 'node:fs/promises';
-import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupId, HardState, LogIndex, Term } from '../raft/types.js';
-import type { IoStats } from './file-io.js';
+import type { StorageIo } from './file-io.js';
+import type { FileHandle } from './file-system.js';
 import { reachFailpoint } from '../failpoints/failpoints.js';
 import { syncData, syncDirectory, writeFully } from './file-io.js';
 import type { SegmentName } from './file-names.js';
@@ -37,7 +36,7 @@ export interface SegmentedWalOptions {
   readonly directory: string;
   readonly group: GroupId;
   readonly segmentBytesMax: number;
-  readonly stats: IoStats;
+  readonly io: StorageIo;
 }
 
 interface QueuedRecord {
@@ -90,7 +89,7 @@ export class SegmentedWal {
   ): Promise<SegmentedWal> {
     const newest = segments[segments.length - 1];
     if (newest !== undefined) {
-      const handle = await open(newest.path, 'r+');
+      const handle = await options.io.fileSystem.open(newest.path, 'r+');
       return new SegmentedWal(options, segments, handle, headBytes, tail);
     }
     const first = await createSegment(options, { sequence: 1, firstIndex: tail.lastIndex + 1 }, tail);
@@ -116,9 +115,9 @@ export class SegmentedWal {
       const bound = Math.min(this.tail.originIndex, snapshotIndex);
       for (let oldest = this.closedSegments[0]; oldest !== undefined; oldest = this.closedSegments[0]) {
         if (!oldest.contents.supersededBySnapshot && oldest.contents.maxEntryIndex > bound) break;
-        await unlink(oldest.path);
+        await this.options.io.fileSystem.unlink(oldest.path);
         // One directory sync per deletion keeps the survivors a consecutive run after a crash.
-        await syncDirectory(this.options.directory, this.options.stats);
+        await syncDirectory(this.options.directory, this.options.io);
         this.closedSegments.shift();
       }
     });
@@ -136,8 +135,9 @@ export class SegmentedWal {
   private async writeBatch(records: readonly QueuedRecord[]): Promise<void> {
     const bytes = records.length === 1 ? records[0]!.frame : Buffer.concat(records.map((queued) => queued.frame));
     await reachFailpoint('wal-write');
-    await writeFully(this.headHandle, bytes, this.headBytes, this.options.stats);
-    if (records.some((queued) => queued.sync)) await syncData(this.headHandle, this.options.stats);
+    const { stats } = this.options.io;
+    await writeFully(this.headHandle, bytes, this.headBytes, stats);
+    if (records.some((queued) => queued.sync)) await syncData(this.headHandle, stats);
     this.headBytes += bytes.byteLength;
     for (const { record } of records) this.noteWritten(record);
     if (this.headBytes >= this.options.segmentBytesMax && !this.rollQueued) {
@@ -191,11 +191,11 @@ async function createSegment(
     encodeWalRecord(marker, options.group),
     encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group),
   ]);
-  const handle = await open(path, 'wx');
+  const handle = await options.io.fileSystem.open(path, 'wx');
   try {
-    await writeFully(handle, header, 0, options.stats);
-    await syncData(handle, options.stats);
-    await syncDirectory(options.directory, options.stats);
+    await writeFully(handle, header, 0, options.io.stats);
+    await syncData(handle, options.io.stats);
+    await syncDirectory(options.directory, options.io);
   } catch (error) {
     await handle.close();
     throw error;

@@ -10,13 +10,12 @@
 // snapshot would hide the damage and could pair the log with the wrong state.
 
 import { crc32 } from 'node:zlib';
-import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodecError } from '../codec/errors.js';
 import { decodeSnapshotMetadata, encodeSnapshotMetadata } from '../codec/raft-codec.js';
 import type { GroupId, Snapshot } from '../raft/types.js';
 import { SnapshotChecksumError, StorageCorruptError } from './errors.js';
-import type { IoStats } from './file-io.js';
+import type { StorageIo } from './file-io.js';
 import { syncData, syncDirectory, writeFully } from './file-io.js';
 import type { SnapshotName } from './file-names.js';
 import { TEMPORARY_SUFFIX, parseSnapshotFileName, snapshotFileName } from './file-names.js';
@@ -48,7 +47,7 @@ export class SnapshotFiles {
     private readonly group: GroupId,
     /** Older snapshots beyond this many are deleted once a newer one is durable. */
     private readonly snapshotsRetainedMax: number,
-    private readonly stats: IoStats,
+    private readonly io: StorageIo,
   ) {}
 
   /** Writes the snapshot durably, then deletes the oldest beyond the retention limit. */
@@ -58,30 +57,32 @@ export class SnapshotFiles {
     const header = this.header(snapshot, origin);
     const trailer = Buffer.alloc(CHECKSUM_BYTES);
     trailer.writeUInt32BE(crc32(snapshot.data, crc32(header)));
-    const handle = await open(temporary, 'w');
+    const { fileSystem, stats } = this.io;
+    const handle = await fileSystem.open(temporary, 'w');
     try {
-      await writeFully(handle, header, 0, this.stats);
-      await writeFully(handle, snapshot.data, header.byteLength, this.stats);
-      await writeFully(handle, trailer, header.byteLength + snapshot.data.byteLength, this.stats);
-      await syncData(handle, this.stats);
+      await writeFully(handle, header, 0, stats);
+      await writeFully(handle, snapshot.data, header.byteLength, stats);
+      await writeFully(handle, trailer, header.byteLength + snapshot.data.byteLength, stats);
+      await syncData(handle, stats);
     } finally {
       await handle.close();
     }
-    await rename(temporary, join(this.directory, name));
-    await syncDirectory(this.directory, this.stats);
+    await fileSystem.rename(temporary, join(this.directory, name));
+    await syncDirectory(this.directory, this.io);
     await this.deleteBeyondRetention();
   }
 
   /** The newest snapshot, or null if there is none. Removes temporary files a crash left. */
   async loadNewest(): Promise<LoadedSnapshot | null> {
-    const listing = await readdir(this.directory);
+    const { fileSystem } = this.io;
+    const listing = await fileSystem.readdir(this.directory);
     for (const fileName of listing) {
-      if (fileName.endsWith(TEMPORARY_SUFFIX)) await unlink(join(this.directory, fileName));
+      if (fileName.endsWith(TEMPORARY_SUFFIX)) await fileSystem.unlink(join(this.directory, fileName));
     }
     const newest = sortedSnapshots(listing).at(-1);
     if (newest === undefined) return null;
     const file = join(this.directory, newest.fileName);
-    return this.decode(await readFile(file), file, newest);
+    return this.decode(await fileSystem.readFile(file), file, newest);
   }
 
   private header(snapshot: Snapshot, origin: SnapshotOrigin): Buffer {
@@ -124,10 +125,11 @@ export class SnapshotFiles {
   }
 
   private async deleteBeyondRetention(): Promise<void> {
-    const snapshots = sortedSnapshots(await readdir(this.directory));
+    const { fileSystem } = this.io;
+    const snapshots = sortedSnapshots(await fileSystem.readdir(this.directory));
     const excess = snapshots.slice(0, Math.max(0, snapshots.length - this.snapshotsRetainedMax));
-    for (const { fileName } of excess) await unlink(join(this.directory, fileName));
-    if (excess.length > 0) await syncDirectory(this.directory, this.stats);
+    for (const { fileName } of excess) await fileSystem.unlink(join(this.directory, fileName));
+    if (excess.length > 0) await syncDirectory(this.directory, this.io);
   }
 }
 

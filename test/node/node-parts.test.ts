@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { randomInt } from 'node:crypto';
 import { decodeEnvelope, encodeEnvelope, EntryKind } from '../../src/node/entry-envelope.js';
 import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
 import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
@@ -105,8 +106,8 @@ describe('the proposal tracker', () => {
   it('a restarted node hands out other request ids than its previous run, even at the same wall-clock time', () => {
     const wallClock = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     try {
-      const before = new ProposalTracker().track(0, 1_000).requestId;
-      const after = new ProposalTracker().track(0, 1_000).requestId;
+      const before = new ProposalTracker(randomInt).track(0, 1_000).requestId;
+      const after = new ProposalTracker(randomInt).track(0, 1_000).requestId;
       expect(Math.abs(after - before)).toBeGreaterThan(1_000_000);
       expect(Number.isSafeInteger(after + 2 ** 50)).toBe(true);
     } finally {
@@ -115,7 +116,7 @@ describe('the proposal tracker', () => {
   });
 
   it('fails proposals made before a term change with NODE_LEADERSHIP_LOST, and keeps newer ones', async () => {
-    const tracker = new ProposalTracker();
+    const tracker = new ProposalTracker(randomInt);
     const old = tracker.track(0, 1_000);
     tracker.proposed(old.requestId, 1);
     const fresh = tracker.track(0, 1_000);

@@ -9,6 +9,7 @@ import {
   MessageType,
   RawNode,
   SeededRandom,
+  StateType,
   defaultConfig,
   groupId,
   logIndex,
@@ -131,5 +132,24 @@ describe('the Ready contract', () => {
     expect(afterOwnWrite.hardState?.commit).toBe(ownEntry.index);
     // (Node 3 has not answered its probe, so only node 2 is sent the new commit index.)
     expect(afterOwnWrite.messages.filter((m) => m.type === MessageType.Append).map((m) => [m.to, m.commit])).toEqual([[2, ownEntry.index]]);
+  });
+
+  it('a candidate counts its own vote only once its term and vote are durable', () => {
+    const candidate = startNode(1, THREE_VOTERS, { preVote: false });
+    candidate.raw.campaign();
+    // The vote requests may go out at once; the candidate's own vote waits for its hard state.
+    const campaigned = candidate.raw.ready();
+    expect(campaigned.messages.map((m) => [m.type, m.to])).toEqual([[MessageType.Vote, 2], [MessageType.Vote, 3]]);
+    expect(campaigned.messagesAfterPersist.map((m) => [m.type, m.to])).toEqual([[MessageType.VoteResponse, 1]]);
+    candidate.raw.advance(campaigned);
+
+    // A peer's vote alone is no majority while the candidate's own term and vote are not on disk.
+    candidate.raw.step(message({ type: MessageType.VoteResponse, groupId: groupId(0), from: nodeId(2), to: nodeId(1), term: term(1) }));
+    expect(candidate.raw.status().softState.state).toBe(StateType.Candidate);
+
+    // Durable now: its own vote comes back and completes the majority.
+    candidate.storage.setHardState(campaigned.hardState!);
+    for (const m of campaigned.messagesAfterPersist) candidate.raw.step(m);
+    expect(candidate.raw.status().softState.state).toBe(StateType.Leader);
   });
 });

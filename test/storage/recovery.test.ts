@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { logIndex, nodeId, term } from '../../src/raft/index.js';
 import { DurableStorageErrorCode, SnapshotChecksumError, StorageCorruptError } from '../../src/storage/index.js';
 import { SnapshotFiles, SnapshotOrigin } from '../../src/storage/snapshot-files.js';
+import { nodeFileSystem } from '../../src/storage/file-system.js';
 import { WalRecordType, encodeWalRecord } from '../../src/storage/wal-record.js';
 import { GROUP, entry, openStore, reopenStore, segmentPaths, shapeOf, snapshotsDirectory, temporaryDirectory, useTemporaryDirectories } from './helpers.js';
 
@@ -182,7 +183,7 @@ describe('snapshot files', () => {
     // The crash came between the snapshot file and the WAL marker of applySnapshot.
     const confState = { voters: [nodeId(1)], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
     const stats = { fsyncs: 0, bytesWritten: 0 };
-    const files = new SnapshotFiles(snapshotsDirectory(directory), GROUP, 2, stats);
+    const files = new SnapshotFiles(snapshotsDirectory(directory), GROUP, 2, { fileSystem: nodeFileSystem, stats });
     await files.write({ metadata: { index: logIndex(10), term: term(4), confState }, data: new TextEncoder().encode('state at 10') }, SnapshotOrigin.Applied);
     const reopened = await openStore(directory);
     expect({ first: reopened.firstIndex(), last: reopened.lastIndex(), originTerm: reopened.term(logIndex(10)) }).toEqual({ first: 11, last: 10, originTerm: 4 });
