@@ -56,6 +56,20 @@ const BREAKS: readonly Break[] = [
     ],
     faults: 'slow-disk,kill',
   },
+  {
+    name: 'leader-counts-before-fsync',
+    description: 'the leader counts its own entries toward the quorum when it appends them, before they are durable on its disk',
+    variants: [
+      [
+        {
+          file: 'src/raft/raft.ts',
+          find: '    this.send({ type: MessageType.AppendResponse, to: this.id, index: lastIndex });\n',
+          replace: '    this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);\n    this.maybeCommit();\n',
+        },
+      ],
+    ],
+    faults: 'slow-leader-disk,kill,partition',
+  },
 ];
 
 /** Applies the first variant whose every text is found; throws when none fits. */
