@@ -15,7 +15,7 @@ const ACKNOWLEDGED_PER_KIND_MIN = 5;
 
 describe('fault injection on a real cluster', () => {
   it(
-    'keeps every guarantee through kill -9, pauses, partitions, membership changes, a slow disk and clock jumps',
+    'keeps every guarantee through kill -9, pauses, partitions, membership changes, a slow disk, a crashed leader with a slow disk and clock jumps',
     async () => {
       const report = await runJepsen({ nodes: 3, timeSeconds: RUN_SECONDS, faults: FAULT_KINDS, seed: 6, clients: 10, keep: false });
       const printed = formatReport(report);
