@@ -7,6 +7,7 @@ import type { MvccInput, MvccOutput } from '../checker/models/mvcc-store.js';
 import { mvccHistory } from './checker-histories.js';
 import type { LoggedEvent } from './event-log.js';
 import { passed } from './check-outcome.js';
+import { stateDifference } from './convergence-check.js';
 import { checkMvccStore, checkRegisters } from './linearizability-checks.js';
 import { lostWriteProblems } from './lost-writes-check.js';
 import { resolveUnknownWrites } from './resolve-unknown-writes.js';
@@ -162,6 +163,18 @@ describe('the MVCC store check over a whole run', () => {
     expect(outcome.result).toBe('unknown');
     expect(passed([outcome])).toBe(false);
     expect(outcome.detail).toMatch(/^undecided, which fails the run: no answer within 0 ms/);
+  });
+});
+
+describe('replica convergence', () => {
+  const logState = new Map([['k', { value: 'a', modRevision: 7 }]]);
+
+  it('accepts a member holding the log\'s values at the log\'s revisions', () => {
+    expect(stateDifference(logState, new Map([['k', { value: 'a', modRevision: 7 }]]))).toBeUndefined();
+  });
+
+  it('flags a member holding the same value at another revision, as one whose applied entries diverged does', () => {
+    expect(stateDifference(logState, new Map([['k', { value: 'a', modRevision: 6 }]]))).toBe('k is a@6, the log says a@7');
   });
 });
 
