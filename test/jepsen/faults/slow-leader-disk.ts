@@ -58,12 +58,17 @@ async function crashLeaderBehind(cluster: JepsenCluster, leader: JepsenClusterMe
   cluster.proxy.heal();
   const rest = [leader, ...stillMembers(cutOff)];
   cluster.proxy.separate(stillMembers(holders).map((member) => member.name), rest.map((member) => member.name));
-  await cluster.restart(leader);
-  const elected = await waitFor('a leader among the members without the holders', ELECTION_WITHOUT_HOLDERS_TIMEOUT_MS, async () => {
-    const statuses = await Promise.all(rest.map((member) => member.status().catch(() => undefined)));
-    return statuses.find((status) => status?.role === 'leader')?.name;
-  }).catch(() => undefined);
-  cluster.proxy.heal();
+  let elected: string | undefined;
+  try {
+    await cluster.restart(leader);
+    elected = await waitFor('a leader among the members without the holders', ELECTION_WITHOUT_HOLDERS_TIMEOUT_MS, async () => {
+      const statuses = await Promise.all(rest.map((member) => member.status().catch(() => undefined)));
+      return statuses.find((status) => status?.role === 'leader')?.name;
+    }).catch(() => undefined);
+  } finally {
+    // Also when the restart failed: the next fault must not start with the holders cut off.
+    cluster.proxy.heal();
+  }
   const election = elected === undefined ? 'no leader elected without them in time' : `${elected} elected without them`;
   return `kill -9 ${leader.name} with writes unwritten, restarted cut off from ${names(holders)}: ${election}; healed the network`;
 }
