@@ -29,8 +29,8 @@ describe('fault injection on a real cluster', () => {
       expect(report.passed, printed).toBe(true);
       expect(report.operations).toBeGreaterThan(OPERATIONS_MIN);
       for (const [kind, counts] of Object.entries(report.outcomes)) expect(counts.ok, `acknowledged ${kind} operations`).toBeGreaterThanOrEqual(ACKNOWLEDGED_PER_KIND_MIN);
-      // A slow-leader-disk fault counts only once the disk of a leader every member agreed on was
-      // slowed (its starter fails otherwise), so this also proves a leader's own disk was slow.
+      // A slow-leader-disk fault counts only once the disk of the member leading in the newest
+      // term was slowed (its starter fails otherwise), so this also proves a leader's disk was slow.
       for (const kind of FAULT_KINDS) expect(report.faultCounts[kind], `${kind} faults injected`).toBeGreaterThan(0);
       expect(report.checks.find((check) => check.name.includes('registers'))?.result).toBe('ok');
     },
