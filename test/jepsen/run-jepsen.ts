@@ -60,7 +60,7 @@ const PROGRESS_INTERVAL_MS = 500;
 const FAULT_POLL_INTERVAL_MS = 250;
 /** A watcher starting mid-run replays up to this many revisions of history first. */
 const WATCH_REPLAY_REVISIONS_MAX = 200;
-const CHECK_OPTIONS = { registerTimeoutMs: 120_000, mvccTimeoutMs: 30_000, mvccOperationsMax: 400, catchUpTimeoutMs: 60_000 };
+const CHECK_OPTIONS = { registerTimeoutMs: 120_000, mvccTimeoutMs: 120_000, catchUpTimeoutMs: 60_000 };
 
 interface RunState {
   readonly workload: Workload;

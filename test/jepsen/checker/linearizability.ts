@@ -10,13 +10,23 @@ import { LinearizedSet, type LinearizedSetSnapshot } from './linearized-set.js';
 import type { Model } from './model.js';
 import { explainViolation, type Violation } from './violation-report.js';
 
-export interface CheckOptions {
+export interface CheckOptions<State> {
   /** Wall-clock budget for the whole check; past it the answer is 'unknown'. */
   readonly timeoutMs?: number;
+  /**
+   * The state before the first operation, model.init() by default: a history checked in pieces
+   * starts each piece where the previous one ended. Every partition starts from it.
+   */
+  readonly initialState?: State;
 }
 
 export type CheckResult<State, Input, Output> =
-  | { readonly result: 'ok' }
+  /**
+   * `finalState`: the state after the linearization found, when the model does not partition
+   * the history. Another linearization may end elsewhere unless the outputs fix the order of
+   * every change (as the MVCC store's revisions do).
+   */
+  | { readonly result: 'ok'; readonly finalState?: State }
   | { readonly result: 'unknown'; readonly reason: string }
   | { readonly result: 'illegal'; readonly violation: Violation<State, Input, Output> };
 
@@ -26,27 +36,31 @@ const STEPS_PER_DEADLINE_CHECK = 1024;
 export function checkLinearizability<State, Input, Output>(
   model: Model<State, Input, Output>,
   history: History<Input, Output>,
-  options: CheckOptions = {},
+  options: CheckOptions<State> = {},
 ): CheckResult<State, Input, Output> {
   const deadline = performance.now() + (options.timeoutMs ?? Infinity);
+  const initialState = options.initialState ?? model.init();
   const simplified = model.simplify?.(history) ?? history;
   const partitions = model.partition?.(simplified) ?? [simplified];
   let timedOut = false;
+  let finalState: State | undefined;
   for (const operations of partitions) {
-    const outcome = searchPartition(model, operations, deadline);
+    const outcome = searchPartition(model, operations, deadline, initialState);
     if (outcome.result === 'illegal') {
-      return { result: 'illegal', violation: explainViolation(model, operations, outcome.longestPrefix) };
+      return { result: 'illegal', violation: explainViolation(model, operations, outcome.longestPrefix, initialState) };
     }
     if (outcome.result === 'unknown') timedOut = true;
+    else finalState = outcome.finalState;
   }
   if (timedOut) {
     return { result: 'unknown', reason: `no answer within ${options.timeoutMs} ms and no partition found illegal` };
   }
-  return { result: 'ok' };
+  return partitions.length === 1 ? { result: 'ok', finalState } : { result: 'ok' };
 }
 
-type SearchOutcome =
-  | { readonly result: 'ok' | 'unknown' }
+type SearchOutcome<State> =
+  | { readonly result: 'ok'; readonly finalState: State }
+  | { readonly result: 'unknown' }
   | { readonly result: 'illegal'; readonly longestPrefix: readonly number[] };
 
 interface CacheEntry<State> {
@@ -71,13 +85,14 @@ function searchPartition<State, Input, Output>(
   model: Model<State, Input, Output>,
   operations: readonly Operation<Input, Output>[],
   deadline: number,
-): SearchOutcome {
+  initialState: State,
+): SearchOutcome<State> {
   const head = buildEntryList(operations);
   const linearized = new LinearizedSet(operations.length);
   const cache = new Map<number, CacheEntry<State>[]>();
   const path: Linearization<State>[] = [];
   const longest = new LongestPath();
-  let state = model.init();
+  let state = initialState;
   let entry = head.next;
   let steps = 0;
   while (entry !== undefined) {
@@ -99,7 +114,7 @@ function searchPartition<State, Input, Output>(
     } else if (entry.time === Infinity) {
       // Every call before this entry is unlinearized on this path and every return from here on
       // is at +Infinity, so all operations left have unknown outcomes: they never took effect.
-      return { result: 'ok' };
+      return { result: 'ok', finalState: state };
     } else {
       const undone = path.pop();
       if (undone === undefined) return { result: 'illegal', longestPrefix: longest.operationIndexes() };
@@ -110,7 +125,7 @@ function searchPartition<State, Input, Output>(
       entry = undone.call.next;
     }
   }
-  return { result: 'ok' };
+  return { result: 'ok', finalState: state };
 }
 
 /**

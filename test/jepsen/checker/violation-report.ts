@@ -35,9 +35,10 @@ export function explainViolation<State, Input, Output>(
   model: Model<State, Input, Output>,
   operations: readonly Operation<Input, Output>[],
   prefixIndexes: readonly number[],
+  initialState: State = model.init(),
 ): Violation<State, Input, Output> {
   const longestPrefix: LinearizedOperation<State, Input, Output>[] = [];
-  let state = model.init();
+  let state = initialState;
   for (const index of prefixIndexes) {
     const operation = operations[index]!;
     const step = model.step(state, operation.input, operation.output);

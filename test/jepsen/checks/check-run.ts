@@ -8,7 +8,7 @@ import { sharedKey } from '../workload/choose-operation.js';
 import type { CheckOutcome } from './check-outcome.js';
 import { checkConvergence } from './convergence-check.js';
 import { type LoggedEvent, readEventLog } from './event-log.js';
-import { checkMvccWindow, checkRegisters, type LinearizabilityOptions } from './linearizability-checks.js';
+import { checkMvccStore, checkRegisters, type LinearizabilityOptions } from './linearizability-checks.js';
 import { checkLostWrites } from './lost-writes-check.js';
 import { checkWatches } from './watch-checks.js';
 import type { WatchRecorder } from './watch-recorder.js';
@@ -43,7 +43,7 @@ export async function checkRun(endpoints: readonly string[], operations: readonl
   const watcherRecords = watchers.map((watcher) => ({ watcherId: watcher.watcherId, startRevision: watcher.startRevision, events: watcher.events, restarts: watcher.restarts.length }));
   const checks = [
     checkRegisters(operations, options.registerTimeoutMs),
-    checkMvccWindow(operations, options),
+    checkMvccStore(operations, eventLog, options.mvccTimeoutMs),
     checkWatches(eventLog, finalRevision, watcherRecords),
     checkLostWrites(operations, eventLog),
     await checkConvergence(endpoints, eventLog, options.catchUpTimeoutMs),

@@ -1,7 +1,6 @@
-// The recorded operations as the checker's histories. The bulk goes to one compare-and-set
-// register per key, which partitions and scales; a short window from the start of the run goes
-// to the unpartitioned MVCC store, which also checks revisions and multi-key atomicity but
-// grows exponentially with writes of unknown outcome (see ../README.md).
+// The recorded operations as the checker's histories: one compare-and-set register per key,
+// which partitions and scales, and the whole run against the unpartitioned MVCC store, which
+// also checks revisions and multi-key atomicity.
 import type { Operation } from '../checker/history.js';
 import type { CasInput, CasOutput } from '../checker/models/cas-register.js';
 import type { MvccInput, MvccOutput, TxnWrite } from '../checker/models/mvcc-store.js';
@@ -58,18 +57,12 @@ export function registerOperations(recorded: readonly RecordedOperation[]): Oper
 }
 
 /**
- * The first `operationsMax` operations by call time, as an MVCC store history. Operations that
- * returned after the last of them was called become of unknown outcome: an operation called
- * later, left out, may have taken effect before they returned. A plain get carries no
- * revision, and a revoke's answer names none, so gets are left out and revokes are unknown.
+ * The whole run as an MVCC store history; failed operations are left out. A plain get carries
+ * no revision, so gets are left out, and a revoke's answer names none, so a revoke is a delete
+ * of unknown outcome (resolve-unknown-writes.ts places it by the event log).
  */
-export function mvccWindow(recorded: readonly RecordedOperation[], operationsMax: number): Operation<MvccInput, MvccOutput>[] {
-  const window = [...recorded].sort((a, b) => a.call - b.call).slice(0, operationsMax);
-  const cutoff = window.at(-1)?.call ?? 0;
-  return window
-    .filter((operation) => operation.outcome !== 'fail')
-    .map((operation) => (operation.return !== undefined && operation.return > cutoff ? { ...operation, outcome: 'info' as const, return: undefined } : operation))
-    .flatMap((operation) => mvccOperations(operation));
+export function mvccHistory(recorded: readonly RecordedOperation[]): Operation<MvccInput, MvccOutput>[] {
+  return recorded.filter((operation) => operation.outcome !== 'fail').flatMap((operation) => mvccOperations(operation));
 }
 
 function mvccOperations(operation: RecordedOperation): Operation<MvccInput, MvccOutput>[] {

@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { BeaverVaultError } from '../../../src/client/index.js';
 import { classifyFailure } from '../workload/outcome-of-error.js';
 import type { RecordedOperation, WorkloadInput, WorkloadOutput } from '../workload/recorded-operation.js';
-import { mvccWindow } from './checker-histories.js';
+import type { Operation } from '../checker/history.js';
+import type { MvccInput, MvccOutput } from '../checker/models/mvcc-store.js';
+import { mvccHistory } from './checker-histories.js';
 import type { LoggedEvent } from './event-log.js';
-import { checkRegisters } from './linearizability-checks.js';
+import { passed } from './check-outcome.js';
+import { stateDifference } from './convergence-check.js';
+import { checkMvccStore, checkRegisters } from './linearizability-checks.js';
 import { lostWriteProblems } from './lost-writes-check.js';
+import { resolveUnknownWrites } from './resolve-unknown-writes.js';
 import { eventLogProblems, watcherProblem } from './watch-checks.js';
+
+type MvccOperation = Operation<MvccInput, MvccOutput>;
 
 function ok(clientId: number, call: number, returned: number, input: WorkloadInput, output: WorkloadOutput): RecordedOperation {
   return { clientId, call, return: returned, input, outcome: 'ok', output };
@@ -96,14 +103,78 @@ describe('linearizability of the recorded history', () => {
     expect(outcome.detail).toMatch(/^key k: not linearizable/);
   });
 
-  it('takes into the MVCC window only the first operations, and makes those still running at its end unknown', () => {
-    const history = [write(0, 0, 10, 'k', 'a'), write(1, 1, 2, 'k', 'b'), write(2, 3, 4, 'k', 'c'), write(3, 5, 6, 'k', 'd')];
-    const window = mvccWindow(history, 3);
-    expect(window.map((operation) => [operation.input.kind === 'put' && operation.input.value, operation.output === undefined])).toEqual([
-      ['a', true],
-      ['b', false],
-      ['c', true],
+  it('turns a revoke into a delete of unknown outcome and leaves gets and failures out of the MVCC history', () => {
+    const history = mvccHistory([
+      write(0, 0, 1, 'k', 'a'),
+      read(1, 2, 3, 'k', 'a'),
+      { clientId: 2, call: 4, return: 5, input: { kind: 'put', key: 'k', value: 'x' }, outcome: 'fail' },
+      ok(0, 6, 7, { kind: 'lease-revoke', key: 'lease', leaseId: '1' }, { kind: 'lease-revoke' }),
     ]);
+    expect(history.map((operation) => [operation.input.kind, operation.output === undefined])).toEqual([
+      ['put', false],
+      ['delete', true],
+    ]);
+  });
+});
+
+describe('writes of unknown outcome placed by the event log', () => {
+  const unknownPut = (clientId: number, call: number, key: string, value: string): MvccOperation => ({ clientId, call, return: undefined, input: { kind: 'put', key, value }, output: undefined });
+  const unknownDelete = (clientId: number, call: number, key: string): MvccOperation => ({ clientId, call, return: undefined, input: { kind: 'delete', key }, output: undefined });
+  const knownGet = (call: number, returned: number, revision: number): MvccOperation => ({ clientId: 9, call, return: returned, input: { kind: 'get', key: 'k2' }, output: { kind: 'get', value: 'c', modRevision: 5, revision } });
+
+  it('places a put whose value the log holds at its revision, returning by the first answer at that revision or later, and drops one it does not hold', () => {
+    const { history, placed, dropped } = resolveUnknownWrites([unknownPut(0, 0, 'k1', 'b'), unknownPut(1, 1, 'k1', 'never'), knownGet(20, 30, 5)], LOG);
+    expect([placed, dropped]).toEqual([1, 1]);
+    expect(history.map((operation) => [operation.input.kind, operation.return, operation.output?.revision])).toEqual([
+      ['put', 30, 3],
+      ['get', 30, 5],
+    ]);
+  });
+
+  it('matches the log\'s unclaimed deletes of a key to its unknown deletes, the earliest called first, and drops the rest', () => {
+    const claimed: MvccOperation = { clientId: 3, call: 0, return: 1, input: { kind: 'delete', key: 'k1' }, output: { kind: 'delete', deleted: 1, revision: 4 } };
+    const log = [...LOG, { revision: 6, type: 'delete', key: 'k1', value: null, previous: null } as const];
+    const { history, placed, dropped } = resolveUnknownWrites([claimed, unknownDelete(1, 5, 'k1'), unknownDelete(2, 2, 'k1')], log);
+    expect([placed, dropped]).toEqual([1, 1]);
+    expect(history.find((operation) => operation.clientId === 2)?.output).toEqual({ kind: 'delete', deleted: 1, revision: 6 });
+  });
+});
+
+describe('the MVCC store check over a whole run', () => {
+  const acknowledgedPut = (call: number, value: string, revision: number) => ok(0, call, call + 1, { kind: 'put', key: 'k', value }, { kind: 'put', revision });
+  const readTxn = (call: number, value: string, modRevision: number, revision: number) =>
+    ok(9, call, call + 1, { kind: 'read-txn', keys: ['k'] }, { kind: 'read-txn', revision, reads: [{ value, modRevision }] });
+  /** 500 acknowledged puts of k, one after another, each read back (1,000 operations); and the log they leave. */
+  const run = Array.from({ length: 500 }, (_, index) => [acknowledgedPut(index * 10, `v${index}`, index + 2), readTxn(index * 10 + 5, `v${index}`, index + 2, index + 2)]).flat();
+  const runLog = Array.from({ length: 500 }, (_, index) => put(index + 2, 'k', `v${index}`));
+
+  it('passes a run whose reads follow the log, and fails one with a read of a write the log lost, after operation 400', () => {
+    expect(checkMvccStore(run, runLog, 20_000).result).toBe('ok');
+    // A write of unknown outcome read by one client, then gone: what a member that applied an
+    // entry the next leader never had serves.
+    const lost: RecordedOperation = { clientId: 1, call: 5_000, return: undefined, input: { kind: 'put', key: 'k', value: 'lost' }, outcome: 'info' };
+    const outcome = checkMvccStore([...run, lost, readTxn(5_002, 'lost', 502, 502)], runLog, 20_000);
+    expect(outcome.result).toBe('illegal');
+    expect(outcome.detail).toMatch(/showed no change by 1\n/);
+  });
+
+  it('fails the run when the check does not finish within its budget', () => {
+    const outcome = checkMvccStore(run, runLog, 0);
+    expect(outcome.result).toBe('unknown');
+    expect(passed([outcome])).toBe(false);
+    expect(outcome.detail).toMatch(/^undecided, which fails the run: no answer within 0 ms/);
+  });
+});
+
+describe('replica convergence', () => {
+  const logState = new Map([['k', { value: 'a', modRevision: 7 }]]);
+
+  it('accepts a member holding the log\'s values at the log\'s revisions', () => {
+    expect(stateDifference(logState, new Map([['k', { value: 'a', modRevision: 7 }]]))).toBeUndefined();
+  });
+
+  it('flags a member holding the same value at another revision, as one whose applied entries diverged does', () => {
+    expect(stateDifference(logState, new Map([['k', { value: 'a', modRevision: 6 }]]))).toBe('k is a@6, the log says a@7');
   });
 });
 

@@ -195,18 +195,32 @@ export class JepsenCluster {
    */
   async memberList(timeoutMs = LEADER_TIMEOUT_MS): Promise<MemberView[]> {
     return waitFor('the leader to list the members', timeoutMs, async () => {
-      const asked = this.answering();
-      const statuses = await Promise.all(asked.map((member) => member.status().catch(() => undefined)));
-      let leader: { member: JepsenClusterMember; term: number } | undefined;
-      // During a partition an old leader may not have stepped down yet: the newest term wins.
-      for (const [index, status] of statuses.entries()) {
-        if (status?.role === 'leader' && status.term > (leader?.term ?? -1)) leader = { member: asked[index] as JepsenClusterMember, term: status.term };
-      }
+      const leader = await this.newestTermLeader();
       if (leader === undefined) return undefined;
-      const answer = await request(leader.member.url, 'GET', '/api/v1/cluster/members');
-      if (answer.status !== 200) throw new Error(`${leader.member.name} answered ${answer.status}: ${answer.text}`);
+      const answer = await request(leader.url, 'GET', '/api/v1/cluster/members');
+      if (answer.status !== 200) throw new Error(`${leader.name} answered ${answer.status}: ${answer.text}`);
       return (answer.json as { members: MemberView[] }).members;
     });
+  }
+
+  /**
+   * The member that leads in the newest term, waiting up to `timeoutMs`; unlike leader(), it
+   * does not need every answering member to agree, so one member lagging or cut off does not
+   * hide the leader the others follow.
+   */
+  async leaderOfNewestTerm(timeoutMs = LEADER_TIMEOUT_MS): Promise<JepsenClusterMember | undefined> {
+    return waitFor('a member leading in the newest term', timeoutMs, () => this.newestTermLeader()).catch(() => undefined);
+  }
+
+  /** During a partition an old leader may not have stepped down yet: the newest term wins. */
+  private async newestTermLeader(): Promise<JepsenClusterMember | undefined> {
+    const asked = this.answering();
+    const statuses = await Promise.all(asked.map((member) => member.status().catch(() => undefined)));
+    let leader: { member: JepsenClusterMember; term: number } | undefined;
+    for (const [index, status] of statuses.entries()) {
+      if (status?.role === 'leader' && status.term > (leader?.term ?? -1)) leader = { member: asked[index] as JepsenClusterMember, term: status.term };
+    }
+    return leader?.member;
   }
 
   /** Starts a fresh member (new name, empty data directory) that joins through --join and waits until it votes. */

@@ -4,10 +4,11 @@
 
 import type { JepsenCluster, JepsenClusterMember } from '../cluster/jepsen-cluster.js';
 import { between, pick, shuffled } from './random-choice.js';
+import { startSlowLeaderDisk } from './slow-leader-disk.js';
 
-export type FaultKind = 'kill' | 'pause' | 'partition' | 'membership' | 'slow-disk' | 'clock';
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'membership' | 'slow-disk' | 'slow-leader-disk' | 'clock';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'membership', 'slow-disk', 'clock'];
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'membership', 'slow-disk', 'slow-leader-disk', 'clock'];
 
 export interface ActiveFault {
   readonly kind: FaultKind;
@@ -34,6 +35,7 @@ export const FAULT_STARTERS: Readonly<Record<FaultKind, Starter>> = {
   partition: startPartition,
   membership: startMembershipChange,
   'slow-disk': startSlowDisk,
+  'slow-leader-disk': startSlowLeaderDisk,
   clock: startClockJump,
 };
 

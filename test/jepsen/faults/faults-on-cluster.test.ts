@@ -1,6 +1,7 @@
 // Every kind of fault on a real three-member cluster: it really happens (a leader killed,
 // paused or cut off is replaced, a member added or removed changes the member set, the disk
-// failpoint reads back as set, the wall clock moves) and it heals. Then each of the nemesis's
+// failpoint reads back as set, the leader's own disk is the one slowed by slow-leader-disk,
+// the wall clock moves) and it heals. Then each of the nemesis's
 // starters once, and an aborted nemesis run, each leaving the cluster healthy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, temporaryDirectory, waitFor } from '../../cluster/cluster-harness.js';
@@ -97,6 +98,17 @@ describe('faults on a real cluster', () => {
     await cluster.heal();
     expect(await cluster.diskDelay(member)).toBe('off');
   }, 30_000);
+
+  it('the slow-leader-disk fault slows the disk of the member that leads, then kills it and the cluster heals', async () => {
+    const nemesis = new Nemesis(cluster, { faults: ['slow-leader-disk'], random: seededRandom(SEED) });
+    const fault = await nemesis.start('slow-leader-disk');
+    expect(fault, nemesis.events.at(-1)?.description).toBeDefined();
+    const views = await Promise.all(cluster.members().map(async (member) => ({ role: (await member.status()).role, disk: await cluster.diskDelay(member) })));
+    expect(views.filter((view) => view.disk !== 'off').map((view) => view.role), 'the roles of the members whose disk is slowed').toEqual(['leader']);
+    await nemesis.stop(fault!);
+    expect(nemesis.events.at(-1)?.description).toMatch(/^kill -9 n\d+ with writes unwritten/);
+    await expectHealthyWith('after-slow-leader-disk');
+  }, 60_000);
 
   it('a wall-clock jump moves the member\'s wall time by minutes and is set right by healing', async () => {
     expect(cluster.canJumpClocks, 'libfaketime is installed (apt-get install faketime)').toBe(true);

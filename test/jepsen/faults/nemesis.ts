@@ -5,7 +5,7 @@
 // asks. Every fault it started is ended before run() resolves.
 
 import type { JepsenCluster } from '../cluster/jepsen-cluster.js';
-import { FAULT_STARTERS, type ActiveFault, type FaultKind } from './fault-starters.js';
+import { FAULT_KINDS, FAULT_STARTERS, type ActiveFault, type FaultKind } from './fault-starters.js';
 import { between } from './random-choice.js';
 
 export { FAULT_KINDS, type FaultKind } from './fault-starters.js';
@@ -58,7 +58,7 @@ export class Nemesis {
 
   /** How many faults of each kind were started. */
   counts(): Readonly<Record<FaultKind, number>> {
-    const counts: Record<FaultKind, number> = { kill: 0, pause: 0, partition: 0, membership: 0, 'slow-disk': 0, clock: 0 };
+    const counts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     for (const event of this.recorded) if (event.phase === 'start') counts[event.kind]++;
     return counts;
   }
