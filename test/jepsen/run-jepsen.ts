@@ -133,7 +133,7 @@ async function exercise(cluster: JepsenCluster, state: RunState, options: Jepsen
     stopFaults.abort();
     await faults;
     if (options.faults.includes('kill') && options.faults.includes('slow-disk')) {
-      await powerLoss(cluster, clock, (event) => state.runnerFaultEvents.push(event));
+      await powerLoss(cluster, clock, (event) => state.runnerFaultEvents.push(event), () => acknowledgedWrites(state.workload.operations));
     }
   } finally {
     stopFaults.abort();
@@ -141,6 +141,15 @@ async function exercise(cluster: JepsenCluster, state: RunState, options: Jepsen
     clearInterval(progress);
     await Promise.all([clients, faults]);
   }
+}
+
+/** The operations that change the store; reads and lease grants do not. */
+const WRITE_KINDS: ReadonlySet<WorkloadKind> = new Set(['put', 'delete', 'cas', 'txn', 'lease-put', 'lease-revoke']);
+
+function acknowledgedWrites(operations: readonly RecordedOperation[]): number {
+  let count = 0;
+  for (const operation of operations) if (operation.outcome === 'ok' && WRITE_KINDS.has(operation.input.kind)) count++;
+  return count;
 }
 
 /**
