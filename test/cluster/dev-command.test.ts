@@ -94,6 +94,19 @@ async function expectAllGone(pids: readonly number[], output: string): Promise<v
   });
 }
 
+/**
+ * Stops the run as `stop` does, then expects its exit code (unless `exitCode` is undefined:
+ * npm has none of its own to give on SIGHUP) and every process it had started to be gone.
+ */
+async function expectStopsEverything(run: DevRun, stop: () => void, exitCode: number | undefined): Promise<void> {
+  const pids = descendantsOf(run.child.pid as number);
+  expect(pids.length).toBeGreaterThan(0);
+  stop();
+  const exited = await exitOf(run);
+  if (exitCode !== undefined) expect(exited, run.output()).toBe(exitCode);
+  await expectAllGone(pids, run.output());
+}
+
 /** Holds a port as another program would; connections to it are closed at once. */
 async function occupy(port: number): Promise<Server> {
   const server = createServer((socket) => socket.destroy());
@@ -125,31 +138,22 @@ describe('bvault dev', () => {
     const run = await startDev('bvault', 1);
     await waitUntilUp(run);
     expect(run.output()).toContain('is up: 1 node,');
-    const pids = descendantsOf(run.child.pid as number);
-    run.child.kill('SIGHUP');
-    expect(await exitOf(run), run.output()).toBe(0);
-    await expectAllGone(pids, run.output());
+    await expectStopsEverything(run, () => run.child.kill('SIGHUP'), 0);
   }, 120_000);
 
   it('takes its nodes with it when it is killed outright', async () => {
     const run = await startDev('bvault', 1);
     await waitUntilUp(run);
-    const pids = descendantsOf(run.child.pid as number);
-    expect(pids.length).toBeGreaterThan(0);
-    run.child.kill('SIGKILL');
-    await expectAllGone(pids, run.output());
+    await expectStopsEverything(run, () => run.child.kill('SIGKILL'), undefined);
   }, 120_000);
 
   it('stops the cluster and exits 1 naming the node when a node dies', async () => {
     const run = await startDev('bvault', 3);
     await waitUntilUp(run);
-    const pids = descendantsOf(run.child.pid as number);
     const nodeLines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim().split('\n');
     const n2 = Number(nodeLines.find((line) => line.includes('--node-id n2 '))?.trim().split(/\s+/)[0]);
-    process.kill(n2, 'SIGKILL');
-    expect(await exitOf(run), run.output()).toBe(1);
+    await expectStopsEverything(run, () => process.kill(n2, 'SIGKILL'), 1);
     expect(run.output()).toContain('n2 exited (signal SIGKILL); stopping the cluster');
-    await expectAllGone(pids, run.output());
   }, 120_000);
 
   it('ends at once with the node\'s own error line when a node cannot start', async () => {
@@ -174,27 +178,18 @@ describe('npm start', () => {
   it('stops every process and exits 0 on Ctrl-C (SIGINT to its process group)', async () => {
     const run = await startDev('npm', 3);
     await waitUntilUp(run);
-    const pids = descendantsOf(run.child.pid as number);
-    process.kill(-(run.child.pid as number), 'SIGINT');
-    expect(await exitOf(run), run.output()).toBe(0);
-    await expectAllGone(pids, run.output());
+    await expectStopsEverything(run, () => process.kill(-(run.child.pid as number), 'SIGINT'), 0);
   }, 120_000);
 
   it('stops every process and exits 0 on SIGTERM to npm', async () => {
     const run = await startDev('npm', 1);
     await waitUntilUp(run);
-    const pids = descendantsOf(run.child.pid as number);
-    run.child.kill('SIGTERM');
-    expect(await exitOf(run), run.output()).toBe(0);
-    await expectAllGone(pids, run.output());
+    await expectStopsEverything(run, () => run.child.kill('SIGTERM'), 0);
   }, 120_000);
 
   it('stops every process on SIGHUP to npm, which npm does not forward', async () => {
     const run = await startDev('npm', 1);
     await waitUntilUp(run);
-    const pids = descendantsOf(run.child.pid as number);
-    run.child.kill('SIGHUP');
-    await exitOf(run);
-    await expectAllGone(pids, run.output());
+    await expectStopsEverything(run, () => run.child.kill('SIGHUP'), undefined);
   }, 120_000);
 });

@@ -228,7 +228,13 @@ export class JepsenCluster {
     const via = await this.joinTarget();
     const member = await this.createMember({ http: await freePort(), raft: await freePort(), grpc: await freePort() }, ['--join', via.url]);
     member.server.start();
-    await member.server.waitUntilReady(timeoutMs);
+    await member.server.waitUntilReady(timeoutMs).catch(async (error: unknown) => {
+      // A member whose join failed takes itself back out of the cluster and exits. Make sure it
+      // is out and stop counting it (an unfinished removal is left to heal()), or healing would
+      // wait for a member that is gone.
+      if (!member.running) await this.removeMember(member).catch(() => undefined);
+      throw error;
+    });
     await waitFor(`${member.name} to be promoted to voter`, timeoutMs, async () =>
       (await this.memberList()).some((listed) => listed.name === member.name && !listed.isLearner) ? true : undefined,
     );
