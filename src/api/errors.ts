@@ -197,6 +197,8 @@ const etcdErrors: Partial<Record<ClientErrorCode, EtcdError>> = {
   MVCC_VALUE_TOO_LARGE: requestTooLarge,
   MVCC_REQUEST_TOO_LARGE: requestTooLarge,
   MVCC_KEY_NOT_FOUND: { grpc: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: key not found' },
+  MVCC_TOO_MANY_TXN_OPS: { grpc: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: too many operations in txn request' },
+  MVCC_LEASE_NOT_FOUND: { grpc: GrpcStatus.NOT_FOUND, message: 'etcdserver: requested lease not found' },
   MVCC_LEASE_TTL_TOO_LARGE: { grpc: GrpcStatus.OUT_OF_RANGE, message: 'etcdserver: too large lease TTL' },
   MVCC_LEASE_NOT_PRIMARY: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: not primary' },
   NODE_NOT_LEADER: noLeader,

@@ -1,5 +1,7 @@
 // The state machine's error registry. Each code is stable and never reused. Where etcd has an
-// error for the same condition its exact text is the message, so the etcd API can pass it on.
+// error for the same condition its exact text is the message, so the etcd API can pass it on;
+// where the message adds what etcd's does not say (the limit and the actual value, the lease),
+// the etcd API answers with etcd's own text instead (src/api/errors.ts).
 // Operating errors (bad input, limits, missing leases) are MvccError values that apply
 // returns per request; broken invariants and I/O failures throw and stop the store.
 
@@ -8,12 +10,12 @@ const templates = {
   MVCC_KEY_TOO_LARGE: 'beaver-vault: key of {size} bytes exceeds the limit of {limit} bytes',
   MVCC_VALUE_TOO_LARGE: 'beaver-vault: value of {size} bytes exceeds the limit of {limit} bytes',
   MVCC_REQUEST_TOO_LARGE: 'etcdserver: request is too large ({size} bytes, limit {limit})',
-  MVCC_TOO_MANY_TXN_OPS: 'etcdserver: too many operations in txn request',
+  MVCC_TOO_MANY_TXN_OPS: 'etcdserver: too many operations in txn request: {size} > {limit}',
   MVCC_DUPLICATE_KEY_IN_TXN: 'etcdserver: duplicate key given in txn request',
   MVCC_KEY_NOT_FOUND: 'etcdserver: key not found',
   MVCC_VALUE_PROVIDED: 'etcdserver: value is provided',
   MVCC_LEASE_PROVIDED: 'etcdserver: lease is provided',
-  MVCC_LEASE_NOT_FOUND: 'etcdserver: requested lease not found',
+  MVCC_LEASE_NOT_FOUND: 'etcdserver: requested lease not found: lease {lease}',
   MVCC_LEASE_EXISTS: 'etcdserver: lease already exists',
   MVCC_LEASE_TTL_TOO_LARGE: 'etcdserver: too large lease TTL',
   MVCC_LEASE_NOT_PRIMARY: 'lease: not a primary lessor; send keep-alives to the leader',
@@ -32,6 +34,8 @@ export interface MvccErrorDetails {
   readonly size?: number;
   readonly limit?: number;
   readonly reason?: string;
+  /** The lease a request named, as `<decimal> (0x<hex>)`: the REST API's form and the CLI's. */
+  readonly lease?: string;
   /** Set with MVCC_COMPACTED: the store's compact revision. */
   readonly compactRevision?: number;
 }
@@ -50,6 +54,11 @@ export class MvccError extends Error {
 function formatMessage(code: MvccErrorCode, details: MvccErrorDetails): string {
   const values = details as Record<string, unknown>;
   return templates[code].replace(/\{(\w+)\}/g, (_match, name: string) => String(values[name] ?? '?'));
+}
+
+/** MVCC_LEASE_NOT_FOUND naming the lease, in both id forms a user may have in hand. */
+export function leaseNotFound(id: number): MvccError {
+  return new MvccError('MVCC_LEASE_NOT_FOUND', { lease: `${id} (0x${id.toString(16)})` });
 }
 
 export function mvccError(code: MvccErrorCode, details?: MvccErrorDetails): MvccError {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { GroupId } from '../raft/types.js';
 import { type Applied, applyRequest } from './applier.js';
 import { PhysicalCompactor } from './compactor.js';
-import { MvccError } from './errors.js';
+import { MvccError, leaseNotFound } from './errors.js';
 import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
@@ -296,7 +296,7 @@ export class MvccStore {
     this.assertOpen();
     const reader = new DatabaseReader(this.db);
     const record = readLease(reader, this.keyspace, id);
-    if (record === undefined) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+    if (record === undefined) throw leaseNotFound(id);
     const keys = withKeys ? (await attachedKeys(reader, this.keyspace, id)).map((kv) => kv.key) : [];
     return { id, grantedTtl: record.ttl, checkpointedRemainingTtl: record.remainingTtl, grantedAtMs: record.grantedAtMs, keys };
   }

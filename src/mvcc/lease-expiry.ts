@@ -3,7 +3,7 @@
 // revoke requests for expired leases and checkpoint requests that replicate the remaining
 // TTL, so that a new leader resumes each lease where the old one left it instead of granting
 // it a fresh TTL. Keep-alives are not replicated, as in etcd.
-import { MvccError } from './errors.js';
+import { MvccError, leaseNotFound } from './errors.js';
 import type { LeaseEvent } from './lessor.js';
 import type { LeaseRecord } from './record-codec.js';
 import type { LeaseCheckpoint, LeaseCheckpointRequest } from './requests.js';
@@ -86,7 +86,7 @@ export class LeaseExpiry {
   keepAlive(id: number): number {
     const lease = this.tracked(id);
     const now = this.options.now();
-    if (lease.expiresAtMs <= now) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+    if (lease.expiresAtMs <= now) throw leaseNotFound(id);
     lease.expiresAtMs = now + lease.ttlSeconds * 1000;
     lease.resetPending = true;
     return lease.ttlSeconds;
@@ -133,7 +133,7 @@ export class LeaseExpiry {
   private tracked(id: number): TrackedLease {
     if (!this.primary) throw new MvccError('MVCC_LEASE_NOT_PRIMARY');
     const lease = this.leases.get(id as LeaseId);
-    if (lease === undefined) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+    if (lease === undefined) throw leaseNotFound(id);
     return lease;
   }
 }

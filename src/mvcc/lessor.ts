@@ -2,7 +2,7 @@
 // are applied deterministically from requests; expiry is decided elsewhere (LeaseExpiry on
 // the leader) and arrives here as an ordinary revoke. Keys attached to a lease are stored as
 // separate records, so revoking walks only that lease's keys.
-import { MvccError } from './errors.js';
+import { MvccError, leaseNotFound } from './errors.js';
 import type { Keyspace } from './key-codec.js';
 import type { RevisionWriter } from './kv-writer.js';
 import type { MvccLimits } from './limits.js';
@@ -52,7 +52,7 @@ export function grantLease(context: LeaseContext, request: LeaseGrantRequest, ne
 
 /** Revokes a lease and deletes its keys, all under the writer's one revision. */
 export async function revokeLease(context: LeaseContext, writer: RevisionWriter, id: number): Promise<void> {
-  if (readLease(context.buffer, context.keyspace, id) === undefined) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+  if (readLease(context.buffer, context.keyspace, id) === undefined) throw leaseNotFound(id);
   for (const kv of await attachedKeys(context.buffer, context.keyspace, id)) writer.deleteKey(kv);
   context.buffer.del(context.keyspace.leaseKey(id));
   context.leaseEvents.push({ type: 'revoke', id: leaseId(id) });

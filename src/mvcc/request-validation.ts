@@ -68,7 +68,8 @@ function validateTxn(txn: TxnRequest, limits: MvccLimits): void {
 
 function validateTxnOperations(txn: TxnRequest, limits: MvccLimits): void {
   const max = limits.txnOperationsMax;
-  if (txn.compare.length > max || txn.success.length > max || txn.failure.length > max) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
+  const most = Math.max(txn.compare.length, txn.success.length, txn.failure.length);
+  if (most > max) throw new MvccError('MVCC_TOO_MANY_TXN_OPS', { size: most, limit: max });
   for (const compare of txn.compare) validateKey(compare.key, compare.rangeEnd, limits);
   for (const op of [...txn.success, ...txn.failure]) validateOp(op, limits);
 }

@@ -2,7 +2,7 @@
 // against the state before the txn, the chosen operations are checked (ignore flags need an
 // existing key, leases must exist, range revisions must be readable) and only then executed,
 // so a txn either runs completely under one revision or changes nothing.
-import { MvccError } from './errors.js';
+import { MvccError, leaseNotFound } from './errors.js';
 import type { Keyspace } from './key-codec.js';
 import type { RevisionWriter } from './kv-writer.js';
 import { collectLatest, executeRange, keyRange, resolveReadRevision } from './range.js';
@@ -133,7 +133,7 @@ export function checkPut(context: Pick<TxnContext, 'reader' | 'keyspace'>, put: 
     throw new MvccError('MVCC_KEY_NOT_FOUND');
   }
   const lease = put.lease ?? 0;
-  if (lease !== 0 && context.reader.get(context.keyspace.leaseKey(lease)) === undefined) throw new MvccError('MVCC_LEASE_NOT_FOUND');
+  if (lease !== 0 && context.reader.get(context.keyspace.leaseKey(lease)) === undefined) throw leaseNotFound(lease);
 }
 
 async function runPlan(context: TxnContext, plan: TxnPlan, header: ResponseHeader): Promise<TxnResponse> {

@@ -165,7 +165,7 @@ describe('native gRPC watch and lease calls on a 3-member cluster', { timeout: 9
     const leasesBefore = await unary<LeaseListResponse>((done) => writer.leaseList({}, new Metadata(), callOptions(), done));
     const revoke = await refusal(unary((done) => writer.leaseRevoke(LeaseRevokeRequest.fromPartial({ id: unknown }), new Metadata(), callOptions(), done)));
     expect(revoke.code).toBe(status.NOT_FOUND);
-    expect(revoke.details).toBe('etcdserver: requested lease not found');
+    expect(revoke.details).toBe('etcdserver: requested lease not found: lease 987654321 (0x3ade68b1)');
     const attach = await refusal(put(writer, { key: bytes('orphan'), value: bytes('x'), lease: unknown }));
     expect(attach.code).toBe(status.NOT_FOUND);
     expect(attach.errorCode).toBe('MVCC_LEASE_NOT_FOUND');

@@ -30,7 +30,7 @@ describe('replicated lease table', () => {
   it('attaches keys, refuses unknown leases, and revokes all keys in one revision', async () => {
     const id = await grant(30);
     await h.applyAll([put('a', '1', { lease: id }), put('b', '2', { lease: id }), put('c', '3')]);
-    await expect(h.apply(put('d', '4', { lease: 999 }))).rejects.toMatchObject({ code: 'MVCC_LEASE_NOT_FOUND', message: 'etcdserver: requested lease not found' });
+    await expect(h.apply(put('d', '4', { lease: 999 }))).rejects.toMatchObject({ code: 'MVCC_LEASE_NOT_FOUND', message: 'etcdserver: requested lease not found: lease 999 (0x3e7)' });
     const ttl = await h.store.leaseTimeToLive(id, true);
     expect(ttl.keys.map(text)).toEqual(['a', 'b']);
     expect(ttl.grantedTtl).toBe(30);
@@ -83,7 +83,7 @@ describe('leader-side expiry', () => {
     await h.apply({ type: 'leaseRevoke', leaseRevoke: { id: a } });
     now = 30_000;
     expect(expiry.expired()).toEqual([b]);
-    expect(() => expiry.keepAlive(a)).toThrow('etcdserver: requested lease not found');
+    expect(() => expiry.keepAlive(a)).toThrow(`etcdserver: requested lease not found: lease ${a} (0x${a.toString(16)})`);
   });
 
   it('keeps the remaining TTL across a change of leader through checkpoints', async () => {

@@ -78,7 +78,7 @@ describe('transactions', () => {
   });
 
   it('fails a txn that puts with an unknown lease without writing anything', async () => {
-    await expect(h.apply(txn([], [op(put('a', '1')), op(put('b', '2', { lease: 77 }))]))).rejects.toMatchObject({ code: 'MVCC_LEASE_NOT_FOUND', message: 'etcdserver: requested lease not found' });
+    await expect(h.apply(txn([], [op(put('a', '1')), op(put('b', '2', { lease: 77 }))]))).rejects.toMatchObject({ code: 'MVCC_LEASE_NOT_FOUND', message: 'etcdserver: requested lease not found: lease 77 (0x4d)' });
     expect((await h.get('a')).count).toBe(0);
     expect(h.store.currentRevision).toBe(1);
   });
@@ -98,7 +98,7 @@ describe('limits', () => {
     await expect(h.apply(put('k', 'v'.repeat(65)))).rejects.toMatchObject({ code: 'MVCC_VALUE_TOO_LARGE' });
     await expect(h.apply(txn([], [op(put('a', '1')), op(put('b', '1')), op(put('c', '1')), op(put('d', '1'))]))).rejects.toMatchObject({
       code: 'MVCC_TOO_MANY_TXN_OPS',
-      message: 'etcdserver: too many operations in txn request',
+      message: 'etcdserver: too many operations in txn request: 4 > 3',
     });
     const many = Array.from({ length: 3 }, (_, index) => op(put(`k${index}`, 'v'.repeat(60))));
     await expect(h.apply(txn([], many, many.slice(0, 3)))).rejects.toMatchObject({ code: 'MVCC_REQUEST_TOO_LARGE' });
