@@ -288,7 +288,9 @@ export class RaftKvNode implements KvNode {
   async addMember(request: AddMemberRequest): Promise<MemberInfo> {
     this.ensureRunning();
     if (this.isLeader) return this.membership.addMember(request);
-    return this.forwarder.addMember(request);
+    const added = await this.forwarder.addMember(request);
+    await this.readBarrier(undefined);
+    return added;
   }
 
   /** Never rejects: the route that adds the member does not wait for it. */
@@ -300,13 +302,15 @@ export class RaftKvNode implements KvNode {
   async promoteMember(id: NodeId): Promise<void> {
     this.ensureRunning();
     if (this.isLeader) return this.membership.promoteMember(id);
-    return this.forwarder.promoteMember(id);
+    await this.forwarder.promoteMember(id);
+    await this.readBarrier(undefined);
   }
 
   async removeMember(id: NodeId): Promise<void> {
     this.ensureRunning();
     if (this.isLeader) return this.membership.removeMember(id);
-    return this.forwarder.removeMember(id);
+    await this.forwarder.removeMember(id);
+    await this.readBarrier(undefined);
   }
 
   async transferLeadership(to?: NodeId): Promise<void> {
@@ -416,6 +420,11 @@ export class RaftKvNode implements KvNode {
     if (this.state !== 'running') throw new NodeError('NODE_STOPPED');
   }
 
+  /**
+   * Resolves once this node applied everything committed when it was called. After a
+   * membership change the leader made for this follower, it makes the follower's own member
+   * list, which the caller is answered with, show the change.
+   */
   private async readBarrier(timeoutMs: number | undefined): Promise<void> {
     const released = this.reads.enqueue(this.clock.monotonicNowMs(), timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.wake();
