@@ -53,10 +53,14 @@ export async function closeNodeStorage(storage: NodeStorage): Promise<void> {
 
 /**
  * The index Raft restarts from: what the state machine applied, but never past the commit
- * index on disk (the state machine may be ahead of the log after restoring a snapshot).
+ * index on disk (the state machine may be ahead of the log after restoring a snapshot). The
+ * log's snapshot is committed state even when the hard state on disk is behind it (a crash
+ * after the snapshot became durable and before the hard state beside it did).
  */
 export function restartAppliedIndex(storage: NodeStorage): number {
-  return Math.min(storage.mvcc.appliedIndex, storage.logStore.initialState().hardState.commit);
+  const { logStore } = storage;
+  const committed = Math.max(logStore.initialState().hardState.commit, logStore.snapshot().metadata.index);
+  return Math.min(storage.mvcc.appliedIndex, committed);
 }
 
 export function createRawNode(id: NodeId, storage: NodeStorage, options: ResolvedNodeOptions, applied: number): RawNode {

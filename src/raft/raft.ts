@@ -118,11 +118,11 @@ export class Raft {
   }
 
   private loadState(hardState: HardState): void {
-    assert(
-      hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(),
-      `hard state commit ${hardState.commit} is outside [${this.log.committed}, ${this.log.lastIndex()}]`,
-    );
-    this.log.committed = hardState.commit;
+    assert(hardState.commit <= this.log.lastIndex(), `hard state commit ${hardState.commit} is beyond the last index ${this.log.lastIndex()}`);
+    // A snapshot holds only committed state, so the log starts committed through it. The hard
+    // state may be behind it: a crash after a received snapshot became durable and before the
+    // hard state written beside it did leaves the older commit index on disk.
+    this.log.committed = logIndex(Math.max(hardState.commit, this.log.committed));
     this.term = hardState.term;
     this.vote = hardState.vote;
   }

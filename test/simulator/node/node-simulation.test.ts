@@ -42,6 +42,13 @@ describe('the node simulator', () => {
     SUITE_TIMEOUT_MS,
   );
 
+  it('seed 1819: a member that crashed after a received snapshot was durable and before its hard state was restarts', async () => {
+    // Its hard state's commit index was behind the snapshot's; Raft refused to start on it.
+    const summary = await runNodeSeeds(nodeModule, { from: 1819, count: 1 });
+    expect(summary.failures.map((failure) => describeNodeFailure(failure, nodeModule))).toEqual([]);
+    expect(summary.stats.snapshotsSent).toBeGreaterThan(0);
+  });
+
   it('replays a seed exactly: the same faults, history and end state twice', async () => {
     const first = await runNodeSimulation(nodeModule, 7);
     const second = await runNodeSimulation(nodeModule, 7);
