@@ -53,13 +53,14 @@ export async function closeNodeStorage(storage: NodeStorage): Promise<void> {
 
 /**
  * The index Raft restarts from: what the state machine applied, but never past the commit
- * index on disk (the state machine may be ahead of the log after restoring a snapshot). The
- * log's snapshot is committed state even when the hard state on disk is behind it (a crash
- * after the snapshot became durable and before the hard state beside it did).
+ * index Raft restarts with (the state machine may be ahead of the log after restoring a
+ * snapshot). That is the one on disk, or the start of the log when the hard state is behind
+ * it (a crash after a received snapshot became durable and before the hard state beside it
+ * did): what was compacted away was committed.
  */
 export function restartAppliedIndex(storage: NodeStorage): number {
   const { logStore } = storage;
-  const committed = Math.max(logStore.initialState().hardState.commit, logStore.snapshot().metadata.index);
+  const committed = Math.max(logStore.initialState().hardState.commit, logStore.firstIndex() - 1);
   return Math.min(storage.mvcc.appliedIndex, committed);
 }
 
