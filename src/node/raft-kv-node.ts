@@ -107,7 +107,7 @@ export class RaftKvNode implements KvNode {
     this.limits = resolveLimits(options.limits);
     this.logger = options.logger.child({ component: 'node', member: options.name });
     this.transport = options.transport;
-    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs);
+    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs, options.io.randomInt);
     this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);

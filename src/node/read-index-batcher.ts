@@ -27,15 +27,29 @@ interface ConfirmedBatch {
 export type IssueReadIndex = (context: Uint8Array) => Error | null;
 
 const CONTEXT_BYTES = 8;
+/**
+ * Context ids start at a random point below this, as request ids do (proposal-tracker.ts).
+ * The leader answers whichever run of this member is up when the answer arrives, so an answer
+ * to a request made before a crash could otherwise match a request of the restarted run and
+ * release its reads at the older index it carries: a stale read. The headroom above the start
+ * keeps every id within the context's six bytes.
+ */
+const CONTEXT_ID_START_MAX = 2 ** 47;
 
 export class ReadIndexBatcher {
   private queued: PendingRead[] = [];
   private readonly issued = new Map<number, IssuedBatch>();
   // Invariant: sorted by index, ascending.
   private confirmed: ConfirmedBatch[] = [];
-  private nextContextId = 1;
+  private nextContextId: number;
 
-  constructor(private readonly retryMs: number) {}
+  /** `randomInt` picks where the context ids start. */
+  constructor(
+    private readonly retryMs: number,
+    randomInt: (minimum: number, maximum: number) => number,
+  ) {
+    this.nextContextId = randomInt(1, CONTEXT_ID_START_MAX);
+  }
 
   get pendingCount(): number {
     let count = this.queued.length;

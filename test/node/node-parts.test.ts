@@ -64,7 +64,7 @@ describe('the member table', () => {
 
 describe('the ReadIndex batcher', () => {
   it('serves every read queued before a request with that one request, once the index is applied', async () => {
-    const batcher = new ReadIndexBatcher(1_000);
+    const batcher = new ReadIndexBatcher(1_000, randomInt);
     const released: number[] = [];
     const reads = [0, 1, 2].map((i) => batcher.enqueue(0, 5_000).then(() => released.push(i)));
     const contexts: Uint8Array[] = [];
@@ -86,7 +86,7 @@ describe('the ReadIndex batcher', () => {
   });
 
   it('issues an unanswered request again after the retry interval, and fails reads at their deadline', async () => {
-    const batcher = new ReadIndexBatcher(100);
+    const batcher = new ReadIndexBatcher(100, randomInt);
     const read = batcher.enqueue(0, 300);
     let issued = 0;
     const issue = (): null => {
@@ -99,6 +99,33 @@ describe('the ReadIndex batcher', () => {
     expect(issued).toBe(2);
     batcher.sweep(300);
     await expect(read).rejects.toMatchObject({ code: 'NODE_TIMEOUT' });
+  });
+
+  // Seed 12584 of the node simulator: the leader's answer to a request made just before a
+  // crash reached the restarted member, matched its first request and served a stale read.
+  it("an answer to a request of the member's previous run releases no read of the restarted run", async () => {
+    const contextOf = (batcher: ReadIndexBatcher): Uint8Array => {
+      let issued: Uint8Array | undefined;
+      batcher.issue(0, (context) => {
+        issued = context;
+        return null;
+      });
+      return issued!;
+    };
+    const beforeCrash = new ReadIndexBatcher(1_000, randomInt);
+    void beforeCrash.enqueue(0, 5_000);
+    const staleContext = contextOf(beforeCrash);
+    const restarted = new ReadIndexBatcher(1_000, randomInt);
+    let released = false;
+    const read = restarted.enqueue(0, 5_000).then(() => (released = true));
+    const context = contextOf(restarted);
+    expect(Buffer.from(context).equals(Buffer.from(staleContext))).toBe(false);
+    restarted.confirm(staleContext, 18, 18);
+    await Promise.resolve();
+    expect(released).toBe(false);
+    restarted.confirm(context, 19, 19);
+    await read;
+    expect(released).toBe(true);
   });
 });
 
