@@ -1,7 +1,7 @@
 // Where the command is in a `bvault` command line. Flags may come before it as well as after
 // (`bvault --endpoints h:2379 get k`, as etcdctl allows): the flags before it are handed to
 // the command with the rest, so each command parses every flag it was given.
-import { isCommonFlagWithValue } from './commands/command-context.js';
+import { isCommonFlagWithValue } from './commands/common-flags.js';
 
 export interface CommandLine {
   /** The first argument that is neither a flag nor a flag's value; undefined when there is none. */

@@ -7,11 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitCommandLine } from './command-line.js';
-import { CLIENT_COMMANDS_USAGE, isClientCommand, isHelpFlag, runClientCommand } from './commands/client-commands.js';
+import type * as ClientCommands from './commands/client-commands.js';
+import { isHelpFlag } from './commands/common-flags.js';
 import { runDevCluster } from './dev-cluster.js';
 import { EXIT_CODES } from './exit-codes.js';
 
-const USAGE = `Usage: bvault <command> [options]
+/** The client commands are loaded only when asked for: a restarted member starts sooner without them. */
+const loadClientCommands = (): Promise<typeof ClientCommands> => import('./commands/client-commands.js');
+
+const usage = (clientCommandsUsage: string): string => `Usage: bvault <command> [options]
 
 Commands:
   server [flags]   run one Beaver-Vault node (bvault server --help lists every setting)
@@ -20,7 +24,7 @@ Commands:
   version          print the version
   help             print this text
 
-${CLIENT_COMMANDS_USAGE}
+${clientCommandsUsage}
 
 npm start runs "bvault dev".`;
 
@@ -46,12 +50,14 @@ async function main(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.ok;
     case undefined:
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${usage((await loadClientCommands()).CLIENT_COMMANDS_USAGE)}\n`);
       return wanted === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
-    default:
+    default: {
+      const { isClientCommand, runClientCommand } = await loadClientCommands();
       if (isClientCommand(wanted)) return runClientCommand(wanted, rest, process.env);
       process.stderr.write(`bvault: unknown command ${JSON.stringify(wanted)}; "bvault help" lists the commands\n`);
       return EXIT_CODES.usage;
+    }
   }
 }
 

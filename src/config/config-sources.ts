@@ -4,7 +4,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { YAMLParseError, parse as parseYaml } from 'yaml';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, environmentNameOf } from './config-fields.js';
 import { FAILPOINT_ENVIRONMENT } from '../failpoints/failpoints-from-environment.js';
 import { closestName } from '../validation/closest-name.js';
@@ -37,6 +36,8 @@ export async function readConfigFile(path: string): Promise<SourceReading> {
   } catch (error) {
     return { settings: new Map(), problems: [`config file ${path} cannot be read: ${(error as Error).message}`], warnings: [] };
   }
+  // Loaded only for a config file: the parser is a tenth of a second a restarted member need not spend.
+  const { parse: parseYaml, YAMLParseError } = await import('yaml');
   let document: unknown;
   try {
     document = parseYaml(text);

@@ -1,11 +1,13 @@
-// The data directory of one node: metadata/ holds the identity and the lock
-// file, raft/ the log (DurableLogStore), keyvalue/ the MVCC database. The lock keeps a second
-// process (or a second node in this process) off a directory that is in use; a lock left by a
-// process that died (kill -9) is taken over, since its owner can no longer write.
+// The data directory of one node: metadata/ holds the identity and the lock, raft/ the log
+// (DurableLogStore), keyvalue/ the MVCC database. The lock keeps a second process (or a second
+// node in this process) off a directory that is in use; the kernel releases it when its holder
+// dies, so a member killed with kill -9 can be restarted at once.
 
 import { join } from 'node:path';
 import type { FileSystem } from '../storage/index.js';
 import { NodeError } from './errors.js';
+import type { NodeIo } from './node-io.js';
+import type { ProcessLock } from './process-lock.js';
 
 export interface DataDirLayout {
   readonly root: string;
@@ -24,13 +26,10 @@ export interface NodeIdentity {
 
 const IDENTITY_FORMAT_VERSION = 1;
 const IDENTITY_FILE = 'identity.json';
-const LOCK_FILE = 'lock';
-
-/**
- * Lock files held by this process, per file system: a second node here must be refused too,
- * though its pid is alive. A simulated crash drops its disk's file system and its locks with it.
- */
-const locksHeldInProcess = new WeakMap<FileSystem, Set<string>>();
+/** A small LevelDB whose LOCK file the kernel holds for the running member (process-lock.ts). */
+const PROCESS_LOCK_DIRECTORY = 'process-lock';
+/** Where earlier versions wrote the owner's pid; a file left by a killed process is removed. */
+const LEGACY_PID_LOCK_FILE = 'lock';
 
 export function dataDirLayout(root: string): DataDirLayout {
   return { root, metadata: join(root, 'metadata'), keyvalue: join(root, 'keyvalue'), snapshots: join(root, 'raft', 'snapshots') };
@@ -39,68 +38,25 @@ export function dataDirLayout(root: string): DataDirLayout {
 export class DataDirLock {
   private released = false;
 
-  private constructor(
-    private readonly fileSystem: FileSystem,
-    private readonly path: string,
-  ) {}
+  private constructor(private readonly lock: ProcessLock) {}
 
-  /** Creates metadata/ if needed and takes its lock, or throws NODE_DATA_DIR_LOCKED. */
-  static async acquire(fileSystem: FileSystem, layout: DataDirLayout): Promise<DataDirLock> {
-    await fileSystem.mkdir(layout.metadata, { recursive: true });
-    const path = join(layout.metadata, LOCK_FILE);
-    const held = locksHeldInProcess.get(fileSystem) ?? new Set<string>();
-    if (held.has(path)) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: process.pid });
-    if (!(await tryCreateLock(fileSystem, path))) {
-      const owner = await lockOwner(fileSystem, path);
-      if (owner !== undefined && owner !== process.pid && processIsAlive(owner)) {
-        throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: owner });
-      }
-      // The owner died without releasing the lock: take it over.
-      await fileSystem.unlink(path).catch(() => undefined);
-      if (!(await tryCreateLock(fileSystem, path))) throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, pid: 'unknown' });
+  /** Creates metadata/ if needed and takes its lock, or throws NODE_DATA_DIR_LOCKED naming the holder if known. */
+  static async acquire(io: NodeIo, layout: DataDirLayout): Promise<DataDirLock> {
+    await io.fileSystem.mkdir(layout.metadata, { recursive: true });
+    const attempt = await io.lockUntilExit(join(layout.metadata, PROCESS_LOCK_DIRECTORY));
+    if (!('lock' in attempt)) {
+      const holder = attempt.holderPid === undefined ? 'another process' : `process ${attempt.holderPid}`;
+      throw new NodeError('NODE_DATA_DIR_LOCKED', { path: layout.root, holder });
     }
-    held.add(path);
-    locksHeldInProcess.set(fileSystem, held);
-    return new DataDirLock(fileSystem, path);
+    // Only the kernel lock says whether the directory is in use; the old pid file says nothing.
+    await io.fileSystem.rm(join(layout.metadata, LEGACY_PID_LOCK_FILE), { force: true });
+    return new DataDirLock(attempt.lock);
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    locksHeldInProcess.get(this.fileSystem)?.delete(this.path);
-    await this.fileSystem.unlink(this.path).catch(() => undefined);
-  }
-}
-
-async function tryCreateLock(fileSystem: FileSystem, path: string): Promise<boolean> {
-  try {
-    const handle = await fileSystem.open(path, 'wx');
-    try {
-      const pid = Buffer.from(String(process.pid));
-      await handle.write(pid, 0, pid.byteLength, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-}
-
-async function lockOwner(fileSystem: FileSystem, path: string): Promise<number | undefined> {
-  const text = await fileSystem.readFile(path).then((bytes) => bytes.toString('utf8'), () => '');
-  const pid = Number.parseInt(text, 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    await this.lock.release();
   }
 }
 

@@ -13,7 +13,7 @@ const templates = {
   NODE_UNKNOWN_MEMBER: 'member {member} is not part of the cluster',
   NODE_INVALID_MEMBERSHIP: 'the membership change is invalid: {reason}',
   NODE_REMOVED: 'this node was removed from the cluster; wipe its data directory before it joins again',
-  NODE_DATA_DIR_LOCKED: 'the data directory {path} is in use by process {pid}; stop that process or choose another --data-dir',
+  NODE_DATA_DIR_LOCKED: 'the data directory {path} is in use by {holder}; stop that process or choose another --data-dir',
   NODE_CLUSTER_MISMATCH:
     'the data directory {path} belongs to cluster {stored}, not to the configured cluster {configured}; use an empty --data-dir for this cluster',
   NODE_IDENTITY_MISMATCH: 'the data directory {path} belongs to member {stored}, not to {configured}; use that member\'s name or an empty --data-dir',

@@ -140,7 +140,7 @@ export class RaftKvNode implements KvNode {
     const options = resolveNodeOptions(input);
     const layout = dataDirLayout(options.dataDir);
     const { fileSystem } = options.io;
-    const lock = await DataDirLock.acquire(fileSystem, layout);
+    const lock = await DataDirLock.acquire(options.io, layout);
     let storage: NodeStorage | undefined;
     try {
       const clusterId = configuredClusterId(options);

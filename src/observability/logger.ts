@@ -3,8 +3,9 @@
 // collector, `bvault dev` relaying them) and human-readable (pino-pretty) for a person at a
 // terminal.
 
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty as PrettyStream } from 'pino-pretty';
 
 export type { Logger };
 
@@ -19,7 +20,12 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = { level: options.level ?? 'info', base: options.base ?? {} };
   // Synchronous, like pino's own destination, so the last lines before an exit are not lost.
-  return options.pretty === true ? pino(settings, PinoPretty({ sync: true, destination: 1 })) : pino(settings);
+  return options.pretty === true ? pino(settings, prettyStream()({ sync: true, destination: 1 })) : pino(settings);
+}
+
+/** Loaded only for a terminal: a member logging JSON, as a restarted one under a supervisor does, starts sooner without it. */
+function prettyStream(): typeof PrettyStream {
+  return (createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyStream }).PinoPretty;
 }
 
 /** A logger that drops everything, for tests and embedded use. */

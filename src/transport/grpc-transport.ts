@@ -2,6 +2,9 @@
 // carries that peer's Messages stream (PeerSender), snapshot streams and calls; the server
 // side (peer-receiver.ts) admits only this cluster. Nothing here ever waits on a peer
 // inside send(): a slow or dead peer costs dropped messages, never a blocked Ready loop.
+// A member opens its stream to every peer as soon as it listens, and a peer's incoming stream
+// ends our backoff towards it: a restarted member is reached again at once, not after the
+// few seconds a backoff grown while it was down would take.
 
 import {
   Client,
@@ -26,7 +29,7 @@ import type { PeerCallHandler, PeerTransport, TransportHandlers } from './transp
 import { CLUSTER_ID_METADATA_KEY, MEMBER_ID_METADATA_KEY } from './wire-format.js';
 
 interface Peer {
-  readonly client: Client;
+  client: Client;
   readonly sender: PeerSender;
 }
 
@@ -64,6 +67,7 @@ export class GrpcTransport implements PeerTransport {
         logger: this.options.logger,
         counters: this.peerCounters,
         callHandlers: this.callHandlers,
+        onPeerStream: (peer) => this.peerIsUp(peer),
         handlers: () => (this.closing.signal.aborted ? null : this.handlers),
       }),
     );
@@ -83,15 +87,17 @@ export class GrpcTransport implements PeerTransport {
     });
     this.handlers = handlers;
     this.options.logger.info({ address: this.options.listenAddress, port: this.boundPort }, 'peer transport listening');
+    for (const peer of this.peers.values()) peer.sender.connect();
   }
 
   setPeer(id: NodeId, address: string): void {
     const existing = this.peers.get(id);
     if (existing?.sender.address === address || this.closing.signal.aborted) return;
     if (existing !== undefined) this.closePeer(existing);
-    const client = new Client(address, credentials.createInsecure(), this.channelOptions());
+    const client = this.channelTo(address);
     const sender = new PeerSender(id, address, client, this.peerCounters.of(id), this.senderContext);
     this.peers.set(id, { client, sender });
+    if (this.handlers !== null) sender.connect();
   }
 
   removePeer(id: NodeId): void {
@@ -181,6 +187,25 @@ export class GrpcTransport implements PeerTransport {
     this.options.logger.info({ port: this.boundPort }, 'peer transport closed');
   }
 
+  /**
+   * A peer opened its stream to us. If ours to it is backing off, reconnect now on a fresh
+   * channel: grpc-js keeps a connection backoff of its own and offers no way to reset it. A
+   * channel with a snapshot in flight is kept; the stream's own backoff is ended either way.
+   */
+  private peerIsUp(id: NodeId): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined || !peer.sender.backingOff || this.closing.signal.aborted) return;
+    if (!this.snapshotsInFlight.has(id)) {
+      peer.client.close();
+      peer.client = this.channelTo(peer.sender.address);
+    }
+    peer.sender.reconnectNow(peer.client);
+  }
+
+  private channelTo(address: string): Client {
+    return new Client(address, credentials.createInsecure(), this.channelOptions());
+  }
+
   private closePeer(peer: Peer): void {
     peer.sender.close();
     peer.client.close();
@@ -204,7 +229,7 @@ export class GrpcTransport implements PeerTransport {
   }
 
   private channelOptions(): ChannelOptions {
-    const { messageBytesMax, keepaliveIntervalMs, keepaliveTimeoutMs, reconnectDelayInitialMs, reconnectDelayMaxMs } = this.options;
+    const { messageBytesMax, keepaliveIntervalMs, keepaliveTimeoutMs, reconnectDelayInitialMs } = this.options;
     return {
       'grpc.max_receive_message_length': messageBytesMax,
       'grpc.max_send_message_length': messageBytesMax,
@@ -212,10 +237,10 @@ export class GrpcTransport implements PeerTransport {
       'grpc.keepalive_timeout_ms': keepaliveTimeoutMs,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': Math.min(keepaliveIntervalMs, 5_000),
-      // grpc-js backs off its own reconnects up to two minutes by default; a restarted peer
-      // must be found again as soon as our own backoff allows.
+      // grpc-js backs off its own reconnects up to two minutes by default. The sender's backoff
+      // already spaces the attempts, and the two would add up, so the channel's stays short.
       'grpc.initial_reconnect_backoff_ms': reconnectDelayInitialMs,
-      'grpc.max_reconnect_backoff_ms': reconnectDelayMaxMs,
+      'grpc.max_reconnect_backoff_ms': reconnectDelayInitialMs,
       // Channelz statistics stay on here: with them off (grpc-js 1.x) a channel to a peer that
       // restarted on the same port was never noticed as broken, and close() waited out calls in
       // flight. Peer traffic is a few long-lived streams, so the per-call cost does not matter.

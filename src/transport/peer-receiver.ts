@@ -34,6 +34,8 @@ export interface PeerReceiverContext {
   readonly logger: Logger;
   readonly counters: TransportCounters;
   readonly callHandlers: ReadonlyMap<string, PeerCallHandler>;
+  /** A peer opened its Messages stream to us: it is up, whatever our stream to it says. */
+  onPeerStream(peer: NodeId): void;
   /** Null until start(); nothing is admitted before. */
   handlers(): TransportHandlers | null;
 }
@@ -87,6 +89,7 @@ function receiveMessages(context: PeerReceiverContext, call: ServerDuplexStream<
   const counters = context.counters.of(peer);
   // Answering the headers at once tells the sender that the stream is up and admitted.
   call.sendMetadata(new Metadata());
+  context.onPeerStream(peer);
   call.on('data', (frame: IncomingFrame) => {
     counters.messagesReceived += frame.messages.length;
     counters.bytesReceived += frame.bytes;

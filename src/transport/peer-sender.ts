@@ -3,7 +3,8 @@
 // write() says the stream is full the sender waits for 'drain' and the queue absorbs the
 // rest up to its limits. Past the limits, or while the peer is known to be down, messages
 // are dropped and the peer reported unreachable, because Raft retransmits and the Ready
-// loop must never wait. A failed stream is opened again after an exponential backoff.
+// loop must never wait. A failed stream is opened again after an exponential backoff, or at
+// once when the peer shows it is back by opening its own stream to us.
 
 import { status as GrpcStatus, type Client, type ClientDuplexStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { encodeMessage } from '../codec/raft-codec.js';
@@ -54,7 +55,7 @@ export class PeerSender {
   constructor(
     readonly peer: NodeId,
     readonly address: string,
-    private readonly client: Client,
+    private client: Client,
     private readonly counters: PeerCounters,
     private readonly context: PeerSenderContext,
   ) {}
@@ -77,6 +78,27 @@ export class PeerSender {
       this.flushScheduled = true;
       setImmediate(this.flushBound);
     }
+  }
+
+  /** Opens the stream now, so the peer learns at once that this member is up. */
+  connect(): void {
+    if (!this.closed && this.stream === null) this.open();
+  }
+
+  /** Whether the stream is down and waiting out its backoff. */
+  get backingOff(): boolean {
+    return this.stream === null && this.failures > 0;
+  }
+
+  /**
+   * The peer opened a stream to us, so it is up again: forget the backoff and open the stream
+   * at once on `client`, a fresh channel whose own connection backoff is reset too.
+   */
+  reconnectNow(client: Client): void {
+    if (this.closed) return;
+    this.client = client;
+    this.retryAtMs = 0;
+    this.open();
   }
 
   get queuedMessages(): number {

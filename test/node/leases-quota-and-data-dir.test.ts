@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMvccError } from '../../src/mvcc/index.js';
@@ -20,6 +20,28 @@ async function grantLease(cluster: TestCluster, ttlSeconds: number): Promise<num
   const response = await leader.write({ type: 'leaseGrant', leaseGrant: { ttl: ttlSeconds } });
   if (response.type !== 'leaseGrant') throw new Error(`unexpected response ${response.type}`);
   return response.leaseGrant.id;
+}
+
+/** A plain Node process that takes the data directory's kernel lock, as a running member would. */
+async function holdLockInAnotherProcess(directory: string): Promise<ChildProcess> {
+  const script = `import { ClassicLevel } from 'classic-level'; await new ClassicLevel(${JSON.stringify(directory)}, { createIfMissing: true }).open(); console.log('locked'); setTimeout(() => {}, 60000);`;
+  await mkdir(directory, { recursive: true });
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout?.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`the lock holder exited with code ${String(code)} before taking the lock`)));
+  });
+  return holder;
+}
+
+/** Whether a separate process is refused the lock on `directory`. */
+async function lockHeldByAnotherProcess(directory: string): Promise<boolean> {
+  const script = `import { ClassicLevel } from 'classic-level'; try { await new ClassicLevel(${JSON.stringify(directory)}).open(); console.log('free'); } catch (error) { console.log(error.cause?.code); }`;
+  const probe = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  probe.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise((resolve) => probe.once('exit', resolve));
+  return output.trim() === 'LEVEL_LOCKED';
 }
 
 describe('leases', () => {
@@ -106,29 +128,42 @@ describe('the data directory', () => {
     cluster = await TestCluster.start(['solo']);
     await cluster.waitForLeader();
     const second = cluster.open('solo', { mode: 'new', initialMembers: [{ name: 'solo', peerAddress: 'mem://solo-again' }] });
-    await expect(second).rejects.toMatchObject({ code: 'NODE_DATA_DIR_LOCKED' });
+    await expect(second).rejects.toMatchObject({ code: 'NODE_DATA_DIR_LOCKED', message: expect.stringContaining(`is in use by process ${process.pid}`) as unknown });
+    // The refusal must not have loosened the first node's kernel lock: another process is refused too.
+    await expect(lockHeldByAnotherProcess(join(await cluster.dataDirOf('solo'), 'metadata', 'process-lock'))).resolves.toBe(true);
   });
 
-  it('is refused while a live process of another program holds the lock, and taken over once that process is gone', { timeout: 20_000 }, async () => {
+  it('is refused while another live process holds the lock, naming its pid, and admitted at once after that process is killed with SIGKILL', { timeout: 20_000 }, async () => {
     cluster = new TestCluster();
     const dataDir = await cluster.dataDirOf('solo');
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    const holder = await holdLockInAnotherProcess(join(dataDir, 'metadata', 'process-lock'));
     try {
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(join(dataDir, 'metadata'), { recursive: true });
-      await writeFile(join(dataDir, 'metadata', 'lock'), String(holder.pid));
       const initialMembers = [{ name: 'solo', peerAddress: 'mem://solo' }];
       const refused = await cluster.open('solo', { mode: 'new', initialMembers }).then(() => undefined, (error: unknown) => error);
       expect(isNodeError(refused, 'NODE_DATA_DIR_LOCKED')).toBe(true);
-      expect((refused as Error).message).toContain(String(holder.pid));
+      expect((refused as Error).message).toContain(`is in use by process ${holder.pid}`);
+      // What a supervisor does: restart as soon as it learns of the death, with no pause.
+      const exited = new Promise((resolve) => holder.once('exit', resolve));
       holder.kill('SIGKILL');
-      await new Promise((resolve) => holder.once('exit', resolve));
+      await exited;
       const node = await cluster.open('solo', { mode: 'new', initialMembers });
       await cluster.waitForLeader();
       await put(node, 'k', 'v');
     } finally {
       holder.kill('SIGKILL');
     }
+  });
+
+  it('left with the pid lock file of an earlier version, naming a live process, starts and removes that file', { timeout: 20_000 }, async () => {
+    cluster = new TestCluster();
+    const dataDir = await cluster.dataDirOf('solo');
+    await mkdir(join(dataDir, 'metadata'), { recursive: true });
+    const legacyLockFile = join(dataDir, 'metadata', 'lock');
+    await writeFile(legacyLockFile, String(process.pid));
+    const node = await cluster.open('solo', { mode: 'new', initialMembers: [{ name: 'solo', peerAddress: 'mem://solo' }] });
+    await cluster.waitForLeader();
+    await put(node, 'k', 'v');
+    await expect(access(legacyLockFile)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('of another cluster is refused with a message naming both cluster ids', { timeout: 20_000 }, async () => {

@@ -60,7 +60,7 @@ async function unusedPort(): Promise<number> {
 }
 
 /** A logger whose lines a test can read. */
-function capturedLogger(): { logger: Logger; lines: string[] } {
+function capturedLogger(level = 'info'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -68,7 +68,7 @@ function capturedLogger(): { logger: Logger; lines: string[] } {
       callback();
     },
   });
-  return { logger: pino({ level: 'info' }, destination), lines };
+  return { logger: pino({ level }, destination), lines };
 }
 
 describeTransportContract('GrpcTransport', grpcCluster);
@@ -172,6 +172,39 @@ describe('GrpcTransport under back-pressure, restarts and misconfiguration', () 
     const { a, b } = await peerRestartsOnSamePort((stop) => stop(), 'delivery to the restarted peer');
     // The peer's answering headers, which count the reconnect, may trail its first delivery.
     await waitFor('the reconnect to be counted', () => a.transport.counters().get(b.id)!.reconnects >= 1);
+  });
+
+  it('a restarted peer that opens its stream ends the backoff towards it: it is reached again well within a second', async () => {
+    const { logger, lines } = capturedLogger('debug');
+    const a = await startMember(1, { reconnectDelayInitialMs: 20, reconnectDelayMaxMs: 5_000, logger });
+    const b = await startMember(2);
+    connect([a, b]);
+    await b.transport.close();
+    // Member 1 keeps trying until its backoff has grown to seconds, as during a long outage.
+    const retryDelaysMs = (): number[] => lines.map((line) => (JSON.parse(line) as { retryInMs?: number }).retryInMs ?? 0);
+    await waitFor(
+      'the backoff to grow past 1.5 s',
+      () => {
+        a.transport.send([appendMessage(a.id, b.id, 1)]);
+        return retryDelaysMs().some((delayMs) => delayMs >= 1_500);
+      },
+      20_000,
+    );
+    const restartedAt = performance.now();
+    const restarted = await startMember(2, { listenAddress: b.address });
+    restarted.transport.setPeer(a.id, a.address);
+    await waitFor(
+      'delivery to the restarted peer',
+      () => {
+        a.transport.send([appendMessage(a.id, b.id, 2)]);
+        return restarted.recorder.messages.length > 0;
+      },
+      10_000,
+    );
+    const reachedAfterMs = performance.now() - restartedAt;
+    console.log(`restarted peer reached ${reachedAfterMs.toFixed(0)} ms after its restart; the backoff had grown to ${Math.max(...retryDelaysMs())} ms`);
+    // Loose for a loaded machine; on an idle one it takes tens of milliseconds.
+    expect(reachedAfterMs).toBeLessThan(1_000);
   });
 
   it('a wall clock stepped forward while a peer was down and then set right does not keep the peer down', async () => {

@@ -4,6 +4,7 @@ import { BeaverVaultError } from '../../client/index.js';
 import { ADMIN_USAGE, endpointCommand, moveLeaderCommand, snapshotCommand, statusCommand } from './admin-commands.js';
 import { CLIENT_EXIT_CODES, CLIENT_EXIT_CODES_HELP, type ClientExitCode, exitCodeOf, UsageError } from './client-exit-codes.js';
 import { COMMON_FLAGS_HELP, type CommandContext, commandContext } from './command-context.js';
+import { isHelpFlag } from './common-flags.js';
 import { YES_OPTION } from './confirmation.js';
 import { IDS_HELP } from './ids.js';
 import { deleteCommand, getCommand, KV_OPTIONS, KV_USAGE, listCommand, putCommand, watchCommand } from './kv-commands.js';
@@ -52,10 +53,6 @@ function usageOf(command: string): string {
     if (wanted) lines.push(continues ? `${' '.repeat(12)}${line}` : `${lines.length === 0 ? 'Usage:' : '      '} bvault ${line.trim()}`);
   }
   return lines.join('\n');
-}
-
-export function isHelpFlag(arg: string): boolean {
-  return arg === '--help' || arg === '-h';
 }
 
 export function isClientCommand(command: string): boolean {

@@ -1,8 +1,9 @@
 // What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
 // client made from them, and where output goes.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { type BeaverVaultClient, connect } from '../../client/index.js';
 import { UsageError } from './client-exit-codes.js';
+import { COMMON_OPTIONS, type OptionsConfig } from './common-flags.js';
 
 export const DEFAULT_ENDPOINTS = '127.0.0.1:9090';
 
@@ -21,22 +22,6 @@ export const COMMON_FLAGS_HELP = `Common flags:
   --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
   -w, --write-out table|json  output format (default table)
   --timeout-ms N              deadline of each request, retries included (default 10000)`;
-
-type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-const COMMON_OPTIONS: OptionsConfig = {
-  endpoints: { type: 'string' },
-  'write-out': { type: 'string', short: 'w' },
-  'timeout-ms': { type: 'string' },
-};
-
-/**
- * Whether `arg` is one of the common flags that takes a value (`--endpoints host:port`), so a
- * command line with it before the command can be read: its value is not the command's name.
- */
-export function isCommonFlagWithValue(arg: string): boolean {
-  return Object.entries(COMMON_OPTIONS).some(([name, option]) => option.type === 'string' && (arg === `--${name}` || (option.short !== undefined && arg === `-${option.short}`)));
-}
 
 /** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
 export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {

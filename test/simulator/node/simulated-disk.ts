@@ -10,6 +10,7 @@
 
 import { dirname } from 'node:path';
 import type { SeededRandom } from '../../../src/raft/random.js';
+import type { ProcessLockAttempt } from '../../../src/node/process-lock.js';
 import type { FileHandle, FileSystem, OpenFlags } from '../../../src/storage/index.js';
 import { between } from '../simulation-random.js';
 import type { VirtualTime } from './virtual-time.js';
@@ -34,6 +35,8 @@ const CRC_BYTES = 4;
 export class SimulatedDisk {
   private readonly files = new Map<string, FileState>();
   private readonly directories = new Set<string>(['/']);
+  /** Directories locked by a running incarnation, each with its holder's token; a crash frees them, as the kernel frees a dead process's locks. */
+  private readonly locks = new Map<string, object>();
   private stallUntilMs = 0;
   fsyncsStalled = 0;
 
@@ -54,12 +57,25 @@ export class SimulatedDisk {
 
   /** What survives a power loss: the durable bytes, and perhaps part of each unsynced tail. */
   crash(fate: UnsyncedFate): void {
+    this.locks.clear();
     for (const file of this.files.values()) {
       const { written, durable } = file;
       const appendedOnly = written.byteLength > durable.byteLength && written.subarray(0, durable.byteLength).equals(durable);
       file.written = appendedOnly && fate !== 'lost' ? this.survivingTail(written, durable.byteLength, fate) : Buffer.from(durable);
       file.durable = Buffer.from(file.written);
     }
+  }
+
+  /** NodeIo.lockUntilExit on this disk: held until released or until the disk's node crashes. */
+  lockUntilCrash(directory: string): ProcessLockAttempt {
+    if (this.locks.has(directory)) return { holderPid: undefined };
+    const token = {};
+    this.locks.set(directory, token);
+    const release = (): Promise<void> => {
+      if (this.locks.get(directory) === token) this.locks.delete(directory);
+      return Promise.resolve();
+    };
+    return { lock: { release } };
   }
 
   /** A file system whose operations complete only while `alive()` holds (one incarnation of the node). */
@@ -143,10 +159,6 @@ export class SimulatedDisk {
 
   remove(path: string): void {
     this.requireFile(path);
-    this.files.delete(path);
-  }
-
-  removeIfPresent(path: string): void {
     this.files.delete(path);
   }
 

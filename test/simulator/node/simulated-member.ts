@@ -45,7 +45,6 @@ export class SimulatedMember {
   // Invariant: set exactly while the current incarnation has opened and not crashed.
   node: RaftKvNode | undefined;
   up = false;
-  staleLocksRemoved = 0;
 
   constructor(
     readonly name: string,
@@ -66,16 +65,7 @@ export class SimulatedMember {
         if (alive()) this.node = node;
       },
       (error: unknown) => {
-        if (!alive()) return;
-        if (!isStaleLock(error)) {
-          world.onOpenFailed(this, error);
-          return;
-        }
-        // A crash while the lock file was written can leave a partial pid naming a live
-        // process; the operator removes the stale lock (see the report on DataDirLock).
-        this.disk.removeIfPresent(`${this.dataDir}/metadata/lock`);
-        this.staleLocksRemoved++;
-        this.start();
+        if (alive()) world.onOpenFailed(this, error);
       },
     );
   }
@@ -108,12 +98,9 @@ export class SimulatedMember {
         clock: world.time.clockFor(alive, 1_700_000_000_000),
         fileSystem: this.disk.fileSystem(alive),
         openDatabase: () => Promise.resolve(this.database),
+        lockUntilExit: (directory) => Promise.resolve(this.disk.lockUntilCrash(directory)),
         randomInt: (minimum, maximum) => minimum + Math.floor(random.nextFloat() * (maximum - minimum)),
       },
     };
   }
-}
-
-function isStaleLock(error: unknown): boolean {
-  return (error as { code?: unknown }).code === 'NODE_DATA_DIR_LOCKED';
 }
