@@ -8,7 +8,7 @@
 // bvault_server_event_loop_delay_seconds, scraped right before and right after the run) and
 // the leader changes it saw. Prints figures only.
 //   npm run bench:cold-reads [-- --keys 1000000 --duration 20s --clients 64 --data-dir DIR --skip-build]
-import { writeFile } from 'node:fs/promises';
+// BVAULT_SERVER_ENTRY=/path/to/other/dist/src/cli/main.js runs the members from another build.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import { EVENT_LOOP_DELAY_METRIC, EVENT_LOOP_DELAY_QUANTILES } from '../src/obse
 import type { ServerProcess } from '../test/cluster/cluster-harness.js';
 import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import { runBuiltBench } from './compare-workloads.js';
-import { KEY_BYTES, type LargeCluster, preparedCluster, startAll, stopAll, VALUE_BYTES } from './large-cluster.js';
+import { dropPageCache, KEY_BYTES, type LargeCluster, preparedCluster, startAll, stopAll, VALUE_BYTES } from './large-cluster.js';
 import { sample, scrapeMetrics } from './member-metrics.js';
 
 interface ReadWorkload {
@@ -63,16 +63,6 @@ function positive(text: string, name: string): number {
   return value;
 }
 
-/** Empties the kernel's page cache; false when this process may not (not root, or a container). */
-async function dropPageCache(): Promise<boolean> {
-  try {
-    await writeFile('/proc/sys/vm/drop_caches', '3');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const delaySeries = (quantile: string): string => `${EVENT_LOOP_DELAY_METRIC}{quantile="${quantile}"}`;
 const LEADER_CHANGES = 'bvault_server_leader_changes_seen_total';
 
@@ -111,7 +101,8 @@ function row(workload: ReadWorkload, result: BenchResult, delays: readonly Membe
 async function main(): Promise<void> {
   const options = parseOptions();
   if (options.build) buildDist('bench:cold-reads');
-  process.env.BVAULT_SERVER_ENTRY = BUILT_SERVER_ENTRY;
+  // Another build may be measured against the same data by naming its entry.
+  process.env.BVAULT_SERVER_ENTRY ??= BUILT_SERVER_ENTRY;
   const progress = (line: string): void => void process.stderr.write(`bench:cold-reads: ${line}\n`);
   const cluster = await preparedCluster(options.dataDir, options.keys, progress);
   const rows: string[] = [];

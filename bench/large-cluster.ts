@@ -108,3 +108,13 @@ async function readDescription(root: string): Promise<ClusterDescription | undef
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as ClusterDescription;
 }
+
+/** Empties the kernel's page cache; false when this process may not (not root, or a container). */
+export async function dropPageCache(): Promise<boolean> {
+  try {
+    await writeFile('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
