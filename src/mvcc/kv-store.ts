@@ -118,8 +118,7 @@ export class MvccStore {
     if (root === undefined) {
       await db.batch().put(rootKey(options.groupId), Buffer.from([generation])).put(keyspace.metaKey(), encodeMeta(store.state)).write();
     }
-    // A restore that crashed midway leaves the other generation half-written.
-    await db.clear(otherGeneration(keyspace).bounds());
+    store.clearInactiveGeneration();
     store.resumeCompaction();
     return store;
   }
@@ -484,6 +483,17 @@ export class MvccStore {
   private scheduleCompaction(target: number): void {
     const keyspace = this.keyspace;
     this.compaction = this.compaction.then(() => this.compactor.run(keyspace, target));
+  }
+
+  /**
+   * A restore that crashed midway leaves the other generation half-written; clearing it (up
+   * to a whole copy of the data, or LevelDB's tombstones of one) can take seconds, so it runs
+   * in the background, in line with compaction, and the store serves meanwhile. Nothing reads
+   * the other generation, and a restore waits for this line before it clears and fills it.
+   */
+  private clearInactiveGeneration(): void {
+    const inactive = otherGeneration(this.keyspace);
+    this.compaction = this.compaction.then(() => this.db.clear(inactive.bounds()));
   }
 
   /** Picks up physical compaction a restart or a restore interrupted; the compactor skips what is done. */

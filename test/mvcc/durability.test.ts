@@ -5,6 +5,8 @@ import { QuotaGuard } from '../../src/mvcc/quota.js';
 import { RevisionRetention, TimeRetention } from '../../src/mvcc/compaction-policy.js';
 import { encodeRequest } from '../../src/mvcc/request-codec.js';
 import { randomBytes } from 'node:crypto';
+import { GENERATIONS, Keyspace } from '../../src/mvcc/key-codec.js';
+import { groupId } from '../../src/raft/types.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -207,6 +209,20 @@ describe('determinism, snapshot and restart', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('clears what a restore that crashed midway left in the other generation, in the background after opening', async () => {
+    await h.applyAll(workload.slice(0, 5));
+    const hashBefore = await h.store.hash();
+    const inactive = new Keyspace(groupId(0), GENERATIONS[1]);
+    const leftovers = Array.from({ length: 50 }, (_unused, index) => ({ type: 'put' as const, key: inactive.absolute(bytes(`half-restored ${index}`)), value: Buffer.from('x') }));
+    await h.db.batch(leftovers);
+    await h.reopen();
+    // The store serves at once; the clearing runs in line with compaction.
+    expect((await h.get('a')).header.revision).toBe(5);
+    await h.store.waitForCompaction();
+    expect(await h.db.iterator(inactive.bounds()).all()).toEqual([]);
+    expect(await h.store.hash()).toBe(hashBefore);
   });
 
   it('lets several groups share one database without seeing each other', async () => {
