@@ -19,6 +19,7 @@ import { startFailpointsFromEnvironment, type FailpointControl } from './failpoi
 import { clusterIdOf, memberIdOf } from './node/identity.js';
 import type { ClusterMembership, MemberAddress } from './node/node-options.js';
 import { RaftKvNode } from './node/raft-kv-node.js';
+import { registerEventLoopDelay } from './observability/event-loop-delay.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { awaitJoinInvitation, GrpcTransport } from './transport/index.js';
 
@@ -123,6 +124,8 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     logger: logger.child({ component: 'transport' }),
   });
   const metricsRegistry = new Registry();
+  // Measured for the life of the process, which ends when the server stops.
+  registerEventLoopDelay(metricsRegistry);
   let node: RaftKvNode;
   const nodeOpeningAtMs = performance.now();
   try {

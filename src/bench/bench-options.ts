@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly sequentialKeys: boolean;
   /** Puts in each txn-put transaction. */
   readonly txnOperations: number;
+  /** Consecutive keys each range reads: 1 is a point read, more a small range. */
+  readonly rangeKeys: number;
   readonly serializable: boolean;
   readonly json: boolean;
   /** Deadline of each request. */
@@ -68,6 +70,8 @@ Options:
   --key-space N              distinct keys to draw from (default ${DEFAULT_KEY_SPACE})
   --sequential-keys          take keys in order (0, 1, 2, ...) instead of at random, e.g. to load data
   --txn-ops N                puts in each txn-put transaction, on consecutive keys (default 1)
+  --range-keys N             keys each range reads, consecutive from the random one; 1 is a
+                             point read (default 1; range and mixed only)
   --consistency l|s          linearizable or serializable ranges (default l)
   --target beaver|etcd       what the endpoints run; names the report and the default endpoints
   --timeout-ms N             deadline of each request (default ${DEFAULT_REQUEST_TIMEOUT_MS})
@@ -87,6 +91,7 @@ const OPTION_SPECIFICATIONS = {
   'key-space': { type: 'string' },
   'sequential-keys': { type: 'boolean' },
   'txn-ops': { type: 'string' },
+  'range-keys': { type: 'string' },
   consistency: { type: 'string' },
   target: { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -117,6 +122,9 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   const txnOperations = positiveInteger(values['txn-ops'], 1, '--txn-ops');
   if (values['txn-ops'] !== undefined && workload !== 'txn-put') throw new BenchUsageError('--txn-ops applies to txn-put only');
   if (txnOperations > keySpace) throw new BenchUsageError(`--txn-ops ${txnOperations} needs at least as many keys in --key-space (${keySpace}): a transaction may not name a key twice`);
+  const rangeKeys = positiveInteger(values['range-keys'], 1, '--range-keys');
+  if (values['range-keys'] !== undefined && workload !== 'range' && workload !== 'mixed') throw new BenchUsageError('--range-keys applies to range and mixed only');
+  if (rangeKeys > keySpace) throw new BenchUsageError(`--range-keys ${rangeKeys} is more than the --key-space of ${keySpace}`);
   return Object.freeze({
     workload: workload as Workload,
     target,
@@ -130,6 +138,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     keySpace,
     sequentialKeys: values['sequential-keys'] === true,
     txnOperations,
+    rangeKeys,
     serializable: consistency === 's',
     json: values.json === true,
     requestTimeoutMs: positiveInteger(values['timeout-ms'], DEFAULT_REQUEST_TIMEOUT_MS, '--timeout-ms'),

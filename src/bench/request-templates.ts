@@ -11,11 +11,15 @@ export interface RequestShape {
   readonly serializable: boolean;
   /** Puts in one txn-put transaction. */
   readonly txnOperations: number;
+  /** Keys one range reads; above 1 the range has an end, `rangeKeys` keys after its start. */
+  readonly rangeKeys: number;
 }
 
 export interface UnaryMethod {
   readonly path: string;
   readonly keySizeBytes: number;
+  /** Key number `slot` of the request is the first key plus slot × keyStride. */
+  readonly keyStride: number;
   /** The request with every key it holds set to `placeholder`. */
   encode(placeholder: Buffer): Buffer;
 }
@@ -68,11 +72,16 @@ export class KeyedRequest {
 }
 
 export function putMethod(shape: RequestShape): UnaryMethod {
-  return { path: KVService.put.path, keySizeBytes: shape.keySizeBytes, encode: (key) => Buffer.from(PutRequest.encode(PutRequest.fromPartial({ key, value: shape.value })).finish()) };
+  return { path: KVService.put.path, keySizeBytes: shape.keySizeBytes, keyStride: 1, encode: (key) => Buffer.from(PutRequest.encode(PutRequest.fromPartial({ key, value: shape.value })).finish()) };
 }
 
+/** A point read, or with rangeKeys above 1 a range [key, key + rangeKeys): its end is the second key. */
 export function rangeMethod(shape: RequestShape): UnaryMethod {
-  return { path: KVService.range.path, keySizeBytes: shape.keySizeBytes, encode: (key) => Buffer.from(RangeRequest.encode(RangeRequest.fromPartial({ key, serializable: shape.serializable })).finish()) };
+  const encode = (key: Buffer): Buffer => {
+    const request = shape.rangeKeys > 1 ? { key, rangeEnd: key, serializable: shape.serializable } : { key, serializable: shape.serializable };
+    return Buffer.from(RangeRequest.encode(RangeRequest.fromPartial(request)).finish());
+  };
+  return { path: KVService.range.path, keySizeBytes: shape.keySizeBytes, keyStride: shape.rangeKeys, encode };
 }
 
 /** A transaction of `txnOperations` puts in success and no compares. */
@@ -81,5 +90,5 @@ export function txnPutMethod(shape: RequestShape): UnaryMethod {
     const success = Array.from({ length: shape.txnOperations }, () => ({ requestPut: PutRequest.fromPartial({ key, value: shape.value }) }));
     return Buffer.from(TxnRequest.encode(TxnRequest.fromPartial({ success })).finish());
   };
-  return { path: KVService.txn.path, keySizeBytes: shape.keySizeBytes, encode };
+  return { path: KVService.txn.path, keySizeBytes: shape.keySizeBytes, keyStride: 1, encode };
 }

@@ -18,7 +18,7 @@ interface WeightedMethod {
 }
 
 export function unaryMix(options: BenchOptions): readonly WeightedMethod[] {
-  const shape: RequestShape = { keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: options.serializable, txnOperations: options.txnOperations };
+  const shape: RequestShape = { keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: options.serializable, txnOperations: options.txnOperations, rangeKeys: options.rangeKeys };
   switch (options.workload) {
     case 'put':
       return [{ kind: 'put', method: putMethod(shape), percent: 100 }];
@@ -43,9 +43,10 @@ const sharedMetadata = new Metadata();
 export function runUnaryWorkload(options: BenchOptions, channels: LoadChannels, budget: RunBudget, recorder: BenchRecorder): Promise<void> {
   const mix = unaryMix(options);
   // A request's keys are consecutive from its first key, so a transaction never names a key
-  // twice (etcd refuses that); the first key is the next in order, or a random one.
+  // twice (etcd refuses that); the first key is the next in order, or a random one, and a
+  // range's start is drawn so that its end stays within the key space.
   let nextSequentialKey = 0;
-  const firstKey = options.sequentialKeys ? (keys: number) => (nextSequentialKey += keys) - keys : () => Math.floor(Math.random() * options.keySpace);
+  const firstKey = options.sequentialKeys ? (keys: number) => (nextSequentialKey += keys) - keys : () => Math.floor(Math.random() * (options.keySpace - options.rangeKeys + 1));
   return new Promise((resolve) => {
     let running = options.clients;
     const clientDone = (): void => {
@@ -67,7 +68,8 @@ function startClientLoop(channel: Client, mix: readonly WeightedMethod[], firstK
     const chosen = choose(requests);
     const { request } = chosen;
     const first = firstKey(request.keyOffsets.length);
-    for (let slot = 0; slot < request.keyOffsets.length; slot++) request.setKey(slot, (first + slot) % options.keySpace);
+    const stride = chosen.method.keyStride;
+    for (let slot = 0; slot < request.keyOffsets.length; slot++) request.setKey(slot, (first + slot * stride) % options.keySpace);
     const sentAtMs = performance.now();
     channel.makeUnaryRequest(chosen.method.path, passThrough, passThrough, request.buffer, sharedMetadata, { deadline: Date.now() + options.requestTimeoutMs }, (error: ServiceError | null) => {
       if (error === null) recorder.recordSuccess(chosen.kind, performance.now() - sentAtMs);

@@ -50,7 +50,7 @@ export async function runWatchLatencyWorkload(options: BenchOptions, channels: L
   };
   const streams = await Promise.all(Array.from({ length: options.clients }, (_unused, client) => openWatch(channels, client, key, options, recorder, round, onStreamError)));
   try {
-    const put = putMethod({ keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: false, txnOperations: 1 });
+    const put = putMethod({ keySizeBytes: options.keySizeBytes, value: randomBytes(options.valueSizeBytes), serializable: false, txnOperations: 1, rangeKeys: 1 });
     const putRequest = put.encode(key);
     const putChannel = channels.forClient(0);
     while (!failed && budget.take()) {

@@ -19,14 +19,18 @@ export class PhysicalCompactor {
     private readonly batchEventsMax = 4096,
   ) {}
 
-  progress(keyspace: Keyspace): CompactionProgress {
-    const bytes = this.db.getSync(keyspace.compactionKey());
+  private async progress(keyspace: Keyspace): Promise<CompactionProgress> {
+    const [bytes] = await this.db.getMany([keyspace.compactionKey()]);
     return bytes === undefined ? { nextRevision: 1, nextSub: 0 } : decodeCompactionProgress(bytes);
   }
 
-  /** Removes history below `target`; idempotent, so it is safe to repeat after a crash. */
+  /**
+   * Removes history below `target`; idempotent, so it is safe to repeat after a crash, and
+   * a no-op when an earlier run already got there.
+   */
   async run(keyspace: Keyspace, target: number): Promise<void> {
-    let from = this.progress(keyspace);
+    let from = await this.progress(keyspace);
+    if (from.nextRevision >= target) return;
     for (;;) {
       const next = await this.compactBatch(keyspace, from, target);
       if (next === undefined) return;

@@ -12,10 +12,10 @@ import { PhysicalCompactor } from './compactor.js';
 import { MvccError, leaseNotFound } from './errors.js';
 import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
 import { tombstoneView } from './kv-writer.js';
-import { attachedKeys, type LeaseEvent, listLeases, readLease } from './lessor.js';
+import { attachedKeys, type LeaseEvent, listLeases, loadLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
-import { collectLatest, executeRange, keyRange } from './range.js';
-import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type LeaseRecord, type MetaRecord } from './record-codec.js';
+import { executeRange } from './range.js';
+import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type HistoryRecord, type LeaseRecord, type MetaRecord } from './record-codec.js';
 import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse, RequestEnvelope, TxnRequest, TxnResponse } from './requests.js';
 import { decodeRequest } from './request-codec.js';
 import { validateRequest, validateRequestSize } from './request-validation.js';
@@ -98,26 +98,27 @@ export class MvccStore {
   private constructor(
     private readonly db: Database,
     private keyspace: Keyspace,
+    stored: MetaRecord | undefined,
     readonly limits: MvccLimits,
     watchOptions: WatchHubOptions,
     compactionBatchEvents: number,
   ) {
-    this.state = readMeta(db, keyspace) ?? initialMeta();
+    this.state = stored ?? initialMeta();
     this.compactor = new PhysicalCompactor(db, compactionBatchEvents);
     this.hub = new WatchHub({ readHistory: (from, scanMax, wants, prevKv) => this.readHistory(from, scanMax, wants, prevKv) }, this.state.revision, watchOptions);
   }
 
   /** Opens (or creates) the group's state in `db`, which may be shared with other groups. */
   static async open(db: Database, options: MvccStoreOptions): Promise<MvccStore> {
-    const root = db.getSync(rootKey(options.groupId));
+    const [root] = await db.getMany([rootKey(options.groupId)]);
     const generation = (root?.[0] ?? GENERATIONS[0]) as Generation;
     const keyspace = new Keyspace(options.groupId, generation);
-    const store = new MvccStore(db, keyspace, resolveLimits(options.limits), { ...DEFAULT_WATCH_OPTIONS, ...options.watch }, options.compactionBatchEvents ?? 4096);
+    const stored = await readMeta(new DatabaseReader(db), keyspace);
+    const store = new MvccStore(db, keyspace, stored, resolveLimits(options.limits), { ...DEFAULT_WATCH_OPTIONS, ...options.watch }, options.compactionBatchEvents ?? 4096);
     if (root === undefined) {
       await db.batch().put(rootKey(options.groupId), Buffer.from([generation])).put(keyspace.metaKey(), encodeMeta(store.state)).write();
     }
-    // A restore that crashed midway leaves the other generation half-written.
-    await db.clear(otherGeneration(keyspace).bounds());
+    store.clearInactiveGeneration();
     store.resumeCompaction();
     return store;
   }
@@ -253,18 +254,16 @@ export class MvccStore {
     this.assertOpen();
     const keyspace = this.keyspace;
     if (isPlainLatestGet(request)) {
-      // A latest single-key read is atomic without a snapshot. Reading meta after the key
-      // keeps the header revision at or above the key's mod revision.
-      const reader = new DatabaseReader(this.db);
-      const { kvs, count } = await collectLatest(reader, keyspace, keyRange(request.key, undefined), request.countOnly === true ? -1 : 0);
-      const header = { revision: (readMeta(this.db, keyspace) ?? initialMeta()).revision };
-      const kv = kvs[0];
-      return { header, kvs: kv === undefined || request.keysOnly !== true ? kvs : [{ ...kv, value: new Uint8Array(0) }], more: false, count };
+      // The key and the meta record in one read, at one point in time and without a snapshot
+      // to open and close: the header's revision is the store's when the key was read.
+      const [record, meta] = await this.db.getMany([keyspace.currentKey(request.key), keyspace.metaKey()]);
+      const header = { revision: (meta === undefined ? initialMeta() : decodeMeta(meta)).revision };
+      if (record === undefined) return { header, kvs: [], more: false, count: 0 };
+      if (request.countOnly === true) return { header, kvs: [], more: false, count: 1 };
+      const kv = decodeKeyValue(request.key, record);
+      return { header, kvs: [request.keysOnly === true ? { ...kv, value: new Uint8Array(0) } : kv], more: false, count: 1 };
     }
-    return withSnapshot(this.db, async (reader) => {
-      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
-      return executeRange(reader, keyspace, request, meta);
-    });
+    return withSnapshot(this.db, async (reader) => executeRange(reader, keyspace, request, (await readMeta(reader, keyspace)) ?? initialMeta()));
   }
 
   /**
@@ -276,7 +275,7 @@ export class MvccStore {
     validateRequest({ type: 'txn', txn }, this.limits);
     const keyspace = this.keyspace;
     return withSnapshot(this.db, async (reader) => {
-      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
+      const meta = (await readMeta(reader, keyspace)) ?? initialMeta();
       return executeReadOnlyTxn({ reader, keyspace, revision: meta.revision, compactRevision: meta.compactRevision }, txn);
     });
   }
@@ -295,7 +294,7 @@ export class MvccStore {
   async leaseTimeToLive(id: number, withKeys: boolean): Promise<LeaseTimeToLive> {
     this.assertOpen();
     const reader = new DatabaseReader(this.db);
-    const record = readLease(reader, this.keyspace, id);
+    const record = await loadLease(reader, this.keyspace, id);
     if (record === undefined) throw leaseNotFound(id);
     const keys = withKeys ? (await attachedKeys(reader, this.keyspace, id)).map((kv) => kv.key) : [];
     return { id, grantedTtl: record.ttl, checkpointedRemainingTtl: record.remainingTtl, grantedAtMs: record.grantedAtMs, keys };
@@ -395,7 +394,7 @@ export class MvccStore {
       }
       parser.finish();
       await batch.write();
-      const state = readMeta(this.db, target);
+      const state = await readMeta(new DatabaseReader(this.db), target);
       if (state === undefined) throw new MvccError('MVCC_SNAPSHOT_INVALID', { reason: 'the snapshot holds no meta record' });
       return state;
     } catch (error) {
@@ -449,7 +448,7 @@ export class MvccStore {
     this.assertOpen();
     const keyspace = this.keyspace;
     return withSnapshot(this.db, async (reader) => {
-      const meta = readMeta(this.db, keyspace, reader) ?? initialMeta();
+      const meta = (await readMeta(reader, keyspace)) ?? initialMeta();
       const page = { revision: meta.revision, compactRevision: meta.compactRevision };
       if (from.revision < meta.compactRevision) return { ...page, events: [], next: from, complete: false };
       const events: PositionedEvent[] = [];
@@ -457,20 +456,23 @@ export class MvccStore {
       let scanned = 0;
       let full = false;
       const bounds = { gte: keyspace.historyKey(from), lt: keyspace.historyKey({ revision: meta.revision + 1, sub: 0 }) };
-      scan: for await (const entries of reader.pages(bounds)) {
+      for await (const entries of reader.pages(bounds)) {
+        const wanted: PositionedHistory[] = [];
         for (const [key, value] of entries) {
           const position = keyspace.positionOfHistoryKey(key);
           // A page ends only between revisions: a watch client that lost its stream resumes
           // from the revision after the last one it received, as etcd's clients do.
           if (scanned >= scanMax && position.revision !== last?.revision) {
             full = true;
-            break scan;
+            break;
           }
           scanned++;
           last = position;
-          const event = loadEvent(reader, keyspace, last, value, wants, prevKv);
-          if (event !== undefined) events.push(event);
+          const record = decodeHistory(value);
+          if (wants(record.key)) wanted.push({ position, record });
         }
+        for (const event of await loadEvents(reader, keyspace, wanted, prevKv)) events.push(event);
+        if (full) break;
       }
       if (!full) return { ...page, events, next: { revision: Math.max(from.revision, meta.revision + 1), sub: 0 }, complete: true };
       const after = last as HistoryPosition;
@@ -483,8 +485,20 @@ export class MvccStore {
     this.compaction = this.compaction.then(() => this.compactor.run(keyspace, target));
   }
 
+  /**
+   * A restore that crashed midway leaves the other generation half-written; clearing it (up
+   * to a whole copy of the data, or LevelDB's tombstones of one) can take seconds, so it runs
+   * in the background, in line with compaction, and the store serves meanwhile. Nothing reads
+   * the other generation, and a restore waits for this line before it clears and fills it.
+   */
+  private clearInactiveGeneration(): void {
+    const inactive = otherGeneration(this.keyspace);
+    this.compaction = this.compaction.then(() => this.db.clear(inactive.bounds()));
+  }
+
+  /** Picks up physical compaction a restart or a restore interrupted; the compactor skips what is done. */
   private resumeCompaction(): void {
-    if (this.compactor.progress(this.keyspace).nextRevision < this.state.compactRevision) this.scheduleCompaction(this.state.compactRevision);
+    if (this.state.compactRevision > 0) this.scheduleCompaction(this.state.compactRevision);
   }
 
   private emitLease(event: LeaseEvent): void {
@@ -507,8 +521,8 @@ function isPlainLatestGet(request: RangeRequest): boolean {
   return (request.revision ?? 0) === 0 && (request.rangeEnd === undefined || request.rangeEnd.length === 0) && filters === 0;
 }
 
-function readMeta(db: Database, keyspace: Keyspace, reader: StorageReader = new DatabaseReader(db)): MetaRecord | undefined {
-  const bytes = reader.get(keyspace.metaKey());
+async function readMeta(reader: StorageReader, keyspace: Keyspace): Promise<MetaRecord | undefined> {
+  const [bytes] = await reader.getMany([keyspace.metaKey()]);
   return bytes === undefined ? undefined : decodeMeta(bytes);
 }
 
@@ -516,20 +530,36 @@ function otherGeneration(keyspace: Keyspace): Keyspace {
   return new Keyspace(keyspace.group, keyspace.generation === GENERATIONS[0] ? GENERATIONS[1] : GENERATIONS[0]);
 }
 
-function loadEvent(reader: StorageReader, keyspace: Keyspace, position: HistoryPosition, value: Uint8Array, wants: (key: Uint8Array) => boolean, prevKv: boolean): PositionedEvent | undefined {
-  const record = decodeHistory(value);
-  if (!wants(record.key)) return undefined;
-  const key = Buffer.from(record.key);
-  const previous = prevKv && record.prevModRevision > 0 ? reader.get(keyspace.revisionKey(key, record.prevModRevision)) : undefined;
-  const prev: KeyValue | undefined = previous === undefined ? undefined : decodeKeyValue(key, previous);
-  if (record.type === EventType.Delete) {
-    const kv = tombstoneView(key, revision(position.revision));
-    return { event: prev === undefined ? { type: 'delete', kv } : { type: 'delete', kv, prevKv: prev }, sub: position.sub };
-  }
-  const stored = reader.get(keyspace.revisionKey(key, position.revision));
-  if (stored === undefined) throw new Error(`history event ${position.revision}.${position.sub} has no revision record`);
-  const kv = decodeKeyValue(key, stored);
-  return { event: prev === undefined ? { type: 'put', kv } : { type: 'put', kv, prevKv: prev }, sub: position.sub };
+interface PositionedHistory {
+  readonly position: HistoryPosition;
+  readonly record: HistoryRecord;
+}
+
+/** The events of history records, with every revision record they need read in one getMany. */
+async function loadEvents(reader: StorageReader, keyspace: Keyspace, history: readonly PositionedHistory[], prevKv: boolean): Promise<PositionedEvent[]> {
+  if (history.length === 0) return [];
+  const keys: Buffer[] = [];
+  // Where each record's stored value and previous value are among the keys read; -1: none.
+  const slots = history.map(({ position, record }) => {
+    const key = Buffer.from(record.key);
+    const stored = record.type === EventType.Delete ? -1 : keys.push(keyspace.revisionKey(key, position.revision)) - 1;
+    const previous = prevKv && record.prevModRevision > 0 ? keys.push(keyspace.revisionKey(key, record.prevModRevision)) - 1 : -1;
+    return { key, stored, previous };
+  });
+  const values = await reader.getMany(keys);
+  return history.map(({ position }, index) => {
+    const { key, stored, previous } = slots[index] as { key: Buffer; stored: number; previous: number };
+    const previousValue = previous < 0 ? undefined : values[previous];
+    const prev: KeyValue | undefined = previousValue === undefined ? undefined : decodeKeyValue(key, previousValue);
+    if (stored < 0) {
+      const kv = tombstoneView(key, revision(position.revision));
+      return { event: prev === undefined ? { type: 'delete', kv } : { type: 'delete', kv, prevKv: prev }, sub: position.sub };
+    }
+    const storedValue = values[stored];
+    if (storedValue === undefined) throw new Error(`history event ${position.revision}.${position.sub} has no revision record`);
+    const kv = decodeKeyValue(key, storedValue);
+    return { event: prev === undefined ? { type: 'put', kv } : { type: 'put', kv, prevKv: prev }, sub: position.sub };
+  });
 }
 
 async function* relativePages(reader: DatabaseReader, keyspace: Keyspace): AsyncIterable<ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>> {

@@ -66,15 +66,21 @@ export function checkpointLeases(context: LeaseContext, request: LeaseCheckpoint
   }
 }
 
-/** The live keys attached to a lease, in key order. */
+/** The lease, read off the event loop: for reads served to clients. */
+export async function loadLease(reader: StorageReader, keyspace: Keyspace, id: number): Promise<LeaseRecord | undefined> {
+  const [bytes] = await reader.getMany([keyspace.leaseKey(id)]);
+  return bytes === undefined ? undefined : decodeLease(leaseId(id), bytes);
+}
+
+/** The live keys attached to a lease, in key order; each page of them is read in one getMany. */
 export async function attachedKeys(reader: StorageReader, keyspace: Keyspace, id: number): Promise<KeyValue[]> {
   const kvs: KeyValue[] = [];
   for await (const page of reader.pages(keyspace.leaseAttachmentBounds(id), false)) {
-    for (const [storageKey] of page) {
-      const key = keyspace.userKeyOfLeaseAttachment(storageKey);
-      const record = reader.get(keyspace.currentKey(key));
-      if (record !== undefined) kvs.push(decodeKeyValue(Buffer.from(key), record));
-    }
+    const keys = page.map(([storageKey]) => Buffer.from(keyspace.userKeyOfLeaseAttachment(storageKey)));
+    const records = await reader.getMany(keys.map((key) => keyspace.currentKey(key)));
+    records.forEach((record, index) => {
+      if (record !== undefined) kvs.push(decodeKeyValue(keys[index] as Buffer, record));
+    });
   }
   return kvs;
 }

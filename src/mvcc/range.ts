@@ -80,7 +80,7 @@ export async function executeRange(reader: StorageReader, keyspace: Keyspace, re
  */
 export async function collectLatest(reader: StorageReader, keyspace: Keyspace, range: KeyRange, limit: number): Promise<Collected> {
   if (range.single) {
-    const record = reader.get(keyspace.currentKey(range.key));
+    const [record] = await reader.getMany([keyspace.currentKey(range.key)]);
     if (record === undefined) return { kvs: [], count: 0 };
     return { kvs: limit < 0 ? [] : [decodeKeyValue(range.key, record)], count: 1 };
   }

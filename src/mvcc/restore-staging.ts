@@ -56,7 +56,8 @@ export function stageRestoreChunk(buffer: WriteBuffer, keyspace: Keyspace, reque
  * loaded from it is discarded.
  */
 export async function* stagedBackup(db: Database, keyspace: Keyspace, id: number): AsyncIterable<Uint8Array> {
-  const header = readHeader(db.getSync(keyspace.restoreHeaderKey(id)), id);
+  const [headerBytes] = await db.getMany([keyspace.restoreHeaderKey(id)]);
+  const header = readHeader(headerBytes, id);
   const hash = createHash('sha256');
   let stagedBytes = 0;
   let expectedSequence = 0;

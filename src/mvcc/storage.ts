@@ -2,6 +2,13 @@
 // code reads through: either the database itself (optionally at a LevelDB snapshot), or a
 // WriteBuffer that overlays one apply batch's uncommitted changes on the database, so later
 // requests in a batch see the effects of earlier ones before the single batch write.
+//
+// Point reads come in two kinds. `getMany` is what reads served to clients use: LevelDB runs
+// it on libuv's thread pool, so a read that waits for the disk (a cold cache over millions of
+// keys) does not hold the event loop, and with it Raft's ticks and heartbeats; all its keys
+// are read at one point in time. `get` reads on the calling thread: apply uses it (through
+// the WriteBuffer), because an apply batch reads the keys it is about to write, which are
+// mostly in LevelDB's caches, and a put must not pay a round trip to the pool for each.
 // The database is LevelDB (classic-level) in production; the simulator passes an in-memory
 // database with the same abstract-level API, which replays deterministically.
 import { readdir, stat } from 'node:fs/promises';
@@ -41,6 +48,8 @@ export interface IteratorRange {
 /** The part of the LevelDB (abstract-level) API the store uses, and the space the database takes up. */
 export interface Database {
   getSync(key: Buffer, options?: { readonly snapshot?: DatabaseSnapshot }): Buffer | undefined;
+  /** Reads every key at one point in time (the snapshot's, or the call's), off the calling thread. */
+  getMany(keys: Buffer[], options?: { readonly snapshot?: DatabaseSnapshot }): Promise<Array<Buffer | undefined>>;
   batch(): DatabaseBatch;
   batch(operations: DatabaseOperation[]): Promise<void>;
   iterator(range: IteratorRange): DatabaseIterator;
@@ -63,7 +72,10 @@ const KEY_PAGE_ENTRIES = 4096;
 const EMPTY = Buffer.alloc(0);
 
 export interface StorageReader {
+  /** Blocks the calling thread until the value is read: for apply only (see above). */
   get(key: Buffer): Buffer | undefined;
+  /** The values of `keys`, in order, all as of one point in time; for reads served to clients. */
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>>;
   /** Entries in key order, in pages so that callers pay one await per page, not per entry. */
   pages(bounds: KeyBounds, values?: boolean): AsyncIterable<ReadonlyArray<Entry>>;
 }
@@ -113,6 +125,10 @@ export class DatabaseReader implements StorageReader {
     return this.snapshot === undefined ? this.db.getSync(key) : this.db.getSync(key, { snapshot: this.snapshot });
   }
 
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    return this.snapshot === undefined ? this.db.getMany(keys) : this.db.getMany(keys, { snapshot: this.snapshot });
+  }
+
   async *pages(bounds: KeyBounds, values = true): AsyncIterable<ReadonlyArray<Entry>> {
     const iterator = this.db.iterator({ gte: bounds.gte, lt: bounds.lt, values, ...(this.snapshot === undefined ? {} : { snapshot: this.snapshot }) });
     try {
@@ -160,6 +176,15 @@ export class WriteBuffer implements StorageReader {
     const change = this.changes.get(key.toString('latin1'));
     if (change !== undefined) return change.value ?? undefined;
     return this.base.get(key);
+  }
+
+  /**
+   * Reads on the calling thread, like get: the buffer serves apply, which reads the keys it
+   * writes (see the top of this file). The promise keeps the shared range and txn code one
+   * code path for apply and for reads served to clients.
+   */
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    return Promise.resolve(keys.map((key) => this.get(key)));
   }
 
   put(key: Buffer, value: Buffer): void {

@@ -15,6 +15,7 @@ import type { DataDirLayout } from './data-dir.js';
 import { decodeEnvelope, EntryKind } from './entry-envelope.js';
 import type { MemberTable } from './member-table.js';
 import type { ResolvedNodeOptions } from './node-options.js';
+import type { StartupSteps } from '../observability/startup-steps.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
 
 /** The Raft group of the whole keyspace; more groups come with sharding. */
@@ -27,16 +28,18 @@ export interface NodeStorage {
   readonly mvcc: MvccStore;
 }
 
-export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions): Promise<NodeStorage> {
+/** Opens the log and the database, timing each step in `steps`. */
+export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions, steps: StartupSteps): Promise<NodeStorage> {
   const { fileSystem } = options.io;
-  const logStore = await DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP, fileSystem });
+  const logStore = await steps.time('walReplay', () => DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP, fileSystem }));
   let database: Database | undefined;
   try {
-    database = await options.io.openDatabase(layout.keyvalue);
-    const mvcc = await MvccStore.open(database, { groupId: KEYSPACE_GROUP, limits: options.limits });
+    const opened = await steps.time('levelDbOpen', () => options.io.openDatabase(layout.keyvalue));
+    database = opened;
+    const mvcc = await steps.time('mvccOpen', () => MvccStore.open(opened, { groupId: KEYSPACE_GROUP, limits: options.limits }));
     const { index, term } = logStore.snapshot().metadata;
-    if (mvcc.appliedIndex < index) await mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index)));
-    await removeReceivedSnapshots(fileSystem, layout, Number.MAX_SAFE_INTEGER);
+    if (mvcc.appliedIndex < index) await steps.time('snapshotRestore', () => mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index))));
+    await steps.time('receivedSnapshotsRemoval', () => removeReceivedSnapshots(fileSystem, layout, Number.MAX_SAFE_INTEGER));
     return { logStore, database, mvcc };
   } catch (error) {
     await database?.close();

@@ -11,6 +11,7 @@ import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { StartupSteps } from '../observability/startup-steps.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { ConfState, NodeId } from '../raft/types.js';
 import { NO_NODE, StateType } from '../raft/types.js';
@@ -137,17 +138,18 @@ export class RaftKvNode implements KvNode {
 
   /** Opens the data directory and starts the node; rejects with a NodeError or a storage error naming the problem. */
   static async open(input: NodeOptions): Promise<RaftKvNode> {
+    const steps = new StartupSteps();
     const options = resolveNodeOptions(input);
     const layout = dataDirLayout(options.dataDir);
     const { fileSystem } = options.io;
-    const lock = await DataDirLock.acquire(options.io, layout);
+    const lock = await steps.time('lockDataDir', () => DataDirLock.acquire(options.io, layout));
     let storage: NodeStorage | undefined;
     try {
       const clusterId = configuredClusterId(options);
-      await loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId });
-      storage = await openNodeStorage(layout, options);
-      const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage);
-      await node.start();
+      await steps.time('identity', () => loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId }));
+      storage = await openNodeStorage(layout, options, steps);
+      const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage, steps);
+      await node.start(steps);
       return node;
     } catch (error) {
       if (storage !== undefined) await closeNodeStorage(storage);
@@ -156,19 +158,19 @@ export class RaftKvNode implements KvNode {
     }
   }
 
-  private static assemble(options: ResolvedNodeOptions, layout: DataDirLayout, lock: DataDirLock, clusterId: string, storage: NodeStorage): RaftKvNode {
+  private static assemble(options: ResolvedNodeOptions, layout: DataDirLayout, lock: DataDirLock, clusterId: string, storage: NodeStorage, steps: StartupSteps): RaftKvNode {
     const id = memberIdOf(options.name);
     const members = new MemberTable(detailsByMemberId(knownMembers(options)));
     const fresh = storageIsEmpty(storage.logStore);
     const applied = restartAppliedIndex(storage);
-    rebuildMemberTable(members, storage.logStore, applied);
-    const rawNode = createRawNode(id, storage, options, applied);
+    steps.timeSync('memberTableRebuild', () => rebuildMemberTable(members, storage.logStore, applied));
+    const rawNode = steps.timeSync('raftRestart', () => createRawNode(id, storage, options, applied));
     if (fresh && options.cluster.mode === 'new') rawNode.bootstrap(options.cluster.initialMembers.map((member) => memberIdOf(member.name)));
     const metrics = createNodeMetrics(options.metricsRegistry);
     return new RaftKvNode({ options, layout, lock, clusterId, storage, rawNode, members, metrics });
   }
 
-  private async start(): Promise<void> {
+  private async start(steps: StartupSteps): Promise<void> {
     this.forwarder.serve({
       leaseKeepAlive: (id) => this.leaderKeepAlive(id),
       leaseRemainingTtl: (id) => this.leaseDriver.remainingTtl(id),
@@ -178,8 +180,8 @@ export class RaftKvNode implements KvNode {
       transferLeadership: (to) => this.membership.transferLeadership(to),
     });
     this.updatePeers(this.parts.rawNode.status().confState);
-    await this.restores.removeLeftovers();
-    await this.transport.start({
+    await steps.time('restoreLeftoversRemoval', () => this.restores.removeLeftovers());
+    await steps.time('transportStart', () => this.transport.start({
       onMessages: (messages) => this.loop.deliver(messages),
       onSnapshot: async (message, chunks) => {
         const metadata = message.snapshot?.metadata;
@@ -189,10 +191,11 @@ export class RaftKvNode implements KvNode {
       },
       onUnreachable: (peer) => this.loop.run(() => this.parts.rawNode.reportUnreachable(peer)),
       onSnapshotStatus: (peer, ok) => this.loop.run(() => this.parts.rawNode.reportSnapshot(peer, ok)),
-    });
+    }));
     this.stopTicker = this.clock.repeat(this.options.tickMs, () => this.onTick());
     this.loop.wake();
-    this.logger.info({ id: this.id, clusterId: this.clusterId, appliedIndex: this.mvcc.appliedIndex }, 'node started');
+    steps.register(this.metrics.registry);
+    this.logger.info({ id: this.id, clusterId: this.clusterId, appliedIndex: this.mvcc.appliedIndex, startupMs: steps.summary() }, 'node started');
   }
 
   private get clock(): NodeClock {

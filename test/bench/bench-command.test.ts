@@ -40,6 +40,9 @@ describe('bvault bench options', () => {
     [['put', '--key-size', '2', '--key-space', '1000'], /--key-space 1000 needs keys longer than --key-size 2/],
     [['put', '--txn-ops', '3'], /--txn-ops applies to txn-put only/],
     [['txn-put', '--txn-ops', '8', '--key-space', '4'], /--txn-ops 8 needs at least as many keys/],
+    [['put', '--range-keys', '4'], /--range-keys applies to range and mixed only/],
+    [['range', '--range-keys', '50', '--key-space', '10'], /--range-keys 50 is more than the --key-space of 10/],
+    [['range', '--range-keys', '0'], /--range-keys must be a positive integer, got "0"/],
     [['put', '--bogus'], /Unknown option '--bogus'/],
   ])('refuses %j', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrow(BenchUsageError);

@@ -88,6 +88,13 @@ describe('bvault bench against a three-member cluster', () => {
     expectLatencies(result);
   });
 
+  it('range with --range-keys reads that many consecutive keys each time, and writes nothing', async () => {
+    const { result, revisionsAdded } = await measured('range', '--total', '100', '--clients', '4', '--range-keys', '5', '--key-space', '100', '--key-size', '6');
+    expect(result).toMatchObject({ successful: 100, failed: 0, successfulByKind: { range: 100 } });
+    expect(revisionsAdded).toBe(0);
+    expectLatencies(result);
+  });
+
   it('mixed: ranges and puts add up to the total and only the puts raise the revision', async () => {
     const { result, revisionsAdded } = await measured('mixed', '--total', '400', '--clients', '8');
     const { range = 0, put = 0 } = result.successfulByKind;

@@ -4,7 +4,10 @@ import { AlarmAction, AlarmType, type MvccRequest } from '../../src/mvcc/request
 import { QuotaGuard } from '../../src/mvcc/quota.js';
 import { RevisionRetention, TimeRetention } from '../../src/mvcc/compaction-policy.js';
 import { encodeRequest } from '../../src/mvcc/request-codec.js';
+import { decodeCompactionProgress, encodeCompactionProgress } from '../../src/mvcc/record-codec.js';
 import { randomBytes } from 'node:crypto';
+import { GENERATIONS, Keyspace } from '../../src/mvcc/key-codec.js';
+import { groupId } from '../../src/raft/types.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -64,6 +67,24 @@ describe('compaction', () => {
       const actual = await h.store.range({ key: bytes('k'), rangeEnd: bytes('l'), revision: rev });
       expect(actual.kvs, `revision ${rev}`).toEqual(expected[rev - 15]?.kvs);
     }
+  });
+
+  it('resumes a physical compaction that a restart interrupted, and leaves a finished one finished', async () => {
+    await h.applyAll([put('a', '1'), put('a', '2'), put('a', '3'), put('b', '1'), put('b', '2')]);
+    await h.apply({ type: 'compaction', compaction: { revision: 5 } });
+    await h.store.waitForCompaction();
+    const keyspace: Keyspace = h.store['keyspace'];
+    const finished = await h.db.getMany([keyspace.compactionKey()]);
+    await h.reopen();
+    await h.store.waitForCompaction();
+    expect(await h.db.getMany([keyspace.compactionKey()])).toEqual(finished);
+    // As if the process died before the compaction's first batch: its progress at the start.
+    await h.db.batch([{ type: 'put', key: keyspace.compactionKey(), value: encodeCompactionProgress({ nextRevision: 1, nextSub: 0 }) }]);
+    await h.reopen();
+    await h.store.waitForCompaction();
+    expect(decodeCompactionProgress((await h.db.getMany([keyspace.compactionKey()]))[0] as Buffer)).toEqual({ nextRevision: 5, nextSub: 0 });
+    const records = await h.db.iterator(keyspace.revisionBoundsOfKey(bytes('a'))).all();
+    expect(records.map(([key]) => keyspace.revisionOfRevisionKey(key))).toEqual([4]);
   });
 
   it('policies pick the revision to propose', () => {
@@ -207,6 +228,20 @@ describe('determinism, snapshot and restart', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('clears what a restore that crashed midway left in the other generation, in the background after opening', async () => {
+    await h.applyAll(workload.slice(0, 5));
+    const hashBefore = await h.store.hash();
+    const inactive = new Keyspace(groupId(0), GENERATIONS[1]);
+    const leftovers = Array.from({ length: 50 }, (_unused, index) => ({ type: 'put' as const, key: inactive.absolute(bytes(`half-restored ${index}`)), value: Buffer.from('x') }));
+    await h.db.batch(leftovers);
+    await h.reopen();
+    // The store serves at once; the clearing runs in line with compaction.
+    expect((await h.get('a')).header.revision).toBe(5);
+    await h.store.waitForCompaction();
+    expect(await h.db.iterator(inactive.bounds()).all()).toEqual([]);
+    expect(await h.store.hash()).toBe(hashBefore);
   });
 
   it('lets several groups share one database without seeing each other', async () => {

@@ -26,6 +26,10 @@ describe('a single node', () => {
     expect(exposition).toMatch(/^bvault_server_is_leader 1$/m);
     expect(exposition).toMatch(/^bvault_server_proposals_applied_total [1-9]/m);
     expect(exposition).toMatch(/^bvault_disk_wal_fsync_duration_seconds_count [1-9]/m);
+    // Each start-up step the node timed, so an operator sees which one a slow restart spent its time in.
+    for (const step of ['lockDataDir', 'identity', 'walReplay', 'levelDbOpen', 'mvccOpen', 'memberTableRebuild', 'raftRestart', 'transportStart', 'total']) {
+      expect(exposition).toMatch(new RegExp(`^bvault_server_startup_step_seconds\\{step="${step}"\\} \\d`, 'm'));
+    }
   });
 
   it('delivers watch events for the writes it applies', { timeout: 20_000 }, async () => {
