@@ -141,6 +141,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       leaseCheckpointIntervalMs: config.leaseCheckpointIntervalMs,
       quotaBytes: config.quotaBytes,
       limits: config.limits,
+      queueLimits: config.queueLimits,
       autoCompaction: compactionPolicyOf(config.autoCompaction),
       // The node names its own component on each line.
       logger,
