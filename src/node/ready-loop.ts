@@ -82,6 +82,14 @@ export class ReadyLoop {
   term = 0;
   commitIndex = 0;
   private pendingTicks = 0;
+  /**
+   * Of `pendingTicks`, those that came before the latest message from the leader. While an
+   * iteration waits for a slow disk, ticks and the leader's heartbeats pile up together; the
+   * ticks before the heartbeat are stepped first, then the messages, then the rest, so a
+   * follower that did hear its leader does not count the whole wait as leader silence and start
+   * an election.
+   */
+  private ticksBeforeLeaderMessage = 0;
   private inbox: Message[] = [];
   // Invariant: the messages in `inbox` that carry entries from a peer, and their entry bytes.
   private inboxEntryMessages = 0;
@@ -119,7 +127,11 @@ export class ReadyLoop {
 
   /** Messages from peers; past the inbox's bounds, those that carry entries are dropped. */
   receive(messages: readonly Message[]): void {
-    for (const message of messages) if (message.entries.length === 0 || this.admitEntries(message)) this.inbox.push(message);
+    for (const message of messages) {
+      if (message.entries.length > 0 && !this.admitEntries(message)) continue;
+      this.inbox.push(message);
+      if (message.from === this.lead) this.ticksBeforeLeaderMessage = this.pendingTicks;
+    }
     this.wake();
   }
 
@@ -214,7 +226,7 @@ export class ReadyLoop {
 
   private drainInputs(): void {
     const { rawNode, logger } = this.parts;
-    for (; this.pendingTicks > 0; this.pendingTicks--) rawNode.tick();
+    for (; this.ticksBeforeLeaderMessage > 0; this.ticksBeforeLeaderMessage--, this.pendingTicks--) rawNode.tick();
     const inbox = this.inbox;
     this.inbox = [];
     this.inboxEntryMessages = 0;
@@ -223,6 +235,7 @@ export class ReadyLoop {
       const refused = rawNode.step(message);
       if (refused !== null) logger.debug({ code: refused.code, from: message.from }, 'dropped a peer message');
     }
+    for (; this.pendingTicks > 0; this.pendingTicks--) rawNode.tick();
     const actions = this.actions;
     this.actions = [];
     for (const action of actions) action();
