@@ -168,7 +168,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       port: config.grpcPort,
       metrics: metricsRegistry,
       logger: logger.child({ component: 'grpc' }),
-      limits: config.limits,
+      limits: { ...config.limits, concurrentStreamsMax: config.grpcConcurrentStreamsMax },
     }).catch(async (error: unknown) => {
       await api.close();
       throw error;

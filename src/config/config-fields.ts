@@ -3,6 +3,7 @@
 // (`BVAULT_HTTP_PORT`), so a user who knows one spelling knows all three. The help text and
 // the flag parser are generated from this table, so they never disagree with the validator.
 
+import { DEFAULT_GRPC_LIMITS } from '../api/grpc/grpc-limits.js';
 import { DEFAULT_QUEUE_LIMITS } from '../node/queue-limits.js';
 
 /**
@@ -148,6 +149,14 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     minimum: 1,
     maximum: 1_000_000,
     description: 'requests a follower has in flight to the leader (lease keep-alives, membership changes), and a leader serves for followers; one more is refused',
+  },
+  {
+    name: 'grpc-concurrent-streams-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_GRPC_LIMITS.concurrentStreamsMax,
+    minimum: 1,
+    maximum: 2 ** 31 - 1,
+    description: 'gRPC calls one client connection may have open at once; the client queues the rest (bounds what the server reads before it can refuse)',
   },
   {
     name: 'auto-compaction-mode',

@@ -64,6 +64,8 @@ export interface ServerConfig {
   readonly quotaBytes: number;
   readonly limits: RequestLimits;
   readonly queueLimits: QueueLimits;
+  /** HTTP/2 streams one client connection may have open on the gRPC port. */
+  readonly grpcConcurrentStreamsMax: number;
   readonly autoCompaction: AutoCompaction;
   readonly logLevel: LogLevel;
   /** `auto` is decided at start: pretty when stdout is a terminal. */
@@ -185,6 +187,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
       peerInboxBytesMax: values.number('peer-inbox-bytes-max'),
       forwardedRequestsMax: values.number('forwarded-requests-max'),
     },
+    grpcConcurrentStreamsMax: values.number('grpc-concurrent-streams-max'),
     autoCompaction: autoCompactionOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,

@@ -7,12 +7,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutRequest as EtcdPutRequest } from '../../src/generated/etcd/etcdserverpb/rpc.js';
-import { PutRequest } from '../../src/generated/beavervault/v1/kv.js';
+import { PutRequest, WatchRequest } from '../../src/generated/beavervault/v1/kv.js';
 import { call, callError, etcdClients } from '../etcd-compat/etcd-grpc-client.js';
 import { bytes, callOptions, Metadata, nativeClient, refusal, unary } from '../grpc-native/native-client.js';
-import { freePort, request, ServerProcess, temporaryDirectory, waitFor } from './cluster-harness.js';
+import { freePort, request, ServerProcess, sleep, temporaryDirectory, waitFor } from './cluster-harness.js';
 
 const SLOW_WRITE_MS = 3_000;
+const STREAMS_MAX = 2;
 const REFUSAL = 'too many requests: the pending-proposal queue would hold 2 requests, over its limit of 1 (pending-proposals-max); retry after a back-off';
 
 let member: ServerProcess;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const root = await temporaryDirectory('overload-refusals');
   const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
   failpoints = `127.0.0.1:${await freePort()}`;
-  const args = ['--initial-cluster', `n1=127.0.0.1:${ports.raft}`, '--pending-proposals-max', '1'];
+  const args = ['--initial-cluster', `n1=127.0.0.1:${ports.raft}`, '--pending-proposals-max', '1', '--grpc-concurrent-streams-max', String(STREAMS_MAX)];
   member = new ServerProcess('n1', ports, join(root, 'n1'), args, { environment: { BVAULT_FAILPOINTS_HTTP: failpoints } });
   member.start();
   await member.waitUntilReady();
@@ -78,3 +79,24 @@ describe('a member whose pending-proposal queue is full', () => {
   }, 60_000);
 });
 
+
+describe('a gRPC connection', () => {
+  it('has at most --grpc-concurrent-streams-max calls open on the server; the client holds the rest until one ends', async () => {
+    const watchers = async (): Promise<number> => Number(/^bvault_mvcc_watcher_total (\d+)$/m.exec((await request(member.url, 'GET', '/metrics')).text)?.[1]);
+    const client = nativeClient(member.grpcAddress);
+    try {
+      const calls = Array.from({ length: STREAMS_MAX + 1 }, () => client.watch(WatchRequest.fromPartial({ key: bytes('streams/'), prefix: true }), new Metadata()));
+      for (const call of calls) call.on('error', () => undefined);
+      await waitFor(`${STREAMS_MAX} watchers`, 10_000, async () => ((await watchers()) === STREAMS_MAX ? true : undefined));
+      await sleep(1_000);
+      expect(await watchers()).toBe(STREAMS_MAX);
+      calls[0]!.cancel();
+      await sleep(1_000);
+      // The held call started once the first ended.
+      expect(await watchers()).toBe(STREAMS_MAX);
+      for (const call of calls) call.cancel();
+    } finally {
+      client.close();
+    }
+  }, 30_000);
+});

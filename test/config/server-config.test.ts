@@ -70,6 +70,8 @@ describe('the server configuration', () => {
     });
     const defaults = await load(['--node-id', 'n1']);
     expect(defaults.queueLimits).toEqual({ pendingProposalsMax: 5_000, pendingProposalBytesMax: 128 * 1024 ** 2, pendingReadsMax: 10_000, peerInboxMessagesMax: 10_000, peerInboxBytesMax: 128 * 1024 ** 2, forwardedRequestsMax: 1_000 });
+    expect(defaults.grpcConcurrentStreamsMax).toBe(256);
+    expect((await load(['--node-id', 'n1'], { BVAULT_GRPC_CONCURRENT_STREAMS_MAX: '64' })).grpcConcurrentStreamsMax).toBe(64);
     const problems = await problemsOf(['--node-id', 'n1', '--pending-reads-max', '0']);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('pending-reads-max');
