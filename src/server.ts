@@ -145,6 +145,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       leaseCheckpointIntervalMs: config.leaseCheckpointIntervalMs,
       quotaBytes: config.quotaBytes,
       limits: config.limits,
+      queueLimits: config.queueLimits,
       autoCompaction: compactionPolicyOf(config.autoCompaction),
       // The node names its own component on each line.
       logger,
@@ -172,7 +173,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       port: config.grpcPort,
       metrics: metricsRegistry,
       logger: logger.child({ component: 'grpc' }),
-      limits: config.limits,
+      limits: { ...config.limits, concurrentStreamsMax: config.grpcConcurrentStreamsMax },
     }).catch(async (error: unknown) => {
       await api.close();
       throw error;

@@ -91,6 +91,8 @@ const nodeStatuses: Record<NodeErrorCode, ErrorStatus> = {
   NODE_TIMEOUT: unavailable,
   NODE_STOPPED: unavailable,
   NODE_BUSY: unavailable,
+  // A full queue: nothing was proposed, and the same request may succeed after a back-off.
+  NODE_OVERLOADED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryAfterSeconds: 1 },
   NODE_NOT_CAUGHT_UP: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryAfterSeconds: 1 },
   NODE_UNKNOWN_MEMBER: { http: 404, grpc: GrpcStatus.NOT_FOUND },
   NODE_INVALID_MEMBERSHIP: badRequest,
@@ -205,6 +207,7 @@ const etcdErrors: Partial<Record<ClientErrorCode, EtcdError>> = {
   NODE_NO_LEADER: noLeader,
   RAFT_NO_LEADER: noLeader,
   NODE_TIMEOUT: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: request timed out' },
+  NODE_OVERLOADED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: too many requests' },
   NODE_LEADERSHIP_LOST: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: leader changed' },
   NODE_STOPPED: { grpc: GrpcStatus.UNAVAILABLE, message: 'etcdserver: server stopped' },
   NODE_UNKNOWN_MEMBER: memberNotFound,

@@ -53,6 +53,9 @@ export class BeaverVaultError extends Error {
 }
 
 // Refused before anything was proposed: any request may be sent again, elsewhere or later.
+// NODE_OVERLOADED (etcd: "too many requests") is refused before proposal too, but is not
+// retried here: etcd's clientv3 retries only UNAVAILABLE, and a client that resends a refusal
+// at once adds to the overload that caused it. The caller gets it with mayHaveCommitted false.
 const REFUSED_BEFORE_PROPOSAL = new Set([
   'NODE_NOT_LEADER',
   'NODE_NO_LEADER',

@@ -3,6 +3,9 @@
 // (`BVAULT_HTTP_PORT`), so a user who knows one spelling knows all three. The help text and
 // the flag parser are generated from this table, so they never disagree with the validator.
 
+import { DEFAULT_GRPC_LIMITS } from '../api/grpc/grpc-limits.js';
+import { DEFAULT_QUEUE_LIMITS } from '../node/queue-limits.js';
+
 /**
  * How a raw setting is read; `size` accepts a plain byte count or a KiB/MiB/GiB suffix, and a
  * `boolean` flag given without a value means true.
@@ -101,6 +104,60 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   { name: 'value-bytes-max', kind: 'size', defaultValue: 16 * MIB, minimum: 1, description: 'largest value' },
   { name: 'txn-operations-max', kind: 'integer', defaultValue: 128, minimum: 1, maximum: 1_000_000, description: 'most operations in one transaction list' },
   { name: 'request-bytes-max', kind: 'size', defaultValue: 32 * MIB, minimum: 1, description: 'largest request body' },
+  {
+    name: 'pending-proposals-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_QUEUE_LIMITS.pendingProposalsMax,
+    minimum: 1,
+    maximum: 10_000_000,
+    description: 'writes a member holds proposed and not yet applied; one more is refused with 429 / RESOURCE_EXHAUSTED (etcd: too many requests)',
+  },
+  {
+    name: 'pending-proposal-bytes-max',
+    kind: 'size',
+    defaultValue: DEFAULT_QUEUE_LIMITS.pendingProposalBytesMax,
+    minimum: 1,
+    description: 'encoded bytes of those writes; past it a write is refused the same way (a write is always taken when none is pending)',
+  },
+  {
+    name: 'pending-reads-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_QUEUE_LIMITS.pendingReadsMax,
+    minimum: 1,
+    maximum: 10_000_000,
+    description: 'linearizable reads a member holds waiting for the leader\'s confirmation; one more is refused the same way',
+  },
+  {
+    name: 'peer-inbox-messages-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_QUEUE_LIMITS.peerInboxMessagesMax,
+    minimum: 1,
+    maximum: 10_000_000,
+    description: 'peer messages carrying entries held for the Raft loop; past it they are dropped and counted (Raft sends them again)',
+  },
+  {
+    name: 'peer-inbox-bytes-max',
+    kind: 'size',
+    defaultValue: DEFAULT_QUEUE_LIMITS.peerInboxBytesMax,
+    minimum: 1,
+    description: 'entry bytes of those messages; past it they are dropped the same way',
+  },
+  {
+    name: 'forwarded-requests-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_QUEUE_LIMITS.forwardedRequestsMax,
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'requests a follower has in flight to the leader (lease keep-alives, membership changes), and a leader serves for followers; one more is refused',
+  },
+  {
+    name: 'grpc-concurrent-streams-max',
+    kind: 'integer',
+    defaultValue: DEFAULT_GRPC_LIMITS.concurrentStreamsMax,
+    minimum: 1,
+    maximum: 2 ** 31 - 1,
+    description: 'gRPC calls one client connection may have open at once; the client queues the rest (bounds what the server reads before it can refuse)',
+  },
   {
     name: 'auto-compaction-mode',
     kind: 'enum',

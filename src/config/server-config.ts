@@ -4,6 +4,7 @@
 // configuration in one round. The result is frozen: nothing changes it after start.
 
 import { resolve as resolvePath } from 'node:path';
+import type { QueueLimits } from '../node/queue-limits.js';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_FORMATS, type LOG_LEVELS } from './config-fields.js';
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
@@ -62,6 +63,9 @@ export interface ServerConfig {
   readonly leaseCheckpointIntervalMs: number;
   readonly quotaBytes: number;
   readonly limits: RequestLimits;
+  readonly queueLimits: QueueLimits;
+  /** HTTP/2 streams one client connection may have open on the gRPC port. */
+  readonly grpcConcurrentStreamsMax: number;
   readonly autoCompaction: AutoCompaction;
   readonly logLevel: LogLevel;
   /** `auto` is decided at start: pretty when stdout is a terminal. */
@@ -175,6 +179,15 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     leaseCheckpointIntervalMs: values.number('lease-checkpoint-interval-ms'),
     quotaBytes: values.number('quota-bytes'),
     limits: limitsOf(values, problems),
+    queueLimits: {
+      pendingProposalsMax: values.number('pending-proposals-max'),
+      pendingProposalBytesMax: values.number('pending-proposal-bytes-max'),
+      pendingReadsMax: values.number('pending-reads-max'),
+      peerInboxMessagesMax: values.number('peer-inbox-messages-max'),
+      peerInboxBytesMax: values.number('peer-inbox-bytes-max'),
+      forwardedRequestsMax: values.number('forwarded-requests-max'),
+    },
+    grpcConcurrentStreamsMax: values.number('grpc-concurrent-streams-max'),
     autoCompaction: autoCompactionOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,

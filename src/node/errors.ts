@@ -9,6 +9,7 @@ const templates = {
   NODE_TIMEOUT: 'no answer within {timeoutMs} ms; the write may still commit',
   NODE_STOPPED: 'the node is stopped',
   NODE_BUSY: 'the cluster cannot take this request now ({reason}); retry shortly',
+  NODE_OVERLOADED: 'too many requests: the {queue} would hold {value} {unit}, over its limit of {limit} ({setting}); retry after a back-off',
   NODE_NOT_CAUGHT_UP: 'member {member} has not caught up with the leader ({reason}); promote it later',
   NODE_UNKNOWN_MEMBER: 'member {member} is not part of the cluster',
   NODE_INVALID_MEMBERSHIP: 'the membership change is invalid: {reason}',

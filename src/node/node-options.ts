@@ -10,6 +10,7 @@ import { silentLogger } from '../observability/logger.js';
 import type { PeerTransport } from '../transport/transport.js';
 import { NodeError } from './errors.js';
 import { type NodeIo, systemIo } from './node-io.js';
+import { DEFAULT_QUEUE_LIMITS, type QueueLimits, queueLimitProblems } from './queue-limits.js';
 
 export interface MemberAddress {
   readonly name: string;
@@ -52,6 +53,8 @@ export interface NodeOptions {
   readonly logBytesMax?: number;
   readonly quotaBytes?: number;
   readonly limits?: Partial<MvccLimits>;
+  /** Bounds of the pending-proposal, pending-read, peer-inbox and forwarded-request queues (queue-limits.ts). */
+  readonly queueLimits?: Partial<QueueLimits>;
   /** Proposed by the leader when it returns a revision; none when omitted. */
   readonly autoCompaction?: CompactionPolicy;
   /** Default wait for a write or a linearizable read before NODE_TIMEOUT. */
@@ -87,6 +90,7 @@ export interface ResolvedNodeOptions {
   readonly logBytesMax: number;
   readonly quotaBytes: number;
   readonly limits: Partial<MvccLimits>;
+  readonly queueLimits: QueueLimits;
   readonly autoCompaction: CompactionPolicy | undefined;
   readonly requestTimeoutMs: number;
   readonly leaseCheckpointIntervalMs: number;
@@ -116,6 +120,7 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     grpcUrls: options.grpcUrls ?? [],
     quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
     limits: options.limits ?? {},
+    queueLimits: { ...DEFAULT_QUEUE_LIMITS, ...definedFields(options.queueLimits ?? {}) },
     autoCompaction: options.autoCompaction,
     logger: options.logger ?? silentLogger(),
     metricsRegistry: options.metricsRegistry,
@@ -128,8 +133,8 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
   return Object.freeze(resolved);
 }
 
-function definedFields(options: NodeOptions): NodeOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as unknown as NodeOptions;
+function definedFields<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
 }
 
 function optionProblems(options: ResolvedNodeOptions): string[] {
@@ -148,6 +153,7 @@ function optionProblems(options: ResolvedNodeOptions): string[] {
   if (options.heartbeatTicks >= options.electionTicks) {
     problems.push(`electionTicks (${options.electionTicks}) must be greater than heartbeatTicks (${options.heartbeatTicks})`);
   }
+  problems.push(...queueLimitProblems(options.queueLimits));
   problems.push(...membershipProblems(options));
   return problems;
 }

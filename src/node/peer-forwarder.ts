@@ -1,6 +1,8 @@
 // Requests that only the leader can answer, sent there by followers (transport.call), and the
 // leader's side that serves them. A follower that does not know a leader fails fast with
-// NODE_NO_LEADER; an unreachable leader becomes NODE_TIMEOUT.
+// NODE_NO_LEADER; an unreachable leader becomes NODE_TIMEOUT. Both sides bound what is in
+// flight by `forwardedRequestsMax`: a follower refuses one more call to the leader, and a leader
+// one more call to serve, with NODE_OVERLOADED, which the follower passes on to its client.
 
 import type { NodeId } from '../raft/types.js';
 import { NO_NODE, nodeId, StateType } from '../raft/types.js';
@@ -10,6 +12,8 @@ import type { AddMemberRequest, MemberInfo } from './kv-node.js';
 import { answerBody, encodeFields, errorAnswer, FieldReader, okAnswer, PeerMethod } from './peer-calls.js';
 import type { ReadyLoop } from './ready-loop.js';
 import { isMvccError } from '../mvcc/index.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import { admits, overloaded } from './queue-limits.js';
 
 /** The leader's implementations of the forwarded requests. */
 export interface LeaderDuties {
@@ -25,11 +29,18 @@ export interface PeerForwarderParts {
   readonly transport: PeerTransport;
   readonly loop: ReadyLoop;
   readonly timeoutMs: number;
+  readonly forwardedRequestsMax: number;
+  readonly metrics: NodeMetrics;
 }
 
 const NO_BODY = new Uint8Array(0);
 
 export class PeerForwarder {
+  // Invariant: calls this node sent to the leader and has no answer for yet.
+  private calling = 0;
+  // Invariant: calls from followers this leader is serving.
+  private serving = 0;
+
   constructor(private readonly parts: PeerForwarderParts) {}
 
   serve(duties: LeaderDuties): void {
@@ -81,23 +92,40 @@ export class PeerForwarder {
   private async callLeader(method: string, payload: Uint8Array): Promise<Uint8Array> {
     const leader = this.parts.loop.lead;
     if (leader === NO_NODE) throw new NodeError('NODE_NO_LEADER');
+    const refusal = this.refusal(this.calling);
+    if (refusal !== undefined) throw refusal;
+    this.calling++;
     let answer: Uint8Array;
     try {
       answer = await this.parts.transport.call(leader, method, payload, this.parts.timeoutMs);
     } catch {
       throw new NodeError('NODE_TIMEOUT', { timeoutMs: this.parts.timeoutMs });
+    } finally {
+      this.calling--;
     }
     return answerBody(answer);
   }
 
+  private refusal(inFlight: number): NodeError | undefined {
+    const { forwardedRequestsMax, metrics } = this.parts;
+    if (admits(inFlight, 1, forwardedRequestsMax)) return undefined;
+    metrics.overloadRefusals.inc({ queue: 'forwarded-request queue' });
+    return overloaded('forwarded-request queue', 'forwardedRequestsMax', forwardedRequestsMax, inFlight + 1, 'requests');
+  }
+
   private handle(method: string, serve: (reader: FieldReader) => Promise<Uint8Array>): void {
     this.parts.transport.handle(method, async (payload) => {
+      if (this.parts.loop.role !== StateType.Leader) return errorAnswer(new NodeError('NODE_NOT_LEADER', { leader: this.parts.loop.lead }));
+      const refusal = this.refusal(this.serving);
+      if (refusal !== undefined) return errorAnswer(refusal);
+      this.serving++;
       try {
-        if (this.parts.loop.role !== StateType.Leader) throw new NodeError('NODE_NOT_LEADER', { leader: this.parts.loop.lead });
         return okAnswer(await serve(new FieldReader(payload)));
       } catch (error) {
         if (isNodeError(error) || isMvccError(error)) return errorAnswer(error);
         throw error;
+      } finally {
+        this.serving--;
       }
     });
   }

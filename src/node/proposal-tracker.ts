@@ -1,18 +1,28 @@
 // Writes waiting to be applied. Each proposal gets a request id that travels in its entry's
 // envelope; when this node applies the entry it settles the caller with the state machine's
-// response or error. Deadlines are checked on every tick by one sweep, so a write costs one
-// promise and one record, not a timer.
+// response or error. The tracker is bounded by count and by the proposals' encoded bytes: past
+// either bound a write is refused at once with NODE_OVERLOADED. Deadlines sit in a min-heap, so
+// a tick expires only the proposals that are due, and a write costs one promise and one
+// record, not a timer; settling one is O(log n).
 
 import type { ApplyResult, MvccResponse } from '../mvcc/index.js';
+import { DeadlineHeap, type HeapItem } from './deadline-heap.js';
 import { NodeError } from './errors.js';
+import { admits, overloaded } from './queue-limits.js';
 
-interface PendingProposal {
+interface PendingProposal extends HeapItem {
+  readonly requestId: number;
   readonly resolve: (response: MvccResponse) => void;
   readonly reject: (error: Error) => void;
-  readonly deadlineMs: number;
   readonly timeoutMs: number;
+  readonly bytes: number;
   /** The Ready-loop iteration that proposed it: a term change seen later may have dropped it. */
   iteration: number;
+}
+
+export interface ProposalBounds {
+  readonly pendingProposalsMax: number;
+  readonly pendingProposalBytesMax: number;
 }
 
 /**
@@ -24,10 +34,16 @@ const REQUEST_ID_START_MAX = 2 ** 48;
 
 export class ProposalTracker {
   private readonly pending = new Map<number, PendingProposal>();
+  private readonly deadlines = new DeadlineHeap<PendingProposal>();
   private nextRequestId: number;
+  // Invariant: the sum of `bytes` over `pending`.
+  private pendingBytes = 0;
 
   /** `randomInt` picks where the request ids start. */
-  constructor(randomInt: (minimum: number, maximum: number) => number) {
+  constructor(
+    randomInt: (minimum: number, maximum: number) => number,
+    private readonly bounds: ProposalBounds,
+  ) {
     this.nextRequestId = randomInt(1, REQUEST_ID_START_MAX);
   }
 
@@ -35,11 +51,28 @@ export class ProposalTracker {
     return this.pending.size;
   }
 
-  /** Registers a write; returns its request id and the promise its caller awaits. */
-  track(nowMs: number, timeoutMs: number): { readonly requestId: number; readonly settled: Promise<MvccResponse> } {
+  get bytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Registers a write of `bytes` encoded bytes; returns its request id and the promise its
+   * caller awaits. Throws NODE_OVERLOADED when the write would take the tracker past a bound.
+   */
+  track(nowMs: number, timeoutMs: number, bytes: number): { readonly requestId: number; readonly settled: Promise<MvccResponse> } {
+    const { pendingProposalsMax, pendingProposalBytesMax } = this.bounds;
+    if (!admits(this.pending.size, 1, pendingProposalsMax)) {
+      throw overloaded('pending-proposal queue', 'pendingProposalsMax', pendingProposalsMax, this.pending.size + 1, 'requests');
+    }
+    if (!admits(this.pendingBytes, bytes, pendingProposalBytesMax)) {
+      throw overloaded('pending-proposal queue', 'pendingProposalBytesMax', pendingProposalBytesMax, this.pendingBytes + bytes, 'bytes');
+    }
     const requestId = this.nextRequestId++;
     const settled = new Promise<MvccResponse>((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs, iteration: Number.MAX_SAFE_INTEGER });
+      const proposal = { requestId, resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs, bytes, heapIndex: -1, iteration: Number.MAX_SAFE_INTEGER };
+      this.pending.set(requestId, proposal);
+      this.deadlines.push(proposal);
+      this.pendingBytes += bytes;
     });
     return { requestId, settled };
   }
@@ -52,9 +85,8 @@ export class ProposalTracker {
 
   /** Settles the caller of an entry this node proposed; returns whether one was waiting. */
   settle(requestId: number, result: ApplyResult): boolean {
-    const proposal = this.pending.get(requestId);
+    const proposal = this.take(requestId);
     if (proposal === undefined) return false;
-    this.pending.delete(requestId);
     if (result.outcome === 'ok') proposal.resolve(result.response);
     else if (result.outcome === 'error') proposal.reject(result.error);
     // Applied before, through a snapshot: it committed, but its response is gone.
@@ -63,33 +95,30 @@ export class ProposalTracker {
   }
 
   fail(requestId: number, error: Error): void {
-    const proposal = this.pending.get(requestId);
-    if (proposal === undefined) return;
-    this.pending.delete(requestId);
-    proposal.reject(error);
+    this.take(requestId)?.reject(error);
   }
 
   /**
    * The term changed: proposals made before `iteration` may have been dropped by a deposed
    * leader (or lost on their way to it) and may also still commit; their callers are told so.
+   * A scan, but only once per term change.
    */
   leadershipChanged(iteration: number): number {
     let failed = 0;
-    for (const [requestId, proposal] of this.pending) {
+    for (const proposal of [...this.pending.values()]) {
       if (proposal.iteration >= iteration) continue;
-      this.pending.delete(requestId);
+      this.take(proposal.requestId);
       proposal.reject(new NodeError('NODE_LEADERSHIP_LOST'));
       failed++;
     }
     return failed;
   }
 
-  /** Fails proposals past their deadline with NODE_TIMEOUT; returns how many. */
+  /** Fails proposals past their deadline with NODE_TIMEOUT, earliest first; returns how many. */
   expire(nowMs: number): number {
     let failed = 0;
-    for (const [requestId, proposal] of this.pending) {
-      if (proposal.deadlineMs > nowMs) continue;
-      this.pending.delete(requestId);
+    for (let proposal = this.deadlines.popDue(nowMs); proposal !== undefined; proposal = this.deadlines.popDue(nowMs)) {
+      this.take(proposal.requestId);
       proposal.reject(new NodeError('NODE_TIMEOUT', { timeoutMs: proposal.timeoutMs }));
       failed++;
     }
@@ -97,7 +126,19 @@ export class ProposalTracker {
   }
 
   failAll(error: Error): void {
-    for (const proposal of this.pending.values()) proposal.reject(error);
+    const proposals = [...this.pending.values()];
     this.pending.clear();
+    this.deadlines.clear();
+    this.pendingBytes = 0;
+    for (const proposal of proposals) proposal.reject(error);
+  }
+
+  private take(requestId: number): PendingProposal | undefined {
+    const proposal = this.pending.get(requestId);
+    if (proposal === undefined) return undefined;
+    this.pending.delete(requestId);
+    this.deadlines.remove(proposal);
+    this.pendingBytes -= proposal.bytes;
+    return proposal;
   }
 }

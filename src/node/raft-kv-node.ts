@@ -21,7 +21,7 @@ import { CommittedApplier } from './committed-applier.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import { type DataDirLayout, DataDirLock, dataDirLayout, loadOrCreateIdentity } from './data-dir.js';
 import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
-import { NodeError } from './errors.js';
+import { isNodeError, NodeError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './identity.js';
 import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
 import { LeaseDriver } from './lease-driver.js';
@@ -100,7 +100,7 @@ export class RaftKvNode implements KvNode {
     const { options, storage, rawNode, members, metrics } = parts;
     this.options = options;
     this.io = options.io;
-    this.proposals = new ProposalTracker(options.io.randomInt);
+    this.proposals = new ProposalTracker(options.io.randomInt, options.queueLimits);
     this.id = memberIdOf(options.name);
     this.name = options.name;
     this.clusterId = parts.clusterId;
@@ -108,12 +108,12 @@ export class RaftKvNode implements KvNode {
     this.limits = resolveLimits(options.limits);
     this.logger = options.logger.child({ component: 'node', member: options.name });
     this.transport = options.transport;
-    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs, options.io.randomInt);
+    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs, options.queueLimits.pendingReadsMax, options.io.randomInt);
     this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
-    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem };
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, inboxBounds: options.queueLimits };
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
@@ -124,7 +124,7 @@ export class RaftKvNode implements KvNode {
       onFatal: (error) => this.fail(error),
     });
     this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs, clock: this.clock });
-    this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs });
+    this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs, forwardedRequestsMax: options.queueLimits.forwardedRequestsMax, metrics });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
     const { fileSystem, randomInt } = this.io;
     this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt });
@@ -182,7 +182,7 @@ export class RaftKvNode implements KvNode {
     this.updatePeers(this.parts.rawNode.status().confState);
     await steps.time('restoreLeftoversRemoval', () => this.restores.removeLeftovers());
     await steps.time('transportStart', () => this.transport.start({
-      onMessages: (messages) => this.loop.deliver(messages),
+      onMessages: (messages) => this.loop.receive(messages),
       onSnapshot: async (message, chunks) => {
         const metadata = message.snapshot?.metadata;
         if (metadata === undefined) throw new Error('a snapshot message without a snapshot');
@@ -229,7 +229,7 @@ export class RaftKvNode implements KvNode {
       if (refusal.raise !== undefined) this.proposeUntracked({ type: 'alarm', alarm: refusal.raise });
       throw new MvccError('MVCC_NOSPACE');
     }
-    const { requestId, settled } = this.proposals.track(this.clock.monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs);
+    const { requestId, settled } = this.countingOverload(() => this.proposals.track(this.clock.monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs, bytes.byteLength));
     this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
     if (options.signal !== undefined) {
       const signal = options.signal;
@@ -431,7 +431,24 @@ export class RaftKvNode implements KvNode {
   private async readBarrier(timeoutMs: number | undefined): Promise<void> {
     const released = this.reads.enqueue(this.clock.monotonicNowMs(), timeoutMs ?? this.options.requestTimeoutMs);
     this.loop.wake();
-    await released;
+    await released.catch((error: unknown) => {
+      this.countOverload(error);
+      throw error;
+    });
+  }
+
+  /** Runs `admit`, counting a NODE_OVERLOADED refusal it throws in the overload metric. */
+  private countingOverload<T>(admit: () => T): T {
+    try {
+      return admit();
+    } catch (error) {
+      this.countOverload(error);
+      throw error;
+    }
+  }
+
+  private countOverload(error: unknown): void {
+    if (isNodeError(error, 'NODE_OVERLOADED')) this.metrics.overloadRefusals.inc({ queue: error.details.queue });
   }
 
   private onTick(): void {
@@ -443,6 +460,8 @@ export class RaftKvNode implements KvNode {
     this.reads.sweep(now);
     this.waiters.check(now);
     this.metrics.proposalsPending.set(this.proposals.size);
+    this.metrics.proposalBytesPending.set(this.proposals.bytes);
+    this.metrics.readsPending.set(this.reads.pendingCount);
     this.metrics.watchers.set(this.mvcc.watcherCount);
     if (this.isLeader) this.proposeLeaderDuties(now);
     if (this.loop.lead !== NO_NODE) this.publishAttributes();

@@ -2,9 +2,12 @@
 // shares it, so a burst of reads costs one heartbeat round. A read is released once this node
 // has applied the index the leader confirmed. A request whose answer was lost (a dropped
 // message, a leader that stepped down) is issued again after a retry interval; each read
-// fails with NODE_TIMEOUT at its own deadline.
+// fails with NODE_TIMEOUT at its own deadline. At most `pendingReadsMax` reads wait at once;
+// one more is refused with NODE_OVERLOADED. A read holds no request data here (its range stays
+// with its caller, within key-bytes-max), so the count bounds the memory.
 
 import { NodeError } from './errors.js';
+import { admits, overloaded } from './queue-limits.js';
 
 interface PendingRead {
   readonly resolve: () => void;
@@ -42,26 +45,47 @@ export class ReadIndexBatcher {
   // Invariant: sorted by index, ascending.
   private confirmed: ConfirmedBatch[] = [];
   private nextContextId: number;
+  // Invariant: the reads in `queued`, `issued` and `confirmed`, each settled exactly once.
+  private pending = 0;
 
   /** `randomInt` picks where the context ids start. */
   constructor(
     private readonly retryMs: number,
+    private readonly pendingReadsMax: number,
     randomInt: (minimum: number, maximum: number) => number,
   ) {
     this.nextContextId = randomInt(1, CONTEXT_ID_START_MAX);
   }
 
   get pendingCount(): number {
-    let count = this.queued.length;
-    for (const batch of this.issued.values()) count += batch.reads.length;
-    for (const batch of this.confirmed) count += batch.reads.length;
-    return count;
+    return this.pending;
   }
 
-  /** Resolves once the node has applied everything committed when the read arrived. */
+  /**
+   * Resolves once the node has applied everything committed when the read arrived; rejects at
+   * once with NODE_OVERLOADED when `pendingReadsMax` reads already wait.
+   */
   enqueue(nowMs: number, timeoutMs: number): Promise<void> {
+    if (!admits(this.pending, 1, this.pendingReadsMax)) {
+      return Promise.reject(overloaded('pending-read queue', 'pendingReadsMax', this.pendingReadsMax, this.pending + 1, 'requests'));
+    }
+    this.pending++;
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs });
+      const settled = (): void => {
+        this.pending--;
+      };
+      this.queued.push({
+        resolve: () => {
+          settled();
+          resolve();
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+        deadlineMs: nowMs + timeoutMs,
+        timeoutMs,
+      });
     });
   }
 

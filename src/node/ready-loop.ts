@@ -9,6 +9,16 @@
 // Among them is the leader's acknowledgement of its own append, which comes back through
 // the inbox: only then does the leader count its copy toward the quorum, so a commit index it
 // sends never covers an entry that fewer than a quorum of disks hold.
+//
+// The inbox of peer messages is bounded: while an iteration waits for the disk, messages that
+// carry entries (appends from the leader, proposals forwarded by followers) are held only up to
+// `peerInboxMessagesMax` messages and `peerInboxBytesMax` entry bytes; past that they are
+// dropped and counted, as Raft tolerates a lost message (the leader sends the entries again, a
+// follower's forwarded write times out as etcd's does when its leader drops a proposal).
+// Messages without entries (heartbeats, votes, responses) are always kept: each answers a
+// message this node sent, which the transport's queues bound, or is one heartbeat per tick, and
+// dropping them would starve the heartbeats that keep a leader. Local messages (the leader's
+// acknowledgement of its own append) and local actions are never dropped.
 
 import type { DurableLogStore, FileSystem } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
@@ -17,6 +27,7 @@ import type { NodeMetrics } from '../observability/metrics.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { HardState, Message, NodeId, Ready, Snapshot, SoftState } from '../raft/types.js';
 import { MessageType, NO_NODE, StateType } from '../raft/types.js';
+import { entriesDataBytes } from '../raft/entry-bytes.js';
 import type { PeerTransport } from '../transport/transport.js';
 import type { CommittedApplier } from './committed-applier.js';
 import type { ConditionWaiters } from './condition-waiters.js';
@@ -24,6 +35,7 @@ import type { DataDirLayout } from './data-dir.js';
 import { nodeErrorOfRaft } from './errors.js';
 import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
+import { admits, type QueueLimits } from './queue-limits.js';
 import type { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReadyPersistence } from './ready-persistence.js';
 import { readReceivedSnapshot, receivedSnapshotPath, removeReceivedSnapshots } from './received-snapshots.js';
@@ -45,6 +57,7 @@ export interface ReadyLoopParts {
   readonly logger: Logger;
   readonly clock: NodeClock;
   readonly fileSystem: FileSystem;
+  readonly inboxBounds: Pick<QueueLimits, 'peerInboxMessagesMax' | 'peerInboxBytesMax'>;
 }
 
 export interface ReadyLoopHooks {
@@ -69,7 +82,18 @@ export class ReadyLoop {
   term = 0;
   commitIndex = 0;
   private pendingTicks = 0;
+  /**
+   * Of `pendingTicks`, those that came before the latest message from the leader. While an
+   * iteration waits for a slow disk, ticks and the leader's heartbeats pile up together; the
+   * ticks before the heartbeat are stepped first, then the messages, then the rest, so a
+   * follower that did hear its leader does not count the whole wait as leader silence and start
+   * an election.
+   */
+  private ticksBeforeLeaderMessage = 0;
   private inbox: Message[] = [];
+  // Invariant: the messages in `inbox` that carry entries from a peer, and their entry bytes.
+  private inboxEntryMessages = 0;
+  private inboxEntryBytes = 0;
   private proposalData: Uint8Array[] = [];
   private proposalIds: number[] = [];
   private actions: Array<() => void> = [];
@@ -101,9 +125,32 @@ export class ReadyLoop {
     this.wake();
   }
 
+  /** Messages from peers; past the inbox's bounds, those that carry entries are dropped. */
+  receive(messages: readonly Message[]): void {
+    for (const message of messages) {
+      if (message.entries.length > 0 && !this.admitEntries(message)) continue;
+      this.inbox.push(message);
+      if (message.from === this.lead) this.ticksBeforeLeaderMessage = this.pendingTicks;
+    }
+    this.wake();
+  }
+
+  /** Messages that must not be dropped: this node's own, and a snapshot already written to disk. */
   deliver(messages: readonly Message[]): void {
     for (const message of messages) this.inbox.push(message);
     this.wake();
+  }
+
+  private admitEntries(message: Message): boolean {
+    const { peerInboxMessagesMax, peerInboxBytesMax } = this.parts.inboxBounds;
+    const bytes = entriesDataBytes(message.entries);
+    if (admits(this.inboxEntryMessages, 1, peerInboxMessagesMax) && admits(this.inboxEntryBytes, bytes, peerInboxBytesMax)) {
+      this.inboxEntryMessages++;
+      this.inboxEntryBytes += bytes;
+      return true;
+    }
+    this.parts.metrics.peerMessagesDropped.inc({ type: MessageType[message.type] ?? String(message.type) });
+    return false;
   }
 
   propose(data: Uint8Array, requestId: number): void {
@@ -179,13 +226,16 @@ export class ReadyLoop {
 
   private drainInputs(): void {
     const { rawNode, logger } = this.parts;
-    for (; this.pendingTicks > 0; this.pendingTicks--) rawNode.tick();
+    for (; this.ticksBeforeLeaderMessage > 0; this.ticksBeforeLeaderMessage--, this.pendingTicks--) rawNode.tick();
     const inbox = this.inbox;
     this.inbox = [];
+    this.inboxEntryMessages = 0;
+    this.inboxEntryBytes = 0;
     for (const message of inbox) {
       const refused = rawNode.step(message);
       if (refused !== null) logger.debug({ code: refused.code, from: message.from }, 'dropped a peer message');
     }
+    for (; this.pendingTicks > 0; this.pendingTicks--) rawNode.tick();
     const actions = this.actions;
     this.actions = [];
     for (const action of actions) action();

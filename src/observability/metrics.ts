@@ -17,6 +17,12 @@ export interface NodeMetrics {
   readonly proposalsApplied: Counter;
   readonly proposalsPending: Gauge;
   readonly proposalsFailed: Counter<'code'>;
+  readonly proposalBytesPending: Gauge;
+  readonly readsPending: Gauge;
+  /** Requests refused at once because a queue was full (NODE_OVERLOADED), by queue. */
+  readonly overloadRefusals: Counter<'queue'>;
+  /** Peer messages dropped because the Ready loop's inbox was full, by message type. */
+  readonly peerMessagesDropped: Counter<'type'>;
   readonly walFsyncDuration: Histogram;
   readonly backendCommitDuration: Histogram;
   readonly databaseSizeBytes: Gauge;
@@ -44,6 +50,20 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       name: 'bvault_server_proposals_failed_total',
       help: 'Writes proposed here that failed before they were applied, by error code.',
       labelNames: ['code'],
+      registers,
+    }),
+    proposalBytesPending: new Gauge({ name: 'bvault_server_proposal_bytes_pending', help: 'Encoded bytes of the writes proposed here and not yet applied.', registers }),
+    readsPending: new Gauge({ name: 'bvault_server_reads_pending', help: 'Linearizable reads waiting for a ReadIndex confirmation or for the apply.', registers }),
+    overloadRefusals: new Counter({
+      name: 'bvault_server_overload_refusals_total',
+      help: 'Requests refused at once with NODE_OVERLOADED (etcd: too many requests) because a queue was full, by queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    peerMessagesDropped: new Counter({
+      name: 'bvault_network_peer_messages_dropped_total',
+      help: 'Peer messages carrying entries that the full Ready-loop inbox dropped (Raft sends them again), by message type.',
+      labelNames: ['type'],
       registers,
     }),
     walFsyncDuration: new Histogram({ name: 'bvault_disk_wal_fsync_duration_seconds', help: 'Time to make one Ready of the Raft log durable.', buckets: DISK_SECONDS_BUCKETS, registers }),

@@ -57,6 +57,27 @@ describe('the server configuration', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('reads the queue bounds from the file, the environment and flags, and refuses a bound of zero', async () => {
+    const file = await writeYaml('queues.yaml', 'pending-proposal-bytes-max: 2MiB\npeer-inbox-bytes-max: 1MiB\n');
+    const config = await load(['--node-id', 'n1', '--config', file, '--pending-proposals-max', '7', '--forwarded-requests-max', '3'], { BVAULT_PENDING_READS_MAX: '9', BVAULT_PEER_INBOX_MESSAGES_MAX: '11' });
+    expect(config.queueLimits).toEqual({
+      pendingProposalsMax: 7,
+      pendingProposalBytesMax: 2 * 1024 ** 2,
+      pendingReadsMax: 9,
+      peerInboxMessagesMax: 11,
+      peerInboxBytesMax: 1024 ** 2,
+      forwardedRequestsMax: 3,
+    });
+    const defaults = await load(['--node-id', 'n1']);
+    expect(defaults.queueLimits).toEqual({ pendingProposalsMax: 5_000, pendingProposalBytesMax: 128 * 1024 ** 2, pendingReadsMax: 10_000, peerInboxMessagesMax: 10_000, peerInboxBytesMax: 128 * 1024 ** 2, forwardedRequestsMax: 1_000 });
+    expect(defaults.grpcConcurrentStreamsMax).toBe(256);
+    expect((await load(['--node-id', 'n1'], { BVAULT_GRPC_CONCURRENT_STREAMS_MAX: '64' })).grpcConcurrentStreamsMax).toBe(64);
+    const problems = await problemsOf(['--node-id', 'n1', '--pending-reads-max', '0']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('pending-reads-max');
+    expect(problems[0]).toContain('"0"');
+  });
+
   it('lets flags override environment variables, which override the file', async () => {
     const file = await writeYaml('precedence.yaml', 'node-id: n2\nhttp-port: 8100\nraft-port: 7001\ntick-ms: 50\ninitial-cluster: [n1=127.0.0.1:7000, n2=127.0.0.1:7001]\n');
     const config = await load(['--config', file, '--http-port', '8300'], { BVAULT_HTTP_PORT: '8200', BVAULT_TICK_MS: '20' });

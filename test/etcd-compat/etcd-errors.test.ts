@@ -28,6 +28,7 @@ describe('etcd error answers', () => {
     ['NODE_NO_LEADER', GrpcStatus.UNAVAILABLE, 'etcdserver: no leader'],
     ['NODE_NOT_LEADER', GrpcStatus.UNAVAILABLE, 'etcdserver: no leader'],
     ['NODE_TIMEOUT', GrpcStatus.UNAVAILABLE, 'etcdserver: request timed out'],
+    ['NODE_OVERLOADED', GrpcStatus.RESOURCE_EXHAUSTED, 'etcdserver: too many requests'],
     ['NODE_LEADERSHIP_LOST', GrpcStatus.UNAVAILABLE, 'etcdserver: leader changed'],
     ['NODE_STOPPED', GrpcStatus.UNAVAILABLE, 'etcdserver: server stopped'],
     ['NODE_UNKNOWN_MEMBER', GrpcStatus.NOT_FOUND, 'etcdserver: member not found'],

@@ -8,6 +8,8 @@ import { ReadIndexBatcher } from '../../src/node/read-index-batcher.js';
 import { SnapshotPolicy, type LogFootprint } from '../../src/node/snapshot-policy.js';
 import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, EMPTY_CONF_STATE, nodeId } from '../../src/raft/types.js';
 
+const BOUNDS = { pendingProposalsMax: 100, pendingProposalBytesMax: 1_000_000 };
+
 describe('identity', () => {
   it('derives a stable, non-zero 48-bit member id from the name', () => {
     expect(memberIdOf('n1')).toBe(memberIdOf('n1'));
@@ -64,7 +66,7 @@ describe('the member table', () => {
 
 describe('the ReadIndex batcher', () => {
   it('serves every read queued before a request with that one request, once the index is applied', async () => {
-    const batcher = new ReadIndexBatcher(1_000, randomInt);
+    const batcher = new ReadIndexBatcher(1_000, 100, randomInt);
     const released: number[] = [];
     const reads = [0, 1, 2].map((i) => batcher.enqueue(0, 5_000).then(() => released.push(i)));
     const contexts: Uint8Array[] = [];
@@ -86,7 +88,7 @@ describe('the ReadIndex batcher', () => {
   });
 
   it('issues an unanswered request again after the retry interval, and fails reads at their deadline', async () => {
-    const batcher = new ReadIndexBatcher(100, randomInt);
+    const batcher = new ReadIndexBatcher(100, 100, randomInt);
     const read = batcher.enqueue(0, 300);
     let issued = 0;
     const issue = (): null => {
@@ -112,10 +114,10 @@ describe('the ReadIndex batcher', () => {
       });
       return issued!;
     };
-    const beforeCrash = new ReadIndexBatcher(1_000, randomInt);
+    const beforeCrash = new ReadIndexBatcher(1_000, 100, randomInt);
     void beforeCrash.enqueue(0, 5_000);
     const staleContext = contextOf(beforeCrash);
-    const restarted = new ReadIndexBatcher(1_000, randomInt);
+    const restarted = new ReadIndexBatcher(1_000, 100, randomInt);
     let released = false;
     const read = restarted.enqueue(0, 5_000).then(() => (released = true));
     const context = contextOf(restarted);
@@ -133,8 +135,8 @@ describe('the proposal tracker', () => {
   it('a restarted node hands out other request ids than its previous run, even at the same wall-clock time', () => {
     const wallClock = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
     try {
-      const before = new ProposalTracker(randomInt).track(0, 1_000).requestId;
-      const after = new ProposalTracker(randomInt).track(0, 1_000).requestId;
+      const before = new ProposalTracker(randomInt, BOUNDS).track(0, 1_000, 10).requestId;
+      const after = new ProposalTracker(randomInt, BOUNDS).track(0, 1_000, 10).requestId;
       expect(Math.abs(after - before)).toBeGreaterThan(1_000_000);
       expect(Number.isSafeInteger(after + 2 ** 50)).toBe(true);
     } finally {
@@ -143,10 +145,10 @@ describe('the proposal tracker', () => {
   });
 
   it('fails proposals made before a term change with NODE_LEADERSHIP_LOST, and keeps newer ones', async () => {
-    const tracker = new ProposalTracker(randomInt);
-    const old = tracker.track(0, 1_000);
+    const tracker = new ProposalTracker(randomInt, BOUNDS);
+    const old = tracker.track(0, 1_000, 10);
     tracker.proposed(old.requestId, 1);
-    const fresh = tracker.track(0, 1_000);
+    const fresh = tracker.track(0, 1_000, 10);
     tracker.proposed(fresh.requestId, 2);
     expect(tracker.leadershipChanged(2)).toBe(1);
     await expect(old.settled).rejects.toMatchObject({ code: 'NODE_LEADERSHIP_LOST' });

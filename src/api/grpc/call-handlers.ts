@@ -125,11 +125,11 @@ export function bidiStreamCall<Request, Response>(
  * The client's messages. A plain `for await` over the call would destroy it when the client
  * half-closes, and with it the chance to send the status (and, on a bidi call, the last replies).
  */
-function incoming<Request>(call: Readable): AsyncIterable<Request> {
+export function incoming<Request>(call: Readable): AsyncIterable<Request> {
   return call.iterator({ destroyOnReturn: false }) as AsyncIterable<Request>;
 }
 
-function outgoingStream<Response>(call: WritableCall<Response>): OutgoingStream<Response> {
+export function outgoingStream<Response>(call: WritableCall<Response>): OutgoingStream<Response> {
   const ended = new AbortController();
   const end = (): void => ended.abort();
   call.once('cancelled', end);

@@ -64,7 +64,12 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     requestDuration: grpcRequestDuration(options.metrics),
     logger: options.logger,
   };
-  const server = new Server({ ...KEEPALIVE_OPTIONS, ...CHANNELZ_OFF, 'grpc.max_receive_message_length': limits.requestBytesMax });
+  const server = new Server({
+    ...KEEPALIVE_OPTIONS,
+    ...CHANNELZ_OFF,
+    'grpc.max_receive_message_length': limits.requestBytesMax,
+    'grpc.max_concurrent_streams': limits.concurrentStreamsMax,
+  });
   for (const register of SERVICE_REGISTRARS) register(server, context);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {

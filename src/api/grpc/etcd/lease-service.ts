@@ -5,6 +5,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import { isMvccError } from '../../../mvcc/index.js';
+import { incoming, outgoingStream } from '../call-handlers.js';
 import type { ResponseHeaders } from '../response-headers.js';
 import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
 import { expect } from './kv-service.js';
@@ -36,20 +37,26 @@ export function leaseService(node: KvNode, headers: ResponseHeaders): pb.LeaseSe
   };
 }
 
+/**
+ * One renewal at a time per stream, answered in request order, as etcd's server does. The next
+ * request is read only once the answer is written and the stream has room again, so a client
+ * that floods keep-alives is held back by HTTP/2 flow control instead of growing this server's
+ * memory: what one stream holds is the one renewal and the stream's small read buffer.
+ */
 function keepAlives(node: KvNode, headers: ResponseHeaders, stream: ServerDuplexStream<pb.LeaseKeepAliveRequest, pb.LeaseKeepAliveResponse>): void {
-  // Answers go out in request order: each renewal waits for the one before it.
-  let previous: Promise<void> = Promise.resolve();
-  stream.on('data', (request: pb.LeaseKeepAliveRequest) => {
-    previous = previous.then(async () => {
+  const outgoing = outgoingStream(stream);
+  const answerAll = async (): Promise<void> => {
+    for await (const request of incoming<pb.LeaseKeepAliveRequest>(stream)) {
       const ttlSeconds = await renew(node, request.ID);
-      if (!stream.destroyed && !stream.writableEnded) stream.write({ header: headers.header(), ID: request.ID, TTL: BigInt(ttlSeconds) });
-    }).catch((error: unknown) => {
-      stream.emit('error', etcdServiceError(error));
-    });
-  });
-  stream.on('end', () => {
-    void previous.then(() => stream.end());
-  });
+      if (!(await outgoing.send({ header: headers.header(), ID: request.ID, TTL: BigInt(ttlSeconds) }))) return;
+    }
+  };
+  answerAll().then(
+    () => {
+      if (!outgoing.signal.aborted) stream.end();
+    },
+    (error: unknown) => stream.emit('error', etcdServiceError(error)),
+  );
 }
 
 async function renew(node: KvNode, id: bigint): Promise<number> {
