@@ -36,6 +36,13 @@ const PROMISES_DURABLE_STATE: ReadonlySet<MessageType> = new Set([
   MessageType.AppendResponse,
   MessageType.VoteResponse,
   MessageType.PreVoteResponse,
+  // A candidate asks for votes only once its new term and its own vote are durable (as etcd's
+  // server does: a candidate sends only after saving its hard state). Otherwise two peers'
+  // votes could make it leader of a term its disk does not hold yet; it could replicate
+  // entries of that term, crash, come back in the term before, be elected in the same term
+  // again by the same voters, and write other entries at the same index and term: a follower
+  // holding the first ones would keep them, and the members' states would part.
+  MessageType.Vote,
 ]);
 const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
 

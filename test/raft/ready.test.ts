@@ -137,10 +137,10 @@ describe('the Ready contract', () => {
   it('a candidate counts its own vote only once its term and vote are durable', () => {
     const candidate = startNode(1, THREE_VOTERS, { preVote: false });
     candidate.raw.campaign();
-    // The vote requests may go out at once; the candidate's own vote waits for its hard state.
+    // Its own vote and its vote requests wait for its hard state (see the next test for why).
     const campaigned = candidate.raw.ready();
-    expect(campaigned.messages.map((m) => [m.type, m.to])).toEqual([[MessageType.Vote, 2], [MessageType.Vote, 3]]);
-    expect(campaigned.messagesAfterPersist.map((m) => [m.type, m.to])).toEqual([[MessageType.VoteResponse, 1]]);
+    expect(campaigned.messages.map((m) => [m.type, m.to])).toEqual([]);
+    expect(campaigned.messagesAfterPersist.map((m) => [m.type, m.to])).toEqual([[MessageType.VoteResponse, 1], [MessageType.Vote, 2], [MessageType.Vote, 3]]);
     candidate.raw.advance(campaigned);
 
     // A peer's vote alone is no majority while the candidate's own term and vote are not on disk.
@@ -151,5 +151,26 @@ describe('the Ready contract', () => {
     candidate.storage.setHardState(campaigned.hardState!);
     for (const m of campaigned.messagesAfterPersist) candidate.raw.step(m);
     expect(candidate.raw.status().softState.state).toBe(StateType.Leader);
+  });
+
+  // Node simulator seed 6079: a candidate whose disk stalled won with two peers' votes, led
+  // and replicated in its new term, crashed before its term was durable, came back in the term
+  // before, and was elected in the same term again by the same voters; it wrote other entries
+  // at an index and term a follower already held, and the members' states parted.
+  it('a candidate asks for votes only once its term and vote are durable', () => {
+    const candidate = startNode(1, THREE_VOTERS, { preVote: true });
+    candidate.raw.campaign();
+    const preCampaign = candidate.raw.ready();
+    // A pre-vote changes no durable state, so its requests go out at once.
+    expect(types(preCampaign.messages)).toEqual([MessageType.PreVote, MessageType.PreVote]);
+    candidate.raw.advance(preCampaign);
+    for (const from of [2, 3]) {
+      candidate.raw.step(message({ type: MessageType.PreVoteResponse, groupId: groupId(0), from: nodeId(from), to: nodeId(1), term: term(1) }));
+    }
+    const campaigned = candidate.raw.ready();
+    expect(campaigned.hardState).toMatchObject({ term: 1, vote: 1 });
+    expect(campaigned.mustSync).toBe(true);
+    expect(types(campaigned.messages)).not.toContain(MessageType.Vote);
+    expect(campaigned.messagesAfterPersist.filter((m) => m.type === MessageType.Vote).map((m) => [m.to, m.term])).toEqual([[2, 1], [3, 1]]);
   });
 });
