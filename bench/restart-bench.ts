@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { ServerProcess } from '../test/cluster/cluster-harness.js';
 import { positive } from './bench-options.js';
 import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
+import { median } from './compare-report.js';
 import { defaultClusterRoot, dropPageCache, type LargeCluster, leaderOf, preparedCluster, startAll, stopAll, VALUE_BYTES, waitForSameAppliedIndex } from './large-cluster.js';
 import { describeRestart, listeningToReadyMs, type RestartTimings, timeRestart } from './restart-timing.js';
 
@@ -94,11 +95,6 @@ async function killAndRestart(cluster: LargeCluster, role: Role, pageCacheDroppe
   // The next restart starts from a settled cluster, as a fault in a steady one would.
   await waitForSameAppliedIndex(cluster.members);
   return restart;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 function summarize(role: Role, restarts: readonly Restart[]): void {
