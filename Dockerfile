@@ -5,7 +5,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# `build` generates the protobuf code first, then compiles; pruning keeps runtime packages only.
+# `build` generates the protobuf code first, then compiles and bundles the bvault command
+# (scripts/bundle-cli.mjs); pruning keeps runtime packages only.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -10,16 +10,15 @@
 // the leader changes it saw. Prints figures only.
 //   npm run bench:cold-reads [-- --keys 1000000 --duration 20s --clients 64 --data-dir DIR --skip-build]
 // BVAULT_SERVER_ENTRY=/path/to/other/dist/src/cli/main.js runs the members from another build.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/bench/bench-options.js';
 import type { BenchResult } from '../src/bench/bench-result.js';
 import { EVENT_LOOP_DELAY_METRIC, EVENT_LOOP_DELAY_QUANTILES } from '../src/observability/event-loop-delay.js';
 import type { ServerProcess } from '../test/cluster/cluster-harness.js';
+import { positive } from './bench-options.js';
 import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import { runBuiltBench } from './compare-workloads.js';
-import { dropPageCache, KEY_BYTES, type LargeCluster, leaderOf, preparedCluster, startAll, stopAll, VALUE_BYTES } from './large-cluster.js';
+import { defaultClusterRoot, dropPageCache, KEY_BYTES, type LargeCluster, leaderOf, preparedCluster, startAll, stopAll, VALUE_BYTES } from './large-cluster.js';
 import { sample, scrapeMetrics } from './member-metrics.js';
 
 interface ReadWorkload {
@@ -61,15 +60,9 @@ function parseOptions(): { keys: number; durationMs: number; clients: number; da
     keys,
     durationMs: parseDurationMs(values.duration ?? '20s', '--duration'),
     clients: positive(values.clients ?? '64', '--clients'),
-    dataDir: values['data-dir'] ?? join(tmpdir(), `bvault-bench-large-${keys}`),
+    dataDir: values['data-dir'] ?? defaultClusterRoot(keys),
     build: values['skip-build'] !== true,
   };
-}
-
-function positive(text: string, name: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
 }
 
 const delaySeries = (quantile: string): string => `${EVENT_LOOP_DELAY_METRIC}{quantile="${quantile}"}`;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import type { MemoryAndRestart } from './restart-bench.js';
+import type { MemoryAndRestart } from './memory-and-restart.js';
 import type { ComparedResult } from './compare-workloads.js';
 
 export interface WorkloadRounds {

@@ -5,7 +5,7 @@
 import { type ComparedCluster, startBeaverVault, startEtcd } from './compare-clusters.js';
 import { BEAVER, ETCD, serverCpuMicrosPerOperation, type WorkloadRounds } from './compare-report.js';
 import { COMPARED_WORKLOADS, type ComparedResult, type RunLength, runComparedWorkload } from './compare-workloads.js';
-import { measureMemoryAndRestart, type MemoryAndRestart } from './restart-bench.js';
+import { measureMemoryAndRestart, type MemoryAndRestart } from './memory-and-restart.js';
 
 export interface ComparisonPlan {
   readonly rounds: number;

@@ -10,6 +10,7 @@
 // transactions take.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type ServerPorts, ServerProcess, waitFor } from '../test/cluster/cluster-harness.js';
 import { runBuiltBench } from './compare-workloads.js';
@@ -30,6 +31,11 @@ export interface LargeCluster {
   readonly root: string;
   readonly keys: number;
   readonly members: readonly ServerProcess[];
+}
+
+/** Where a cluster of `keys` keys is kept unless --data-dir says otherwise: the benchmarks that use one share it. */
+export function defaultClusterRoot(keys: number): string {
+  return join(tmpdir(), `bvault-bench-large-${keys}`);
 }
 
 /** Flags every member runs with, on the first start and every restart. */
@@ -90,8 +96,9 @@ export async function leaderOf(members: readonly ServerProcess[]): Promise<Serve
   });
 }
 
-async function waitForSameAppliedIndex(members: readonly ServerProcess[]): Promise<void> {
-  await waitFor('every member to apply the load', READY_TIMEOUT_MS, async () => {
+/** Until every member has applied the same index: the load is in, or a restarted member caught up. */
+export async function waitForSameAppliedIndex(members: readonly ServerProcess[]): Promise<void> {
+  await waitFor('every member to apply the same index', READY_TIMEOUT_MS, async () => {
     const statuses = await Promise.all(members.map((member) => member.status()));
     return statuses.every((status) => status.appliedIndex === statuses[0]?.appliedIndex) ? true : undefined;
   });

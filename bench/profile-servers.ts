@@ -16,7 +16,7 @@ import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import { leaderOf, mainThreadCpuMs, processCpuMs, startBeaverVault } from './compare-clusters.js';
 import { COMPARED_WORKLOADS, runComparedWorkload } from './compare-workloads.js';
 import { type CpuProfile, summarizeProfile, type TimeWindow } from './cpu-profile-summary.js';
-import { loadSequentialKeys } from './restart-bench.js';
+import { loadSequentialKeys } from './memory-and-restart.js';
 
 const PRELOADED_KEYS = 10_000;
 /** Components below this share of a member's busy time are summed into one line. */

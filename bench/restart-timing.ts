@@ -3,7 +3,7 @@
 // every few milliseconds for listening (/healthz answers), ready (/readyz: a leader is known
 // and the member has applied what it knew to be committed), and a first completed write and
 // linearizable read sent to it, each retried as a client would until one succeeds.
-// Shared by `npm run bench:restart` and the recovery test (test/cluster/recovery.test.ts).
+// Shared by `npm run bench:restart` (restart-bench.ts) and the recovery test (test/cluster/recovery.test.ts).
 import { request, type ServerProcess, sleep } from '../test/cluster/cluster-harness.js';
 
 /** Between probe attempts; also the resolution of the figures. */
