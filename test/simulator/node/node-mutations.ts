@@ -12,13 +12,6 @@ export const NODE_MUTATIONS: readonly Mutation[] = [
     replace: '    this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);\n    this.maybeCommit();\n    return true;',
   },
   {
-    name: 'candidate-counts-own-vote-at-once',
-    bug: 'a candidate counts its own vote before its term and vote are durable (the bug 9cedd87 fixed)',
-    file: 'raft/raft.ts',
-    search: '      this.send({ type: MessageType.VoteResponse, to: this.id, term: this.term });\n    } else if (this.poll(this.id, true) === VoteResult.Won) {',
-    replace: '      if (this.poll(this.id, true) === VoteResult.Won) this.becomeLeader();\n    } else if (this.poll(this.id, true) === VoteResult.Won) {',
-  },
-  {
     name: 'acknowledge-before-fsync',
     bug: 'a Ready\'s messagesAfterPersist (append acknowledgements, votes) go out when its writes are handed out, not once durable',
     file: 'node/ready-persistence.ts',
