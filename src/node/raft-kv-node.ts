@@ -5,6 +5,8 @@
 // read-only txns) wait for a batched ReadIndex; lease keep-alives and membership changes go to
 // the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
+import { loadRecordCipher } from '../encryption/key-file.js';
+import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
@@ -113,7 +115,7 @@ export class RaftKvNode implements KvNode {
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
-    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, inboxBounds: options.queueLimits };
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, cipher: storage.cipher, inboxBounds: options.queueLimits };
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
@@ -147,7 +149,9 @@ export class RaftKvNode implements KvNode {
     try {
       const clusterId = configuredClusterId(options);
       await steps.time('identity', () => loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId }));
-      storage = await openNodeStorage(layout, options, steps);
+      const logger = options.logger.child({ component: 'node', member: options.name });
+      const cipher = await steps.time('encryptionKeys', () => loadRecordCipher(options.encryptionKeyFile, (warning) => logger.warn(warning)));
+      storage = await openNodeStorage(layout, options, cipher, steps);
       const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage, steps);
       await node.start(steps);
       return node;
@@ -186,7 +190,7 @@ export class RaftKvNode implements KvNode {
       onSnapshot: async (message, chunks) => {
         const metadata = message.snapshot?.metadata;
         if (metadata === undefined) throw new Error('a snapshot message without a snapshot');
-        await persistReceivedSnapshot(this.io.fileSystem, receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks);
+        await persistReceivedSnapshot(this.io.fileSystem, receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks, this.parts.storage.cipher);
         this.loop.deliver([message]);
       },
       onUnreachable: (peer) => this.loop.run(() => this.parts.rawNode.reportUnreachable(peer)),
@@ -361,15 +365,19 @@ export class RaftKvNode implements KvNode {
     return { ready: true, reason: '' };
   }
 
+  /** Sealed under this member's newest key when encryption at rest is on. */
   backup(): AsyncIterable<Uint8Array> {
     this.ensureRunning();
-    return this.mvcc.snapshot();
+    return sealStream(this.mvcc.snapshot(), this.parts.storage.cipher);
   }
 
-  /** Replaces every member's state with the backup, through Raft; resolves once this node applied it. */
+  /**
+   * Replaces every member's state with the backup, through Raft; resolves once this node applied
+   * it. A sealed backup is opened here, with this member's keys, before anything is proposed.
+   */
   async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
     this.ensureRunning();
-    await this.restores.restore(stream);
+    await this.restores.restore(openStream(stream, this.parts.storage.cipher, 'the backup'));
   }
 
   async hash(): Promise<string> {

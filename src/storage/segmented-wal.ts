@@ -6,6 +6,7 @@
 // after a deleted prefix still tell replay the origin and the hard state.
 
 import { join } from 'node:path';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { GroupId, HardState, LogIndex, Term } from '../raft/types.js';
 import type { StorageIo } from './file-io.js';
 import type { FileHandle } from './file-system.js';
@@ -37,6 +38,8 @@ export interface SegmentedWalOptions {
   readonly group: GroupId;
   readonly segmentBytesMax: number;
   readonly io: StorageIo;
+  /** Seals every record's payload; RecordCipher.disabled writes them in the clear. */
+  readonly cipher: RecordCipher;
 }
 
 interface QueuedRecord {
@@ -102,7 +105,7 @@ export class SegmentedWal {
 
   /** Resolves once the record is durable, or only written when `options.sync` is false. */
   append(record: WalRecord, options: AppendOptions = {}): Promise<void> {
-    const queued = { record, frame: encodeWalRecord(record, this.options.group), sync: options.sync ?? true };
+    const queued = { record, frame: encodeWalRecord(record, this.options.group, this.options.cipher), sync: options.sync ?? true };
     return this.queue.submit(queued, options.barrier);
   }
 
@@ -188,8 +191,8 @@ async function createSegment(
   const path = join(options.directory, segmentFileName(name));
   const marker = { type: WalRecordType.SnapshotMarker, index: tail.originIndex, term: tail.originTerm, replacesLog: false } as const;
   const header = Buffer.concat([
-    encodeWalRecord(marker, options.group),
-    encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group),
+    encodeWalRecord(marker, options.group, options.cipher),
+    encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group, options.cipher),
   ]);
   const handle = await options.io.fileSystem.open(path, 'wx');
   try {
