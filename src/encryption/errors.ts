@@ -9,6 +9,8 @@ const templates = {
   ENCRYPTION_AUTHENTICATION_FAILED:
     'a record in {where} encrypted under key id "{keyId}" fails authentication (AES-GCM tag mismatch): it was altered on disk, or key "{keyId}" in the key file is not the key it was written with',
   ENCRYPTION_RECORD_MALFORMED: 'an encrypted record in {where} is malformed: {reason}',
+  ENCRYPTION_OFF: 'encryption at rest is off on this member: set encryption-key-file and restart it to turn it on',
+  ENCRYPTION_ROTATION_REFUSED: 'the encryption key rotation cannot run: {reason}',
 } as const;
 
 export type EncryptionErrorCode = keyof typeof templates;

@@ -52,15 +52,15 @@ export class RecordCipher {
   /** A member without an encryption-key-file: seals nothing, and names the key a sealed record needs. */
   static readonly disabled = new RecordCipher([], '');
 
-  private readonly keys: ReadonlyMap<string, CipherKey>;
+  private keys: ReadonlyMap<string, CipherKey>;
   // Invariant: undefined exactly when there are no keys.
-  private readonly active: CipherKey | undefined;
+  private active: CipherKey | undefined;
   private readonly nonces = new NonceSource();
 
   /** `keys` newest first: the first encrypts; `keyFilePath` names the file in errors. */
   constructor(
     keys: readonly EncryptionKey[],
-    private readonly keyFilePath: string,
+    private keyFilePath: string,
   ) {
     const cipherKeys = keys.map(({ id, secret }) => ({ id, secret, header: Buffer.concat([Buffer.from([SEALED_MAGIC, id.length]), Buffer.from(id, 'ascii')]) }));
     this.keys = new Map(cipherKeys.map((key) => [key.id, key]));
@@ -78,6 +78,24 @@ export class RecordCipher {
 
   hasKey(id: string): boolean {
     return this.keys.has(id);
+  }
+
+  /** Whether `other` holds a key of this id with the same secret. */
+  holdsSameKey(other: RecordCipher, id: string): boolean {
+    const mine = this.keys.get(id);
+    const theirs = other.keys.get(id);
+    return mine !== undefined && theirs !== undefined && mine.secret.equals(theirs.secret);
+  }
+
+  /**
+   * Takes the keys of `next` (the key file re-read for rotation): every holder of this cipher
+   * (the WAL, snapshot files, the database, backups) seals under `next`'s newest key from now on.
+   */
+  adopt(next: RecordCipher): void {
+    if (this === RecordCipher.disabled || !next.enabled) throw new Error('adopt: encryption cannot be turned on or off while running');
+    this.keys = next.keys;
+    this.active = next.active;
+    this.keyFilePath = next.keyFilePath;
   }
 
   /** Seals under the newest key; returns `plaintext` itself when encryption is off. */

@@ -4,7 +4,7 @@
 // never restored (a crash in between) is restored first.
 
 import type { RecordCipher } from '../encryption/record-cipher.js';
-import { type Database, MvccStore, openEncryptedDatabase } from '../mvcc/index.js';
+import { type Database, EncryptedDatabase, MvccStore, openEncryptedDatabase } from '../mvcc/index.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import { defaultConfig } from '../raft/config.js';
 import { SeededRandom } from '../raft/random.js';
@@ -29,6 +29,8 @@ export interface NodeStorage {
   readonly mvcc: MvccStore;
   /** Encryption at rest of all three; RecordCipher.disabled when it is off. */
   readonly cipher: RecordCipher;
+  /** `database` when encryption is on, for key rotation. */
+  readonly encryptedDatabase: EncryptedDatabase | undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNo
     const { index, term } = logStore.snapshot().metadata;
     if (mvcc.appliedIndex < index) await steps.time('snapshotRestore', () => mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index), cipher)));
     await steps.time('receivedSnapshotsRemoval', () => removeReceivedSnapshots(fileSystem, layout, Number.MAX_SAFE_INTEGER));
-    return { logStore, database: opened, mvcc, cipher };
+    return { logStore, database: opened, mvcc, cipher, encryptedDatabase: opened instanceof EncryptedDatabase ? opened : undefined };
   } catch (error) {
     await database?.close();
     await logStore.close();

@@ -26,6 +26,7 @@ import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelop
 import { isNodeError, NodeError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './identity.js';
 import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
+import { KeyRotation, type KeyRotationResult } from './key-rotation.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MemberPublisher } from './member-publisher.js';
 import { detailsByMemberId, MemberTable } from './member-table.js';
@@ -88,6 +89,9 @@ export class RaftKvNode implements KvNode {
   private readonly forwarder: PeerForwarder;
   private readonly restores: ClusterRestore;
   private readonly publisher: MemberPublisher;
+  private readonly keyRotation: KeyRotation;
+  /** A key rotation waiting for the log to be re-sealed once the entries before `lastIndexBefore` are applied. */
+  private logReseal: PendingLogReseal | undefined;
   // Invariant: the peers handed to the transport: every member but this one.
   private readonly peerIds = new Set<NodeId>();
   private stopTicker: (() => void) | undefined;
@@ -122,6 +126,7 @@ export class RaftKvNode implements KvNode {
       afterIteration: async () => {
         await this.resumeLeasesAfterRestore();
         await this.snapshotByPolicy();
+        await this.resealLogIfAsked();
       },
       onFatal: (error) => this.fail(error),
     });
@@ -131,6 +136,16 @@ export class RaftKvNode implements KvNode {
     const { fileSystem, randomInt } = this.io;
     this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt });
     this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, grpcUrls: options.grpcUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
+    this.keyRotation = new KeyRotation({
+      keyFile: options.encryptionKeyFile,
+      cipher: storage.cipher,
+      database: storage.encryptedDatabase,
+      logStore: storage.logStore,
+      metrics,
+      logger: this.logger,
+      resealLog: (sequence, lastIndexBefore) => this.resealLog(sequence, lastIndexBefore),
+      reclaim: () => this.mvcc.reclaim(),
+    });
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
       if (event.type === 'reset') this.leaseTableReplaced = true;
@@ -397,6 +412,44 @@ export class RaftKvNode implements KvNode {
     await this.measureQuota();
   }
 
+  async rotateEncryptionKey(): Promise<KeyRotationResult> {
+    this.ensureRunning();
+    return this.keyRotation.rotate();
+  }
+
+  /** Resolves once the Ready loop re-sealed the log (see resealLogIfAsked); rejects with NODE_TIMEOUT after the request timeout. */
+  private resealLog(sequence: number, lastIndexBefore: number): Promise<void> {
+    const deadlineMs = this.clock.monotonicNowMs() + this.options.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      this.logReseal = { sequence, lastIndexBefore, deadlineMs, resolve, reject };
+      this.loop.wake();
+    });
+  }
+
+  /**
+   * Between iterations, like snapshotByPolicy: once every entry written before the rotation's new
+   * segment is applied, a snapshot at the applied index lets every older segment go. Entries not
+   * yet committed can hold one back; the next iteration tries again, until the deadline.
+   */
+  private async resealLogIfAsked(): Promise<void> {
+    const pending = this.logReseal;
+    if (pending === undefined) return;
+    const applied = this.mvcc.appliedIndex;
+    try {
+      const { logStore } = this.parts.storage;
+      if (applied >= pending.lastIndexBefore && (await logStore.resealUnderCurrentKey(applied as never, this.membership.confState(), this.parts.members.encode(), pending.sequence))) {
+        this.logReseal = undefined;
+        pending.resolve();
+      } else if (this.clock.monotonicNowMs() > pending.deadlineMs) {
+        this.logReseal = undefined;
+        pending.reject(new NodeError('NODE_TIMEOUT', { timeoutMs: this.options.requestTimeoutMs }));
+      }
+    } catch (error) {
+      this.logReseal = undefined;
+      pending.reject(error);
+    }
+  }
+
   /** Stops serving; a leader first hands leadership to another voter (bounded by two election timeouts). */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -586,6 +639,14 @@ export class RaftKvNode implements KvNode {
     this.options.onFatalError?.(error);
     void this.close();
   }
+}
+
+interface PendingLogReseal {
+  readonly sequence: number;
+  readonly lastIndexBefore: number;
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
 }
 
 function knownMembers(options: ResolvedNodeOptions): readonly MemberAddress[] {

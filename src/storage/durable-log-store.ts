@@ -175,6 +175,37 @@ export class DurableLogStore implements LogStore {
     await this.wal.removeObsoleteSegments(this.durableSnapshotIndex);
   }
 
+  /**
+   * Starts a new WAL segment, so that the records after it are sealed under the cipher's
+   * current key. Resolves with its sequence number and the last index written before it.
+   */
+  startSegment(): Promise<{ sequence: number; lastIndexBefore: LogIndex }> {
+    this.ensureOpen();
+    return this.wal.startSegment();
+  }
+
+  /**
+   * After a key rotation: writes the snapshot at `index` (or rewrites the current one when it is
+   * not older) under the current key, compacts the log to it, and deletes older snapshot files.
+   * Resolves true when no segment older than `sequence` (from startSegment) is left, so that no
+   * file of the log needs the old key; false while entries above `index` still hold one back.
+   */
+  async resealUnderCurrentKey(index: LogIndex, confState: ConfState, data: Uint8Array, sequence: number): Promise<boolean> {
+    this.ensureOpen();
+    if (index > this.currentSnapshot.metadata.index) {
+      await this.createSnapshot(index, confState, data);
+    } else if (this.durableSnapshotIndex === this.currentSnapshot.metadata.index) {
+      // Its marker is durable, so whether a leader sent it no longer matters on open: Created is exact enough.
+      await this.snapshotFiles.write(this.currentSnapshot, SnapshotOrigin.Created);
+    } else {
+      return false;
+    }
+    if (this.durableSnapshotIndex > this.log.origin.index) await this.compact(this.durableSnapshotIndex);
+    else await this.wal.removeObsoleteSegments(this.durableSnapshotIndex);
+    await this.snapshotFiles.removeAllButNewest();
+    return this.wal.oldestSequence >= sequence;
+  }
+
   stats(): DurableLogStoreStats {
     return { fsyncs: this.ioStats.fsyncs, bytesWritten: this.ioStats.bytesWritten, segments: this.wal.segmentCount };
   }

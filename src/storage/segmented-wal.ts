@@ -103,6 +103,24 @@ export class SegmentedWal {
     return this.closedSegments.length + 1;
   }
 
+  /** The sequence number of the oldest segment still on disk. */
+  get oldestSequence(): number {
+    return (this.closedSegments[0] ?? this.head).name.sequence;
+  }
+
+  /**
+   * Closes the head and starts a new segment now; resolves with the new head's sequence number
+   * and the last index written before it. Rotation uses it so that every record from then on,
+   * the new segment's header included, is sealed under the new key.
+   */
+  startSegment(): Promise<{ sequence: number; lastIndexBefore: LogIndex }> {
+    return this.queue.exclusive(async () => {
+      const lastIndexBefore = this.tail.lastIndex;
+      await this.roll();
+      return { sequence: this.head.name.sequence, lastIndexBefore };
+    });
+  }
+
   /** Resolves once the record is durable, or only written when `options.sync` is false. */
   append(record: WalRecord, options: AppendOptions = {}): Promise<void> {
     const queued = { record, frame: encodeWalRecord(record, this.options.group, this.options.cipher), sync: options.sync ?? true };

@@ -147,10 +147,19 @@ export class SnapshotFiles {
     return { snapshot: { metadata, data }, origin };
   }
 
-  private async deleteBeyondRetention(): Promise<void> {
+  /** Deletes every snapshot file but the newest (after a key rotation, the older ones are under the old key). */
+  removeAllButNewest(): Promise<void> {
+    return this.deleteBeyond(1);
+  }
+
+  private deleteBeyondRetention(): Promise<void> {
+    return this.deleteBeyond(this.snapshotsRetainedMax);
+  }
+
+  private async deleteBeyond(retained: number): Promise<void> {
     const { fileSystem } = this.io;
     const snapshots = sortedSnapshots(await fileSystem.readdir(this.directory));
-    const excess = snapshots.slice(0, Math.max(0, snapshots.length - this.snapshotsRetainedMax));
+    const excess = snapshots.slice(0, Math.max(0, snapshots.length - retained));
     for (const { fileName } of excess) await fileSystem.unlink(join(this.directory, fileName));
     if (excess.length > 0) await syncDirectory(this.directory, this.io);
   }

@@ -2,7 +2,8 @@
 // file of the data directory (WAL, LevelDB tables and logs, snapshots) nor in a backup when a
 // key file is set, and is when it is not, so the check can fail; a restart with the wrong key,
 // another key or no key is refused naming the key id; kill -9 loses no acknowledged write; a
-// member that ran without encryption keeps reading its old values once given a key.
+// member that ran without encryption keeps reading its old values once given a key; a key
+// rotation under writes loses nothing, and the old key can then leave the file.
 import { randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -161,6 +162,57 @@ describe('encryption at rest', () => {
     expect((await listAll(server.url, 'secret/')).get('secret/3')).toBe('before-the-key-3');
     await server.terminate();
     expect(await filesHolding(server.dataDir, Buffer.from(late))).toEqual([]);
+  }, 90_000);
+});
+
+describe('rotate-encryption-key', () => {
+  it('re-encrypts under writes with nothing lost; then the old key leaves the file and a restart works', async () => {
+    const root = await temporaryDirectory('encryption-rotation');
+    const keys = await keyFile(root, 'keys', ['k1']);
+    const oldLine = await readFile(keys, 'utf8');
+    const { server } = await member('rotation', ['--encryption-key-file', keys]);
+    server.start();
+    await server.waitUntilReady();
+    await writeSecrets(server, 'before-rotation');
+    const writers = new ConcurrentWriters(() => [server], 4, 'rotation/');
+    await sleep(1_000);
+    const newLine = `k2: ${randomBytes(32).toString('base64')}\n`;
+    await writeFile(keys, newLine + oldLine);
+    const rotated = await request(server.url, 'POST', '/api/v1/admin/rotate-encryption-key');
+    await sleep(500);
+    await writers.stop();
+    console.info(`rotation answered ${rotated.text}; ${writers.acknowledged.size} writes acknowledged around it, ${writers.failures} failed`);
+    expect(rotated.status, rotated.text).toBe(200);
+    expect(rotated.json).toMatchObject({ keyId: 'k2' });
+    expect((rotated.json as { valuesResealed: number }).valuesResealed).toBeGreaterThanOrEqual(SECRET_WRITES);
+    const metrics = await request(server.url, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/bvault_encryption_rotation_values_resealed [1-9]/);
+
+    await server.terminate();
+    await writeFile(keys, newLine);
+    server.start();
+    await server.waitUntilReady();
+    expect(missingWrites(writers.acknowledged, await listAll(server.url, 'rotation/'))).toEqual([]);
+    expect((await listAll(server.url, 'secret/')).get('secret/5')).toBe('before-rotation-5');
+  }, 90_000);
+
+  it('is refused when the re-read file lacks the key the data is sealed under, and without a key file', async () => {
+    const root = await temporaryDirectory('encryption-rotation-refused');
+    const keys = await keyFile(root, 'keys', ['k1']);
+    const { server } = await member('rotation-refused', ['--encryption-key-file', keys]);
+    const plain = await member('rotation-plain', []);
+    server.start();
+    plain.server.start();
+    await Promise.all([server.waitUntilReady(), plain.server.waitUntilReady()]);
+    await writeSecrets(server, 'kept');
+    await keyFile(root, 'keys', ['k2']);
+    const refused = await request(server.url, 'POST', '/api/v1/admin/rotate-encryption-key');
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.text).toMatch(/key \\?"k1\\?".*is missing/);
+    const off = await request(plain.server.url, 'POST', '/api/v1/admin/rotate-encryption-key');
+    expect(off.status, off.text).toBe(409);
+    expect(off.text).toMatch(/ENCRYPTION_OFF/);
+    expect((await listAll(server.url, 'secret/')).get('secret/1')).toBe('kept-1');
   }, 90_000);
 });
 
