@@ -134,7 +134,7 @@ export class RaftKvNode implements KvNode {
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs, forwardedRequestsMax: options.queueLimits.forwardedRequestsMax, metrics });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
     const { fileSystem, randomInt } = this.io;
-    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt });
+    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt, cipher: storage.cipher });
     this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, grpcUrls: options.grpcUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
     this.keyRotation = new KeyRotation({
       keyFile: options.encryptionKeyFile,

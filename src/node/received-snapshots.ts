@@ -41,7 +41,8 @@ export function readReceivedSnapshot(fileSystem: FileSystem, path: string, ciphe
   return openStream(readFileChunks(fileSystem, path), cipher, `the received snapshot ${path}`);
 }
 
-async function* readFileChunks(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
+/** The file's bytes in chunks of at most a MiB, or NODE_SNAPSHOT_MISSING when it is not there. */
+export async function* readFileChunks(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
   let handle: FileHandle;
   try {
     handle = await fileSystem.open(path, 'r');
