@@ -4,12 +4,13 @@
 // another key or no key is refused naming the key id; kill -9 loses no acknowledged write; a
 // member that ran without encryption keeps reading its old values once given a key; a key
 // rotation under writes loses nothing, and the old key can then leave the file.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { ConcurrentWriters, freePort, listAll, missingWrites, request, ServerProcess, sleep, temporaryDirectory } from './cluster-harness.js';
+import { ConcurrentWriters, freePort, listAll, missingWrites, REPOSITORY_ROOT, request, ServerProcess, sleep, temporaryDirectory } from './cluster-harness.js';
 
 const started: ServerProcess[] = [];
 const SECRET_WRITES = 40;
@@ -196,9 +197,10 @@ describe('rotate-encryption-key', () => {
     expect((await listAll(server.url, 'secret/')).get('secret/5')).toBe('before-rotation-5');
   }, 90_000);
 
-  it('is refused when the re-read file lacks the key the data is sealed under, and without a key file', async () => {
+  it('is refused when the re-read file lacks the key the data is sealed under, and without a key file; bvault admin rotate-encryption-key rotates each endpoint', async () => {
     const root = await temporaryDirectory('encryption-rotation-refused');
     const keys = await keyFile(root, 'keys', ['k1']);
+    const oldLine = await readFile(keys, 'utf8');
     const { server } = await member('rotation-refused', ['--encryption-key-file', keys]);
     const plain = await member('rotation-plain', []);
     server.start();
@@ -213,8 +215,27 @@ describe('rotate-encryption-key', () => {
     expect(off.status, off.text).toBe(409);
     expect(off.text).toMatch(/ENCRYPTION_OFF/);
     expect((await listAll(server.url, 'secret/')).get('secret/1')).toBe('kept-1');
+
+    await writeFile(keys, `k3: ${randomBytes(32).toString('base64')}\n${oldLine}`);
+    const cli = await bvault(['admin', 'rotate-encryption-key', '--endpoints', `127.0.0.1:${server.ports.grpc},127.0.0.1:${plain.server.ports.grpc}`]);
+    expect(cli.code, cli.stderr).not.toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`127.0.0.1:${server.ports.grpc}: every record is under key k3 \\(\\d+ values re-encrypted in \\d+ ms\\)`));
+    expect(cli.stderr).toMatch(new RegExp(`127.0.0.1:${plain.server.ports.grpc}: ENCRYPTION_OFF`));
   }, 90_000);
 });
+
+/** The real `bvault` command line, bounded to 60 s. */
+async function bvault(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
 
 /** The flags a member started with, minus its key file. */
 function baseArgs(args: readonly string[]): string[] {

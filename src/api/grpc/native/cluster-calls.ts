@@ -12,6 +12,7 @@ import type {
   MemberRemoveResponse,
   MoveLeaderRequest,
   MoveLeaderResponse,
+  RotateEncryptionKeyResponse,
   StatusResponse,
 } from '../../../generated/beavervault/v1/cluster.js';
 import { ApiError } from '../../errors.js';
@@ -69,6 +70,12 @@ export class ClusterCalls {
   async moveLeader(request: MoveLeaderRequest): Promise<MoveLeaderResponse> {
     await this.context.node.transferLeadership(request.targetId === 0n ? undefined : this.knownMember(request.targetId).id);
     return { header: this.headers.header() };
+  }
+
+  /** This member only (docs/security.md); answers once its data is re-encrypted. */
+  async rotateEncryptionKey(): Promise<RotateEncryptionKeyResponse> {
+    const { keyId, valuesResealed, durationMs } = await this.context.node.rotateEncryptionKey();
+    return { header: this.headers.header(), keyId, valuesResealed: BigInt(valuesResealed), durationMs: BigInt(durationMs) };
   }
 
   private members(): Member[] {

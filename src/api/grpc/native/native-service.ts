@@ -46,5 +46,6 @@ function nativeService(context: GrpcContext): KVServer {
     memberRemove: unaryCall(context, KVService.memberRemove.path, (request) => cluster.remove(request)),
     memberPromote: unaryCall(context, KVService.memberPromote.path, (request) => cluster.promote(request)),
     moveLeader: unaryCall(context, KVService.moveLeader.path, (request) => cluster.moveLeader(request)),
+    rotateEncryptionKey: unaryCall(context, KVService.rotateEncryptionKey.path, () => cluster.rotateEncryptionKey()),
   };
 }
