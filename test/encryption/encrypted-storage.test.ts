@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isEncryptionError } from '../../src/encryption/errors.js';
 import { parseKeyFile } from '../../src/encryption/key-file.js';
 import { RecordCipher } from '../../src/encryption/record-cipher.js';
-import { openStream, sealStream } from '../../src/encryption/sealed-stream.js';
+import { openStream, SEALED_STREAM_MAGIC, sealStream } from '../../src/encryption/sealed-stream.js';
 import { type EncryptedDatabase, openEncryptedDatabase } from '../../src/mvcc/encrypted-database.js';
 import { MvccStore, openDatabase } from '../../src/mvcc/index.js';
 import { encodeRequest } from '../../src/mvcc/request-codec.js';
@@ -183,6 +183,8 @@ describe('a sealed stream', () => {
     const sealed = await collect(sealStream(chunks(randomBytes(100)), cipher));
     const error = await rejection(collect(openStream(chunks(sealed.subarray(0, sealed.byteLength - 5)), cipher, 'test')));
     expect(error.message).toMatch(/the stream ends inside a frame/);
+    const oversized = Buffer.concat([SEALED_STREAM_MAGIC, Buffer.from([0x04, 0x00, 0x00, 0x01])]);
+    expect((await rejection(collect(openStream(chunks(oversized), cipher, 'test')))).message).toMatch(/a frame of 67108865 bytes is over the limit of 67108864/);
     const plain = Buffer.from('BVMVCC plain backup');
     expect(await collect(openStream(chunks(plain), cipher, 'test'))).toEqual(plain);
   });

@@ -2,9 +2,12 @@
 // not in the file, the wrong key under the right id, a flipped bit in the nonce, the tag or
 // the ciphertext — each an error naming the key id, never plaintext.
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isEncryptionError } from '../../src/encryption/errors.js';
-import { parseKeyFile } from '../../src/encryption/key-file.js';
+import { parseKeyFile, readKeyFile } from '../../src/encryption/key-file.js';
 import { RecordCipher, sealedKeyId } from '../../src/encryption/record-cipher.js';
 
 const keyLine = (id: string): string => `${id}: ${randomBytes(32).toString('base64')}`;
@@ -88,6 +91,24 @@ describe('the key file', () => {
 
   it('refuses more than 64 keys', () => {
     invalid(Array.from({ length: 65 }, (_unused, index) => keyLine(`k${index}`)).join('\n'), /more than 64 keys/);
+  });
+
+  it('refuses a file over 64 KiB and warns when others may read it', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'bv-keys-'));
+    try {
+      const large = join(directory, 'large');
+      await writeFile(large, `# ${'x'.repeat(70_000)}\n${keyLine('k1')}`);
+      await expect(readKeyFile(large)).rejects.toThrow(/it is 7\d{4} bytes, over the limit of 65536/);
+      const shared = join(directory, 'shared');
+      await writeFile(shared, keyLine('k1'));
+      await chmod(shared, 0o644);
+      expect((await readKeyFile(shared)).warnings).toEqual([expect.stringMatching(/has mode 644: users other than its owner can read it; run chmod 600/)]);
+      await chmod(shared, 0o600);
+      expect((await readKeyFile(shared)).warnings).toEqual([]);
+      await expect(readKeyFile(join(directory, 'absent'))).rejects.toThrow(/the encryption key file .*absent is invalid: it cannot be read/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('skips comments and blank lines; the first key listed is the one that encrypts', () => {
