@@ -33,7 +33,7 @@ type KeysInUse = Record<string, string>;
  * database to use: `db` itself when encryption is off, else one that seals and opens values.
  * Rejects with ENCRYPTION_KEY_MISSING or ENCRYPTION_AUTHENTICATION_FAILED naming the key id.
  */
-export async function openEncryptedDatabase(db: Database, cipher: RecordCipher, location: string): Promise<Database | EncryptedDatabase> {
+export async function openEncryptedDatabase(db: Database, cipher: RecordCipher, location: string): Promise<Database> {
   const where = `the database ${location}`;
   const keysInUse = checkKeysInUse(db, cipher, where);
   const active = cipher.activeKeyId;
