@@ -3,13 +3,19 @@
 // keep-alive connections, and each member's resident memory (VmRSS) after loading the keys.
 // Prints figures only. Usage:
 //   npm run bench:cluster [-- --keys 1000000 --latency-puts 2000 --throughput-puts 50000 --clients 64]
+// With --compare-with <variant> (see bench/server-variants.ts: encryption) it measures only the
+// put throughput, of a plain cluster and of one started with the variant's flags, one after the
+// other for --rounds rounds (the order alternating, so drift on a shared machine falls on both),
+// and prints the variant's throughput as a ratio to the plain cluster's:
+//   npm run bench:cluster -- --compare-with encryption --rounds 3 --throughput-puts 20000
 // The servers run from source through tsx (about 35 MiB more resident memory each); to measure
 // the build instead: npm run build && BVAULT_SERVER_ENTRY=dist/src/cli/main.js npm run bench:cluster
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { SingleBar } from 'cli-progress';
-import { TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
+import { temporaryDirectory, TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
+import { SERVER_VARIANTS } from './server-variants.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -22,6 +28,16 @@ const keyCount = option('keys', 1_000_000);
 const latencyPuts = option('latency-puts', 2_000);
 const throughputPuts = option('throughput-puts', 50_000);
 const clientCount = option('clients', 64);
+const rounds = option('rounds', 3);
+const compareWith = textOption('compare-with');
+
+function textOption(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return value;
+}
 /** A batch put is one transaction, so it holds at most the default 128 operations. */
 const LOAD_BATCH_KEYS = 128;
 const LOAD_CONCURRENCY = 8;
@@ -57,7 +73,7 @@ async function measureLatency(leader: ServerProcess): Promise<void> {
   console.log(`single-client put latency (${latencyPuts} puts of ${VALUE_BYTES} B to the leader): p50 ${percentile(samplesMs, 0.5).toFixed(2)} ms, p99 ${percentile(samplesMs, 0.99).toFixed(2)} ms`);
 }
 
-async function measureThroughput(leader: ServerProcess): Promise<void> {
+async function measureThroughput(leader: ServerProcess): Promise<number> {
   const value = randomBytes(VALUE_BYTES);
   let next = 0;
   const started = Date.now();
@@ -67,7 +83,9 @@ async function measureThroughput(leader: ServerProcess): Promise<void> {
     }),
   );
   const seconds = (Date.now() - started) / 1000;
-  console.log(`${clientCount}-client put throughput (${throughputPuts} puts of ${VALUE_BYTES} B to the leader): ${Math.round(throughputPuts / seconds).toLocaleString('en-US')} puts/s`);
+  const putsPerSecond = throughputPuts / seconds;
+  console.log(`${clientCount}-client put throughput (${throughputPuts} puts of ${VALUE_BYTES} B to the leader): ${Math.round(putsPerSecond).toLocaleString('en-US')} puts/s`);
+  return putsPerSecond;
 }
 
 /** Loads the keys with batch puts (one transaction of 128 keys each) from a few clients, with a progress bar. */
@@ -117,4 +135,33 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** Put throughput of a fresh 3-member cluster started with `extraArgs`. */
+async function clusterThroughput(label: string, extraArgs: readonly string[]): Promise<number> {
+  console.log(`${label}: starting a 3-member cluster ${extraArgs.length === 0 ? 'without extra flags' : `with ${extraArgs.join(' ')}`}`);
+  const cluster = await TestCluster.start({ size: 3, prefix: `bench-${label}`, extraArgs });
+  try {
+    return await measureThroughput(await cluster.leader());
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function compareVariant(name: string): Promise<void> {
+  const variant = SERVER_VARIANTS[name];
+  if (variant === undefined) throw new Error(`--compare-with ${name}: not a variant; choose one of ${Object.keys(SERVER_VARIANTS).join(', ')}`);
+  const variantArgs = await variant(await temporaryDirectory(`bench-${name}-files`));
+  const ratios: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const measured = new Map<string, number>();
+    const order = round % 2 === 1 ? ['plain', name] : [name, 'plain'];
+    for (const label of order) measured.set(label, await clusterThroughput(`round ${round} ${label}`, label === 'plain' ? [] : variantArgs));
+    const ratio = measured.get(name)! / measured.get('plain')!;
+    ratios.push(ratio);
+    console.log(`round ${round}: ${name} / plain = ${ratio.toFixed(3)}`);
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  console.log(`put throughput with ${name}, as a ratio to the plain server: median ${percentile(sorted, 0.5).toFixed(3)} over ${rounds} rounds (${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`);
+  agent.destroy();
+}
+
+await (compareWith === undefined ? main() : compareVariant(compareWith));

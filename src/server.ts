@@ -148,6 +148,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       logBytesMax: config.logBytesMax,
       leaseCheckpointIntervalMs: config.leaseCheckpointIntervalMs,
       quotaBytes: config.quotaBytes,
+      encryptionKeyFile: config.encryptionKeyFile,
       limits: config.limits,
       queueLimits: config.queueLimits,
       autoCompaction: compactionPolicyOf(config.autoCompaction),

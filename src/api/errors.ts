@@ -5,6 +5,7 @@
 // gives the etcd v3 services etcd's own gRPC code and message (its rpctypes) for the
 // conditions etcd clients recognise by text, such as "etcdserver: no leader".
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { EncryptionErrorCode } from '../encryption/errors.js';
 import type { MvccErrorCode } from '../mvcc/index.js';
 import type { NodeErrorCode } from '../node/errors.js';
 import type { RaftErrorCode, StorageErrorCode } from '../raft/errors.js';
@@ -29,7 +30,7 @@ const apiTemplates = {
 
 export type ApiErrorCode = keyof typeof apiTemplates;
 
-export type ClientErrorCode = ApiErrorCode | MvccErrorCode | NodeErrorCode | RaftErrorCode | StorageErrorCode | DurableStorageErrorCode;
+export type ClientErrorCode = ApiErrorCode | MvccErrorCode | NodeErrorCode | RaftErrorCode | StorageErrorCode | DurableStorageErrorCode | EncryptionErrorCode;
 
 export interface ErrorStatus {
   readonly http: number;
@@ -136,8 +137,19 @@ const storageStatuses: Record<DurableStorageErrorCode, ErrorStatus> = {
   STORAGE_INVALID_OPTIONS: internal,
 };
 
+// A missing key or a key file to fix is the operator's to resolve on this member; a record that
+// fails authentication is damaged data, never returned.
+const encryptionStatuses: Record<EncryptionErrorCode, ErrorStatus> = {
+  ENCRYPTION_KEY_FILE_INVALID: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  ENCRYPTION_KEY_MISSING: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  ENCRYPTION_AUTHENTICATION_FAILED: internal,
+  ENCRYPTION_RECORD_MALFORMED: internal,
+  ENCRYPTION_OFF: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  ENCRYPTION_ROTATION_REFUSED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+};
+
 const statuses: ReadonlyMap<string, ErrorStatus> = new Map(
-  Object.entries({ ...apiStatuses, ...mvccStatuses, ...nodeStatuses, ...raftStatuses, ...storageStatuses }),
+  Object.entries({ ...apiStatuses, ...mvccStatuses, ...nodeStatuses, ...raftStatuses, ...storageStatuses, ...encryptionStatuses }),
 );
 
 export interface ApiErrorDetails {

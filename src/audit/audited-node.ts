@@ -7,6 +7,7 @@ import { toClientError } from '../api/errors.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { AddMemberRequest, MemberInfo, NodePosition, NodeStatus, ReadOptions, Readiness, WriteOptions, WriteRequest } from '../node/kv-node.js';
 import type { NodeId } from '../raft/types.js';
+import type { KeyRotationResult } from '../node/key-rotation.js';
 import { type AuditTarget, rangeTarget, responseRevision, writeOperation, writeTarget } from './audit-entry.js';
 import type { AuditLog } from './audit-log.js';
 
@@ -146,6 +147,10 @@ export class AuditedNode implements CallerNode {
 
   defragment(): Promise<void> {
     return this.recorded('defragment', {}, () => this.node.defragment());
+  }
+
+  rotateEncryptionKey(): Promise<KeyRotationResult> {
+    return this.recorded('rotateEncryptionKey', {}, () => this.node.rotateEncryptionKey());
   }
 
   close(): Promise<void> {

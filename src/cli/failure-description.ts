@@ -3,6 +3,7 @@
 // (see exit-codes.ts).
 
 import { ConfigError } from '../config/index.js';
+import { EncryptionError } from '../encryption/errors.js';
 import { isNodeError } from '../node/errors.js';
 import { DurableStorageError } from '../storage/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
@@ -28,6 +29,11 @@ export function describeFailure(error: unknown): FailureDescription {
   const text = error instanceof Error ? `${error.message}` : String(error);
   const oneLine = text.replace(/\s*\n\s*/g, ' ');
   if (error instanceof JoinError) return { exitCode: EXIT_CODES.joinFailed, message: oneLine };
+  // A bad key file is a setting to fix; data sealed under a key the file lacks needs that key.
+  if (error instanceof EncryptionError) {
+    const exitCode = error.code === 'ENCRYPTION_KEY_FILE_INVALID' ? EXIT_CODES.usage : EXIT_CODES.dataDirRefused;
+    return { exitCode, message: `${error.code}: ${oneLine}` };
+  }
   if (error instanceof DurableStorageError || (isNodeError(error) && DATA_DIR_CODES.has(error.code))) {
     return { exitCode: EXIT_CODES.dataDirRefused, message: `${error.code}: ${oneLine}` };
   }

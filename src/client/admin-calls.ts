@@ -1,4 +1,5 @@
-// Status of the cluster or of one endpoint, and backup and restore streams.
+// Status of the cluster or of one endpoint, backup and restore streams, and a member's
+// encryption key rotation.
 import { createHash } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import type { BackupChunk, RestoreChunk } from '../generated/beavervault/v1/kv.js';
@@ -9,6 +10,15 @@ import { Deadline } from './deadline.js';
 import type { EndpointPool } from './endpoint-pool.js';
 import type { GrpcChannels } from './grpc-channels.js';
 import { type ClusterStatus, statusOf } from './results.js';
+
+/** A rotation re-encrypts a member's whole database, so it is not bounded by the request timeout. */
+const ROTATION_TIMEOUT_MS_DEFAULT = 60 * 60 * 1000;
+
+export interface KeyRotation {
+  readonly keyId: string;
+  readonly valuesResealed: number;
+  readonly durationMs: number;
+}
 
 export class AdminCalls {
   constructor(
@@ -34,6 +44,23 @@ export class AdminCalls {
       return statusOf(response);
     } catch (thrown) {
       throw this.runner.errorOf(thrown, endpoint, true, deadline);
+    }
+  }
+
+  /**
+   * Makes the member at `endpoint` re-read its encryption key file and re-encrypt its data under
+   * the newest key; resolves once no file of it needs an older key. Asked once, no failover: the
+   * rotation is that member's own. Waits up to an hour unless `options.timeoutMs` says otherwise.
+   */
+  async rotateEncryptionKeyOf(endpoint: string, options: CallOptions = {}): Promise<KeyRotation> {
+    const deadline = new Deadline(options.timeoutMs ?? ROTATION_TIMEOUT_MS_DEFAULT);
+    try {
+      const client = await this.channels.ready(endpoint, Math.min(this.options.dialTimeoutMs, deadline.remainingMs()));
+      const response = await callUnary(client.rotateEncryptionKey.bind(client), {}, deadline);
+      this.runner.noteAnswer(endpoint, response.header);
+      return { keyId: response.keyId, valuesResealed: Number(response.valuesResealed), durationMs: Number(response.durationMs) };
+    } catch (thrown) {
+      throw this.runner.errorOf(thrown, endpoint, false, deadline);
     }
   }
 

@@ -99,6 +99,11 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     maximum: 3_600_000,
     description: 'how often the leader records each lease\'s remaining TTL; a new leader resumes from it, so it bounds the TTL a leader change can add',
   },
+  {
+    name: 'encryption-key-file',
+    kind: 'string',
+    description: 'file of AES-256 keys, one "<id>: <base64 of 32 bytes>" per line, the first encrypting new records: turns on encryption at rest of values, the WAL, snapshots and backups (docs/security.md)',
+  },
   { name: 'quota-bytes', kind: 'size', defaultValue: 2 * GIB, minimum: 1, description: 'backend size that raises the NOSPACE alarm (e.g. 2GiB)' },
   { name: 'key-bytes-max', kind: 'size', defaultValue: KIB, minimum: 1, description: 'largest key' },
   { name: 'value-bytes-max', kind: 'size', defaultValue: 16 * MIB, minimum: 1, description: 'largest value' },

@@ -63,6 +63,8 @@ export interface ServerConfig extends AuditSettings {
   readonly logBytesMax: number;
   readonly leaseCheckpointIntervalMs: number;
   readonly quotaBytes: number;
+  /** Absolute; undefined when encryption at rest is off. */
+  readonly encryptionKeyFile: string | undefined;
   readonly limits: RequestLimits;
   readonly queueLimits: QueueLimits;
   /** HTTP/2 streams one client connection may have open on the gRPC port. */
@@ -179,6 +181,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     logBytesMax: values.number('log-bytes-max'),
     leaseCheckpointIntervalMs: values.number('lease-checkpoint-interval-ms'),
     quotaBytes: values.number('quota-bytes'),
+    encryptionKeyFile: optionalPath(workingDirectory, values.string('encryption-key-file')),
     limits: limitsOf(values, problems),
     queueLimits: {
       pendingProposalsMax: values.number('pending-proposals-max'),
@@ -195,6 +198,10 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     ...auditSettingsOf(values, workingDirectory, problems),
     warnings,
   };
+}
+
+function optionalPath(workingDirectory: string, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolvePath(workingDirectory, path);
 }
 
 /**

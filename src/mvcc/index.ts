@@ -1,6 +1,7 @@
 // The public surface of the MVCC state machine, for the node and the API layers.
 export { MvccStore, type ApplyEntry, type ApplyResult, type LeaseTimeToLive, type MvccStoreOptions } from './kv-store.js';
 export { openDatabase, type Database, type DatabaseTuning } from './storage.js';
+export { EncryptedDatabase, openEncryptedDatabase } from './encrypted-database.js';
 export { encodeRequest, decodeRequest, REQUEST_FORMAT_VERSION } from './request-codec.js';
 export { validateRequest, validateRequestSize } from './request-validation.js';
 export { txnIsReadOnly } from './txn.js';

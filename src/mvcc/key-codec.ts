@@ -15,6 +15,11 @@
 //   group gen 08 id8 01 seq4          -> one staged chunk of that restore's backup
 //   group, and group FE               -> empty markers at both ends of the group, only while
 //                                        reclaim forces LevelDB to rewrite the whole range
+//   FF FF FF FF "encryption-keys"     -> the encryption keys the database's values are sealed
+//                                        under (outside every group; group 0xFFFFFFFF is reserved)
+//
+// With encryption at rest, the values under tags 02, 03 and 08 (the only ones holding user
+// values) are sealed; keys are not, since LevelDB must order them for ranges.
 //
 // Revision keys escape 0x00 as 00 FF and end the key with 00 01, which keeps byte order
 // between user keys, so a range of user keys is a contiguous range of revision keys.
@@ -38,6 +43,9 @@ const RESTORE_HEADER_MARK = 0x00;
 const RESTORE_CHUNK_MARK = 0x01;
 
 const GROUP_BYTES = 4;
+const SEALED_TAGS = new Set([CURRENT_TAG, REVISION_TAG, RESTORE_STAGING_TAG]);
+/** Outside every group's range: group ids stay below 0xFFFFFFFF. */
+export const ENCRYPTION_KEYS_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.from('encryption-keys', 'ascii')]);
 /** Bytes before the keyspace-specific part: group, generation, tag. */
 export const SPACE_PREFIX_BYTES = GROUP_BYTES + 2;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -51,6 +59,12 @@ export function writeUint64(target: Buffer, offset: number, value: number): void
 export function readUint64(source: Uint8Array, offset: number): number {
   const view = Buffer.from(source.buffer, source.byteOffset, source.length);
   return view.readUInt32BE(offset) * TWO_POW_32 + view.readUInt32BE(offset + 4);
+}
+
+/** Whether the value stored under `storageKey` can hold a user's value, and so is sealed at rest. */
+export function holdsUserValue(storageKey: Uint8Array): boolean {
+  const generation = storageKey[GROUP_BYTES];
+  return storageKey.length >= SPACE_PREFIX_BYTES && (generation === 1 || generation === 2) && SEALED_TAGS.has(storageKey[GROUP_BYTES + 1]!);
 }
 
 /** Every storage key of a group: the root record and both generations. */

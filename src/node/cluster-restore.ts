@@ -5,14 +5,18 @@
 // at most RESTORE_CHUNK_BYTES_MAX, and restore-commit, which every member applies by
 // switching to the staged backup (src/mvcc/restore-staging.ts). It resolves once the commit
 // is applied on this node. A restore abandoned half-way is cleared by the next one's begin.
+// With encryption at rest the file is a sealed stream, like every other file of the member.
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { RESTORE_CHUNK_BYTES_MAX, SnapshotReader } from '../mvcc/index.js';
 import type { MvccResponse, RestoreRequest } from '../mvcc/index.js';
+import type { RecordCipher } from '../encryption/record-cipher.js';
+import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { FileSystem } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
 import { NodeError } from './errors.js';
+import { readFileChunks } from './received-snapshots.js';
 
 export interface ClusterRestoreParts {
   readonly layout: DataDirLayout;
@@ -22,6 +26,8 @@ export interface ClusterRestoreParts {
   readonly fileSystem: FileSystem;
   /** An integer in [minimum, maximum), unpredictable across restarts. */
   readonly randomInt: (minimum: number, maximum: number) => number;
+  /** Seals the received backup while it waits on disk. */
+  readonly cipher: RecordCipher;
 }
 
 /** Chunk proposals awaited at once: enough to hide a round trip, few enough to bound memory. */
@@ -57,7 +63,7 @@ export class ClusterRestore {
     const id = this.parts.randomInt(1, RESTORE_ID_MAX);
     const path = join(this.parts.layout.snapshots, `restore-${id}.backup`);
     try {
-      const { totalBytes, checksum } = await receiveBackup(this.parts.fileSystem, stream, path);
+      const { totalBytes, checksum } = await receiveBackup(this.parts, stream, path);
       const { propose, requestTimeoutMs } = this.parts;
       await propose({ type: 'restoreBegin', restoreBegin: { id, totalBytes, checksum } }, requestTimeoutMs);
       await this.proposeChunks(id, path);
@@ -70,15 +76,15 @@ export class ClusterRestore {
   }
 
   private async proposeChunks(id: number, path: string): Promise<void> {
-    const file = await this.parts.fileSystem.open(path, 'r');
+    const { fileSystem, cipher } = this.parts;
+    const chunks = restoreChunks(openStream(readFileChunks(fileSystem, path), cipher, `the received backup ${path}`))[Symbol.asyncIterator]();
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     try {
       for (let sequence = 0; failure === undefined; sequence++) {
-        const bytes = Buffer.allocUnsafe(RESTORE_CHUNK_BYTES_MAX);
-        const { bytesRead } = await file.read(bytes, 0, bytes.length, null);
-        if (bytesRead === 0) break;
-        const request: RestoreRequest = { type: 'restoreChunk', restoreChunk: { id, sequence, bytes: bytes.subarray(0, bytesRead) } };
+        const next = await chunks.next();
+        if (next.done === true) break;
+        const request: RestoreRequest = { type: 'restoreChunk', restoreChunk: { id, sequence, bytes: next.value } };
         const proposal: Promise<void> = this.parts
           .propose(request, this.parts.requestTimeoutMs)
           .then(
@@ -93,27 +99,46 @@ export class ClusterRestore {
       }
       await Promise.all(inFlight);
     } finally {
-      await file.close();
+      await chunks.return?.();
     }
     if (failure !== undefined) throw failure;
   }
 }
 
-/** Writes the stream to `path`, verifying the backup format's own trailer; returns its size and SHA-256. */
-async function receiveBackup(fileSystem: FileSystem, stream: AsyncIterable<Uint8Array>, path: string): Promise<ReceivedBackup> {
+/** The backup in chunks of exactly RESTORE_CHUNK_BYTES_MAX bytes, the last one shorter. */
+async function* restoreChunks(stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const bytes of stream) {
+    pending = pending.byteLength === 0 ? Buffer.from(bytes) : Buffer.concat([pending, bytes]);
+    while (pending.byteLength >= RESTORE_CHUNK_BYTES_MAX) {
+      yield pending.subarray(0, RESTORE_CHUNK_BYTES_MAX);
+      pending = pending.subarray(RESTORE_CHUNK_BYTES_MAX);
+    }
+  }
+  if (pending.byteLength > 0) yield pending;
+}
+
+/**
+ * Writes the stream to `path` (sealed when encryption is on), verifying the backup format's
+ * own trailer; returns the size and SHA-256 of the backup itself.
+ */
+async function receiveBackup({ fileSystem, cipher }: ClusterRestoreParts, stream: AsyncIterable<Uint8Array>, path: string): Promise<ReceivedBackup> {
   await fileSystem.mkdir(join(path, '..'), { recursive: true });
   const file = await fileSystem.open(path, 'w');
-  const verifier = new SnapshotReader();
   const hash = createHash('sha256');
   let totalBytes = 0;
-  try {
+  async function* verified(): AsyncIterable<Uint8Array> {
+    const verifier = new SnapshotReader();
     for await (const chunk of stream) {
       verifier.push(chunk);
       hash.update(chunk);
       totalBytes += chunk.byteLength;
-      await file.write(chunk, 0, chunk.byteLength, null);
+      yield chunk;
     }
     verifier.finish();
+  }
+  try {
+    for await (const bytes of sealStream(verified(), cipher)) await file.write(bytes, 0, bytes.byteLength, null);
   } finally {
     await file.close();
   }

@@ -2,6 +2,7 @@
 // layers translate their wire formats to these calls and map errors through one registry;
 // they never touch Raft, storage or the state machine directly.
 
+import type { KeyRotationResult } from './key-rotation.js';
 import type {
   AlarmMember,
   LeaseRecord,
@@ -141,6 +142,13 @@ export interface KvNode {
   waitForCompaction(): Promise<void>;
   /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */
   defragment(): Promise<void>;
+  /**
+   * Re-reads this member's encryption key file and re-seals all its data under the newest key
+   * (local, like defragment); resolves once no file needs an older key. ENCRYPTION_OFF without
+   * a key file; ENCRYPTION_ROTATION_REFUSED or ENCRYPTION_KEY_MISSING when the re-read file
+   * lacks a key the data still needs; NODE_BUSY while another rotation runs.
+   */
+  rotateEncryptionKey(): Promise<KeyRotationResult>;
 
   /** Stops serving; a leader first hands leadership to another voter. */
   close(): Promise<void>;

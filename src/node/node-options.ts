@@ -52,6 +52,11 @@ export interface NodeOptions {
    */
   readonly logBytesMax?: number;
   readonly quotaBytes?: number;
+  /**
+   * The key file of encryption at rest (src/encryption/key-file.ts); off when omitted. Read at
+   * open, and again by rotateEncryptionKey.
+   */
+  readonly encryptionKeyFile?: string;
   readonly limits?: Partial<MvccLimits>;
   /** Bounds of the pending-proposal, pending-read, peer-inbox and forwarded-request queues (queue-limits.ts). */
   readonly queueLimits?: Partial<QueueLimits>;
@@ -89,6 +94,7 @@ export interface ResolvedNodeOptions {
   readonly compactionMarginEntries: number;
   readonly logBytesMax: number;
   readonly quotaBytes: number;
+  readonly encryptionKeyFile: string | undefined;
   readonly limits: Partial<MvccLimits>;
   readonly queueLimits: QueueLimits;
   readonly autoCompaction: CompactionPolicy | undefined;
@@ -119,6 +125,7 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     clientUrls: options.clientUrls ?? [],
     grpcUrls: options.grpcUrls ?? [],
     quotaBytes: options.quotaBytes ?? DEFAULT_QUOTA_BYTES,
+    encryptionKeyFile: options.encryptionKeyFile,
     limits: options.limits ?? {},
     queueLimits: { ...DEFAULT_QUEUE_LIMITS, ...definedFields(options.queueLimits ?? {}) },
     autoCompaction: options.autoCompaction,

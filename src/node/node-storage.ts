@@ -3,7 +3,8 @@
 // the MVCC store recorded with its data. A snapshot the log applied but the state machine
 // never restored (a crash in between) is restored first.
 
-import { type Database, MvccStore } from '../mvcc/index.js';
+import type { RecordCipher } from '../encryption/record-cipher.js';
+import { type Database, EncryptedDatabase, MvccStore, openEncryptedDatabase } from '../mvcc/index.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import { defaultConfig } from '../raft/config.js';
 import { SeededRandom } from '../raft/random.js';
@@ -26,21 +27,28 @@ export interface NodeStorage {
   readonly logStore: DurableLogStore;
   readonly database: Database;
   readonly mvcc: MvccStore;
+  /** Encryption at rest of all three; RecordCipher.disabled when it is off. */
+  readonly cipher: RecordCipher;
+  /** `database` when encryption is on, for key rotation. */
+  readonly encryptedDatabase: EncryptedDatabase | undefined;
 }
 
-/** Opens the log and the database, timing each step in `steps`. */
-export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions, steps: StartupSteps): Promise<NodeStorage> {
+/**
+ * Opens the log and the database, timing each step in `steps`. Rejects with an EncryptionError
+ * naming the key id when data on disk is sealed under a key `cipher` does not hold.
+ */
+export async function openNodeStorage(layout: DataDirLayout, options: ResolvedNodeOptions, cipher: RecordCipher, steps: StartupSteps): Promise<NodeStorage> {
   const { fileSystem } = options.io;
-  const logStore = await steps.time('walReplay', () => DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP, fileSystem }));
+  const logStore = await steps.time('walReplay', () => DurableLogStore.open(layout.root, { groupId: KEYSPACE_GROUP, fileSystem, cipher }));
   let database: Database | undefined;
   try {
-    const opened = await steps.time('levelDbOpen', () => options.io.openDatabase(layout.keyvalue));
-    database = opened;
+    database = await steps.time('levelDbOpen', () => options.io.openDatabase(layout.keyvalue));
+    const opened = await openEncryptedDatabase(database, cipher, layout.keyvalue);
     const mvcc = await steps.time('mvccOpen', () => MvccStore.open(opened, { groupId: KEYSPACE_GROUP, limits: options.limits }));
     const { index, term } = logStore.snapshot().metadata;
-    if (mvcc.appliedIndex < index) await steps.time('snapshotRestore', () => mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index))));
+    if (mvcc.appliedIndex < index) await steps.time('snapshotRestore', () => mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index), cipher)));
     await steps.time('receivedSnapshotsRemoval', () => removeReceivedSnapshots(fileSystem, layout, Number.MAX_SAFE_INTEGER));
-    return { logStore, database, mvcc };
+    return { logStore, database: opened, mvcc, cipher, encryptedDatabase: opened instanceof EncryptedDatabase ? opened : undefined };
   } catch (error) {
     await database?.close();
     await logStore.close();

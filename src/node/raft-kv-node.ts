@@ -5,6 +5,8 @@
 // read-only txns) wait for a batched ReadIndex; lease keep-alives and membership changes go to
 // the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
+import { loadRecordCipher } from '../encryption/key-file.js';
+import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
@@ -24,6 +26,7 @@ import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelop
 import { isNodeError, NodeError } from './errors.js';
 import { clusterIdOf, memberIdOf } from './identity.js';
 import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
+import { KeyRotation, type KeyRotationResult } from './key-rotation.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MemberPublisher } from './member-publisher.js';
 import { detailsByMemberId, MemberTable } from './member-table.js';
@@ -86,6 +89,9 @@ export class RaftKvNode implements KvNode {
   private readonly forwarder: PeerForwarder;
   private readonly restores: ClusterRestore;
   private readonly publisher: MemberPublisher;
+  private readonly keyRotation: KeyRotation;
+  /** A key rotation waiting for the log to be re-sealed once the entries before `lastIndexBefore` are applied. */
+  private logReseal: PendingLogReseal | undefined;
   // Invariant: the peers handed to the transport: every member but this one.
   private readonly peerIds = new Set<NodeId>();
   private stopTicker: (() => void) | undefined;
@@ -113,13 +119,14 @@ export class RaftKvNode implements KvNode {
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
-    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, inboxBounds: options.queueLimits };
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, cipher: storage.cipher, inboxBounds: options.queueLimits };
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
       afterIteration: async () => {
         await this.resumeLeasesAfterRestore();
         await this.snapshotByPolicy();
+        await this.resealLogIfAsked();
       },
       onFatal: (error) => this.fail(error),
     });
@@ -127,8 +134,18 @@ export class RaftKvNode implements KvNode {
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs, forwardedRequestsMax: options.queueLimits.forwardedRequestsMax, metrics });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
     const { fileSystem, randomInt } = this.io;
-    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt });
+    this.restores = new ClusterRestore({ layout: parts.layout, propose: proposeRestoreStep, requestTimeoutMs: options.requestTimeoutMs, fileSystem, randomInt, cipher: storage.cipher });
     this.publisher = new MemberPublisher({ id: this.id, name: options.name, clientUrls: options.clientUrls, grpcUrls: options.grpcUrls, members, retryTicks: PUBLISH_RETRY_TICKS });
+    this.keyRotation = new KeyRotation({
+      keyFile: options.encryptionKeyFile,
+      cipher: storage.cipher,
+      database: storage.encryptedDatabase,
+      logStore: storage.logStore,
+      metrics,
+      logger: this.logger,
+      resealLog: (sequence, lastIndexBefore) => this.resealLog(sequence, lastIndexBefore),
+      reclaim: () => this.mvcc.reclaim(),
+    });
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
       if (event.type === 'reset') this.leaseTableReplaced = true;
@@ -147,7 +164,9 @@ export class RaftKvNode implements KvNode {
     try {
       const clusterId = configuredClusterId(options);
       await steps.time('identity', () => loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId }));
-      storage = await openNodeStorage(layout, options, steps);
+      const logger = options.logger.child({ component: 'node', member: options.name });
+      const cipher = await steps.time('encryptionKeys', () => loadRecordCipher(options.encryptionKeyFile, (warning) => logger.warn(warning)));
+      storage = await openNodeStorage(layout, options, cipher, steps);
       const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage, steps);
       await node.start(steps);
       return node;
@@ -186,7 +205,7 @@ export class RaftKvNode implements KvNode {
       onSnapshot: async (message, chunks) => {
         const metadata = message.snapshot?.metadata;
         if (metadata === undefined) throw new Error('a snapshot message without a snapshot');
-        await persistReceivedSnapshot(this.io.fileSystem, receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks);
+        await persistReceivedSnapshot(this.io.fileSystem, receivedSnapshotPath(this.parts.layout, metadata.term, metadata.index), chunks, this.parts.storage.cipher);
         this.loop.deliver([message]);
       },
       onUnreachable: (peer) => this.loop.run(() => this.parts.rawNode.reportUnreachable(peer)),
@@ -361,15 +380,19 @@ export class RaftKvNode implements KvNode {
     return { ready: true, reason: '' };
   }
 
+  /** Sealed under this member's newest key when encryption at rest is on. */
   backup(): AsyncIterable<Uint8Array> {
     this.ensureRunning();
-    return this.mvcc.snapshot();
+    return sealStream(this.mvcc.snapshot(), this.parts.storage.cipher);
   }
 
-  /** Replaces every member's state with the backup, through Raft; resolves once this node applied it. */
+  /**
+   * Replaces every member's state with the backup, through Raft; resolves once this node applied
+   * it. A sealed backup is opened here, with this member's keys, before anything is proposed.
+   */
   async restore(stream: AsyncIterable<Uint8Array>): Promise<void> {
     this.ensureRunning();
-    await this.restores.restore(stream);
+    await this.restores.restore(openStream(stream, this.parts.storage.cipher, 'the backup'));
   }
 
   async hash(): Promise<string> {
@@ -387,6 +410,44 @@ export class RaftKvNode implements KvNode {
     this.ensureRunning();
     await this.mvcc.reclaim();
     await this.measureQuota();
+  }
+
+  async rotateEncryptionKey(): Promise<KeyRotationResult> {
+    this.ensureRunning();
+    return this.keyRotation.rotate();
+  }
+
+  /** Resolves once the Ready loop re-sealed the log (see resealLogIfAsked); rejects with NODE_TIMEOUT after the request timeout. */
+  private resealLog(sequence: number, lastIndexBefore: number): Promise<void> {
+    const deadlineMs = this.clock.monotonicNowMs() + this.options.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      this.logReseal = { sequence, lastIndexBefore, deadlineMs, resolve, reject };
+      this.loop.wake();
+    });
+  }
+
+  /**
+   * Between iterations, like snapshotByPolicy: once every entry written before the rotation's new
+   * segment is applied, a snapshot at the applied index lets every older segment go. Entries not
+   * yet committed can hold one back; the next iteration tries again, until the deadline.
+   */
+  private async resealLogIfAsked(): Promise<void> {
+    const pending = this.logReseal;
+    if (pending === undefined) return;
+    const applied = this.mvcc.appliedIndex;
+    try {
+      const { logStore } = this.parts.storage;
+      if (applied >= pending.lastIndexBefore && (await logStore.resealUnderCurrentKey(applied as never, this.membership.confState(), this.parts.members.encode(), pending.sequence))) {
+        this.logReseal = undefined;
+        pending.resolve();
+      } else if (this.clock.monotonicNowMs() > pending.deadlineMs) {
+        this.logReseal = undefined;
+        pending.reject(new NodeError('NODE_TIMEOUT', { timeoutMs: this.options.requestTimeoutMs }));
+      }
+    } catch (error) {
+      this.logReseal = undefined;
+      pending.reject(error);
+    }
   }
 
   /** Stops serving; a leader first hands leadership to another voter (bounded by two election timeouts). */
@@ -578,6 +639,14 @@ export class RaftKvNode implements KvNode {
     this.options.onFatalError?.(error);
     void this.close();
   }
+}
+
+interface PendingLogReseal {
+  readonly sequence: number;
+  readonly lastIndexBefore: number;
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
 }
 
 function knownMembers(options: ResolvedNodeOptions): readonly MemberAddress[] {

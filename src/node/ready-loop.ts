@@ -20,6 +20,7 @@
 // dropping them would starve the heartbeats that keep a leader. Local messages (the leader's
 // acknowledgement of its own append) and local actions are never dropped.
 
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { DurableLogStore, FileSystem } from '../storage/index.js';
 import type { MvccStore } from '../mvcc/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -57,6 +58,8 @@ export interface ReadyLoopParts {
   readonly logger: Logger;
   readonly clock: NodeClock;
   readonly fileSystem: FileSystem;
+  /** Opens received snapshots sealed at rest. */
+  readonly cipher: RecordCipher;
   readonly inboxBounds: Pick<QueueLimits, 'peerInboxMessagesMax' | 'peerInboxBytesMax'>;
 }
 
@@ -337,10 +340,10 @@ export class ReadyLoop {
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
-    const { mvcc, members, layout, metrics, logger, fileSystem } = this.parts;
+    const { mvcc, members, layout, metrics, logger, fileSystem, cipher } = this.parts;
     const { index, term } = snapshot.metadata;
     const started = performance.now();
-    await mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index)));
+    await mvcc.restore(readReceivedSnapshot(fileSystem, receivedSnapshotPath(layout, term, index), cipher));
     members.load(snapshot.data);
     this.hooks.onMembersReplaced();
     await removeReceivedSnapshots(fileSystem, layout, index);

@@ -1,9 +1,12 @@
 // State-machine snapshots received from the leader. The stream is written to
 // raft/snapshots/<term>-<index>.mvcc (and synced) before Raft sees the snapshot message, so
 // that once the log store has applied the snapshot the state it stands for is on disk: if the
-// node dies before the MVCC store is restored from it, the restart restores it.
+// node dies before the MVCC store is restored from it, the restart restores it. With
+// encryption at rest the file is a sealed stream (src/encryption/sealed-stream.ts).
 
 import { join } from 'node:path';
+import type { RecordCipher } from '../encryption/record-cipher.js';
+import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { FileHandle, FileSystem } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
 import { NodeError } from './errors.js';
@@ -18,11 +21,11 @@ export function receivedSnapshotPath(layout: DataDirLayout, term: number, index:
 }
 
 /** Consumes the stream into its file; resolves once the file is durable under its final name. */
-export async function persistReceivedSnapshot(fileSystem: FileSystem, path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+export async function persistReceivedSnapshot(fileSystem: FileSystem, path: string, chunks: AsyncIterable<Uint8Array>, cipher: RecordCipher): Promise<void> {
   const temporary = `${path}.tmp`;
   const handle = await fileSystem.open(temporary, 'w');
   try {
-    for await (const chunk of chunks) await handle.write(chunk, 0, chunk.byteLength, null);
+    for await (const chunk of sealStream(chunks, cipher)) await handle.write(chunk, 0, chunk.byteLength, null);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -33,8 +36,13 @@ export async function persistReceivedSnapshot(fileSystem: FileSystem, path: stri
   await fileSystem.rename(temporary, path);
 }
 
-/** The file's contents as a stream, or NODE_SNAPSHOT_MISSING when it is not there. */
-export async function* readReceivedSnapshot(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
+/** The file's contents as a stream (opened if sealed), or NODE_SNAPSHOT_MISSING when it is not there. */
+export function readReceivedSnapshot(fileSystem: FileSystem, path: string, cipher: RecordCipher): AsyncIterable<Uint8Array> {
+  return openStream(readFileChunks(fileSystem, path), cipher, `the received snapshot ${path}`);
+}
+
+/** The file's bytes in chunks of at most a MiB, or NODE_SNAPSHOT_MISSING when it is not there. */
+export async function* readFileChunks(fileSystem: FileSystem, path: string): AsyncIterable<Uint8Array> {
   let handle: FileHandle;
   try {
     handle = await fileSystem.open(path, 'r');

@@ -33,6 +33,10 @@ export interface NodeMetrics {
   readonly peerRoundTripTime: Gauge<'to'>;
   readonly watchers: Gauge;
   readonly leases: Gauge;
+  /** Values re-sealed by the running (or last) encryption key rotation. */
+  readonly encryptionRotationValuesResealed: Gauge;
+  /** Whether an encryption key rotation is running on this member. */
+  readonly encryptionRotationRunning: Gauge;
 }
 
 /** Registers the node's metrics on `registry` (a fresh one when omitted). */
@@ -90,5 +94,11 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
     }),
     watchers: new Gauge({ name: 'bvault_mvcc_watcher_total', help: 'Watchers on this member.', registers }),
     leases: new Gauge({ name: 'bvault_lease_active', help: 'Leases in the replicated lease table.', registers }),
+    encryptionRotationValuesResealed: new Gauge({
+      name: 'bvault_encryption_rotation_values_resealed',
+      help: 'Database values re-encrypted under the newest key by the running or last key rotation.',
+      registers,
+    }),
+    encryptionRotationRunning: new Gauge({ name: 'bvault_encryption_rotation_running', help: 'Whether an encryption key rotation is running: 1 is yes, 0 is no.', registers }),
   };
 }

@@ -6,6 +6,7 @@
 // Usage: `const store = await DurableLogStore.open(dataDir, { groupId })`, then pass it to
 // RawNode as its Storage and persist each Ready through it; `await store.close()` at the end.
 
+import { RecordCipher } from '../encryption/record-cipher.js';
 import type { LogStore } from '../raft/storage.js';
 import { StorageError, StorageErrorCode, assert } from '../raft/errors.js';
 import type { ConfState, Entry, GroupId, HardState, LogIndex, Snapshot, Term } from '../raft/types.js';
@@ -30,6 +31,8 @@ export interface DurableLogStoreOptions {
   readonly confState?: ConfState;
   /** Where the files live; node:fs/promises unless a simulator passes its disk. */
   readonly fileSystem?: FileSystem;
+  /** Seals WAL payloads and snapshot data (encryption at rest); RecordCipher.disabled by default. */
+  readonly cipher?: RecordCipher;
 }
 
 export interface DurableLogStoreStats {
@@ -69,12 +72,13 @@ export class DurableLogStore implements LogStore {
     const settings = validateOptions(options);
     const stats: IoStats = { fsyncs: 0, bytesWritten: 0 };
     const io = { fileSystem: options.fileSystem ?? nodeFileSystem, stats };
+    const cipher = options.cipher ?? RecordCipher.disabled;
     const directories = await prepareDirectories(dataDirectory, io);
-    const snapshotFiles = new SnapshotFiles(directories.snapshots, settings.groupId, settings.snapshotsRetainedMax, io);
-    const recovered = await recoverLog(directories, snapshotFiles, settings.groupId, settings.confState, io);
+    const snapshotFiles = new SnapshotFiles(directories.snapshots, { group: settings.groupId, snapshotsRetainedMax: settings.snapshotsRetainedMax, cipher }, io);
+    const recovered = await recoverLog(directories, snapshotFiles, { group: settings.groupId, newClusterConfState: settings.confState, cipher }, io);
     const { log, hardState, snapshot } = recovered;
     const tail = { originIndex: log.origin.index, originTerm: log.origin.term, hardState, lastIndex: log.lastIndex() };
-    const walOptions = { directory: directories.logs, group: settings.groupId, segmentBytesMax: settings.segmentBytesMax, io };
+    const walOptions = { directory: directories.logs, group: settings.groupId, segmentBytesMax: settings.segmentBytesMax, io, cipher };
     const wal = await SegmentedWal.resume(walOptions, recovered.segments, recovered.headBytes, tail);
     if (recovered.replacedBySnapshot) {
       const { index, term } = snapshot.metadata;
@@ -169,6 +173,37 @@ export class DurableLogStore implements LogStore {
     this.log.compact(index);
     await this.wal.append({ type: WalRecordType.SnapshotMarker, index, term: this.log.origin.term, replacesLog: false });
     await this.wal.removeObsoleteSegments(this.durableSnapshotIndex);
+  }
+
+  /**
+   * Starts a new WAL segment, so that the records after it are sealed under the cipher's
+   * current key. Resolves with its sequence number and the last index written before it.
+   */
+  startSegment(): Promise<{ sequence: number; lastIndexBefore: LogIndex }> {
+    this.ensureOpen();
+    return this.wal.startSegment();
+  }
+
+  /**
+   * After a key rotation: writes the snapshot at `index` (or rewrites the current one when it is
+   * not older) under the current key, compacts the log to it, and deletes older snapshot files.
+   * Resolves true when no segment older than `sequence` (from startSegment) is left, so that no
+   * file of the log needs the old key; false while entries above `index` still hold one back.
+   */
+  async resealUnderCurrentKey(index: LogIndex, confState: ConfState, data: Uint8Array, sequence: number): Promise<boolean> {
+    this.ensureOpen();
+    if (index > this.currentSnapshot.metadata.index) {
+      await this.createSnapshot(index, confState, data);
+    } else if (this.durableSnapshotIndex === this.currentSnapshot.metadata.index) {
+      // Its marker is durable, so whether a leader sent it no longer matters on open: Created is exact enough.
+      await this.snapshotFiles.write(this.currentSnapshot, SnapshotOrigin.Created);
+    } else {
+      return false;
+    }
+    if (this.durableSnapshotIndex > this.log.origin.index) await this.compact(this.durableSnapshotIndex);
+    else await this.wal.removeObsoleteSegments(this.durableSnapshotIndex);
+    await this.snapshotFiles.removeAllButNewest();
+    return this.wal.oldestSequence >= sequence;
   }
 
   stats(): DurableLogStoreStats {

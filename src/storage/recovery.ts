@@ -3,6 +3,7 @@
 // Everything here is asynchronous; a node opens many groups at once without blocking.
 
 import { join } from 'node:path';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { ConfState, GroupId, HardState, Snapshot } from '../raft/types.js';
 import { EMPTY_BYTES, EMPTY_CONF_STATE, logIndex, term } from '../raft/types.js';
 import { StorageCorruptError } from './errors.js';
@@ -43,15 +44,22 @@ export async function prepareDirectories(dataDirectory: string, io: StorageIo): 
   return directories;
 }
 
+export interface RecoveryOptions {
+  readonly group: GroupId;
+  /** The members of a new cluster; ignored when the directory already holds a log. */
+  readonly newClusterConfState: ConfState | undefined;
+  readonly cipher: RecordCipher;
+}
+
 export async function recoverLog(
   directories: RaftDirectories,
   snapshotFiles: SnapshotFiles,
-  group: GroupId,
-  newClusterConfState: ConfState | undefined,
+  options: RecoveryOptions,
   io: StorageIo,
 ): Promise<RecoveredLog> {
+  const { newClusterConfState } = options;
   const loaded = await snapshotFiles.loadNewest();
-  const segments = await readSegments(directories.logs, group, io);
+  const segments = await readSegments(directories.logs, options, io);
   if (loaded === null && segments.files.length > 0) {
     throw new StorageCorruptError(directories.snapshots, 0, 'the directory holds no snapshot, yet the log has segments');
   }
@@ -79,12 +87,12 @@ interface ReadSegments {
   headBytes: number;
 }
 
-async function readSegments(directory: string, group: GroupId, io: StorageIo): Promise<ReadSegments> {
+async function readSegments(directory: string, { group, cipher }: RecoveryOptions, io: StorageIo): Promise<ReadSegments> {
   const files = listSegments(await io.fileSystem.readdir(directory), directory);
   const result: ReadSegments = { files, records: [], headBytes: 0 };
   for (const [position, file] of files.entries()) {
     const isLastSegment = position === files.length - 1;
-    const scan = scanSegment(await io.fileSystem.readFile(file.path), { file: file.path, group, isLastSegment });
+    const scan = scanSegment(await io.fileSystem.readFile(file.path), { file: file.path, group, isLastSegment, cipher });
     if (scan.tornTail !== null) await truncate(file.path, scan.intactBytes, io);
     result.records.push({ file: file.path, records: scan.records });
     result.headBytes = scan.intactBytes;

@@ -4,6 +4,8 @@
 // else covers data that was fsynced and acknowledged, so the store refuses to open.
 
 import { CodecError } from '../codec/errors.js';
+import { EncryptionError } from '../encryption/errors.js';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { GroupId } from '../raft/types.js';
 import { StorageCorruptError } from './errors.js';
 import type { WalRecord, WalRecordType } from './wal-record.js';
@@ -29,6 +31,8 @@ export interface ScanOptions {
   readonly group: GroupId;
   /** Only the newest segment may end in a torn write. */
   readonly isLastSegment: boolean;
+  /** Opens sealed payloads; plaintext ones (written before encryption was on) pass through. */
+  readonly cipher: RecordCipher;
 }
 
 export function scanSegment(segment: Buffer, options: ScanOptions): SegmentScan {
@@ -44,7 +48,7 @@ export function scanSegment(segment: Buffer, options: ScanOptions): SegmentScan 
     if (frame.group !== group) {
       throw new StorageCorruptError(file, offset, `record of Raft group ${frame.group} in the log of group ${group}`);
     }
-    records.push({ record: decodePayload(frame.type, frame.payload, options.file, offset), offset });
+    records.push({ record: decodePayload(frame.type, frame.payload, options, offset), offset });
     offset = frame.end;
   }
   return { records, intactBytes: offset, tornTail: null };
@@ -58,12 +62,19 @@ function tornTailReason(segment: Buffer, offset: number, reason: string, options
   throw new StorageCorruptError(options.file, offset, `${reason}, yet an intact record follows at offset ${intactAfter}`);
 }
 
-function decodePayload(type: WalRecordType, payload: Buffer, file: string, offset: number): WalRecord {
+/**
+ * A missing key stops the open with the key's id. A record whose CRC holds but whose GCM tag
+ * fails is damage (or the wrong key) under acknowledged data, refused like any other record
+ * that does not decode: its bytes are never decoded.
+ */
+function decodePayload(type: WalRecordType, payload: Buffer, options: ScanOptions, offset: number): WalRecord {
+  const where = `the WAL segment ${options.file} at offset ${offset}`;
   try {
-    return decodeWalPayload(type, payload);
+    return decodeWalPayload(type, payload, options.cipher, where);
   } catch (error) {
-    if (!(error instanceof CodecError)) throw error;
-    throw new StorageCorruptError(file, offset, `a record with a valid CRC does not decode: ${error.message}`, { cause: error });
+    if (error instanceof EncryptionError && error.code === 'ENCRYPTION_KEY_MISSING') throw error;
+    if (!(error instanceof CodecError) && !(error instanceof EncryptionError)) throw error;
+    throw new StorageCorruptError(options.file, offset, `a record with a valid CRC does not decode: ${error.message}`, { cause: error });
   }
 }
 

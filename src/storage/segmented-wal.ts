@@ -6,6 +6,7 @@
 // after a deleted prefix still tell replay the origin and the hard state.
 
 import { join } from 'node:path';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { GroupId, HardState, LogIndex, Term } from '../raft/types.js';
 import type { StorageIo } from './file-io.js';
 import type { FileHandle } from './file-system.js';
@@ -37,6 +38,8 @@ export interface SegmentedWalOptions {
   readonly group: GroupId;
   readonly segmentBytesMax: number;
   readonly io: StorageIo;
+  /** Seals every record's payload; RecordCipher.disabled writes them in the clear. */
+  readonly cipher: RecordCipher;
 }
 
 interface QueuedRecord {
@@ -100,9 +103,27 @@ export class SegmentedWal {
     return this.closedSegments.length + 1;
   }
 
+  /** The sequence number of the oldest segment still on disk. */
+  get oldestSequence(): number {
+    return (this.closedSegments[0] ?? this.head).name.sequence;
+  }
+
+  /**
+   * Closes the head and starts a new segment now; resolves with the new head's sequence number
+   * and the last index written before it. Rotation uses it so that every record from then on,
+   * the new segment's header included, is sealed under the new key.
+   */
+  startSegment(): Promise<{ sequence: number; lastIndexBefore: LogIndex }> {
+    return this.queue.exclusive(async () => {
+      const lastIndexBefore = this.tail.lastIndex;
+      await this.roll();
+      return { sequence: this.head.name.sequence, lastIndexBefore };
+    });
+  }
+
   /** Resolves once the record is durable, or only written when `options.sync` is false. */
   append(record: WalRecord, options: AppendOptions = {}): Promise<void> {
-    const queued = { record, frame: encodeWalRecord(record, this.options.group), sync: options.sync ?? true };
+    const queued = { record, frame: encodeWalRecord(record, this.options.group, this.options.cipher), sync: options.sync ?? true };
     return this.queue.submit(queued, options.barrier);
   }
 
@@ -188,8 +209,8 @@ async function createSegment(
   const path = join(options.directory, segmentFileName(name));
   const marker = { type: WalRecordType.SnapshotMarker, index: tail.originIndex, term: tail.originTerm, replacesLog: false } as const;
   const header = Buffer.concat([
-    encodeWalRecord(marker, options.group),
-    encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group),
+    encodeWalRecord(marker, options.group, options.cipher),
+    encodeWalRecord({ type: WalRecordType.HardState, hardState: tail.hardState }, options.group, options.cipher),
   ]);
   const handle = await options.io.fileSystem.open(path, 'wx');
   try {

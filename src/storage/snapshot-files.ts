@@ -1,7 +1,9 @@
 // Snapshot files under raft/snapshots, named <term>-<index>.snap:
 //   magic "BVSN" | format version u8 | origin u8 | group id u64 | metadata length u32 | metadata
 //   | data | crc32 u32
-// The CRC covers every byte before it. The origin byte says whether the snapshot was applied
+// The CRC covers every byte before it. Format 2 is format 1 with the data sealed
+// (encryption at rest, src/encryption/record-cipher.ts); the metadata (index, term, voter and
+// learner ids) stays readable, as the WAL's frames do. The origin byte says whether the snapshot was applied
 // from a leader (it replaced the log) or created locally (the log kept its entries), so that a
 // crash between the file and its marker in the WAL can be finished on open without guessing.
 // A file is written under a temporary name, fsynced, renamed and the directory fsynced, so a
@@ -13,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { CodecError } from '../codec/errors.js';
 import { decodeSnapshotMetadata, encodeSnapshotMetadata } from '../codec/raft-codec.js';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { GroupId, Snapshot } from '../raft/types.js';
 import { SnapshotChecksumError, StorageCorruptError } from './errors.js';
 import type { StorageIo } from './file-io.js';
@@ -21,7 +24,8 @@ import type { SnapshotName } from './file-names.js';
 import { TEMPORARY_SUFFIX, parseSnapshotFileName, snapshotFileName } from './file-names.js';
 
 const MAGIC = Buffer.from('BVSN', 'ascii');
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION_PLAIN = 1;
+const FORMAT_VERSION_SEALED = 2;
 const ORIGIN_AT = MAGIC.byteLength + 1;
 const GROUP_AT = ORIGIN_AT + 1;
 const METADATA_LENGTH_AT = GROUP_AT + 8;
@@ -41,28 +45,43 @@ export interface LoadedSnapshot {
   readonly origin: SnapshotOrigin;
 }
 
+export interface SnapshotFilesOptions {
+  readonly group: GroupId;
+  /** Older snapshots beyond this many are deleted once a newer one is durable. */
+  readonly snapshotsRetainedMax: number;
+  /** Seals the data of every file written; opens sealed files whatever it seals with. */
+  readonly cipher: RecordCipher;
+}
+
 export class SnapshotFiles {
+  private readonly group: GroupId;
+  private readonly snapshotsRetainedMax: number;
+  private readonly cipher: RecordCipher;
+
   constructor(
     private readonly directory: string,
-    private readonly group: GroupId,
-    /** Older snapshots beyond this many are deleted once a newer one is durable. */
-    private readonly snapshotsRetainedMax: number,
+    options: SnapshotFilesOptions,
     private readonly io: StorageIo,
-  ) {}
+  ) {
+    this.group = options.group;
+    this.snapshotsRetainedMax = options.snapshotsRetainedMax;
+    this.cipher = options.cipher;
+  }
 
   /** Writes the snapshot durably, then deletes the oldest beyond the retention limit. */
   async write(snapshot: Snapshot, origin: SnapshotOrigin): Promise<void> {
     const name = snapshotFileName(snapshot.metadata);
     const temporary = join(this.directory, name + TEMPORARY_SUFFIX);
     const header = this.header(snapshot, origin);
+    const data = this.cipher.seal(snapshot.data);
     const trailer = Buffer.alloc(CHECKSUM_BYTES);
-    trailer.writeUInt32BE(crc32(snapshot.data, crc32(header)));
+    trailer.writeUInt32BE(crc32(data, crc32(header)));
     const { fileSystem, stats } = this.io;
     const handle = await fileSystem.open(temporary, 'w');
     try {
       await writeFully(handle, header, 0, stats);
-      await writeFully(handle, snapshot.data, header.byteLength, stats);
-      await writeFully(handle, trailer, header.byteLength + snapshot.data.byteLength, stats);
+      await writeFully(handle, data, header.byteLength, stats);
+      await writeFully(handle, trailer, header.byteLength + data.byteLength, stats);
       await syncData(handle, stats);
     } finally {
       await handle.close();
@@ -89,7 +108,7 @@ export class SnapshotFiles {
     const metadata = encodeSnapshotMetadata(snapshot.metadata);
     const header = Buffer.allocUnsafe(HEADER_BYTES + metadata.byteLength);
     MAGIC.copy(header, 0);
-    header.writeUInt8(FORMAT_VERSION, MAGIC.byteLength);
+    header.writeUInt8(this.cipher.enabled ? FORMAT_VERSION_SEALED : FORMAT_VERSION_PLAIN, MAGIC.byteLength);
     header.writeUInt8(origin, ORIGIN_AT);
     header.writeUInt32BE(Math.floor(this.group / UINT32_RANGE), GROUP_AT);
     header.writeUInt32BE(this.group % UINT32_RANGE, GROUP_AT + 4);
@@ -108,7 +127,9 @@ export class SnapshotFiles {
     if (stored !== computed) throw new SnapshotChecksumError(file, `stored CRC ${stored}, computed ${computed}`);
     if (!bytes.subarray(0, MAGIC.byteLength).equals(MAGIC)) throw new StorageCorruptError(file, 0, 'not a snapshot file');
     const version = bytes.readUInt8(MAGIC.byteLength);
-    if (version !== FORMAT_VERSION) throw new StorageCorruptError(file, MAGIC.byteLength, `unknown snapshot format ${version}`);
+    if (version !== FORMAT_VERSION_PLAIN && version !== FORMAT_VERSION_SEALED) {
+      throw new StorageCorruptError(file, MAGIC.byteLength, `unknown snapshot format ${version}`);
+    }
     const origin = bytes.readUInt8(ORIGIN_AT);
     if (origin !== SnapshotOrigin.Created && origin !== SnapshotOrigin.Applied) {
       throw new StorageCorruptError(file, ORIGIN_AT, `unknown snapshot origin ${origin}`);
@@ -121,13 +142,24 @@ export class SnapshotFiles {
     if (metadata.index !== name.index || metadata.term !== name.term) {
       throw new StorageCorruptError(file, HEADER_BYTES, `holds index ${metadata.index} term ${metadata.term}, unlike its name`);
     }
-    return { snapshot: { metadata, data: bytes.subarray(metadataEnd, checksumAt) }, origin };
+    const storedData = bytes.subarray(metadataEnd, checksumAt);
+    const data = version === FORMAT_VERSION_SEALED ? this.cipher.open(storedData, `the snapshot file ${file}`) : storedData;
+    return { snapshot: { metadata, data }, origin };
   }
 
-  private async deleteBeyondRetention(): Promise<void> {
+  /** Deletes every snapshot file but the newest (after a key rotation, the older ones are under the old key). */
+  removeAllButNewest(): Promise<void> {
+    return this.deleteBeyond(1);
+  }
+
+  private deleteBeyondRetention(): Promise<void> {
+    return this.deleteBeyond(this.snapshotsRetainedMax);
+  }
+
+  private async deleteBeyond(retained: number): Promise<void> {
     const { fileSystem } = this.io;
     const snapshots = sortedSnapshots(await fileSystem.readdir(this.directory));
-    const excess = snapshots.slice(0, Math.max(0, snapshots.length - this.snapshotsRetainedMax));
+    const excess = snapshots.slice(0, Math.max(0, snapshots.length - retained));
     for (const { fileName } of excess) await fileSystem.unlink(join(this.directory, fileName));
     if (excess.length > 0) await syncDirectory(this.directory, this.io);
   }

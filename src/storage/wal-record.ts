@@ -2,13 +2,16 @@
 //   body length u32 | type u8 | group id u64 | payload | crc32 u32
 // (big-endian; the body is type + group id + payload; the CRC covers everything before it, the
 // length included, so a damaged length is caught too). Payloads use the Raft codec, whose
-// version byte lets a later build refuse a format it does not know.
+// version byte lets a later build refuse a format it does not know. With encryption at rest
+// the payload is sealed (src/encryption/record-cipher.ts): the frame, and so the CRC and the
+// torn-tail rules, stay the same, and the GCM tag is checked after the CRC.
 
 import { crc32 } from 'node:zlib';
 import { BinaryReader } from '../codec/binary-reader.js';
 import { BinaryWriter } from '../codec/binary-writer.js';
 import { CodecError, CodecErrorCode } from '../codec/errors.js';
 import { decodeEntries, decodeHardState, encodeEntries, encodeHardState } from '../codec/raft-codec.js';
+import type { RecordCipher } from '../encryption/record-cipher.js';
 import type { Entry, GroupId, HardState, LogIndex, Term } from '../raft/types.js';
 import { logIndex, term } from '../raft/types.js';
 
@@ -40,8 +43,8 @@ export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + CHECKSUM_BYTES;
 const UINT32_RANGE = 0x1_0000_0000;
 const MARKER_VERSION = 1;
 
-export function encodeWalRecord(record: WalRecord, group: GroupId): Buffer {
-  return frame(record.type, group, encodePayload(record));
+export function encodeWalRecord(record: WalRecord, group: GroupId, cipher: RecordCipher): Buffer {
+  return frame(record.type, group, cipher.seal(encodePayload(record)));
 }
 
 function encodePayload(record: WalRecord): Uint8Array {
@@ -61,8 +64,12 @@ function encodePayload(record: WalRecord): Uint8Array {
   }
 }
 
-/** Decodes a payload whose frame checked out; throws a CodecError if the payload is malformed. */
-export function decodeWalPayload(type: WalRecordType, payload: Uint8Array): WalRecord {
+/**
+ * Decodes a payload whose frame checked out; throws a CodecError if the payload is malformed,
+ * an EncryptionError if it is sealed and its key is missing or its tag fails.
+ */
+export function decodeWalPayload(type: WalRecordType, sealedPayload: Uint8Array, cipher: RecordCipher, where: string): WalRecord {
+  const payload = cipher.open(sealedPayload, where);
   switch (type) {
     case WalRecordType.Entries:
       return { type, entries: decodeEntries(payload) };

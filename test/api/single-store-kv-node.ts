@@ -6,6 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EncryptionError } from '../../src/encryption/errors.js';
+import type { KeyRotationResult } from '../../src/node/key-rotation.js';
 import {
   type Database,
   encodeRequest,
@@ -172,6 +174,10 @@ export class SingleStoreKvNode implements KvNode {
 
   waitForCompaction(): Promise<void> {
     return this.store.waitForCompaction();
+  }
+
+  rotateEncryptionKey(): Promise<KeyRotationResult> {
+    return Promise.reject(new EncryptionError('ENCRYPTION_OFF', {}));
   }
 
   async defragment(): Promise<void> {

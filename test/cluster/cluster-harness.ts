@@ -207,6 +207,11 @@ export class ServerProcess {
     return this.output;
   }
 
+  /** The flags of the next start other than the ports and data dir. */
+  get flags(): readonly string[] {
+    return this.args;
+  }
+
   /** Replaces the flags for the next start (e.g. drop --join on restart). */
   setArgs(args: readonly string[]): void {
     this.args = args;

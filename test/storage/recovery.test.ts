@@ -8,6 +8,7 @@ import { logIndex, nodeId, term } from '../../src/raft/index.js';
 import { DurableStorageErrorCode, SnapshotChecksumError, StorageCorruptError } from '../../src/storage/index.js';
 import { SnapshotFiles, SnapshotOrigin } from '../../src/storage/snapshot-files.js';
 import { nodeFileSystem } from '../../src/storage/file-system.js';
+import { RecordCipher } from '../../src/encryption/record-cipher.js';
 import { WalRecordType, encodeWalRecord } from '../../src/storage/wal-record.js';
 import { GROUP, entry, openStore, reopenStore, segmentPaths, shapeOf, snapshotsDirectory, temporaryDirectory, useTemporaryDirectories } from './helpers.js';
 
@@ -26,7 +27,7 @@ async function closedStoreWithThreeRecords(): Promise<{ directory: string; segme
   return { directory, segment: segment! };
 }
 
-const recordBytes = (index: number): number => encodeWalRecord({ type: WalRecordType.Entries, entries: [entry(index, 1)] }, GROUP).byteLength;
+const recordBytes = (index: number): number => encodeWalRecord({ type: WalRecordType.Entries, entries: [entry(index, 1)] }, GROUP, RecordCipher.disabled).byteLength;
 
 async function flipByte(path: string, offset: number): Promise<void> {
   const bytes = await readFile(path);
@@ -111,7 +112,7 @@ describe('damage anywhere else refuses the open', () => {
   it('refuses a record of an unknown type even when its CRC is valid', async () => {
     const { directory, segment } = await closedStoreWithThreeRecords();
     const size = (await readFile(segment)).byteLength;
-    const record = encodeWalRecord({ type: WalRecordType.HardState, hardState: { term: term(1), vote: nodeId(1), commit: logIndex(1) } }, GROUP);
+    const record = encodeWalRecord({ type: WalRecordType.HardState, hardState: { term: term(1), vote: nodeId(1), commit: logIndex(1) } }, GROUP, RecordCipher.disabled);
     record[4] = 9;
     const { crc32 } = await import('node:zlib');
     record.writeUInt32BE(crc32(record.subarray(0, record.byteLength - 4)), record.byteLength - 4);
@@ -123,7 +124,7 @@ describe('damage anywhere else refuses the open', () => {
   it('refuses a record of another Raft group in the log, and a data directory of another group', async () => {
     const { directory, segment } = await closedStoreWithThreeRecords();
     const size = (await readFile(segment)).byteLength;
-    await appendFile(segment, encodeWalRecord({ type: WalRecordType.Entries, entries: [entry(4, 1)] }, 3 as typeof GROUP));
+    await appendFile(segment, encodeWalRecord({ type: WalRecordType.Entries, entries: [entry(4, 1)] }, 3 as typeof GROUP, RecordCipher.disabled));
     expect(((await openError(directory)) as Error).message).toContain(
       `${segment} is corrupt at byte offset ${size}: record of Raft group 3 in the log of group 0`,
     );
@@ -183,7 +184,7 @@ describe('snapshot files', () => {
     // The crash came between the snapshot file and the WAL marker of applySnapshot.
     const confState = { voters: [nodeId(1)], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
     const stats = { fsyncs: 0, bytesWritten: 0 };
-    const files = new SnapshotFiles(snapshotsDirectory(directory), GROUP, 2, { fileSystem: nodeFileSystem, stats });
+    const files = new SnapshotFiles(snapshotsDirectory(directory), { group: GROUP, snapshotsRetainedMax: 2, cipher: RecordCipher.disabled }, { fileSystem: nodeFileSystem, stats });
     await files.write({ metadata: { index: logIndex(10), term: term(4), confState }, data: new TextEncoder().encode('state at 10') }, SnapshotOrigin.Applied);
     const reopened = await openStore(directory);
     expect({ first: reopened.firstIndex(), last: reopened.lastIndex(), originTerm: reopened.term(logIndex(10)) }).toEqual({ first: 11, last: 10, originTerm: 4 });

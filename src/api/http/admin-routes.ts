@@ -1,5 +1,5 @@
-// Administration: status, backup and restore streams, compaction, defragmentation, alarms and
-// leadership transfer. Backup and restore stream bytes through without holding them whole.
+// Administration: status, backup and restore streams, compaction, defragmentation, encryption
+// key rotation, alarms and leadership transfer. Backup and restore stream bytes through without holding them whole.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlarmAction, type AlarmMember } from '../../mvcc/index.js';
@@ -17,6 +17,8 @@ export function registerAdminRoutes(app: FastifyInstance): void {
     await request.callerNode.defragment();
     return { defragmented: true };
   });
+  // This member only, like defragment: each member has its own key file.
+  app.post('/api/v1/admin/rotate-encryption-key', (request) => request.callerNode.rotateEncryptionKey());
   app.get('/api/v1/admin/alarms', async (request) => ({ alarms: (await request.callerNode.status()).alarms }));
   app.post('/api/v1/admin/alarms/disarm', (request) => disarmAlarms(request.callerNode));
   app.post('/api/v1/admin/transfer-leadership', (request) => transferLeadership(request.callerNode, request));

@@ -107,6 +107,13 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   },
   { method: 'POST', url: '/api/v1/admin/compact', tag: 'administration', summary: 'Compacts history', answer: '200 `{ revision, compactRevision }`', body: compactBody },
   { method: 'POST', url: '/api/v1/admin/defragment', tag: 'administration', summary: 'Reclaims disk space on this node', answer: '200 `{ defragmented: true }`' },
+  {
+    method: 'POST',
+    url: '/api/v1/admin/rotate-encryption-key',
+    tag: 'administration',
+    summary: 'Re-reads this node\'s encryption key file and re-encrypts its data under the newest key',
+    answer: '200 `{ keyId, valuesResealed, durationMs }`',
+  },
   { method: 'GET', url: '/api/v1/admin/alarms', tag: 'administration', summary: 'The raised alarms', answer: '200 `{ alarms }`' },
   { method: 'POST', url: '/api/v1/admin/alarms/disarm', tag: 'administration', summary: 'Clears every alarm', answer: '200 `{ disarmed, alarms }`' },
   {

@@ -1,4 +1,4 @@
-// bvault status | endpoint health | move-leader | snapshot save|restore.
+// bvault status | endpoint health | move-leader | snapshot save|restore | admin rotate-encryption-key.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,10 @@ export const ADMIN_USAGE = `  status                                       each 
   snapshot save <file>                         a consistent backup, with progress on stderr
   snapshot restore <file> [--yes]              replaces the whole cluster's state with the backup, after
                                                confirmation (--yes without a terminal); revisions move on
-                                               and earlier ones are compacted, so watchers relist`;
+                                               and earlier ones are compacted, so watchers relist
+  admin rotate-encryption-key                  each endpoint's member, one after another, re-reads its
+                                               encryption-key-file and re-encrypts its data under the newest
+                                               key; then the older keys can leave the file (docs/security.md)`;
 
 type EndpointAnswer = { readonly endpoint: string; readonly tookMs: number } & ({ readonly status: ClusterStatus } | { readonly error: BeaverVaultError });
 
@@ -55,6 +58,25 @@ export async function endpointCommand(context: CommandContext): Promise<ClientEx
   });
   print(context, health, () => health.map((item) => (item.health ? `${item.endpoint} is healthy: took ${item.tookMs} ms\n` : `${item.endpoint} is unhealthy: ${item.error ?? ''}\n`)).join(''));
   return health.every((item) => item.health) ? CLIENT_EXIT_CODES.ok : CLIENT_EXIT_CODES.unavailable;
+}
+
+export async function adminCommand(context: CommandContext): Promise<ClientExitCode> {
+  if (context.positionals[0] !== 'rotate-encryption-key') throw new UsageError('admin needs rotate-encryption-key');
+  const results: Array<{ endpoint: string; keyId: string; valuesResealed: number; durationMs: number }> = [];
+  let failed = false;
+  // One member at a time, so the cluster never has every member busy re-encrypting.
+  for (const endpoint of context.client.endpoints) {
+    context.stderr.write(`bvault admin rotate-encryption-key: ${endpoint}: re-encrypting...\n`);
+    try {
+      results.push({ endpoint, ...(await context.client.admin.rotateEncryptionKeyOf(endpoint)) });
+    } catch (error) {
+      if (!(error instanceof BeaverVaultError)) throw error;
+      failed = true;
+      context.stderr.write(`bvault admin rotate-encryption-key: ${endpoint}: ${error.code}: ${error.message}\n`);
+    }
+  }
+  print(context, results, () => results.map((result) => `${result.endpoint}: every record is under key ${result.keyId} (${result.valuesResealed} values re-encrypted in ${result.durationMs} ms)\n`).join(''));
+  return failed ? CLIENT_EXIT_CODES.unavailable : CLIENT_EXIT_CODES.ok;
 }
 
 export async function moveLeaderCommand(context: CommandContext): Promise<ClientExitCode> {

@@ -1,7 +1,7 @@
 // The client commands of `bvault`, each a function of a CommandContext, and the one place
 // that turns their failures into a message on stderr and an exit code scripts can trust.
 import { BeaverVaultError } from '../../client/index.js';
-import { ADMIN_USAGE, endpointCommand, moveLeaderCommand, snapshotCommand, statusCommand } from './admin-commands.js';
+import { ADMIN_USAGE, adminCommand, endpointCommand, moveLeaderCommand, snapshotCommand, statusCommand } from './admin-commands.js';
 import { CLIENT_EXIT_CODES, CLIENT_EXIT_CODES_HELP, type ClientExitCode, exitCodeOf, UsageError } from './client-exit-codes.js';
 import { COMMON_FLAGS_HELP, type CommandContext, commandContext } from './command-context.js';
 import { isHelpFlag } from './common-flags.js';
@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, (context: CommandContext) => Promise<Cli
   endpoint: endpointCommand,
   'move-leader': moveLeaderCommand,
   snapshot: snapshotCommand,
+  admin: adminCommand,
 };
 
 const OPTIONS = { ...KV_OPTIONS, ...TXN_OPTIONS, ...LEASE_MEMBER_OPTIONS, ...YES_OPTION };

@@ -12,6 +12,7 @@ import type {
   MemberRemoveResponse,
   MoveLeaderRequest,
   MoveLeaderResponse,
+  RotateEncryptionKeyResponse,
   StatusResponse,
 } from '../../../generated/beavervault/v1/cluster.js';
 import { ApiError } from '../../errors.js';
@@ -65,6 +66,12 @@ export class ClusterCalls {
   async moveLeader(node: KvNode, request: MoveLeaderRequest): Promise<MoveLeaderResponse> {
     await node.transferLeadership(request.targetId === 0n ? undefined : this.knownMember(node, request.targetId).id);
     return { header: this.headers.header() };
+  }
+
+  /** This member only (docs/security.md); answers once its data is re-encrypted. */
+  async rotateEncryptionKey(node: KvNode): Promise<RotateEncryptionKeyResponse> {
+    const { keyId, valuesResealed, durationMs } = await node.rotateEncryptionKey();
+    return { header: this.headers.header(), keyId, valuesResealed: BigInt(valuesResealed), durationMs: BigInt(durationMs) };
   }
 
   private members(node: KvNode): Member[] {

@@ -45,5 +45,6 @@ function nativeService(context: GrpcContext): KVServer {
     memberRemove: unaryCall(context, KVService.memberRemove.path, (node, request) => cluster.remove(node, request)),
     memberPromote: unaryCall(context, KVService.memberPromote.path, (node, request) => cluster.promote(node, request)),
     moveLeader: unaryCall(context, KVService.moveLeader.path, (node, request) => cluster.moveLeader(node, request)),
+    rotateEncryptionKey: unaryCall(context, KVService.rotateEncryptionKey.path, (node) => cluster.rotateEncryptionKey(node)),
   };
 }
