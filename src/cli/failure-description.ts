@@ -6,6 +6,7 @@ import { ConfigError } from '../config/index.js';
 import { isNodeError } from '../node/errors.js';
 import { DurableStorageError } from '../storage/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { TlsFileError } from '../tls/index.js';
 import { JoinError } from './join-request.js';
 
 export interface FailureDescription {
@@ -27,6 +28,8 @@ export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof ConfigError) return { exitCode: EXIT_CODES.usage, message: error.message };
   const text = error instanceof Error ? `${error.message}` : String(error);
   const oneLine = text.replace(/\s*\n\s*/g, ' ');
+  // A certificate file to fix: restarting will not help, as with any other configuration problem.
+  if (error instanceof TlsFileError) return { exitCode: EXIT_CODES.usage, message: error.message };
   if (error instanceof JoinError) return { exitCode: EXIT_CODES.joinFailed, message: oneLine };
   if (error instanceof DurableStorageError || (isNodeError(error) && DATA_DIR_CODES.has(error.code))) {
     return { exitCode: EXIT_CODES.dataDirRefused, message: `${error.code}: ${oneLine}` };

@@ -9,6 +9,7 @@ import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigF
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
 import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
+import { tlsSettingsOf, type TlsSettings } from './tls-config.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -37,7 +38,7 @@ export interface RequestLimits {
   readonly requestBytesMax: number;
 }
 
-export interface ServerConfig {
+export interface ServerConfig extends TlsSettings {
   readonly name: string;
   /** Absolute. */
   readonly dataDir: string;
@@ -149,9 +150,12 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   const advertisePeerAddress = advertisedPeerAddressOf(values, name, start, `${raftHost}:${raftPort}`, problems);
   // A wildcard listener has no address a client could dial: advertise the peer address's host.
   const clientHost = WILDCARD_HOSTS.has(httpHost) ? hostOf(advertisePeerAddress) : httpHost;
-  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${clientHost}:${httpPort}`];
+  const tls = tlsSettingsOf(values, workingDirectory, problems);
+  // With TLS on the client port, what is advertised says so: etcd clients read the scheme.
+  const clientScheme = tls.clientTls === undefined ? 'http' : 'https';
+  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`${clientScheme}://${clientHost}:${httpPort}`];
   for (const url of advertiseClientUrls) if (!isHttpUrl(url)) problems.push(`advertise-client-urls: ${JSON.stringify(url)} is not an http(s) URL`);
-  const advertiseGrpcUrls = values.list('advertise-grpc-urls') ?? [`http://${clientHost}:${grpcPort}`];
+  const advertiseGrpcUrls = values.list('advertise-grpc-urls') ?? [`${clientScheme}://${clientHost}:${grpcPort}`];
   for (const url of advertiseGrpcUrls) if (!isHttpUrl(url)) problems.push(`advertise-grpc-urls: ${JSON.stringify(url)} is not an http(s) URL`);
   const electionTicks = values.number('election-ticks');
   const heartbeatTicks = values.number('heartbeat-ticks');
@@ -191,6 +195,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     autoCompaction: autoCompactionOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,
+    ...tls,
     warnings,
   };
 }
