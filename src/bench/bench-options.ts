@@ -1,5 +1,6 @@
 // The options of `bvault bench`, parsed and checked once, then frozen. The names and defaults
 // follow etcd's benchmark tool where it has the same knob, so a run here reads like one there.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export const WORKLOADS = ['put', 'range', 'txn-put', 'watch-latency', 'mixed'] as const;
@@ -32,6 +33,8 @@ export interface BenchOptions {
   readonly json: boolean;
   /** Deadline of each request. */
   readonly requestTimeoutMs: number;
+  /** PEM bytes: with any of them the channels use TLS, as etcd's benchmark does with --cacert. */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
 }
 
 /** A command-line mistake: the message says what to change; nothing was sent. */
@@ -75,6 +78,8 @@ Options:
   --consistency l|s          linearizable or serializable ranges (default l)
   --target beaver|etcd       what the endpoints run; names the report and the default endpoints
   --timeout-ms N             deadline of each request (default ${DEFAULT_REQUEST_TIMEOUT_MS})
+  --cacert, --cert, --key F  TLS: the CA bundle that signed the servers, a client certificate and
+                             its key (for client-cert-auth); with any of them every channel uses TLS
   --json                     print one JSON object instead of the text report
 
 A progress bar runs on stderr. Exit codes: 0 every request succeeded; 1 some failed (the
@@ -96,6 +101,9 @@ const OPTION_SPECIFICATIONS = {
   target: { type: 'string' },
   'timeout-ms': { type: 'string' },
   json: { type: 'boolean' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -142,7 +150,23 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     serializable: consistency === 's',
     json: values.json === true,
     requestTimeoutMs: positiveInteger(values['timeout-ms'], DEFAULT_REQUEST_TIMEOUT_MS, '--timeout-ms'),
+    ...tlsOf(values),
   });
+}
+
+function tlsOf(values: { cacert?: string; cert?: string; key?: string }): Pick<BenchOptions, 'tls'> {
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new BenchUsageError('--cert and --key go together: a client certificate needs its key');
+  const read = (path: string | undefined, name: string): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new BenchUsageError(`${name} ${path} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  const [ca, cert, key] = [read(values.cacert, '--cacert'), read(values.cert, '--cert'), read(values.key, '--key')];
+  if (ca === undefined && cert === undefined) return {};
+  return { tls: { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) } };
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], name: string): T {

@@ -14,11 +14,11 @@ export class LoadChannels {
   private constructor(private readonly channels: readonly Client[]) {}
 
   /** Opens the channels and waits until each is connected; throws BenchConnectError. */
-  static async open(endpoints: readonly string[], conns: number): Promise<LoadChannels> {
-    const insecure = credentials.createInsecure();
+  static async open(endpoints: readonly string[], conns: number, tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer }): Promise<LoadChannels> {
+    const channelCredentials = tls === undefined ? credentials.createInsecure() : credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
     // A local subchannel pool gives every channel its own TCP connection; by default grpc-js
     // would share one connection among channels to the same address.
-    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, insecure, { 'grpc.use_local_subchannel_pool': 1 }));
+    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, channelCredentials, { 'grpc.use_local_subchannel_pool': 1 }));
     const opened = new LoadChannels(channels);
     try {
       await Promise.all(channels.map((channel, index) => waitUntilConnected(channel, endpoints[index % endpoints.length] as string)));

@@ -1,7 +1,8 @@
 // What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
 // client made from them, and where output goes.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BeaverVaultClient, connect } from '../../client/index.js';
+import { type BeaverVaultClient, type ClientTls, connect } from '../../client/index.js';
 import { UsageError } from './client-exit-codes.js';
 import { COMMON_OPTIONS, type OptionsConfig } from './common-flags.js';
 
@@ -21,7 +22,10 @@ export interface CommandContext {
 export const COMMON_FLAGS_HELP = `Common flags:
   --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
   -w, --write-out table|json  output format (default table)
-  --timeout-ms N              deadline of each request, retries included (default 10000)`;
+  --timeout-ms N              deadline of each request, retries included (default 10000)
+  --cacert file               TLS: CA bundle that signed the members' certificates (or BVAULT_CACERT)
+  --cert file, --key file     TLS: client certificate and key, for client-cert-auth (or BVAULT_CERT, BVAULT_KEY)
+  With any of these, or https:// endpoints, every endpoint is dialed over TLS.`;
 
 /** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
 export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {
@@ -38,11 +42,29 @@ export function commandContext(args: readonly string[], options: OptionsConfig, 
   const timeoutMs = values['timeout-ms'] === undefined ? undefined : positiveInteger(String(values['timeout-ms']), '--timeout-ms');
   let client: BeaverVaultClient;
   try {
-    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }) });
+    const tls = tlsOf(values, environment);
+    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }), ...(tls === undefined ? {} : { tls }) });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   return { client, format, positionals: parsed.positionals, values, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** The PEM files named by --cacert, --cert and --key (or BVAULT_CACERT, ...); undefined when none is. */
+function tlsOf(values: Readonly<Record<string, string | boolean | undefined>>, environment: NodeJS.ProcessEnv): ClientTls | undefined {
+  const read = (flag: 'cacert' | 'cert' | 'key'): Buffer | undefined => {
+    const variable = `BVAULT_${flag.toUpperCase()}`;
+    const path = values[flag] ?? environment[variable];
+    if (path === undefined || path === '') return undefined;
+    try {
+      return readFileSync(String(path));
+    } catch (error) {
+      throw new UsageError(`--${flag} ${String(path)}${values[flag] === undefined ? ` (from ${variable})` : ''} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  const [ca, cert, key] = [read('cacert'), read('cert'), read('key')];
+  if (ca === undefined && cert === undefined && key === undefined) return undefined;
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
 }
 
 export function positiveInteger(text: string, name: string): number {
