@@ -5,10 +5,10 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientTlsMaterial } from '../../src/tls/index.js';
 import { etcdctl } from '../etcd-compat/etcdctl-runner.js';
+import { servedSerialNumber } from './tls-handshakes.js';
 import { TestCertificates, tlsServerArgs, type CertificateFiles } from '../support/test-certificates.js';
 import { agreedLeader, freePort, REPOSITORY_ROOT, request, ServerProcess, sleep, TestCluster, temporaryDirectory, waitFor, type ServerPorts } from './cluster-harness.js';
 
@@ -143,16 +143,3 @@ describe('a member whose peer certificate comes from another CA', () => {
     }
   });
 });
-
-/** The serial number of the certificate a TLS port presents to a new handshake. */
-export function servedSerialNumber(port: number, tls: ClientTlsMaterial, alpn: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, ...tls, ALPNProtocols: [alpn, 'http/1.1'], rejectUnauthorized: false }, () => {
-      const serial = socket.getPeerCertificate().serialNumber;
-      socket.destroy();
-      resolve(serial.toUpperCase());
-    });
-    socket.once('error', reject);
-    socket.setTimeout(5_000, () => socket.destroy(new Error(`no TLS handshake with port ${port} within 5 s`)));
-  });
-}

@@ -2,7 +2,7 @@
 // a directory, valid for 127.0.0.1 and localhost unless a test asks for another validity or
 // host. Built on the generator `bvault dev --tls` uses, so both make the same kind of files.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAuthority, issueCertificate, type Authority, type CertificateRequest } from '../../src/tls/throwaway-certificates.js';
 import type { ClientTlsMaterial } from '../../src/tls/index.js';
@@ -35,6 +35,11 @@ export class TestCertificates {
     const keyFile = join(directory, `${name}.key`);
     await Promise.all([writeFile(certFile, issued.certificatePem), writeFile(keyFile, issued.privateKeyPem)]);
     return { certFile, keyFile, serialNumber: issued.serialNumber };
+  }
+
+  /** Writes this CA's certificate to `path` as well, e.g. into a Secret's new generation. */
+  async copyCa(path: string): Promise<void> {
+    await copyFile(this.caFile, path);
   }
 
   /** A client certificate's bytes with this CA, for node:https and the client library. */
