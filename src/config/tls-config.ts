@@ -41,17 +41,15 @@ function listenerFilesOf(values: SettingValues, prefix: '' | 'peer-', workingDir
   const keyFile = path('key-file');
   const trustedCaFile = path('trusted-ca-file');
   const clientCertAuth = values.string(`${prefix}client-cert-auth`) === 'true';
-  if (certFile === undefined || keyFile === undefined) {
-    if (certFile !== undefined || keyFile !== undefined || trustedCaFile !== undefined || clientCertAuth) {
-      problems.push(`${prefix}cert-file and ${prefix}key-file are both needed for TLS on the ${prefix === '' ? 'client (REST and gRPC)' : 'peer'} port; ${[
-        certFile === undefined && `${prefix}cert-file`,
-        keyFile === undefined && `${prefix}key-file`,
-      ].filter(Boolean).join(' and ')} is not set`);
-    }
-    return undefined;
-  }
   if (clientCertAuth && trustedCaFile === undefined) {
     problems.push(`${prefix}client-cert-auth needs ${prefix}trusted-ca-file, the CA that signed the certificates to accept`);
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    if (certFile !== undefined || keyFile !== undefined || trustedCaFile !== undefined || clientCertAuth) {
+      const unset = [certFile === undefined && `${prefix}cert-file`, keyFile === undefined && `${prefix}key-file`].filter(Boolean).join(' and ');
+      problems.push(`${prefix}cert-file and ${prefix}key-file are both needed for TLS on the ${prefix === '' ? 'client (REST and gRPC)' : 'peer'} port; ${unset} ${unset.includes(' and ') ? 'are' : 'is'} not set`);
+    }
+    return undefined;
   }
   return { settingPrefix: prefix, certFile, keyFile, clientCertAuth, ...(trustedCaFile === undefined ? {} : { trustedCaFile }) };
 }
