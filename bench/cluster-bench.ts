@@ -3,11 +3,16 @@
 // keep-alive connections, and each member's resident memory (VmRSS) after loading the keys.
 // Prints figures only. Usage:
 //   npm run bench:cluster [-- --keys 1000000 --latency-puts 2000 --throughput-puts 50000 --clients 64]
+// With --tls it instead measures put throughput of a plain cluster and of one with TLS on every
+// port (client-cert-auth and peer mutual TLS, as `bvault dev --tls`), both running in this one
+// run, in alternating rounds over REST and over gRPC, and prints TLS as a ratio to plain:
+//   npm run bench:cluster -- --tls [--rounds 3 --throughput-puts 20000 --clients 64]
 // The servers run from source through tsx (about 35 MiB more resident memory each); to measure
 // the build instead: npm run build && BVAULT_SERVER_ENTRY=dist/src/cli/main.js npm run bench:cluster
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
+import { compareTls } from './tls-comparison.js';
 import { SingleBar } from 'cli-progress';
 import { TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
 
@@ -117,4 +122,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--tls')) await compareTls({ rounds: option('rounds', 3), puts: throughputPuts, clients: clientCount });
+else await main();
