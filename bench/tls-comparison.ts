@@ -53,8 +53,8 @@ export async function compareTls(options: TlsComparisonOptions): Promise<void> {
         console.log(`round ${round} ${measured.name.padEnd(5)}: REST ${format(measured.restPutsPerSecond.at(-1) as number)} puts/s, gRPC ${format(measured.grpcPutsPerSecond.at(-1) as number)} puts/s`);
       }
     }
-    report('REST', median(plain.restPutsPerSecond), median(tls.restPutsPerSecond), options);
-    report('gRPC', median(plain.grpcPutsPerSecond), median(tls.grpcPutsPerSecond), options);
+    report('REST', plain.restPutsPerSecond, tls.restPutsPerSecond, options);
+    report('gRPC', plain.grpcPutsPerSecond, tls.grpcPutsPerSecond, options);
   } finally {
     httpAgent.destroy();
     httpsAgent.destroy();
@@ -106,10 +106,16 @@ async function grpcThroughput(measured: Variant, options: TlsComparisonOptions, 
   return result.throughputPerSecond;
 }
 
-function report(api: string, plainPutsPerSecond: number, tlsPutsPerSecond: number, options: TlsComparisonOptions): void {
+/**
+ * The ratio of the medians, and the median of each round's own ratio: on a machine whose load
+ * drifts between rounds, the paired one compares runs made seconds apart.
+ */
+function report(api: string, plainPutsPerSecond: readonly number[], tlsPutsPerSecond: readonly number[], options: TlsComparisonOptions): void {
+  const [plain, tls] = [median(plainPutsPerSecond), median(tlsPutsPerSecond)];
+  const paired = median(tlsPutsPerSecond.map((value, round) => value / (plainPutsPerSecond[round] as number)));
   console.log(
     `${api} put throughput (${options.clients} clients, ${options.puts} puts of ${VALUE_BYTES} B to the leader, median of ${options.rounds} rounds): ` +
-      `plain ${format(plainPutsPerSecond)} puts/s, TLS ${format(tlsPutsPerSecond)} puts/s, TLS/plain ${(tlsPutsPerSecond / plainPutsPerSecond).toFixed(2)}`,
+      `plain ${format(plain)} puts/s, TLS ${format(tls)} puts/s, TLS/plain ${(tls / plain).toFixed(2)} (median of each round's ratio ${paired.toFixed(2)})`,
   );
 }
 

@@ -1,7 +1,7 @@
 // Asks running members for their status over the REST API, to wait until a cluster has
 // elected a leader that every member knows.
 
-import { requestText, type ClientTlsMaterial } from '../tls/index.js';
+import { requestText, type ClientTlsMaterial } from '../tls/https-request.js';
 
 interface MemberStatus {
   readonly id: number;

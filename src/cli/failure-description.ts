@@ -6,7 +6,7 @@ import { ConfigError } from '../config/index.js';
 import { isNodeError } from '../node/errors.js';
 import { DurableStorageError } from '../storage/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
-import { TlsFileError } from '../tls/index.js';
+import { TlsFileError } from '../tls/certificate-material.js';
 import { JoinError } from './join-request.js';
 
 export interface FailureDescription {

@@ -3,7 +3,7 @@
 // The node then starts empty, learns the rest from the leader's log or snapshot, and asks to be
 // promoted once it has caught up.
 
-import { requestText, type ClientTlsMaterial } from '../tls/index.js';
+import { requestText, type ClientTlsMaterial } from '../tls/https-request.js';
 
 export interface JoinedCluster {
   readonly clusterId: string;

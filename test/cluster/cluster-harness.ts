@@ -377,9 +377,9 @@ export class TestCluster {
   }
 
   /** A fourth member that joins through `via` with --join; started, not yet waited for. */
-  async addJoiningMember(name: string, via: ServerProcess): Promise<ServerProcess> {
+  async addJoiningMember(name: string, via: ServerProcess, options?: ServerProcessOptions): Promise<ServerProcess> {
     const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
-    const member = new ServerProcess(name, ports, join(this.root, name), ['--join', via.url, ...this.extraArgs]);
+    const member = new ServerProcess(name, ports, join(this.root, name), ['--join', via.url, ...this.extraArgs], options);
     this.members.push(member);
     member.start();
     return member;

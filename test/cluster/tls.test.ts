@@ -98,6 +98,19 @@ describe('a cluster with TLS on every port', () => {
     expect(result.output).toMatch(new RegExp(`is an HTTP port .*the gRPC port is 127\\.0\\.0\\.1:${first.ports.grpc}`));
   });
 
+  it('adds a member that joins through https:// and catches up over mutual TLS', async () => {
+    const first = running().members[0]!;
+    const joined = await running().addJoiningMember('n4', first, { clientTls });
+    await joined.waitUntilReady();
+    const answer = await waitFor('n4 to serve the key written before it joined', 20_000, async () => {
+      const read = await joined.request('GET', '/api/v1/keys/tls-rest?consistency=serializable');
+      return read.status === 200 ? read : undefined;
+    });
+    expect(answer.text).toContain('over https');
+    const members = await first.request('GET', '/api/v1/cluster/members');
+    expect(members.text).toContain(`https://127.0.0.1:${joined.ports.http}`);
+  });
+
   it('presents the certificate of its files on the gRPC, REST and peer ports', async () => {
     const first = running().members[0]!;
     const served = await Promise.all([first.ports.grpc, first.ports.http].map((port) => servedSerialNumber(port, clientTls, 'h2')));
