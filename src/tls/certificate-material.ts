@@ -5,6 +5,7 @@
 
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { settingName, type TlsListenerFiles } from './tls-settings.js';
 
 export interface CertificateMaterial {
@@ -53,13 +54,19 @@ export function materialOf(files: TlsListenerFiles, bytes: TlsFileBytes, nowMs: 
   const chain = certificatesIn(bytes.cert, certName);
   const leaf = chain[0] as X509Certificate;
   const key = privateKeyOf(bytes.key, `${settingName(files, 'key-file')} ${files.keyFile}`);
-  if (!leaf.checkPrivateKey(key)) throw new TlsFileError(`${settingName(files, 'key-file')} ${files.keyFile} does not match ${certName}`);
+  if (!holds(() => leaf.checkPrivateKey(key))) throw new TlsFileError(`${settingName(files, 'key-file')} ${files.keyFile} does not match ${certName}`);
   if (Date.parse(leaf.validFrom) > nowMs) throw new TlsFileError(`${certName} is not valid until ${leaf.validFrom}`);
   if (Date.parse(leaf.validTo) < nowMs) throw new TlsFileError(`${certName} expired on ${leaf.validTo}`);
   if (bytes.ca !== undefined) {
     const caName = `${settingName(files, 'trusted-ca-file')} ${files.trustedCaFile ?? ''}`;
     const authorities = certificatesIn(bytes.ca, caName);
     if (!signedBy(leaf, chain.slice(1), authorities)) throw new TlsFileError(`${certName} is not signed by ${caName}`);
+  }
+  try {
+    // What a handshake will build from them: anything Node's TLS still refuses fails here, not there.
+    createSecureContext(bytes.ca === undefined ? { cert: bytes.cert, key: bytes.key } : { cert: bytes.cert, key: bytes.key, ca: bytes.ca });
+  } catch (error) {
+    throw new TlsFileError(`${certName} and its key are refused by TLS: ${(error as Error).message}`);
   }
   const material = { cert: bytes.cert, key: bytes.key, serialNumber: leaf.serialNumber.toUpperCase(), validTo: leaf.validTo };
   return bytes.ca === undefined ? material : { ...material, ca: bytes.ca };
@@ -88,7 +95,7 @@ function privateKeyOf(bytes: Buffer, name: string): KeyObject {
  * authorities. Bounded by the number of intermediates: each is used at most once.
  */
 function signedBy(leaf: X509Certificate, intermediates: readonly X509Certificate[], authorities: readonly X509Certificate[]): boolean {
-  const issuedBy = (child: X509Certificate, parent: X509Certificate): boolean => child.checkIssued(parent) && child.verify(parent.publicKey);
+  const issuedBy = (child: X509Certificate, parent: X509Certificate): boolean => holds(() => child.checkIssued(parent) && child.verify(parent.publicKey));
   let current = leaf;
   const unused = [...intermediates];
   for (;;) {
@@ -96,5 +103,14 @@ function signedBy(leaf: X509Certificate, intermediates: readonly X509Certificate
     const next = unused.findIndex((candidate) => issuedBy(current, candidate));
     if (next < 0) return false;
     current = unused.splice(next, 1)[0] as X509Certificate;
+  }
+}
+
+/** A check that throws on input of the wrong kind (an RSA key against an EC certificate) fails. */
+function holds(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
   }
 }

@@ -7,7 +7,7 @@
 // the next good change. Connections already open keep the certificate they started with.
 
 import type { Logger } from '../observability/logger.js';
-import { materialOf, readTlsFiles, TlsFileError, type CertificateMaterial, type TlsFileBytes } from './certificate-material.js';
+import { materialOf, readTlsFiles, type CertificateMaterial, type TlsFileBytes } from './certificate-material.js';
 import type { TlsListenerFiles } from './tls-settings.js';
 
 /** Three small files read once a second cost nothing measurable; a rotation is seen within it. */
@@ -88,14 +88,20 @@ export class CertificateReloader {
     const previous = this.current;
     this.current = material;
     this.logger.info({ certFile: this.files.certFile, serialNumber: material.serialNumber, previousSerialNumber: previous.serialNumber, validTo: material.validTo }, 'reloaded the TLS certificate; new connections use it');
-    for (const listener of this.listeners) listener(material);
+    for (const listener of this.listeners) {
+      try {
+        listener(material);
+      } catch (error) {
+        // A port that cannot take the new certificate keeps its old one; the others move on.
+        this.logger.error({ err: error, serialNumber: material.serialNumber }, 'a TLS port did not take the reloaded certificate');
+      }
+    }
   }
 
   private refuse(seen: string, error: unknown): void {
     if (seen === this.lastSeen) return;
     this.lastSeen = seen;
-    if (!(error instanceof TlsFileError)) throw error;
-    this.logger.error({ reason: error.message, serialNumber: this.current.serialNumber }, 'the changed TLS files are not usable; keeping the certificate in use until they are fixed');
+    this.logger.error({ reason: (error as Error).message, serialNumber: this.current.serialNumber }, 'the changed TLS files are not usable; keeping the certificate in use until they are fixed');
   }
 }
 
