@@ -17,6 +17,7 @@ let certificates: TestCertificates;
 let client: CertificateFiles;
 let clientTls: Required<ClientTlsMaterial>;
 let cluster: TestCluster | undefined;
+let serverArgs: string[];
 
 beforeAll(async () => {
   directory = await temporaryDirectory('tls-certs');
@@ -24,7 +25,8 @@ beforeAll(async () => {
   const [server, peer] = [await certificates.issue('server'), await certificates.issue('peer')];
   client = await certificates.issue('client');
   clientTls = await certificates.clientMaterial(client);
-  cluster = await TestCluster.start({ size: 3, prefix: 'tls', extraArgs: tlsServerArgs(certificates.caFile, server, peer), memberOptions: () => ({ clientTls }) });
+  serverArgs = tlsServerArgs(certificates.caFile, server, peer);
+  cluster = await TestCluster.start({ size: 3, prefix: 'tls', extraArgs: serverArgs, memberOptions: () => ({ clientTls }) });
 });
 
 afterAll(async () => {
@@ -109,6 +111,21 @@ describe('a cluster with TLS on every port', () => {
     expect(answer.text).toContain('over https');
     const members = await first.request('GET', '/api/v1/cluster/members');
     expect(members.text).toContain(`https://127.0.0.1:${joined.ports.http}`);
+  });
+
+  it('invites a member waiting on its peer port (wait-for-join) over mutual TLS', async () => {
+    const first = running().members[0]!;
+    const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
+    const waiting = new ServerProcess('n5', ports, join(running().root, 'n5'), ['--wait-for-join', ...serverArgs], { clientTls });
+    running().members.push(waiting);
+    waiting.start();
+    const answer = await first.request('POST', '/api/v1/raft/join', { NodeID: 'n5', RaftAddress: `127.0.0.1:${ports.raft}` });
+    expect(answer.status, answer.text).toBe(200);
+    await waiting.waitUntilReady();
+    await waitFor('n5 to serve the key written before it joined', 20_000, async () => {
+      const read = await waiting.request('GET', '/api/v1/keys/tls-rest?consistency=serializable');
+      return read.status === 200 && read.text.includes('over https') ? true : undefined;
+    });
   });
 
   it('presents the certificate of its files on the gRPC, REST and peer ports', async () => {
