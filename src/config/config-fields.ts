@@ -51,12 +51,12 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   {
     name: 'advertise-client-urls',
     kind: 'list',
-    description: 'comma-separated URLs clients use to reach this node\'s REST API (default http://<http-host>:<http-port>)',
+    description: 'comma-separated URLs clients use to reach this node\'s REST API (default http://<http-host>:<http-port>, https:// with cert-file)',
   },
   {
     name: 'advertise-grpc-urls',
     kind: 'list',
-    description: 'comma-separated URLs clients use to reach this node\'s gRPC APIs, given to etcd clients as its client URLs (default http://<http-host>:<grpc-port>)',
+    description: 'comma-separated URLs clients use to reach this node\'s gRPC APIs, given to etcd clients as its client URLs (default http://<http-host>:<grpc-port>, https:// with cert-file)',
   },
   // TLS, with etcd's names and meanings: the client port (REST over HTTPS, and gRPC), then the peer port.
   { name: 'cert-file', kind: 'string', description: 'PEM certificate of the REST and gRPC ports; with key-file, they serve TLS only' },
