@@ -14,6 +14,8 @@ import { TestCertificates } from '../support/test-certificates.js';
 let files: TlsListenerFiles;
 let material: CertificateMaterial;
 let client: { ca: Buffer; cert: Buffer; key: Buffer };
+/** A client certificate from another CA. */
+let stranger: { cert: Buffer; key: Buffer };
 const servers: Server[] = [];
 
 beforeAll(async () => {
@@ -23,6 +25,9 @@ beforeAll(async () => {
   files = { settingPrefix: '', certFile: server.certFile, keyFile: server.keyFile, trustedCaFile: certificates.caFile, clientCertAuth: true };
   material = materialOf(files, await readTlsFiles(files), Date.now());
   client = await certificates.clientMaterial(await certificates.issue('client'));
+  const other = await TestCertificates.create(directory, 'other-ca');
+  const { cert, key } = await other.clientMaterial(await other.issue('stranger'));
+  stranger = { cert, key };
 });
 
 afterAll(() => servers.forEach((server) => server.close()));
@@ -62,9 +67,11 @@ describe('the secure context of a TLS port', () => {
     expect(await handshake(port, { ...client, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' })).toBeInstanceOf(Error);
   });
 
-  it('refuses a client without a certificate when client-cert-auth is on', async () => {
+  it('refuses a client without a certificate, or with one from another CA, when client-cert-auth is on', async () => {
     const port = await listening({ minVersion: 'TLS1.2' });
     expect(await handshake(port, { ca: client.ca })).toBeInstanceOf(Error);
     expect(await handshake(port, { ca: client.ca, maxVersion: 'TLSv1.2' })).toBeInstanceOf(Error);
+    expect(await handshake(port, { ...stranger, ca: client.ca })).toBeInstanceOf(Error);
+    expect(await handshake(port, client)).toMatchObject({ protocol: 'TLSv1.3' });
   });
 });
