@@ -1,7 +1,8 @@
 // The options of `bvault bench`, parsed and checked once, then frozen. The names and defaults
 // follow etcd's benchmark tool where it has the same knob, so a run here reads like one there.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readClientTlsFiles, type ClientTlsPaths } from '../client/client-tls-files.js';
+import type { ClientTls } from '../client/client-options.js';
 
 export const WORKLOADS = ['put', 'range', 'txn-put', 'watch-latency', 'mixed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -34,7 +35,7 @@ export interface BenchOptions {
   /** Deadline of each request. */
   readonly requestTimeoutMs: number;
   /** PEM bytes: with any of them the channels use TLS, as etcd's benchmark does with --cacert. */
-  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  readonly tls?: ClientTls;
 }
 
 /** A command-line mistake: the message says what to change; nothing was sent. */
@@ -154,19 +155,13 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   });
 }
 
-function tlsOf(values: { cacert?: string; cert?: string; key?: string }): Pick<BenchOptions, 'tls'> {
-  if ((values.cert === undefined) !== (values.key === undefined)) throw new BenchUsageError('--cert and --key go together: a client certificate needs its key');
-  const read = (path: string | undefined, name: string): Buffer | undefined => {
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new BenchUsageError(`${name} ${path} cannot be read: ${(error as Error).message}`);
-    }
-  };
-  const [ca, cert, key] = [read(values.cacert, '--cacert'), read(values.cert, '--cert'), read(values.key, '--key')];
-  if (ca === undefined && cert === undefined) return {};
-  return { tls: { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) } };
+function tlsOf(values: ClientTlsPaths): Pick<BenchOptions, 'tls'> {
+  try {
+    const tls = readClientTlsFiles(values);
+    return tls === undefined ? {} : { tls };
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], name: string): T {

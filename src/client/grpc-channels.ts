@@ -22,7 +22,7 @@ export class GrpcChannels {
 
   /** Plaintext without `tls`; with it, TLS verified against its CA (or the system's). */
   constructor(private readonly tls?: ClientTls) {
-    this.credentials = tls === undefined ? credentials.createInsecure() : credentials.createSsl(pemOf(tls.ca), pemOf(tls.key), pemOf(tls.cert));
+    this.credentials = channelCredentialsOf(tls);
   }
 
   client(endpoint: string): KVClient {
@@ -70,6 +70,11 @@ export class GrpcChannels {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
+}
+
+/** Plaintext without `tls`; with it, TLS verified against its CA (or the system's), showing its certificate if any. */
+export function channelCredentialsOf(tls: ClientTls | undefined): ChannelCredentials {
+  return tls === undefined ? credentials.createInsecure() : credentials.createSsl(pemOf(tls.ca), pemOf(tls.key), pemOf(tls.cert));
 }
 
 function pemOf(value: Buffer | string | undefined): Buffer | null {

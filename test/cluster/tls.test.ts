@@ -93,6 +93,13 @@ describe('a cluster with TLS on every port', () => {
     expect(unreadable.output).toMatch(/--cacert .*missing\.crt cannot be read/);
   });
 
+  it('is loaded by bvault bench with --cacert --cert --key, as etcd\'s benchmark does', async () => {
+    const result = await bvault(['bench', 'put', '--endpoints', running().members[0]!.grpcAddress, '--total', '50', '--clients', '4', ...withClientCertificate()]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/50 succeeded/);
+    expect(result.output).toMatch(/errors +0/);
+  });
+
   it('names its HTTPS port when the CLI dials it as a gRPC port', async () => {
     const first = running().members[0]!;
     const result = await bvault(['get', 'x', '--endpoints', `https://127.0.0.1:${first.ports.http}`, ...withClientCertificate(), '--timeout-ms', '5000']);

@@ -1,8 +1,8 @@
-// What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
-// client made from them, and where output goes.
-import { readFileSync } from 'node:fs';
+// What every client command shares: the flags --endpoints, --write-out, --timeout-ms and the
+// TLS files (--cacert, --cert, --key), the client made from them, and where output goes.
 import { parseArgs } from 'node:util';
 import { type BeaverVaultClient, type ClientTls, connect } from '../../client/index.js';
+import { readClientTlsFiles } from '../../client/client-tls-files.js';
 import { UsageError } from './client-exit-codes.js';
 import { COMMON_OPTIONS, type OptionsConfig } from './common-flags.js';
 
@@ -50,21 +50,22 @@ export function commandContext(args: readonly string[], options: OptionsConfig, 
   return { client, format, positionals: parsed.positionals, values, stdout: process.stdout, stderr: process.stderr };
 }
 
-/** The PEM files named by --cacert, --cert and --key (or BVAULT_CACERT, ...); undefined when none is. */
+/** The PEM files named by --cacert, --cert and --key, or else BVAULT_CACERT, BVAULT_CERT and BVAULT_KEY. */
 function tlsOf(values: Readonly<Record<string, string | boolean | undefined>>, environment: NodeJS.ProcessEnv): ClientTls | undefined {
-  const read = (flag: 'cacert' | 'cert' | 'key'): Buffer | undefined => {
-    const variable = `BVAULT_${flag.toUpperCase()}`;
-    const path = values[flag] ?? environment[variable];
-    if (path === undefined || path === '') return undefined;
-    try {
-      return readFileSync(String(path));
-    } catch (error) {
-      throw new UsageError(`--${flag} ${String(path)}${values[flag] === undefined ? ` (from ${variable})` : ''} cannot be read: ${(error as Error).message}`);
-    }
-  };
-  const [ca, cert, key] = [read('cacert'), read('cert'), read('key')];
-  if (ca === undefined && cert === undefined && key === undefined) return undefined;
-  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+  const paths: Record<string, string> = {};
+  const origins: Record<string, string> = {};
+  for (const name of ['cacert', 'cert', 'key'] as const) {
+    const variable = `BVAULT_${name.toUpperCase()}`;
+    const path = values[name] ?? environment[variable];
+    if (path === undefined || path === '') continue;
+    paths[name] = String(path);
+    if (values[name] === undefined) origins[name] = variable;
+  }
+  try {
+    return readClientTlsFiles(paths, origins);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export function positiveInteger(text: string, name: string): number {
