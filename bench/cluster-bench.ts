@@ -8,11 +8,16 @@
 // other for --rounds rounds (the order alternating, so drift on a shared machine falls on both),
 // and prints the variant's throughput as a ratio to the plain cluster's:
 //   npm run bench:cluster -- --compare-with encryption --rounds 3 --throughput-puts 20000
+// With --tls it instead measures put throughput of a plain cluster and of one with TLS on every
+// port (client-cert-auth and peer mutual TLS, as `bvault dev --tls`), both running in this one
+// run, in alternating rounds over REST and over gRPC, and prints TLS as a ratio to plain:
+//   npm run bench:cluster -- --tls [--rounds 3 --throughput-puts 20000 --clients 64]
 // The servers run from source through tsx (about 35 MiB more resident memory each); to measure
 // the build instead: npm run build && BVAULT_SERVER_ENTRY=dist/src/cli/main.js npm run bench:cluster
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
+import { compareTls } from './tls-comparison.js';
 import { SingleBar } from 'cli-progress';
 import { temporaryDirectory, TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
 import { SERVER_VARIANTS } from './server-variants.js';
@@ -164,4 +169,5 @@ async function compareVariant(name: string): Promise<void> {
   agent.destroy();
 }
 
-await (compareWith === undefined ? main() : compareVariant(compareWith));
+if (process.argv.includes('--tls')) await compareTls({ rounds: option('rounds', 3), puts: throughputPuts, clients: clientCount });
+else await (compareWith === undefined ? main() : compareVariant(compareWith));

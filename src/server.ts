@@ -24,6 +24,7 @@ import type { ClusterMembership, MemberAddress } from './node/node-options.js';
 import { RaftKvNode } from './node/raft-kv-node.js';
 import { registerEventLoopDelay } from './observability/event-loop-delay.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { openServerTls, type ServerTls } from './tls/index.js';
 import { awaitJoinInvitation, GrpcTransport } from './transport/index.js';
 
 /** Leadership transfer, in-flight requests and closing the stores must fit in this. */
@@ -34,6 +35,7 @@ interface RunningServer {
   readonly api: { readonly url: string; close(): Promise<void> };
   readonly grpcApi: { readonly address: string; close(): Promise<void> };
   readonly auditLog?: AuditLog;
+  readonly tls: ServerTls;
 }
 
 /** Runs a node until asked to stop (see stop-requests.ts); resolves with the exit code. */
@@ -103,10 +105,23 @@ type StopReason = { readonly requestedBy: string } | { readonly fatalError: unkn
 
 /** Undefined when a stop was requested before the node had a cluster to start in. */
 async function startServer(config: ServerConfig, logger: Logger, stopping: AbortSignal, onFatalError: (error: unknown) => void): Promise<RunningServer | undefined> {
-  const entry = await clusterEntryOf(config, logger, stopping);
+  // First, so a bad certificate stops the start before the node joins or opens anything.
+  const tls = await openServerTls(config, logger);
+  try {
+    const running = await startServerWithTls(config, tls, logger, stopping, onFatalError);
+    if (running === undefined) tls.close();
+    return running;
+  } catch (error) {
+    tls.close();
+    throw error;
+  }
+}
+
+async function startServerWithTls(config: ServerConfig, tls: ServerTls, logger: Logger, stopping: AbortSignal, onFatalError: (error: unknown) => void): Promise<RunningServer | undefined> {
+  const entry = await clusterEntryOf(config, tls, logger, stopping);
   if (entry === undefined) return undefined;
   try {
-    return await startMember(config, entry.cluster, logger, onFatalError);
+    return await startMember(config, entry.cluster, tls, logger, onFatalError);
   } catch (error) {
     // A data directory in use by another process is not this attempt's to clean up.
     if (entry.undo !== undefined && describeFailure(error).exitCode !== EXIT_CODES.dataDirRefused) {
@@ -119,13 +134,14 @@ async function startServer(config: ServerConfig, logger: Logger, stopping: Abort
   }
 }
 
-async function startMember(config: ServerConfig, cluster: ClusterMembership, logger: Logger, onFatalError: (error: unknown) => void): Promise<RunningServer> {
+async function startMember(config: ServerConfig, cluster: ClusterMembership, tls: ServerTls, logger: Logger, onFatalError: (error: unknown) => void): Promise<RunningServer> {
   const clusterId = cluster.mode === 'new' ? clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress]))) : cluster.clusterId;
   const transport = new GrpcTransport({
     memberId: memberIdOf(config.name),
     clusterId,
     listenAddress: `${config.raftHost}:${config.raftPort}`,
     logger: logger.child({ component: 'transport' }),
+    ...(tls.peerPort === undefined ? {} : { serverCredentials: tls.peerPort.server, channelCredentials: tls.peerPort.channel }),
   });
   const metricsRegistry = new Registry();
   // Measured for the life of the process, which ends when the server stops.
@@ -176,6 +192,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       logger: logger.child({ component: 'http' }),
       limits: config.limits,
       grpcPort: config.grpcPort,
+      ...(tls.clientPort === undefined ? {} : { https: tls.clientPort.https }),
     });
     const grpcApi = await startGrpcApi({
       node,
@@ -185,13 +202,14 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
       metrics: metricsRegistry,
       logger: logger.child({ component: 'grpc' }),
       limits: { ...config.limits, concurrentStreamsMax: config.grpcConcurrentStreamsMax },
+      ...(tls.clientPort === undefined ? {} : { credentials: tls.clientPort.grpc }),
     }).catch(async (error: unknown) => {
       await api.close();
       throw error;
     });
     const startup = startupPhases(nodeOpeningAtMs, nodeOpenedAtMs);
     logger.info({ http: api.url, grpc: grpcApi.address, peer: config.advertisePeerAddress, clusterId: node.clusterId, ...startup }, 'serving');
-    return { node, api, grpcApi, ...(auditLog === undefined ? {} : { auditLog }) };
+    return { node, api, grpcApi, tls, ...(auditLog === undefined ? {} : { auditLog }) };
   } catch (error) {
     await node.close();
     await auditLog?.close();
@@ -239,7 +257,7 @@ interface ClusterEntry {
  * stored, and learns later changes from its own log; so does a node given no start flag at all
  * whose data directory belongs to a cluster. Undefined when stopped while waiting.
  */
-async function clusterEntryOf(config: ServerConfig, logger: Logger, stopping: AbortSignal): Promise<ClusterEntry | undefined> {
+async function clusterEntryOf(config: ServerConfig, tls: ServerTls, logger: Logger, stopping: AbortSignal): Promise<ClusterEntry | undefined> {
   const self = { name: config.name, peerAddress: config.advertisePeerAddress, clientUrls: config.advertiseClientUrls };
   const storedClusterId = config.start.kind === 'new' && config.start.implicit !== true ? undefined : await storedClusterIdOf(config.dataDir);
   if (storedClusterId !== undefined) {
@@ -250,11 +268,13 @@ async function clusterEntryOf(config: ServerConfig, logger: Logger, stopping: Ab
     return { cluster: { mode: 'new', initialMembers: [...config.start.initialMembers].map(([name, peerAddress]) => (name === config.name ? self : { name, peerAddress })) } };
   }
   if (config.start.kind === 'wait') {
-    const invitation = await awaitJoinInvitation(`${config.raftHost}:${config.raftPort}`, logger, stopping);
+    const invitation = await awaitJoinInvitation(`${config.raftHost}:${config.raftPort}`, logger, stopping, tls.peerPort?.server);
     if (invitation === undefined) return undefined;
     return { cluster: await joinedMembershipOf(config, invitation, self) };
   }
-  const attempt = await attemptJoin({ joinUrl: config.start.joinUrl, ...self }, config.dataDir);
+  // Over https:// the member shows its own client-port certificate, as etcdctl would show one.
+  const joinTls = tls.clientPort === undefined ? {} : { tls: tls.clientPort.material() };
+  const attempt = await attemptJoin({ joinUrl: config.start.joinUrl, ...self, ...joinTls }, config.dataDir);
   return { cluster: await joinedMembershipOf(config, attempt.joined, self), undo: attempt.undo };
 }
 
@@ -285,6 +305,7 @@ async function stopServer(server: RunningServer, logger: Logger): Promise<ExitCo
     await server.node.close();
     await Promise.all([server.api.close(), server.grpcApi.close()]);
     await server.auditLog?.close();
+    server.tls.close();
     return EXIT_CODES.ok;
   })();
   try {

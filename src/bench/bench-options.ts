@@ -1,6 +1,8 @@
 // The options of `bvault bench`, parsed and checked once, then frozen. The names and defaults
 // follow etcd's benchmark tool where it has the same knob, so a run here reads like one there.
 import { parseArgs } from 'node:util';
+import { readClientTlsFiles, type ClientTlsPaths } from '../client/client-tls-files.js';
+import type { ClientTls } from '../client/client-options.js';
 
 export const WORKLOADS = ['put', 'range', 'txn-put', 'watch-latency', 'mixed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -32,6 +34,8 @@ export interface BenchOptions {
   readonly json: boolean;
   /** Deadline of each request. */
   readonly requestTimeoutMs: number;
+  /** PEM bytes: with any of them the channels use TLS, as etcd's benchmark does with --cacert. */
+  readonly tls?: ClientTls;
 }
 
 /** A command-line mistake: the message says what to change; nothing was sent. */
@@ -75,6 +79,8 @@ Options:
   --consistency l|s          linearizable or serializable ranges (default l)
   --target beaver|etcd       what the endpoints run; names the report and the default endpoints
   --timeout-ms N             deadline of each request (default ${DEFAULT_REQUEST_TIMEOUT_MS})
+  --cacert, --cert, --key F  TLS: the CA bundle that signed the servers, a client certificate and
+                             its key (for client-cert-auth); with any of them every channel uses TLS
   --json                     print one JSON object instead of the text report
 
 A progress bar runs on stderr. Exit codes: 0 every request succeeded; 1 some failed (the
@@ -96,6 +102,9 @@ const OPTION_SPECIFICATIONS = {
   target: { type: 'string' },
   'timeout-ms': { type: 'string' },
   json: { type: 'boolean' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -142,7 +151,17 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     serializable: consistency === 's',
     json: values.json === true,
     requestTimeoutMs: positiveInteger(values['timeout-ms'], DEFAULT_REQUEST_TIMEOUT_MS, '--timeout-ms'),
+    ...tlsOf(values),
   });
+}
+
+function tlsOf(values: ClientTlsPaths): Pick<BenchOptions, 'tls'> {
+  try {
+    const tls = readClientTlsFiles(values);
+    return tls === undefined ? {} : { tls };
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], name: string): T {

@@ -1,6 +1,8 @@
 // The gRPC channels the load goes over: --conns of them, dealt to the endpoints in turn and
 // shared round-robin by the clients, as etcd's benchmark shares its connections.
-import { Client, credentials } from '@grpc/grpc-js';
+import { Client } from '@grpc/grpc-js';
+import type { ClientTls } from '../client/client-options.js';
+import { channelCredentialsOf } from '../client/grpc-channels.js';
 
 /** How long a channel may take to connect before the run is refused. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -14,11 +16,11 @@ export class LoadChannels {
   private constructor(private readonly channels: readonly Client[]) {}
 
   /** Opens the channels and waits until each is connected; throws BenchConnectError. */
-  static async open(endpoints: readonly string[], conns: number): Promise<LoadChannels> {
-    const insecure = credentials.createInsecure();
+  static async open(endpoints: readonly string[], conns: number, tls?: ClientTls): Promise<LoadChannels> {
+    const channelCredentials = channelCredentialsOf(tls);
     // A local subchannel pool gives every channel its own TCP connection; by default grpc-js
     // would share one connection among channels to the same address.
-    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, insecure, { 'grpc.use_local_subchannel_pool': 1 }));
+    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, channelCredentials, { 'grpc.use_local_subchannel_pool': 1 }));
     const opened = new LoadChannels(channels);
     try {
       await Promise.all(channels.map((channel, index) => waitUntilConnected(channel, endpoints[index % endpoints.length] as string)));

@@ -5,11 +5,12 @@
 // exits 0; when a node exits by itself, at start or later, it says why in that node's own
 // words, stops the others and exits 1. No node outlives it (see child-node.ts).
 
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChildNode, stopChildNode, type ChildNode } from './child-node.js';
 import { waitForCommonLeader } from './cluster-status.js';
+import { serverTlsArgs, writeDevCertificates, type DevCertificateFiles } from './dev-certificates.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { whenStopRequested } from './stop-requests.js';
 
@@ -24,7 +25,9 @@ Data survives restarts: run it again to restart the same cluster, or pass --clea
   --data-dir <dir>     parent of the nodes' data directories [default ./data/dev]
   --log-level <level>  the nodes' log level; their lines are relayed here, readable on a
                        terminal and JSON otherwise [default warn]
-  --clean              delete the data directory first`;
+  --clean              delete the data directory first
+  --tls                serve every port over TLS, clients and peers alike proving who they are
+                       with certificates from a throwaway CA made in <data-dir>/tls at each start`;
 
 const NODES_MAX = 9;
 const PEER_PORT_OFFSET = -1000;
@@ -38,6 +41,7 @@ interface DevOptions {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly clean: boolean;
+  readonly tls: boolean;
 }
 
 interface DevMember {
@@ -61,19 +65,21 @@ export async function runDevCluster(args: readonly string[]): Promise<ExitCode> 
     return EXIT_CODES.usage;
   }
   if (options.clean) await rm(options.dataDir, { recursive: true, force: true });
-  const members = planMembers(options);
+  const certificates = options.tls ? await writeDevCertificates(join(options.dataDir, 'tls')) : undefined;
+  const members = planMembers(options, certificates);
+  const clientTls = certificates === undefined ? undefined : { ca: await readFile(certificates.ca), cert: await readFile(certificates.clientCert), key: await readFile(certificates.clientKey) };
   process.stdout.write(`Starting ${countOf(members.length, 'node')} in ${options.dataDir} and waiting for a leader (up to ${LEADER_WAIT_MS / 1000} s)...\n`);
   const stopRequested = whenStopRequested({ stopWhenOrphaned: true }).then((requestedBy): DevEvent => ({ kind: 'stop', requestedBy }));
   const nodes = members.map((member) => startChildNode(member.name, member.args, process.stdout));
   let stopping = false;
   const firstExit = Promise.race(nodes.map((node) => node.exited.then((how): DevEvent => ({ kind: 'exit', node, how }))));
-  const leaderElected = waitForCommonLeader(members.map((member) => member.httpUrl), LEADER_WAIT_MS, () => stopping).then(
+  const leaderElected = waitForCommonLeader(members.map((member) => member.httpUrl), LEADER_WAIT_MS, () => stopping, clientTls).then(
     (leader): DevEvent => ({ kind: 'up', leader }),
     (error: unknown): DevEvent => ({ kind: 'no-leader', reason: (error as Error).message }),
   );
   let event = await Promise.race([stopRequested, firstExit, leaderElected]);
   if (event.kind === 'up') {
-    printEndpoints(members, event.leader, options.dataDir);
+    printEndpoints(members, event.leader, options.dataDir, certificates);
     event = await Promise.race([stopRequested, firstExit]);
   }
   stopping = true;
@@ -130,6 +136,7 @@ function readDevOptions(args: readonly string[]): DevOptions | string {
         'data-dir': { type: 'string', default: './data/dev' },
         'log-level': { type: 'string', default: 'warn' },
         clean: { type: 'boolean', default: false },
+        tls: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -145,10 +152,11 @@ function readDevOptions(args: readonly string[]): DevOptions | string {
     problems.push(`--base-port must leave room for the peer and gRPC ports (1001 to ${65_535 - GRPC_PORT_OFFSET - NODES_MAX}), got ${values['base-port']}`);
   }
   if (problems.length > 0) return `bvault dev: ${problems.join('; ')}`;
-  return { nodes, basePort, dataDir: resolvePath(values['data-dir']), logLevel: values['log-level'], clean: values.clean };
+  return { nodes, basePort, dataDir: resolvePath(values['data-dir']), logLevel: values['log-level'], clean: values.clean, tls: values.tls };
 }
 
-function planMembers(options: DevOptions): DevMember[] {
+function planMembers(options: DevOptions, certificates: DevCertificateFiles | undefined): DevMember[] {
+  const scheme = certificates === undefined ? 'http' : 'https';
   const names = Array.from({ length: options.nodes }, (_unused, index) => `n${index + 1}`);
   const peerAddresses = names.map((_name, index) => `127.0.0.1:${options.basePort + PEER_PORT_OFFSET + index}`);
   const initialCluster = names.map((name, index) => `${name}=${peerAddresses[index]}`).join(',');
@@ -166,20 +174,32 @@ function planMembers(options: DevOptions): DevMember[] {
       '--log-level', options.logLevel,
       // A node's stdout is a pipe to dev; the person is at dev's terminal.
       '--log-format', process.stdout.isTTY ? 'pretty' : 'json',
+      ...(certificates === undefined ? [] : serverTlsArgs(certificates)),
     ];
-    return { name, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, peerAddress: peerAddresses[index] as string, dataDir, args };
+    return { name, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, peerAddress: peerAddresses[index] as string, dataDir, args };
   });
 }
 
-function printEndpoints(members: readonly DevMember[], leader: string, dataDir: string): void {
+function printEndpoints(members: readonly DevMember[], leader: string, dataDir: string, certificates: DevCertificateFiles | undefined): void {
   const first = members[0] as DevMember;
   const last = members[members.length - 1] as DevMember;
+  const tryLines = certificates === undefined ? plainTryLines(members, first, last) : tlsTryLines(members, first, last, certificates);
   const lines = [
     '',
     `Beaver-Vault dev cluster is up: ${countOf(members.length, 'node')}, leader ${leader}, data in ${dataDir}`,
     ...members.map(
       (member) => `  ${member.name}  http ${member.httpUrl.padEnd(24)} grpc ${member.grpcAddress.padEnd(16)} peers ${member.peerAddress.padEnd(16)} data ${member.dataDir}`,
     ),
+    ...tryLines,
+    '',
+    'Node logs follow, prefixed by node name. Press Ctrl-C to stop the cluster.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+function plainTryLines(members: readonly DevMember[], first: DevMember, last: DevMember): string[] {
+  return [
     '',
     'Try (the REST API on the HTTP port; bvault and etcdctl on the gRPC port):',
     `  curl -X PUT ${first.httpUrl}/api/v1/keys/hello -d 'world'`,
@@ -187,9 +207,21 @@ function printEndpoints(members: readonly DevMember[], leader: string, dataDir: 
     `  curl ${first.httpUrl}/api/v1/cluster/members`,
     `  npm run bvault -- get hello --endpoints ${members.map((member) => member.grpcAddress).join(',')}`,
     `  etcdctl --endpoints ${first.grpcAddress} get hello`,
-    '',
-    'Node logs follow, prefixed by node name. Press Ctrl-C to stop the cluster.',
-    '',
   ];
-  process.stdout.write(lines.join('\n'));
+}
+
+/** The same commands with the CA and the client certificate: every port asks for one. */
+function tlsTryLines(members: readonly DevMember[], first: DevMember, last: DevMember, certificates: DevCertificateFiles): string[] {
+  // curl, etcdctl and bvault spell the three flags alike.
+  const clientTls = `--cacert ${certificates.ca} --cert ${certificates.clientCert} --key ${certificates.clientKey}`;
+  return [
+    '',
+    `TLS on every port; certificates from a throwaway CA in ${certificates.directory} (client certificate: CN root).`,
+    'Try (the REST API on the HTTP port; bvault and etcdctl on the gRPC port):',
+    `  curl ${clientTls} -X PUT ${first.httpUrl}/api/v1/keys/hello -d 'world'`,
+    `  curl ${clientTls} ${last.httpUrl}/api/v1/keys/hello`,
+    `  npm run bvault -- get hello --endpoints ${members.map((member) => `https://${member.grpcAddress}`).join(',')} ${clientTls}`,
+    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} put hello world`,
+    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} get hello`,
+  ];
 }

@@ -7,6 +7,7 @@ import { EncryptionError } from '../encryption/errors.js';
 import { isNodeError } from '../node/errors.js';
 import { DurableStorageError } from '../storage/errors.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { TlsFileError } from '../tls/certificate-material.js';
 import { JoinError } from './join-request.js';
 
 export interface FailureDescription {
@@ -28,6 +29,8 @@ export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof ConfigError) return { exitCode: EXIT_CODES.usage, message: error.message };
   const text = error instanceof Error ? `${error.message}` : String(error);
   const oneLine = text.replace(/\s*\n\s*/g, ' ');
+  // A certificate file to fix: restarting will not help, as with any other configuration problem.
+  if (error instanceof TlsFileError) return { exitCode: EXIT_CODES.usage, message: error.message };
   if (error instanceof JoinError) return { exitCode: EXIT_CODES.joinFailed, message: oneLine };
   // A bad key file is a setting to fix; data sealed under a key the file lacks needs that key.
   if (error instanceof EncryptionError) {

@@ -3,6 +3,8 @@
 // The node then starts empty, learns the rest from the leader's log or snapshot, and asks to be
 // promoted once it has caught up.
 
+import { requestText, type ClientTlsMaterial } from '../tls/https-request.js';
+
 export interface JoinedCluster {
   readonly clusterId: string;
   readonly members: ReadonlyArray<{ readonly name: string; readonly peerAddress: string; readonly clientUrls?: readonly string[] }>;
@@ -13,6 +15,8 @@ export interface JoinRequest {
   readonly name: string;
   readonly peerAddress: string;
   readonly clientUrls: readonly string[];
+  /** For an https:// joinUrl: the CA that signed the member's certificate, and this member's own for client-cert-auth. */
+  readonly tls?: ClientTlsMaterial;
 }
 
 export class JoinError extends Error {
@@ -32,17 +36,18 @@ export async function requestJoin(request: JoinRequest): Promise<JoinedCluster> 
   for (;;) {
     let reason: string;
     try {
-      const response = await fetch(new URL('/api/v1/cluster/members', request.joinUrl), {
+      const response = await requestText(new URL('/api/v1/cluster/members', request.joinUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
+        ...(request.tls === undefined ? {} : { tls: request.tls }),
       });
-      const answer = (await response.json().catch(() => ({}))) as Partial<JoinedCluster> & { error?: { code?: string; message?: string } };
-      if (response.ok) return joinedClusterOf(answer, request.joinUrl);
+      const answer = jsonOf(response.text) as Partial<JoinedCluster> & { error?: { code?: string; message?: string } };
+      if (response.status >= 200 && response.status < 300) return joinedClusterOf(answer, request.joinUrl);
       reason = `${response.status} ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`.trim();
       // Retry-After marks a passing condition, e.g. another membership change still in progress.
-      const passing = RETRIED_STATUSES.has(response.status) || response.headers.has('retry-after');
+      const passing = RETRIED_STATUSES.has(response.status) || response.headers['retry-after'] !== undefined;
       if (!passing) throw new JoinError(`${request.joinUrl} refused to add ${request.name}: ${reason}`);
     } catch (error) {
       if (error instanceof JoinError) throw error;
@@ -66,12 +71,22 @@ function joinedClusterOf(answer: Partial<JoinedCluster>, joinUrl: string): Joine
  * Removes the member `requestJoin` added, for a node that could not start after its join: a
  * learner that never runs would stay in the member list for good. A member already gone is fine.
  */
-export async function withdrawJoin(request: Pick<JoinRequest, 'joinUrl' | 'name'>): Promise<void> {
-  const response = await fetch(new URL(`/api/v1/cluster/members/${encodeURIComponent(request.name)}`, request.joinUrl), {
+export async function withdrawJoin(request: Pick<JoinRequest, 'joinUrl' | 'name' | 'tls'>): Promise<void> {
+  const response = await requestText(new URL(`/api/v1/cluster/members/${encodeURIComponent(request.name)}`, request.joinUrl), {
     method: 'DELETE',
-    signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+    timeoutMs: ATTEMPT_TIMEOUT_MS,
+    ...(request.tls === undefined ? {} : { tls: request.tls }),
   });
-  if (!response.ok && response.status !== 404) {
-    throw new JoinError(`${request.joinUrl} did not remove ${request.name} again: ${response.status} ${await response.text()}`);
+  if ((response.status < 200 || response.status >= 300) && response.status !== 404) {
+    throw new JoinError(`${request.joinUrl} did not remove ${request.name} again: ${response.status} ${response.text}`);
+  }
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
+  } catch {
+    return {};
   }
 }

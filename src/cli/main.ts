@@ -11,6 +11,7 @@ import type * as ClientCommands from './commands/client-commands.js';
 import { isHelpFlag } from './commands/common-flags.js';
 import { runDevCluster } from './dev-cluster.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { dropIpServernameWarning } from './ip-servername-warning.js';
 
 /** The client commands are loaded only when asked for: a restarted member starts sooner without them. */
 const loadClientCommands = (): Promise<typeof ClientCommands> => import('./commands/client-commands.js');
@@ -29,6 +30,7 @@ ${clientCommandsUsage}
 npm start runs "bvault dev".`;
 
 async function main(argv: readonly string[]): Promise<number> {
+  dropIpServernameWarning();
   const { command, args: rest } = splitCommandLine(argv);
   // `bvault --help` and `bvault --version` name no command; their flag says what to do.
   const wanted = command ?? (rest.some(isHelpFlag) ? 'help' : rest.includes('--version') ? 'version' : undefined);

@@ -1,9 +1,21 @@
 // What `connect()` accepts, its defaults, and the checks made once before the client exists.
 import type { RetryPolicy } from './backoff.js';
 
+/** PEM bytes for TLS: the CA that signed the members' certificates, and a client certificate for client-cert-auth. */
+export interface ClientTls {
+  /** Default: the system's CAs. */
+  readonly ca?: Buffer | string;
+  readonly cert?: Buffer | string;
+  readonly key?: Buffer | string;
+}
+
 export interface ConnectOptions {
-  /** host:port of each member's gRPC listener; at least one. */
+  /**
+   * Each member's gRPC listener, host:port or https://host:port; at least one. With `tls`, or
+   * https:// endpoints, every endpoint is dialed over TLS.
+   */
   readonly endpoints: readonly string[];
+  readonly tls?: ClientTls;
   /** How long one attempt waits for a connection to an endpoint before trying the next. */
   readonly dialTimeoutMs?: number;
   /** The deadline of every call, all its retries included, unless the call sets its own. */
@@ -12,7 +24,10 @@ export interface ConnectOptions {
 }
 
 export interface ResolvedOptions {
+  /** host:port, the scheme taken off. */
   readonly endpoints: readonly string[];
+  /** Present when the endpoints are dialed over TLS. */
+  readonly tls?: ClientTls;
   readonly dialTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retry: RetryPolicy;
@@ -32,13 +47,19 @@ export const DEFAULT_OPTIONS = {
 } as const;
 
 export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  const given = options.endpoints.map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+  const schemes = new Set(given.map((endpoint) => /^(https?):\/\//.exec(endpoint)?.[1]));
+  const secure = options.tls !== undefined || schemes.has('https');
   const resolved: ResolvedOptions = {
-    endpoints: [...new Set(options.endpoints.map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== ''))],
+    endpoints: [...new Set(given.map((endpoint) => endpoint.replace(/^https?:\/\//, '').replace(/\/$/, '')))],
+    ...(secure ? { tls: options.tls ?? {} } : {}),
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_OPTIONS.dialTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_OPTIONS.requestTimeoutMs,
     retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
   };
   const problems = problemsOf(resolved);
+  if (secure && schemes.has('http')) problems.push('an http:// endpoint is plaintext, but TLS is asked for (tls options or an https:// endpoint); use https:// or host:port');
+  if ((options.tls?.cert === undefined) !== (options.tls?.key === undefined)) problems.push('tls.cert and tls.key go together: a client certificate needs its key');
   if (problems.length > 0) throw new TypeError(`invalid client options: ${problems.join('; ')}`);
   return Object.freeze(resolved);
 }

@@ -1,5 +1,6 @@
 // One gRPC client (and so one HTTP/2 connection) per endpoint, made on first use.
-import { credentials, type ServiceError, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials, type ServiceError, status as GrpcStatus, Metadata } from '@grpc/grpc-js';
+import type { ClientTls } from './client-options.js';
 import { KVClient } from '../generated/beavervault/v1/kv.js';
 import { BeaverVaultError } from './client-errors.js';
 import { httpPortExplanation } from './http-port-probe.js';
@@ -17,12 +18,18 @@ export class GrpcChannels {
   private readonly clients = new Map<string, KVClient>();
   private readonly httpPortProbes = new Map<string, Promise<string | undefined>>();
   private closed = false;
+  private readonly credentials: ChannelCredentials;
+
+  /** Plaintext without `tls`; with it, TLS verified against its CA (or the system's). */
+  constructor(private readonly tls?: ClientTls) {
+    this.credentials = channelCredentialsOf(tls);
+  }
 
   client(endpoint: string): KVClient {
     if (this.closed) throw notConnected('the client is closed', GrpcStatus.CANCELLED);
     let client = this.clients.get(endpoint);
     if (client === undefined) {
-      client = new KVClient(endpoint, credentials.createInsecure(), CHANNEL_OPTIONS);
+      client = new KVClient(endpoint, this.credentials, CHANNEL_OPTIONS);
       this.clients.set(endpoint, client);
     }
     return client;
@@ -52,7 +59,7 @@ export class GrpcChannels {
   private httpPortProbe(endpoint: string): Promise<string | undefined> {
     let probe = this.httpPortProbes.get(endpoint);
     if (probe === undefined) {
-      probe = httpPortExplanation(endpoint);
+      probe = httpPortExplanation(endpoint, this.tls);
       this.httpPortProbes.set(endpoint, probe);
     }
     return probe;
@@ -63,6 +70,15 @@ export class GrpcChannels {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
+}
+
+/** Plaintext without `tls`; with it, TLS verified against its CA (or the system's), showing its certificate if any. */
+export function channelCredentialsOf(tls: ClientTls | undefined): ChannelCredentials {
+  return tls === undefined ? credentials.createInsecure() : credentials.createSsl(pemOf(tls.ca), pemOf(tls.key), pemOf(tls.cert));
+}
+
+function pemOf(value: Buffer | string | undefined): Buffer | null {
+  return value === undefined ? null : Buffer.from(value);
 }
 
 /** Shaped like a failed call, so one classification (client-errors.ts) covers both. */

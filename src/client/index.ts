@@ -9,7 +9,7 @@ import { GrpcChannels } from './grpc-channels.js';
 export function connect(options: ConnectOptions): BeaverVaultClient {
   const resolved = resolveOptions(options);
   const pool = new EndpointPool(resolved.endpoints);
-  const channels = new GrpcChannels();
+  const channels = new GrpcChannels(resolved.tls);
   return new BeaverVaultClient(resolved, pool, channels, new CallRunner(resolved, pool, channels));
 }
 
@@ -17,7 +17,7 @@ export type { BatchGetResult, BatchPutItem, DeleteOptions, DeleteResult, ListOpt
 export { BeaverVaultClient } from './beaver-vault-client.js';
 export type { RetryPolicy } from './backoff.js';
 export { BeaverVaultError } from './client-errors.js';
-export type { CallOptions, ConnectOptions } from './client-options.js';
+export type { CallOptions, ClientTls, ConnectOptions } from './client-options.js';
 export type { LeaseListing, LeaseTimeToLive } from './lease-calls.js';
 export { Lease } from './lease-keeper.js';
 export type { AddMemberRequest } from './member-calls.js';

@@ -5,6 +5,7 @@
 
 import { DEFAULT_GRPC_LIMITS } from '../api/grpc/grpc-limits.js';
 import { DEFAULT_QUEUE_LIMITS } from '../node/queue-limits.js';
+import { TLS_MIN_VERSIONS } from '../tls/tls-settings.js';
 
 /**
  * How a raw setting is read; `size` accepts a plain byte count or a KiB/MiB/GiB suffix, and a
@@ -50,13 +51,38 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
   {
     name: 'advertise-client-urls',
     kind: 'list',
-    description: 'comma-separated URLs clients use to reach this node\'s REST API (default http://<http-host>:<http-port>)',
+    description: 'comma-separated URLs clients use to reach this node\'s REST API (default http://<http-host>:<http-port>, https:// with cert-file)',
   },
   {
     name: 'advertise-grpc-urls',
     kind: 'list',
-    description: 'comma-separated URLs clients use to reach this node\'s gRPC APIs, given to etcd clients as its client URLs (default http://<http-host>:<grpc-port>)',
+    description: 'comma-separated URLs clients use to reach this node\'s gRPC APIs, given to etcd clients as its client URLs (default http://<http-host>:<grpc-port>, https:// with cert-file)',
   },
+  // TLS, with etcd's names and meanings: the client port (REST over HTTPS, and gRPC), then the peer port.
+  { name: 'cert-file', kind: 'string', description: 'PEM certificate of the REST and gRPC ports; with key-file, they serve TLS only' },
+  { name: 'key-file', kind: 'string', description: 'PEM private key of cert-file' },
+  { name: 'trusted-ca-file', kind: 'string', description: 'PEM CA bundle that signed client certificates (and cert-file)' },
+  {
+    name: 'client-cert-auth',
+    kind: 'boolean',
+    defaultValue: 'false',
+    description: 'refuse, at the handshake, clients without a certificate signed by trusted-ca-file',
+  },
+  { name: 'peer-cert-file', kind: 'string', description: 'PEM certificate of the peer (Raft) port, presented both when dialing and when dialed' },
+  { name: 'peer-key-file', kind: 'string', description: 'PEM private key of peer-cert-file' },
+  { name: 'peer-trusted-ca-file', kind: 'string', description: 'PEM CA bundle that signed every member\'s peer certificate' },
+  {
+    name: 'peer-client-cert-auth',
+    kind: 'boolean',
+    defaultValue: 'false',
+    description: 'refuse, at the handshake, peers without a certificate signed by peer-trusted-ca-file (mutual TLS)',
+  },
+  {
+    name: 'cipher-suites',
+    kind: 'list',
+    description: 'TLS 1.2 cipher suites allowed on every TLS port, by etcd\'s names, e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (default Node\'s list; TLS 1.3 suites stay on)',
+  },
+  { name: 'tls-min-version', kind: 'enum', defaultValue: 'TLS1.2', choices: TLS_MIN_VERSIONS, description: 'lowest TLS version accepted: TLS1.2 or TLS1.3 (1.0 and 1.1 are insecure and refused)' },
   { name: 'initial-cluster', kind: 'list', description: 'the members of a new cluster: n1=host:7000,n2=host:7001,...' },
   { name: 'join', kind: 'string', description: 'URL of a running member\'s REST API; this node joins as a learner and is promoted once caught up' },
   {

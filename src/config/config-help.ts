@@ -17,7 +17,8 @@ export function serverHelpText(): string {
   for (const field of CONFIG_FIELDS) {
     const flag = field.kind === 'boolean' ? `  --${field.name}` : `  --${field.name} <${field.kind === 'list' ? 'a,b' : field.kind}>`;
     const defaultText = field.defaultValue === undefined ? '' : ` [default ${field.defaultValue}]`;
-    lines.push(`${flag.padEnd(FLAG_COLUMN_WIDTH)}${field.description}${defaultText} (${environmentNameOf(field.name)})`);
+    // A flag wider than the column still gets a space before its description.
+    lines.push(`${flag.padEnd(FLAG_COLUMN_WIDTH - 1)} ${field.description}${defaultText} (${environmentNameOf(field.name)})`);
   }
   lines.push(
     '',

@@ -10,6 +10,7 @@ import { readConfigFile, readEnvironment, readFlags, type SourceReading } from '
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
 import { auditSettingsOf, type AuditSettings } from './audit-config.js';
 import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
+import { tlsSettingsOf, type TlsSettings } from './tls-config.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -38,7 +39,7 @@ export interface RequestLimits {
   readonly requestBytesMax: number;
 }
 
-export interface ServerConfig extends AuditSettings {
+export interface ServerConfig extends AuditSettings, TlsSettings {
   readonly name: string;
   /** Absolute. */
   readonly dataDir: string;
@@ -152,9 +153,12 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
   const advertisePeerAddress = advertisedPeerAddressOf(values, name, start, `${raftHost}:${raftPort}`, problems);
   // A wildcard listener has no address a client could dial: advertise the peer address's host.
   const clientHost = WILDCARD_HOSTS.has(httpHost) ? hostOf(advertisePeerAddress) : httpHost;
-  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`http://${clientHost}:${httpPort}`];
+  const tls = tlsSettingsOf(values, workingDirectory, problems);
+  // With TLS on the client port, what is advertised says so: etcd clients read the scheme.
+  const clientScheme = tls.clientTls === undefined ? 'http' : 'https';
+  const advertiseClientUrls = values.list('advertise-client-urls') ?? [`${clientScheme}://${clientHost}:${httpPort}`];
   for (const url of advertiseClientUrls) if (!isHttpUrl(url)) problems.push(`advertise-client-urls: ${JSON.stringify(url)} is not an http(s) URL`);
-  const advertiseGrpcUrls = values.list('advertise-grpc-urls') ?? [`http://${clientHost}:${grpcPort}`];
+  const advertiseGrpcUrls = values.list('advertise-grpc-urls') ?? [`${clientScheme}://${clientHost}:${grpcPort}`];
   for (const url of advertiseGrpcUrls) if (!isHttpUrl(url)) problems.push(`advertise-grpc-urls: ${JSON.stringify(url)} is not an http(s) URL`);
   const electionTicks = values.number('election-ticks');
   const heartbeatTicks = values.number('heartbeat-ticks');
@@ -196,6 +200,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,
     ...auditSettingsOf(values, workingDirectory, problems),
+    ...tls,
     warnings,
   };
 }

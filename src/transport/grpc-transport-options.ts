@@ -1,6 +1,7 @@
 // GrpcTransport's options, their defaults and their validation. Options are checked once at
 // construction, every problem listed in one error, and then frozen.
 
+import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { Logger } from '../observability/logger.js';
 import type { NodeId } from '../raft/types.js';
 import { transportError } from './errors.js';
@@ -31,6 +32,10 @@ export interface GrpcTransportOptions {
   /** HTTP/2 pings on idle connections, so a vanished peer is noticed. */
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveTimeoutMs?: number;
+  /** TLS of the peer port as served (see src/tls); plaintext by default. */
+  readonly serverCredentials?: ServerCredentials;
+  /** TLS towards peers, matching serverCredentials; plaintext by default. */
+  readonly channelCredentials?: ChannelCredentials;
 }
 
 export type ResolvedGrpcTransportOptions = Required<GrpcTransportOptions>;
@@ -56,6 +61,8 @@ export function resolveGrpcTransportOptions(options: GrpcTransportOptions, defau
     clusterId: options.clusterId,
     listenAddress: options.listenAddress,
     logger: options.logger ?? defaultLogger(),
+    serverCredentials: options.serverCredentials ?? ServerCredentials.createInsecure(),
+    channelCredentials: options.channelCredentials ?? credentials.createInsecure(),
   };
   const problems = problemsOf(resolved);
   if (problems.length > 0) throw transportError('TRANSPORT_INVALID_OPTIONS', { reason: problems.join('; ') });

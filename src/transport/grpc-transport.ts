@@ -8,10 +8,8 @@
 
 import {
   Client,
-  credentials,
   Metadata,
   Server,
-  ServerCredentials,
   status as GrpcStatus,
   type ChannelOptions,
   type ServiceError,
@@ -81,7 +79,7 @@ export class GrpcTransport implements PeerTransport {
   async start(handlers: TransportHandlers): Promise<void> {
     if (this.closing.signal.aborted) throw transportError('TRANSPORT_CLOSED');
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(this.options.listenAddress, ServerCredentials.createInsecure(), (error, port) =>
+      this.server.bindAsync(this.options.listenAddress, this.options.serverCredentials, (error, port) =>
         error === null ? resolve(port) : reject(error),
       );
     });
@@ -203,7 +201,7 @@ export class GrpcTransport implements PeerTransport {
   }
 
   private channelTo(address: string): Client {
-    return new Client(address, credentials.createInsecure(), this.channelOptions());
+    return new Client(address, this.options.channelCredentials, this.channelOptions());
   }
 
   private closePeer(peer: Peer): void {

@@ -39,7 +39,7 @@ const NOT_YET_A_MEMBER = 'this member waits to be added to a cluster (wait-for-j
  * Listens on `listenAddress` until an invitation arrives (or undefined once `stopping` aborts);
  * the listener is closed when this resolves.
  */
-export async function awaitJoinInvitation(listenAddress: string, logger: Logger, stopping: AbortSignal): Promise<JoinInvitation | undefined> {
+export async function awaitJoinInvitation(listenAddress: string, logger: Logger, stopping: AbortSignal, serverCredentials = ServerCredentials.createInsecure()): Promise<JoinInvitation | undefined> {
   const server = new Server();
   let accept: (invitation: JoinInvitation | undefined) => void = () => undefined;
   const invited = new Promise<JoinInvitation | undefined>((resolve) => (accept = resolve));
@@ -54,7 +54,7 @@ export async function awaitJoinInvitation(listenAddress: string, logger: Logger,
       accept(invitation);
     },
   });
-  await new Promise<void>((resolve, reject) => server.bindAsync(listenAddress, ServerCredentials.createInsecure(), (error) => (error === null ? resolve() : reject(error))));
+  await new Promise<void>((resolve, reject) => server.bindAsync(listenAddress, serverCredentials, (error) => (error === null ? resolve() : reject(error))));
   logger.info({ address: listenAddress }, 'waiting to be added to a cluster: a leader adds this member with POST /api/v1/raft/join naming it');
   const invitation = stopping.aborted ? undefined : await invited;
   // The answer must reach the inviter before the port is handed to the real transport.

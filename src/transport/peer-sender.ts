@@ -16,6 +16,9 @@ import { peerService } from './peer-service.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
 import { frameBytesOf, type OutgoingFrame } from './wire-format.js';
 
+/** How Node's TLS words a certificate the other side does not trust, or a handshake it refused. */
+const TLS_FAILURE = /certificate|handshake|alert|SSL routines/i;
+
 export interface PeerSenderContext {
   readonly options: ResolvedGrpcTransportOptions;
   readonly metadata: Metadata;
@@ -38,6 +41,8 @@ export class PeerSender {
   private unreachableReported = false;
   /** Consecutive stream failures; 0 while healthy. */
   private failures = 0;
+  /** Whether this run of failures has logged a failed TLS handshake yet; once is enough. */
+  private tlsFailureLogged = false;
   /**
    * Until this time (monotonic: a wall clock stepped forward and back again must not hold a
    * peer down for the size of the step) the peer counts as down and messages to it are dropped.
@@ -143,6 +148,7 @@ export class PeerSender {
       this.context.logger.info({ peer: this.peer, address: this.address }, 'peer stream reconnected');
     }
     this.failures = 0;
+    this.tlsFailureLogged = false;
   }
 
   private acknowledged(): void {
@@ -205,6 +211,10 @@ export class PeerSender {
     const fields = { peer: this.peer, address: this.address, code: status.code, reason: status.details, retryInMs: Math.round(delayMs) };
     if (status.code === GrpcStatus.FAILED_PRECONDITION) {
       this.context.logger.error(fields, 'peer refused this member: it belongs to another cluster');
+    } else if (!this.tlsFailureLogged && TLS_FAILURE.test(status.details)) {
+      // Not a passing fault: it lasts until someone fixes a certificate or a CA.
+      this.tlsFailureLogged = true;
+      this.context.logger.error(fields, 'TLS handshake with the peer failed: its certificate is not signed by peer-trusted-ca-file, or it refused ours');
     } else if (this.failures === 1) {
       this.context.logger.warn(fields, 'peer stream failed; messages to the peer are dropped until it reconnects');
     } else {

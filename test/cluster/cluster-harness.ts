@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { requestText, type ClientTlsMaterial } from '../../src/tls/index.js';
 
 export const REPOSITORY_ROOT = resolvePath(import.meta.dirname, '../..');
 /**
@@ -124,9 +125,19 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
 }
 
-/** One HTTP request with a deadline; a refused connection or timeout rejects. */
-export async function request(baseUrl: string, method: string, path: string, body?: string | Uint8Array | object, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+/** One HTTP request with a deadline; a refused connection or timeout rejects. An https:// URL uses `tls`. */
+export async function request(baseUrl: string, method: string, path: string, body?: string | Uint8Array | object, headers: Record<string, string> = {}, tls?: ClientTlsMaterial): Promise<HttpAnswer> {
   const isJson = body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array);
+  if (baseUrl.startsWith('https:')) {
+    const answer = await requestText(`${baseUrl}${path}`, {
+      method,
+      headers: isJson ? { 'content-type': 'application/json', ...headers } : headers,
+      ...(body === undefined ? {} : { body: isJson ? JSON.stringify(body) : (body as string | Uint8Array) }),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(tls === undefined ? {} : { tls }),
+    });
+    return { status: answer.status, headers: new Headers(Object.entries(answer.headers).map(([name, value]) => [name, String(value)])), text: answer.text, json: jsonOrUndefined(answer.text) };
+  }
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: isJson ? { 'content-type': 'application/json', ...headers } : headers,
@@ -134,13 +145,15 @@ export async function request(baseUrl: string, method: string, path: string, bod
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await response.text();
-  let json: unknown;
+  return { status: response.status, headers: response.headers, text, json: jsonOrUndefined(text) };
+}
+
+function jsonOrUndefined(text: string): unknown {
   try {
-    json = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
 }
 
 export interface ServerPorts {
@@ -163,6 +176,8 @@ export interface ServerProcessOptions {
    */
   readonly workingDirectory?: string;
   readonly argsAsGiven?: boolean;
+  /** The REST API serves HTTPS: the harness's own requests show this CA and client certificate. */
+  readonly clientTls?: ClientTlsMaterial;
 }
 
 /** One member: its settings, and the process currently running it (if any). */
@@ -182,7 +197,12 @@ export class ServerProcess {
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.ports.http}`;
+    return `${this.options.clientTls === undefined ? 'http' : 'https'}://127.0.0.1:${this.ports.http}`;
+  }
+
+  /** A REST request to this member, over HTTPS with the member's client TLS when it has one. */
+  request(method: string, path: string, body?: string | Uint8Array | object, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return request(this.url, method, path, body, headers, this.options.clientTls);
   }
 
   get peerAddress(): string {
@@ -293,7 +313,7 @@ export class ServerProcess {
   }
 
   async status(): Promise<NodeStatusView> {
-    const answer = await request(this.url, 'GET', '/api/v1/admin/status');
+    const answer = await this.request('GET', '/api/v1/admin/status');
     if (answer.status !== 200) throw new Error(`${this.name} status answered ${answer.status}: ${answer.text}`);
     return answer.json as NodeStatusView;
   }
@@ -302,7 +322,7 @@ export class ServerProcess {
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     await waitFor(`${this.name} to be ready`, timeoutMs, async () => {
       if (!this.running) throw new Error(`${this.name} exited while starting; its log:\n${this.output}`);
-      const answer = await request(this.url, 'GET', '/readyz').catch(() => undefined);
+      const answer = await this.request('GET', '/readyz').catch(() => undefined);
       return answer?.status === 200 ? true : undefined;
     }).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n--- ${this.name} log ---\n${this.output}`);
@@ -362,9 +382,9 @@ export class TestCluster {
   }
 
   /** A fourth member that joins through `via` with --join; started, not yet waited for. */
-  async addJoiningMember(name: string, via: ServerProcess): Promise<ServerProcess> {
+  async addJoiningMember(name: string, via: ServerProcess, options?: ServerProcessOptions): Promise<ServerProcess> {
     const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
-    const member = new ServerProcess(name, ports, join(this.root, name), ['--join', via.url, ...this.extraArgs]);
+    const member = new ServerProcess(name, ports, join(this.root, name), ['--join', via.url, ...this.extraArgs], options);
     this.members.push(member);
     member.start();
     return member;

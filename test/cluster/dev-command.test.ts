@@ -35,9 +35,9 @@ function basePortOfNextRun(): number {
 }
 
 /** Starts `bvault dev` directly, or through `npm start` (its own process group, as in a terminal). */
-async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePortOfNextRun()): Promise<DevRun> {
+async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePortOfNextRun(), extraArgs: readonly string[] = []): Promise<DevRun> {
   const dataDir = await temporaryDirectory('dev');
-  const devArgs = ['--nodes', String(nodes), '--base-port', String(basePort), '--data-dir', dataDir];
+  const devArgs = ['--nodes', String(nodes), '--base-port', String(basePort), '--data-dir', dataDir, ...extraArgs];
   // --ignore-scripts skips prestart's code generation (src/generated is present), not start itself.
   const [command, args] = via === 'npm' ? ['npm', ['start', '--ignore-scripts', '--', ...devArgs]] : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dev', ...devArgs]];
   const child = spawn(command, args, { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: via === 'npm' });
@@ -115,6 +115,20 @@ async function occupy(port: number): Promise<Server> {
 }
 
 describe('bvault dev', () => {
+  it('with --tls serves every port over TLS and prints etcdctl lines that work as printed', async () => {
+    const run = await startDev('bvault', 3, basePortOfNextRun(), ['--tls']);
+    await waitUntilUp(run);
+    const printed = (command: string): string[] => run.output().split('\n').filter((line) => line.trim().startsWith(command)).map((line) => line.trim());
+    const [putLine, getLine] = printed('etcdctl');
+    expect(putLine).toMatch(/^etcdctl --endpoints https:\/\/127\.0\.0\.1:\d+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key put hello world$/);
+    // The printed lines run as they are: no quoting in them to undo.
+    expect(execFileSync('etcdctl', putLine!.split(' ').slice(1), { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('OK');
+    expect(execFileSync('etcdctl', [...getLine!.split(' ').slice(1), '--print-value-only'], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('world');
+    // The REST API is HTTPS now; plain HTTP gets no answer.
+    await expect(request(`http://127.0.0.1:${run.basePort}`, 'GET', '/readyz')).rejects.toThrow();
+    await expectStopsEverything(run, () => run.child.kill('SIGTERM'), 0);
+  });
+
   it('starts a cluster, prints its HTTP and gRPC endpoints and stops cleanly on SIGINT', async () => {
     const run = await startDev('bvault', 3);
     await waitUntilUp(run);

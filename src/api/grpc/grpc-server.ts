@@ -29,6 +29,8 @@ export interface GrpcApiOptions {
   readonly metrics: Registry;
   readonly logger: Logger;
   readonly limits?: Partial<GrpcLimits>;
+  /** TLS (see src/tls); plaintext when absent. */
+  readonly credentials?: ServerCredentials;
 }
 
 export interface GrpcApi {
@@ -79,7 +81,7 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   for (const register of SERVICE_REGISTRARS) register(server, context);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error === null ? resolve(boundPort) : reject(error)));
+    server.bindAsync(`${host}:${options.port}`, options.credentials ?? ServerCredentials.createInsecure(), (error, boundPort) => (error === null ? resolve(boundPort) : reject(error)));
   });
   return { port, address: `${host}:${port}`, close: () => closeServer(server) };
 }

@@ -12,6 +12,8 @@ import type { Registry } from 'prom-client';
 import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Server as HttpsServer } from 'node:https';
+import type { ReloadingHttpsOptions } from '../../tls/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
@@ -43,13 +45,15 @@ export interface HttpApiOptions {
   readonly limits?: Partial<HttpLimits>;
   /** The node's gRPC port, named on every answer so a client that dialed this port by mistake can say which one to use. */
   readonly grpcPort?: number;
+  /** HTTPS (see src/tls), its certificate replaced at each reload; plain HTTP when absent. */
+  readonly https?: ReloadingHttpsOptions;
 }
 
 /** Spelled again in src/client/http-port-probe.ts, which imports nothing from the server. */
 const GRPC_PORT_HEADER = 'x-bvault-grpc-port';
 
 export interface HttpApi {
-  /** `http://host:port` of the bound listener. */
+  /** `http://host:port` (or https://) of the bound listener. */
   readonly url: string;
   /** The fastify instance, for `inject` in tests. */
   readonly app: FastifyInstance;
@@ -61,7 +65,10 @@ export interface HttpApi {
 export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'>): Promise<FastifyInstance> {
   const limits = resolveHttpLimits(options.limits);
   const context: RouteContext = { limits, logger: options.logger };
-  const app = Fastify({ bodyLimit: limits.requestBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true });
+  const https = options.https === undefined ? {} : { https: options.https.serverOptions };
+  // Typed as the plain HTTP instance the routes are written against; HTTPS changes only the socket.
+  const app = Fastify({ bodyLimit: limits.requestBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true, ...https }) as unknown as FastifyInstance;
+  options.https?.onReload((secureContext) => (app.server as unknown as HttpsServer).setSecureContext(secureContext));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   installErrorReplies(app, limits, options.logger);
@@ -107,7 +114,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   if (address === null || typeof address === 'string') throw new Error(`the HTTP API bound an unexpected address: ${String(address)}`);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.https === undefined ? 'http' : 'https'}://${host}:${address.port}`,
     app,
     // forceCloseConnections ends open watch streams, which never end by themselves.
     close: () => app.close(),

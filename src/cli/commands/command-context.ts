@@ -1,7 +1,8 @@
-// What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
-// client made from them, and where output goes.
+// What every client command shares: the flags --endpoints, --write-out, --timeout-ms and the
+// TLS files (--cacert, --cert, --key), the client made from them, and where output goes.
 import { parseArgs } from 'node:util';
-import { type BeaverVaultClient, connect } from '../../client/index.js';
+import { type BeaverVaultClient, type ClientTls, connect } from '../../client/index.js';
+import { readClientTlsFiles } from '../../client/client-tls-files.js';
 import { UsageError } from './client-exit-codes.js';
 import { COMMON_OPTIONS, type OptionsConfig } from './common-flags.js';
 
@@ -21,7 +22,10 @@ export interface CommandContext {
 export const COMMON_FLAGS_HELP = `Common flags:
   --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
   -w, --write-out table|json  output format (default table)
-  --timeout-ms N              deadline of each request, retries included (default 10000)`;
+  --timeout-ms N              deadline of each request, retries included (default 10000)
+  --cacert file               TLS: CA bundle that signed the members' certificates (or BVAULT_CACERT)
+  --cert file, --key file     TLS: client certificate and key, for client-cert-auth (or BVAULT_CERT, BVAULT_KEY)
+  With any of these, or https:// endpoints, every endpoint is dialed over TLS.`;
 
 /** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
 export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {
@@ -38,11 +42,30 @@ export function commandContext(args: readonly string[], options: OptionsConfig, 
   const timeoutMs = values['timeout-ms'] === undefined ? undefined : positiveInteger(String(values['timeout-ms']), '--timeout-ms');
   let client: BeaverVaultClient;
   try {
-    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }) });
+    const tls = tlsOf(values, environment);
+    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }), ...(tls === undefined ? {} : { tls }) });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   return { client, format, positionals: parsed.positionals, values, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** The PEM files named by --cacert, --cert and --key, or else BVAULT_CACERT, BVAULT_CERT and BVAULT_KEY. */
+function tlsOf(values: Readonly<Record<string, string | boolean | undefined>>, environment: NodeJS.ProcessEnv): ClientTls | undefined {
+  const paths: Record<string, string> = {};
+  const origins: Record<string, string> = {};
+  for (const name of ['cacert', 'cert', 'key'] as const) {
+    const variable = `BVAULT_${name.toUpperCase()}`;
+    const path = values[name] ?? environment[variable];
+    if (path === undefined || path === '') continue;
+    paths[name] = String(path);
+    if (values[name] === undefined) origins[name] = variable;
+  }
+  try {
+    return readClientTlsFiles(paths, origins);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export function positiveInteger(text: string, name: string): number {
