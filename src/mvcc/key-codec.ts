@@ -13,6 +13,7 @@
 //   group gen 07                      -> physical compaction progress
 //   group gen 08 id8 00               -> a staged cluster-wide restore: size and checksum
 //   group gen 08 id8 01 seq4          -> one staged chunk of that restore's backup
+//   group gen 09                      -> the auth state: users, roles, enabled, auth revision
 //   group, and group FE               -> empty markers at both ends of the group, only while
 //                                        reclaim forces LevelDB to rewrite the whole range
 //
@@ -33,7 +34,9 @@ const LEASE_KEY_TAG = 0x06;
 const COMPACTION_TAG = 0x07;
 /** Staged restores live inside the generation, so they travel in Raft snapshots like all applied state. */
 export const RESTORE_STAGING_TAG = 0x08;
-const TAG_END = 0x09;
+/** The replicated auth state (one record), inside the generation so it travels in snapshots, backups and the hash. */
+const AUTH_TAG = 0x09;
+const TAG_END = 0x0a;
 const RESTORE_HEADER_MARK = 0x00;
 const RESTORE_CHUNK_MARK = 0x01;
 
@@ -250,6 +253,11 @@ export class Keyspace {
 
   sequenceOfRestoreChunkKey(storageKey: Uint8Array): number {
     return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).readUInt32BE(SPACE_PREFIX_BYTES + 9);
+  }
+
+  /** The one record of the replicated auth state (users, roles, enabled, auth revision). */
+  authKey(): Buffer {
+    return this.prefix(AUTH_TAG);
   }
 
   private prefix(tag: number): Buffer {
