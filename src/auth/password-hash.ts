@@ -32,6 +32,3 @@ export async function verifyPassword(password: string, encoded: string): Promise
   const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** A hash of nothing in particular: checked against when the user does not exist, so that answer takes as long as a wrong password. */
-export const DECOY_HASH_PROMISE: Promise<string> = hashPassword(randomBytes(16).toString('hex'));

@@ -1,0 +1,69 @@
+// etcd's simple tokens: random strings that every member learns through the log (the
+// Authenticate entry carries the token; auth-requests.ts), held in memory only, each valid
+// until it goes unused for the TTL (etcd renews a simple token on every use). A restart
+// forgets them and clients authenticate again, as with etcd. Tokens from another cluster, or
+// from before a restart, are simply unknown.
+import { randomBytes } from 'node:crypto';
+import { MvccError } from '../mvcc/errors.js';
+import type { TokenInfo, TokenProvider } from './tokens.js';
+
+interface Entry extends TokenInfo {
+  expiresAtMs: number;
+}
+
+export interface SimpleTokenOptions {
+  readonly ttlMs: number;
+  /** A clock that never jumps. */
+  readonly nowMs: () => number;
+  /** Proposes the Authenticate entry that assigns `token` on every member; resolves once applied here. */
+  readonly propose: (name: string, token: string) => Promise<void>;
+}
+
+/** 24 random bytes: a token cannot be guessed. */
+const TOKEN_BYTES = 24;
+/** Expired tokens are swept when this many were assigned since the last sweep, so the table stays bounded by the live ones. */
+const SWEEP_EVERY_ASSIGNMENTS = 1_024;
+
+export class SimpleTokens implements TokenProvider {
+  private readonly tokens = new Map<string, Entry>();
+  private assignedSinceSweep = 0;
+
+  constructor(private readonly options: SimpleTokenOptions) {}
+
+  async assign(name: string): Promise<string> {
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    await this.options.propose(name, token);
+    return token;
+  }
+
+  /** Called for every Authenticate entry this member applies, its own and other members'. */
+  register(token: string, info: TokenInfo): void {
+    this.tokens.set(token, { ...info, expiresAtMs: this.options.nowMs() + this.options.ttlMs });
+    if (++this.assignedSinceSweep >= SWEEP_EVERY_ASSIGNMENTS) this.sweep();
+  }
+
+  info(token: string): Promise<TokenInfo> {
+    const entry = this.tokens.get(token);
+    const now = this.options.nowMs();
+    if (entry === undefined || entry.expiresAtMs <= now) {
+      this.tokens.delete(token);
+      return Promise.reject(new MvccError('AUTH_INVALID_TOKEN'));
+    }
+    entry.expiresAtMs = now + this.options.ttlMs;
+    return Promise.resolve({ name: entry.name, authRevision: entry.authRevision });
+  }
+
+  get size(): number {
+    return this.tokens.size;
+  }
+
+  close(): void {
+    this.tokens.clear();
+  }
+
+  private sweep(): void {
+    this.assignedSinceSweep = 0;
+    const now = this.options.nowMs();
+    for (const [token, entry] of this.tokens) if (entry.expiresAtMs <= now) this.tokens.delete(token);
+  }
+}
