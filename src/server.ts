@@ -4,6 +4,7 @@
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
+import { OpenAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
@@ -157,9 +158,12 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     throw error;
   }
   const nodeOpenedAtMs = performance.now();
+  // Every client API serves each call from the view this gives its caller.
+  const access = new OpenAccess(node);
   try {
     const api = await startHttpApi({
       node,
+      access,
       host: config.httpHost,
       port: config.httpPort,
       metrics: metricsRegistry,
@@ -169,6 +173,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     });
     const grpcApi = await startGrpcApi({
       node,
+      access,
       host: config.httpHost,
       port: config.grpcPort,
       metrics: metricsRegistry,

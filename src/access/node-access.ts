@@ -29,6 +29,12 @@ export interface CallOrigin {
 
 export interface NodeAccess {
   /**
+   * Set when every caller gets this same node (no authentication, no audit log): the APIs then
+   * serve from it without building an origin and credentials for each call, which keeps the
+   * hot path as cheap as it was before this layer existed.
+   */
+  readonly sameForEveryCaller?: KvNode;
+  /**
    * The node as this caller may use it. Rejects when the credentials do not hold (an invalid or
    * expired token, a wrong password).
    */
@@ -37,9 +43,9 @@ export interface NodeAccess {
 
 /** Every caller gets the node itself: what a server without authentication or an audit log serves. */
 export class OpenAccess implements NodeAccess {
-  constructor(private readonly node: KvNode) {}
+  constructor(readonly sameForEveryCaller: KvNode) {}
 
   nodeFor(): Promise<KvNode> {
-    return Promise.resolve(this.node);
+    return Promise.resolve(this.sameForEveryCaller);
   }
 }

@@ -24,6 +24,7 @@ const apiTemplates = {
   API_NOT_READY: 'the node is not ready: {reason}',
   API_WATCH_CANCELED: 'the watch was canceled: {reason}',
   API_INTERNAL: 'internal error: {reason}',
+  API_INVALID_CREDENTIALS: 'the credentials in {name} cannot be used: {reason}',
 } as const;
 
 export type ApiErrorCode = keyof typeof apiTemplates;
@@ -57,6 +58,7 @@ const apiStatuses: Record<ApiErrorCode, ErrorStatus> = {
   API_NOT_READY: unavailable,
   API_WATCH_CANCELED: unavailable,
   API_INTERNAL: internal,
+  API_INVALID_CREDENTIALS: badRequest,
 };
 
 const mvccStatuses: Record<MvccErrorCode, ErrorStatus> = {

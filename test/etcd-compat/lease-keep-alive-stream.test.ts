@@ -4,6 +4,7 @@
 // an in-memory duplex whose writes are acknowledged only when the test says the client read.
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { OpenAccess } from '../../src/access/node-access.js';
 import { incoming, outgoingStream } from '../../src/api/grpc/call-handlers.js';
 import { leaseService } from '../../src/api/grpc/etcd/lease-service.js';
 import type { GrpcContext } from '../../src/api/grpc/grpc-context.js';
@@ -66,15 +67,15 @@ const HANDLERS = [
     api: 'etcd',
     request: (id: bigint) => ({ ID: id }),
     answeredId: (answer: unknown) => (answer as { ID: bigint }).ID,
-    start: (node: KvNode, stream: Duplex) => (leaseService(node, new ResponseHeaders(node)).leaseKeepAlive as unknown as (call: Duplex) => void)(stream),
+    start: (node: KvNode, stream: Duplex) => (leaseService({ access: new OpenAccess(node), headers: new ResponseHeaders(node) }).leaseKeepAlive as unknown as (call: Duplex) => void)(stream),
   },
   {
     api: 'native',
     request: (id: bigint) => ({ id }),
     answeredId: (answer: unknown) => (answer as { id: bigint }).id,
     start: (node: KvNode, stream: Duplex) => {
-      const calls = new LeaseCalls({ node } as unknown as GrpcContext, new ResponseHeaders(node));
-      void calls.keepAlive(incoming(stream), outgoingStream(stream as never)).then(() => stream.end());
+      const calls = new LeaseCalls({} as GrpcContext, new ResponseHeaders(node));
+      void calls.keepAlive(node, incoming(stream), outgoingStream(stream as never)).then(() => stream.end());
     },
   },
 ] as const;

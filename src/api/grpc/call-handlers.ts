@@ -1,9 +1,12 @@
-// The glue between grpc-js handlers and async service code, for the four kinds of call. Each
-// wrapper observes the call's latency by method and status code, and turns a rejected promise
-// into the registry's gRPC status with the stable code in a trailer (grpc-errors.ts).
+// The glue between grpc-js handlers and the native service's async code, for the four kinds of
+// call (the etcd services have their own, with etcd's errors: etcd/etcd-call.ts). Each
+// wrapper resolves the caller's view of the node once (a stream's at its start) and hands it
+// to the handler, which never sees the node itself; it observes the call's latency by method
+// and status code, and turns a rejected promise into the registry's gRPC status with the
+// stable code in a trailer (grpc-errors.ts).
 //
-//   KV.Put:   unaryCall(context, 'Put', async (request) => response)
-//   KV.Watch: serverStreamCall(context, 'Watch', async (request, stream) => { await stream.send(message); })
+//   KV.Put:   unaryCall(context, 'Put', async (node, request) => response)
+//   KV.Watch: serverStreamCall(context, 'Watch', async (node, request, stream) => { await stream.send(message); })
 import {
   type handleBidiStreamingCall,
   type handleClientStreamingCall,
@@ -16,6 +19,8 @@ import {
 } from '@grpc/grpc-js';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import type { KvNode } from '../../node/kv-node.js';
+import { callerNode } from './grpc-caller.js';
 import type { GrpcContext } from './grpc-context.js';
 import { isInternal, nativeServiceError } from './grpc-errors.js';
 
@@ -50,10 +55,12 @@ function startCall(context: GrpcContext, method: string): CallOutcome {
   };
 }
 
-export function unaryCall<Request, Response>(context: GrpcContext, method: string, handle: (request: Request) => Promise<Response>): handleUnaryCall<Request, Response> {
+export function unaryCall<Request, Response>(context: GrpcContext, method: string, handle: (node: KvNode, request: Request) => Promise<Response>): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const outcome = startCall(context, method);
-    handle(call.request).then(
+    const shared = context.access.sameForEveryCaller;
+    const answered = shared !== undefined ? handle(shared, call.request) : callerNode(context.access, 'native', method, call).then((node) => handle(node, call.request));
+    answered.then(
       (response) => {
         outcome.succeeded();
         callback(null, response);
@@ -66,12 +73,14 @@ export function unaryCall<Request, Response>(context: GrpcContext, method: strin
 export function serverStreamCall<Request, Response>(
   context: GrpcContext,
   method: string,
-  handle: (request: Request, stream: OutgoingStream<Response>) => Promise<void>,
+  handle: (node: KvNode, request: Request, stream: OutgoingStream<Response>) => Promise<void>,
 ): handleServerStreamingCall<Request, Response> {
   return (call) => {
     const outcome = startCall(context, method);
     const stream = outgoingStream(call as WritableCall<Response>);
-    handle(call.request, stream).then(
+    const shared = context.access.sameForEveryCaller;
+    const served = shared !== undefined ? handle(shared, call.request, stream) : callerNode(context.access, 'native', method, call).then((node) => handle(node, call.request, stream));
+    served.then(
       () => {
         outcome.succeeded();
         call.end();
@@ -85,11 +94,13 @@ export function serverStreamCall<Request, Response>(
 export function clientStreamCall<Request, Response>(
   context: GrpcContext,
   method: string,
-  handle: (requests: AsyncIterable<Request>) => Promise<Response>,
+  handle: (node: KvNode, requests: AsyncIterable<Request>) => Promise<Response>,
 ): handleClientStreamingCall<Request, Response> {
   return (call, callback) => {
     const outcome = startCall(context, method);
-    handle(incoming(call)).then(
+    const shared = context.access.sameForEveryCaller;
+    const answered = shared !== undefined ? handle(shared, incoming(call)) : callerNode(context.access, 'native', method, call).then((node) => handle(node, incoming(call)));
+    answered.then(
       (response) => {
         outcome.succeeded();
         callback(null, response);
@@ -106,12 +117,14 @@ export function clientStreamCall<Request, Response>(
 export function bidiStreamCall<Request, Response>(
   context: GrpcContext,
   method: string,
-  handle: (requests: AsyncIterable<Request>, stream: OutgoingStream<Response>) => Promise<void>,
+  handle: (node: KvNode, requests: AsyncIterable<Request>, stream: OutgoingStream<Response>) => Promise<void>,
 ): handleBidiStreamingCall<Request, Response> {
   return (call) => {
     const outcome = startCall(context, method);
     const stream = outgoingStream(call as WritableCall<Response>);
-    handle(incoming(call), stream).then(
+    const shared = context.access.sameForEveryCaller;
+    const served = shared !== undefined ? handle(shared, incoming(call), stream) : callerNode(context.access, 'native', method, call).then((node) => handle(node, incoming(call), stream));
+    served.then(
       () => {
         outcome.succeeded();
         call.end();

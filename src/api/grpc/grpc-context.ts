@@ -1,12 +1,20 @@
-// What every gRPC service is given: the node facade, the limits, the latency histogram and a
-// logger. Services never reach past the node into Raft, storage or the state machine.
-import type { KvNode } from '../../node/kv-node.js';
+// What every native gRPC service is given: the access to the node, the response headers, the
+// limits, the latency histogram and a logger. Services never reach past the node into Raft,
+// storage or the state machine, and reach the node only as a caller's view of it.
+import type { NodeAccess } from '../../access/node-access.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcLimits } from './grpc-limits.js';
 import type { GrpcRequestDuration } from './grpc-metrics.js';
+import type { ResponseHeaders } from './response-headers.js';
 
 export interface GrpcContext {
-  readonly node: KvNode;
+  /** Each call is served from the view `access.nodeFor` gives its caller (see call-handlers.ts). */
+  readonly access: NodeAccess;
+  /**
+   * The member's identity and position, which every response carries whoever asks: read from
+   * the node itself, not through a caller's view, and never anything a caller may be denied.
+   */
+  readonly headers: ResponseHeaders;
   readonly limits: GrpcLimits;
   readonly requestDuration: GrpcRequestDuration;
   readonly logger: Logger;

@@ -1,5 +1,5 @@
 // One gRPC server per node on --grpc-port, serving the native beavervault.v1.KV service and
-// the etcd v3 services over the KvNode facade:
+// the etcd v3 services, each call served from the caller's view of the node (NodeAccess):
 //
 //   const api = await startGrpcApi({ node, host: '127.0.0.1', port: 9090, metrics: registry, logger });
 //   ... api.port ...
@@ -8,16 +8,21 @@
 // Port 0 binds an ephemeral port; `port` names the one bound.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
+import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcRequestDuration } from './grpc-metrics.js';
+import { ResponseHeaders } from './response-headers.js';
 import { registerEtcdServices } from './etcd/index.js';
 import { registerNativeService } from './native/native-service.js';
 
 export interface GrpcApiOptions {
+  /** The member's identity and position for response headers; calls reach it only through `access`. */
   readonly node: KvNode;
+  /** How a call's credentials become its view of the node; every caller gets the node itself when omitted. */
+  readonly access?: NodeAccess;
   readonly host: string;
   /** 0 binds an ephemeral port. */
   readonly port: number;
@@ -59,7 +64,8 @@ const CHANNELZ_OFF = { 'grpc.enable_channelz': 0 } as const;
 export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   const limits = resolveGrpcLimits(options.limits);
   const context: GrpcContext = {
-    node: options.node,
+    access: options.access ?? new OpenAccess(options.node),
+    headers: new ResponseHeaders(options.node),
     limits,
     requestDuration: grpcRequestDuration(options.metrics),
     logger: options.logger,

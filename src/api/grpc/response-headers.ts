@@ -4,6 +4,9 @@
 // (16 hex digits) and member ids (48 bits) convert exactly to the uint64 fields.
 import type { KvNode } from '../../node/kv-node.js';
 
+/** The parts of the node a header needs: who answers and where the node stands. */
+export type HeaderSource = Pick<KvNode, 'id' | 'clusterId' | 'position'>;
+
 export interface ResponseHeaderFields {
   readonly clusterId: bigint;
   readonly memberId: bigint;
@@ -16,7 +19,7 @@ export class ResponseHeaders {
   private readonly clusterId: bigint;
   private readonly memberId: bigint;
 
-  constructor(private readonly node: KvNode) {
+  constructor(private readonly node: HeaderSource) {
     this.clusterId = BigInt(`0x${node.clusterId}`);
     this.memberId = BigInt(node.id);
   }

@@ -24,12 +24,13 @@ async function batchPut(context: RouteContext, request: FastifyRequest, reply: F
   const puts = body.items.map(putOf);
   validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, context.limits);
   const txn = await withTtlLeases(
+    request.callerNode,
     context,
     ttlList(ttl),
     async (leases) => {
       const lease = ttl === undefined ? undefined : leases.get(ttl);
       const success = puts.map((put) => putOp(lease === undefined || put.lease !== undefined ? put : { ...put, lease }));
-      return txnOf(await context.node.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
+      return txnOf(await request.callerNode.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
     },
     () => true,
   );
@@ -63,9 +64,9 @@ async function batchGet(context: RouteContext, request: FastifyRequest, reply: F
   }
   // The first read fixes the revision (linearizable unless asked otherwise); the others read
   // that same revision locally, which this node has applied by then.
-  const head = await context.node.range({ key: first }, { consistency: body.consistency ?? 'linearizable' });
+  const head = await request.callerNode.range({ key: first }, { consistency: body.consistency ?? 'linearizable' });
   const revision = head.header.revision;
-  const tail = await Promise.all(rest.map((key) => context.node.range({ key, revision }, { consistency: 'serializable' })));
+  const tail = await Promise.all(rest.map((key) => request.callerNode.range({ key, revision }, { consistency: 'serializable' })));
   const items = [head, ...tail].map((response) => {
     const kv = response.kvs[0];
     return kv === undefined ? null : keyValueJson(kv);
@@ -80,7 +81,7 @@ async function batchDelete(context: RouteContext, request: FastifyRequest, reply
   const success: RequestOp[] = keysOf(context, body.keys).map((key) => ({ type: 'deleteRange', deleteRange: { key, prevKv } }));
   const txnRequest = { type: 'txn', txn: { compare: [], success, failure: [] } } as const;
   validateRequest(txnRequest, context.limits);
-  const txn = txnOf(await context.node.write(txnRequest));
+  const txn = txnOf(await request.callerNode.write(txnRequest));
   let deleted = 0;
   const prevKvs = [];
   for (const response of txn.responses) {

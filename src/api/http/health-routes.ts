@@ -6,12 +6,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ApiError, toClientError } from '../errors.js';
 import { sendClientError } from './error-replies.js';
-import type { RouteContext } from './route-context.js';
+import type { Readiness } from '../../node/kv-node.js';
 
-export function registerHealthRoutes(app: FastifyInstance, context: RouteContext, registry: Registry): void {
+/**
+ * `node` is the node itself, not a caller's view: a probe answers whoever asks (a kubelet sends
+ * no credentials) and reveals only whether the node can serve.
+ */
+export function registerHealthRoutes(app: FastifyInstance, node: { readiness(): Readiness }, registry: Registry): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const readiness = context.node.readiness();
+    const readiness = node.readiness();
     if (!readiness.ready) return sendClientError(reply, toClientError(new ApiError('API_NOT_READY', { reason: readiness.reason })));
     return { status: 'ready' };
   });

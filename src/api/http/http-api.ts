@@ -1,4 +1,4 @@
-// The REST API on fastify, over the KvNode facade:
+// The REST API on fastify, each request served from the caller's view of the node (NodeAccess):
 //
 //   const api = await startHttpApi({ node, host: '127.0.0.1', port: 8000, metrics: registry, logger });
 //   ... api.url ...
@@ -9,6 +9,7 @@
 // claims. Port 0 binds an ephemeral port; `url` names the one bound.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -16,6 +17,7 @@ import { registerBatchRoutes } from './batch-routes.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
+import { resolveCallerNodes } from './http-caller.js';
 import { httpMetrics, recordRequestDurations } from './http-metrics.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerLeaseRoutes } from './lease-routes.js';
@@ -29,7 +31,10 @@ import { refuseUndeclaredInput } from './undeclared-input.js';
 import { registerWatchRoute } from './watch-route.js';
 
 export interface HttpApiOptions {
+  /** Answers the readiness probe; client routes reach it only through `access`. */
   readonly node: KvNode;
+  /** How a request's credentials become its view of the node; every caller gets the node itself when omitted. */
+  readonly access?: NodeAccess;
   readonly host: string;
   /** 0 binds an ephemeral port. */
   readonly port: number;
@@ -55,7 +60,7 @@ export interface HttpApi {
 /** Builds the server without listening: what tests drive with `inject`. */
 export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'>): Promise<FastifyInstance> {
   const limits = resolveHttpLimits(options.limits);
-  const context: RouteContext = { node: options.node, limits, logger: options.logger };
+  const context: RouteContext = { limits, logger: options.logger };
   const app = Fastify({ bodyLimit: limits.requestBytesMax, frameworkErrors: frameworkErrorReply, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -67,18 +72,19 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
     });
   }
   const registered = recordRegisteredRoutes(app);
+  resolveCallerNodes(app, options.access ?? new OpenAccess(options.node), HTTP_ROUTES);
   refuseUndeclaredInput(app, HTTP_ROUTES);
   const metrics = httpMetrics(options.metrics);
   recordRequestDurations(app, metrics);
-  registerHealthRoutes(app, context, options.metrics);
+  registerHealthRoutes(app, options.node, options.metrics);
   registerKeyRoutes(app, context);
   registerListRoute(app, context);
   registerBatchRoutes(app, context);
   registerTransactionRoute(app, context);
   registerWatchRoute(app, context, metrics);
   registerLeaseRoutes(app, context);
-  registerAdminRoutes(app, context);
-  registerMemberRoutes(app, context);
+  registerAdminRoutes(app);
+  registerMemberRoutes(app);
   registerOpenApiRoute(app);
   await app.ready();
   assertCatalogueMatches(registered, HTTP_ROUTES);

@@ -3,6 +3,7 @@
 // may contain '/'. Values travel as raw bytes in both directions, never as JSON.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Compare, type MvccRequest, type MvccResponse, type PutRequest, type RangeRequest, type ResponseOp, validateRequest } from '../../mvcc/index.js';
+import type { KvNode } from '../../node/kv-node.js';
 import { ApiError } from '../errors.js';
 import { notModified, preconditionFailed, writePreconditions } from './key-preconditions.js';
 import { asBuffer, entityTagOf, keyValueJson, setKeyHeaders, TAG_HEADER_PREFIX } from './key-view.js';
@@ -46,11 +47,12 @@ class KeyRoutes {
     validateRequest({ type: 'put', put }, this.context.limits);
     const compares = writePreconditions(key, request.headers, query.if_version_match);
     const outcome = await withTtlLeases(
+      request.callerNode,
       this.context,
       ttlList(ttl),
       (leases) => {
         const granted = ttl === undefined ? undefined : leases.get(ttl);
-        return this.conditionalWrite({ type: 'put', put: granted === undefined ? put : { ...put, lease: granted } }, compares);
+        return this.conditionalWrite(request.callerNode, { type: 'put', put: granted === undefined ? put : { ...put, lease: granted } }, compares);
       },
       (result) => result.succeeded,
     );
@@ -65,7 +67,7 @@ class KeyRoutes {
     const query = parseQuery(request, keyGetQuery);
     const range: RangeRequest = { key: keyOf(request), revision: query.revision ?? 0 };
     validateRequest({ type: 'range', range }, this.context.limits);
-    const response = await this.context.node.range(range, { consistency: query.consistency ?? 'linearizable' });
+    const response = await request.callerNode.range(range, { consistency: query.consistency ?? 'linearizable' });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: range.key.toString() });
     setKeyHeaders(reply, kv, response.header.revision);
@@ -82,7 +84,7 @@ class KeyRoutes {
     const prevKv = query.prev_kv ?? false;
     const deletion: Extract<MvccRequest, { type: 'deleteRange' }> = { type: 'deleteRange', deleteRange: { key, prevKv } };
     validateRequest(deletion, this.context.limits);
-    const outcome = await this.conditionalWrite(deletion, writePreconditions(key, request.headers, query.if_version_match));
+    const outcome = await this.conditionalWrite(request.callerNode, deletion, writePreconditions(key, request.headers, query.if_version_match));
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = responseOf(outcome.response, 'deleteRange').deleteRange;
     if (deleted.deleted === 0) throw new ApiError('API_KEY_NOT_FOUND', { name: key.toString() });
@@ -95,11 +97,11 @@ class KeyRoutes {
   }
 
   /** The write alone, or inside a txn whose failure branch reads the key to explain the refusal. */
-  private async conditionalWrite(request: Extract<MvccRequest, { type: 'put' | 'deleteRange' }>, compares: Compare[]): Promise<WriteOutcome> {
-    if (compares.length === 0) return { succeeded: true, response: writeResponseOf(await this.context.node.write(request)) };
+  private async conditionalWrite(node: KvNode, request: Extract<MvccRequest, { type: 'put' | 'deleteRange' }>, compares: Compare[]): Promise<WriteOutcome> {
+    if (compares.length === 0) return { succeeded: true, response: writeResponseOf(await node.write(request)) };
     const key = request.type === 'put' ? request.put.key : request.deleteRange.key;
     const txn = txnOf(
-      await this.context.node.write({
+      await node.write({
         type: 'txn',
         txn: { compare: compares, success: [request], failure: [{ type: 'range', range: { key } }] },
       }),

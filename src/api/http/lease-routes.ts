@@ -11,17 +11,17 @@ import type { RouteContext } from './route-context.js';
 
 export function registerLeaseRoutes(app: FastifyInstance, context: RouteContext): void {
   app.post('/api/v1/leases', (request, reply) => grant(context, request, reply));
-  app.get('/api/v1/leases', async () => ({ leases: (await context.node.leases()).map((lease) => ({ id: lease.id, ttl: lease.ttl, grantedAt: new Date(lease.grantedAtMs).toISOString() })) }));
+  app.get('/api/v1/leases', async (request) => ({ leases: (await request.callerNode.leases()).map((lease) => ({ id: lease.id, ttl: lease.ttl, grantedAt: new Date(lease.grantedAtMs).toISOString() })) }));
   app.post('/api/v1/leases/:id/keepalive', async (request) => {
     const id = leaseIdOf(request);
-    return { id, ttl: await context.node.leaseKeepAlive(id) };
+    return { id, ttl: await request.callerNode.leaseKeepAlive(id) };
   });
   app.get('/api/v1/leases/:id', async (request) => {
-    const lease = await context.node.leaseTimeToLive(leaseIdOf(request), parseQuery(request, leaseQuery).keys ?? false);
+    const lease = await request.callerNode.leaseTimeToLive(leaseIdOf(request), parseQuery(request, leaseQuery).keys ?? false);
     return { id: lease.id, ttl: lease.remainingTtl, grantedTtl: lease.grantedTtl, keys: lease.keys.map((key) => encodeBytes(key).text) };
   });
   app.delete('/api/v1/leases/:id', async (request, reply) => {
-    await context.node.write({ type: 'leaseRevoke', leaseRevoke: { id: leaseIdOf(request) } });
+    await request.callerNode.write({ type: 'leaseRevoke', leaseRevoke: { id: leaseIdOf(request) } });
     await reply.code(204).send();
   });
 }
@@ -31,7 +31,7 @@ async function grant(context: RouteContext, request: FastifyRequest, reply: Fast
   const { ttl, id } = parseJsonBody(request, leaseGrantBody);
   const grantRequest: MvccRequest = { type: 'leaseGrant', leaseGrant: { ttl, ...(id === undefined ? {} : { id }) } };
   validateRequest(grantRequest, context.limits);
-  const granted = responseOf(await context.node.write(grantRequest), 'leaseGrant').leaseGrant;
+  const granted = responseOf(await request.callerNode.write(grantRequest), 'leaseGrant').leaseGrant;
   await reply.code(201).send({ id: granted.id, ttl: granted.ttl });
 }
 

@@ -32,7 +32,7 @@ async function listKeys(context: RouteContext, request: FastifyRequest, reply: F
   const cursor = cursorText === undefined || cursorText === '' ? undefined : decodeCursor(cursorText, prefix);
   const range: RangeRequest = { key: cursor?.nextKey ?? prefixStart(prefix), rangeEnd: prefixEnd(prefix), limit, revision: cursor?.revision ?? 0, keysOnly };
   validateRequest({ type: 'range', range }, context.limits);
-  const response = await context.node.range(range, { consistency: query.consistency ?? 'linearizable' });
+  const response = await request.callerNode.range(range, { consistency: query.consistency ?? 'linearizable' });
   const revision = cursor?.revision ?? response.header.revision;
   const last = response.kvs[response.kvs.length - 1];
   const nextCursor = response.more && last !== undefined ? encodeCursor({ revision, nextKey: keyAfter(last.key) }) : null;

@@ -3,6 +3,7 @@
 // condition fails, and the leases granted for its ttl_seconds are revoked again).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type RequestOp, type TxnRequest, validateRequest } from '../../mvcc/index.js';
+import type { KvNode } from '../../node/kv-node.js';
 import { ApiError } from '../errors.js';
 import { txnOf } from './node-responses.js';
 import { parseJsonBody } from './request-parsing.js';
@@ -20,25 +21,26 @@ export function registerTransactionRoute(app: FastifyInstance, context: RouteCon
 async function transaction(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = parseJsonBody(request, transactionBody);
   if (body.operations !== undefined) {
-    await reply.send(await seedTransaction(context, seedTxnOf(body.operations)));
+    await reply.send(await seedTransaction(context, request.callerNode, seedTxnOf(body.operations)));
     return;
   }
-  await reply.send(await etcdTransaction(context, body));
+  await reply.send(await etcdTransaction(context, request.callerNode, body));
 }
 
-async function etcdTransaction(context: RouteContext, body: EtcdTxnJson): Promise<JsonObject> {
+async function etcdTransaction(context: RouteContext, node: KvNode, body: EtcdTxnJson): Promise<JsonObject> {
   const txnRequest = { type: 'txn', txn: etcdTxnOf(body) } as const;
   validateRequest(txnRequest, context.limits);
-  const txn = txnOf(await context.node.write(txnRequest));
+  const txn = txnOf(await node.write(txnRequest));
   return { succeeded: txn.succeeded, revision: txn.header.revision, responses: txn.responses.map(responseOpJson) };
 }
 
-async function seedTransaction(context: RouteContext, seed: SeedTransaction): Promise<JsonObject> {
+async function seedTransaction(context: RouteContext, node: KvNode, seed: SeedTransaction): Promise<JsonObject> {
   validateRequest({ type: 'txn', txn: seed.txn }, context.limits);
   const txn = await withTtlLeases(
+    node,
     context,
     seed.ttlPuts.values(),
-    async (leases) => txnOf(await context.node.write({ type: 'txn', txn: withLeases(seed, leases) })),
+    async (leases) => txnOf(await node.write({ type: 'txn', txn: withLeases(seed, leases) })),
     (result) => result.succeeded,
   );
   if (!txn.succeeded) throw new ApiError('API_PRECONDITION_FAILED', { reason: 'a condition of the transaction does not hold; nothing was written' });

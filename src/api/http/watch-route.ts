@@ -41,7 +41,7 @@ async function watch(context: RouteContext, metrics: HttpMetrics, request: Fasti
     progressNotify: true,
   };
   validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.limits);
-  const watcher = context.node.watch(watchRequest);
+  const watcher = request.callerNode.watch(watchRequest);
   reply.hijack();
   const stream = reply.raw;
   stream.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });

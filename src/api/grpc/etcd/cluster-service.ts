@@ -1,13 +1,13 @@
 // etcd's Cluster service over the node's membership calls. etcd speaks of peer URLs
 // (http://host:port) where we keep peer addresses (host:port); ids are our 48-bit member ids
 // in etcd's uint64 fields.
+import { ClusterService } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode, MemberInfo } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import { mvccError } from '../../../mvcc/index.js';
 import { NodeError } from '../../../node/errors.js';
-import type { ResponseHeaders } from '../response-headers.js';
-import { safeNumber, unary } from './etcd-call.js';
+import { type EtcdContext, safeNumber, unary } from './etcd-call.js';
 
 /**
  * As in etcd, a member that has not started and published its client URLs has no name yet.
@@ -49,35 +49,35 @@ export function memberNameOf(peerAddress: string): string {
   return `member-${peerAddress.replace(/[^A-Za-z0-9]/g, '-')}`;
 }
 
-export function clusterService(node: KvNode, headers: ResponseHeaders): pb.ClusterServer {
-  const membersMessage = async (): Promise<{ header: pb.ResponseHeader; members: pb.Member[] }> => ({
-    header: headers.header(),
+export function clusterService(context: EtcdContext): pb.ClusterServer {
+  const membersMessage = async (node: KvNode): Promise<{ header: pb.ResponseHeader; members: pb.Member[] }> => ({
+    header: context.headers.header(),
     members: node.members().map(memberMessage),
   });
   return {
-    memberAdd: unary(async (request: pb.MemberAddRequest) => {
+    memberAdd: unary(context, ClusterService.memberAdd.path, async (node, request: pb.MemberAddRequest) => {
       const peerUrl = request.peerURLs[0];
       if (peerUrl === undefined || request.peerURLs.length > 1) throw mvccError('MVCC_INVALID_ARGUMENT', { reason: 'give exactly one peer URL' });
       const peerAddress = peerAddressOf(peerUrl);
       const added = await node.addMember({ name: memberNameOf(peerAddress), peerAddress, learner: request.isLearner });
-      const { header, members } = await membersMessage();
+      const { header, members } = await membersMessage(node);
       return { header, member: memberMessage(added), members };
     }),
-    memberRemove: unary(async (request: pb.MemberRemoveRequest) => {
+    memberRemove: unary(context, ClusterService.memberRemove.path, async (node, request: pb.MemberRemoveRequest) => {
       await node.removeMember(nodeId(safeNumber(request.ID, 'ID')));
-      return membersMessage();
+      return membersMessage(node);
     }),
-    memberUpdate: unary(async (request: pb.MemberUpdateRequest) => {
+    memberUpdate: unary(context, ClusterService.memberUpdate.path, async (node, request: pb.MemberUpdateRequest) => {
       const member = node.members().find((candidate) => BigInt(candidate.id) === request.ID);
       if (member === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: request.ID.toString() });
       const unchanged = request.peerURLs.length === 1 && peerAddressOf(request.peerURLs[0] ?? '') === member.peerAddress;
       if (!unchanged) throw new NodeError('NODE_UNSUPPORTED', { operation: 'changing a member\'s peer URLs', reason: 'remove the member and add it again' });
-      return membersMessage();
+      return membersMessage(node);
     }),
-    memberList: unary(async () => membersMessage()),
-    memberPromote: unary(async (request: pb.MemberPromoteRequest) => {
+    memberList: unary(context, ClusterService.memberList.path, async (node) => membersMessage(node)),
+    memberPromote: unary(context, ClusterService.memberPromote.path, async (node, request: pb.MemberPromoteRequest) => {
       await node.promoteMember(nodeId(safeNumber(request.ID, 'ID')));
-      return membersMessage();
+      return membersMessage(node);
     }),
   };
 }

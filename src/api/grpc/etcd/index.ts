@@ -2,9 +2,8 @@
 // added to the node's one gRPC server next to the native service.
 import type { Server } from '@grpc/grpc-js';
 import { ClusterService, KVService, LeaseService, MaintenanceService, WatchService } from '../../../generated/etcd/etcdserverpb/rpc.js';
-import type { KvNode } from '../../../node/kv-node.js';
 import { clusterService } from './cluster-service.js';
-import { ResponseHeaders } from '../response-headers.js';
+import type { EtcdContext } from './etcd-call.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -17,15 +16,14 @@ export { unwrapEtcdSnapshot } from './etcd-snapshot-framing.js';
 export const ETCD_WATCH_FRAGMENT_BYTES_MAX = 1.5 * 1024 * 1024;
 
 /** The registrar for the node's gRPC server (src/api/grpc/grpc-server.ts's SERVICE_REGISTRARS). */
-export function registerEtcdServices(server: Server, context: { readonly node: KvNode }): void {
-  addEtcdServices(server, context.node);
+export function registerEtcdServices(server: Server, context: EtcdContext): void {
+  addEtcdServices(server, context);
 }
 
-export function addEtcdServices(server: Server, node: KvNode, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
-  const headers = new ResponseHeaders(node);
-  server.addService(KVService, kvService(node, headers));
-  server.addService(WatchService, watchService(node, headers, options));
-  server.addService(LeaseService, leaseService(node, headers));
-  server.addService(ClusterService, clusterService(node, headers));
-  server.addService(MaintenanceService, maintenanceService(node, headers));
+export function addEtcdServices(server: Server, context: EtcdContext, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
+  server.addService(KVService, kvService(context));
+  server.addService(WatchService, watchService(context, options));
+  server.addService(LeaseService, leaseService(context));
+  server.addService(ClusterService, clusterService(context));
+  server.addService(MaintenanceService, maintenanceService(context));
 }

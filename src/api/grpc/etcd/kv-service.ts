@@ -1,9 +1,8 @@
-// etcd's KV service (Range, Put, DeleteRange, Txn, Compact) over the KvNode facade.
+// etcd's KV service (Range, Put, DeleteRange, Txn, Compact) over the caller's view of the node.
+import { KVService, type KVServer } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
-import type { KvNode } from '../../../node/kv-node.js';
 import type { MvccResponse } from '../../../mvcc/index.js';
-import type { ResponseHeaders } from '../response-headers.js';
-import { safeNumber, unary } from './etcd-call.js';
+import { type EtcdContext, safeNumber, unary } from './etcd-call.js';
 import {
   deleteRangeRequestOf,
   keyValueMessage,
@@ -14,26 +13,27 @@ import {
   txnResponseMessage,
 } from './kv-conversion.js';
 
-export function kvService(node: KvNode, headers: ResponseHeaders): pb.KVServer {
+export function kvService(context: EtcdContext): KVServer {
+  const headers = context.headers;
   return {
-    range: unary(async (request: pb.RangeRequest) => {
+    range: unary(context, KVService.range.path, async (node, request: pb.RangeRequest) => {
       const response = await node.range(rangeRequestOf(request), { consistency: request.serializable ? 'serializable' : 'linearizable' });
       return rangeResponseMessage(response, headers.header(response.header.revision));
     }),
-    put: unary(async (request: pb.PutRequest) => {
+    put: unary(context, KVService.put.path, async (node, request: pb.PutRequest) => {
       const { put } = expect(await node.write({ type: 'put', put: putRequestOf(request) }), 'put');
       return { header: headers.header(put.header.revision), prevKv: put.prevKv === undefined ? undefined : keyValueMessage(put.prevKv) };
     }),
-    deleteRange: unary(async (request: pb.DeleteRangeRequest) => {
+    deleteRange: unary(context, KVService.deleteRange.path, async (node, request: pb.DeleteRangeRequest) => {
       const { deleteRange } = expect(await node.write({ type: 'deleteRange', deleteRange: deleteRangeRequestOf(request) }), 'deleteRange');
       return { header: headers.header(deleteRange.header.revision), deleted: BigInt(deleteRange.deleted), prevKvs: deleteRange.prevKvs.map(keyValueMessage) };
     }),
-    txn: unary(async (request: pb.TxnRequest) => {
+    txn: unary(context, KVService.txn.path, async (node, request: pb.TxnRequest) => {
       const { txn } = expect(await node.write({ type: 'txn', txn: txnRequestOf(request) }), 'txn');
       return txnResponseMessage(txn, headers.header(txn.header.revision));
     }),
     // Applied on this member means logically compacted; `physical` also waits for the history to be removed.
-    compact: unary(async (request: pb.CompactionRequest) => {
+    compact: unary(context, KVService.compact.path, async (node, request: pb.CompactionRequest) => {
       const { compaction } = expect(await node.write({ type: 'compaction', compaction: { revision: safeNumber(request.revision, 'revision') } }), 'compaction');
       if (request.physical) await node.waitForCompaction();
       return { header: headers.header(compaction.header.revision) };

@@ -2,26 +2,28 @@
 // lease at the leader and is answered in order; an unknown lease is answered with TTL 0 and a
 // TimeToLive of an unknown lease with TTL -1, as etcd does, rather than with an error.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { LeaseService } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import { isMvccError } from '../../../mvcc/index.js';
 import { incoming, outgoingStream } from '../call-handlers.js';
 import type { ResponseHeaders } from '../response-headers.js';
-import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
+import { type EtcdContext, etcdServiceError, onCallerNode, safeNumber, unary } from './etcd-call.js';
 import { expect } from './kv-service.js';
 
-export function leaseService(node: KvNode, headers: ResponseHeaders): pb.LeaseServer {
+export function leaseService(context: EtcdContext): pb.LeaseServer {
+  const headers = context.headers;
   return {
-    leaseGrant: unary(async (request: pb.LeaseGrantRequest) => {
+    leaseGrant: unary(context, LeaseService.leaseGrant.path, async (node, request: pb.LeaseGrantRequest) => {
       const { leaseGrant } = expect(await node.write({ type: 'leaseGrant', leaseGrant: { ttl: safeNumber(request.TTL, 'TTL'), id: safeNumber(request.ID, 'ID') } }), 'leaseGrant');
       return { header: headers.header(leaseGrant.header.revision), ID: BigInt(leaseGrant.id), TTL: BigInt(leaseGrant.ttl), error: '' };
     }),
-    leaseRevoke: unary(async (request: pb.LeaseRevokeRequest) => {
+    leaseRevoke: unary(context, LeaseService.leaseRevoke.path, async (node, request: pb.LeaseRevokeRequest) => {
       const { leaseRevoke } = expect(await node.write({ type: 'leaseRevoke', leaseRevoke: { id: safeNumber(request.ID, 'ID') } }), 'leaseRevoke');
       return { header: headers.header(leaseRevoke.header.revision) };
     }),
-    leaseKeepAlive: (stream) => keepAlives(node, headers, stream),
-    leaseTimeToLive: unary(async (request: pb.LeaseTimeToLiveRequest) => {
+    leaseKeepAlive: (stream) => onCallerNode(context, LeaseService.leaseKeepAlive.path, stream, (node) => keepAlives(node, headers, stream)),
+    leaseTimeToLive: unary(context, LeaseService.leaseTimeToLive.path, async (node, request: pb.LeaseTimeToLiveRequest) => {
       try {
         const lease = await node.leaseTimeToLive(safeNumber(request.ID, 'ID'), request.keys);
         return { header: headers.header(), ID: request.ID, TTL: BigInt(lease.remainingTtl), grantedTTL: BigInt(lease.grantedTtl), keys: lease.keys };
@@ -30,7 +32,7 @@ export function leaseService(node: KvNode, headers: ResponseHeaders): pb.LeaseSe
         return { header: headers.header(), ID: request.ID, TTL: -1n, grantedTTL: 0n, keys: [] };
       }
     }),
-    leaseLeases: unary(async () => {
+    leaseLeases: unary(context, LeaseService.leaseLeases.path, async (node) => {
       const leases = await node.leases();
       return { header: headers.header(), leases: leases.map((lease) => ({ ID: BigInt(lease.id) })) };
     }),

@@ -1,34 +1,36 @@
 // etcd's Maintenance service: status, alarms, defragment, hashes, snapshot and leader moves.
 import type { ServerWritableStream } from '@grpc/grpc-js';
+import { MaintenanceService } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode, NodeStatus } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import { type AlarmAction, type AlarmMember, type AlarmType, mvccError } from '../../../mvcc/index.js';
 import type { ResponseHeaders } from '../response-headers.js';
-import { etcdServiceError, safeNumber, unary } from './etcd-call.js';
+import { type EtcdContext, etcdServiceError, onCallerNode, safeNumber, unary } from './etcd-call.js';
 import { etcdSnapshotFrames } from './etcd-snapshot-framing.js';
 import { expect } from './kv-service.js';
 
 const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
 
-export function maintenanceService(node: KvNode, headers: ResponseHeaders): pb.MaintenanceServer {
+export function maintenanceService(context: EtcdContext): pb.MaintenanceServer {
+  const headers = context.headers;
   return {
-    status: unary(async () => statusMessage(await node.status(), headers.header())),
-    alarm: unary(async (request: pb.AlarmRequest) => {
+    status: unary(context, MaintenanceService.status.path, async (node) => statusMessage(await node.status(), headers.header())),
+    alarm: unary(context, MaintenanceService.alarm.path, async (node, request: pb.AlarmRequest) => {
       const alarm = { action: request.action as AlarmAction, memberId: safeNumber(request.memberID, 'memberID'), alarm: request.alarm as AlarmType };
       const response = expect(await node.write({ type: 'alarm', alarm }), 'alarm').alarm;
       return { header: headers.header(response.header.revision), alarms: response.alarms.map(alarmMessage) };
     }),
-    defragment: unary(async () => {
+    defragment: unary(context, MaintenanceService.defragment.path, async (node) => {
       await node.defragment();
       return { header: headers.header() };
     }),
-    hash: unary(async () => {
+    hash: unary(context, MaintenanceService.hash.path, async (node) => {
       const header = headers.header();
       return { header, hash: hashNumber(await node.hash()) };
     }),
     // Our hash covers the whole current state, so only the current revision can be named.
-    hashKv: unary(async (request: pb.HashKVRequest) => {
+    hashKv: unary(context, MaintenanceService.hashKv.path, async (node, request: pb.HashKVRequest) => {
       const header = headers.header();
       if (request.revision !== 0n && request.revision !== header.revision) {
         throw mvccError('MVCC_INVALID_ARGUMENT', { reason: `HashKV is served at the current revision ${header.revision} only` });
@@ -36,8 +38,8 @@ export function maintenanceService(node: KvNode, headers: ResponseHeaders): pb.M
       const status = await node.status();
       return { header, hash: hashNumber(await node.hash()), compactRevision: BigInt(status.compactRevision) };
     }),
-    snapshot: (stream) => void sendSnapshot(node, headers, stream),
-    moveLeader: unary(async (request: pb.MoveLeaderRequest) => {
+    snapshot: (stream) => onCallerNode(context, MaintenanceService.snapshot.path, stream, (node) => void sendSnapshot(node, headers, stream)),
+    moveLeader: unary(context, MaintenanceService.moveLeader.path, async (node, request: pb.MoveLeaderRequest) => {
       await node.transferLeadership(nodeId(safeNumber(request.targetID, 'targetID')));
       return { header: headers.header() };
     }),

@@ -4,12 +4,13 @@
 // Responses follow etcd's order: a created response first, then events in revision order, or
 // a canceled response carrying compact_revision when the start revision was compacted.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { WatchService } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import type { Watcher, WatchResponse } from '../../../mvcc/index.js';
 import { toEtcdError } from '../../errors.js';
 import type { ResponseHeaders } from '../response-headers.js';
-import { etcdServiceError, safeNumber } from './etcd-call.js';
+import { type EtcdContext, etcdServiceError, onCallerNode, safeNumber } from './etcd-call.js';
 import { eventMessage } from './kv-conversion.js';
 import { fragmentEvents } from './watch-fragments.js';
 
@@ -27,8 +28,8 @@ export interface WatchServiceOptions {
 
 type WatchStream = ServerDuplexStream<pb.WatchRequest, pb.WatchResponse>;
 
-export function watchService(node: KvNode, headers: ResponseHeaders, options: WatchServiceOptions): pb.WatchServer {
-  return { watch: (stream) => new WatchSession(node, headers, options, stream).start() };
+export function watchService(context: EtcdContext, options: WatchServiceOptions): pb.WatchServer {
+  return { watch: (stream) => onCallerNode(context, WatchService.watch.path, stream, (node) => new WatchSession(node, context.headers, options, stream).start()) };
 }
 
 class WatchSession {

@@ -3,16 +3,16 @@
 // A checksum that does not match refuses the restore before anything is proposed.
 import { createHash } from 'node:crypto';
 import { MvccError } from '../../../mvcc/index.js';
-import type { BackupChunk, BackupRequest, RestoreChunk, RestoreResponse } from '../../../generated/beavervault/v1/kv.js';
+import type { BackupChunk, RestoreChunk, RestoreResponse } from '../../../generated/beavervault/v1/kv.js';
+import type { KvNode } from '../../../node/kv-node.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
-import type { ResponseHeaders } from '../response-headers.js';
 
-export async function streamBackup(context: GrpcContext, _request: BackupRequest, stream: OutgoingStream<BackupChunk>): Promise<void> {
+export async function streamBackup(context: GrpcContext, node: KvNode, stream: OutgoingStream<BackupChunk>): Promise<void> {
   const hash = createHash('sha256');
   let totalBytes = 0;
   const chunkBytesMax = context.limits.backupChunkBytesMax;
-  for await (const bytes of context.node.backup()) {
+  for await (const bytes of node.backup()) {
     for (let offset = 0; offset < bytes.length; offset += chunkBytesMax) {
       const data = bytes.subarray(offset, offset + chunkBytesMax);
       hash.update(data);
@@ -23,10 +23,10 @@ export async function streamBackup(context: GrpcContext, _request: BackupRequest
   await stream.send({ data: new Uint8Array(0), sha256: hash.digest(), totalBytes: BigInt(totalBytes) });
 }
 
-export async function receiveRestore(context: GrpcContext, headers: ResponseHeaders, chunks: AsyncIterable<RestoreChunk>): Promise<RestoreResponse> {
+export async function receiveRestore(context: GrpcContext, node: KvNode, chunks: AsyncIterable<RestoreChunk>): Promise<RestoreResponse> {
   const received = { bytes: 0 };
-  await context.node.restore(verifiedData(chunks, received));
-  return { header: headers.header(), restoredBytes: BigInt(received.bytes) };
+  await node.restore(verifiedData(chunks, received));
+  return { header: context.headers.header(), restoredBytes: BigInt(received.bytes) };
 }
 
 /** The chunks' data; fails at the end, before the node proposes anything, on a checksum mismatch. */

@@ -1,5 +1,5 @@
 // Status, members and leadership. Member ids are 48-bit numbers, uint64 on the wire.
-import type { MemberInfo } from '../../../node/kv-node.js';
+import type { KvNode, MemberInfo } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import type {
   Member,
@@ -15,19 +15,15 @@ import type {
   StatusResponse,
 } from '../../../generated/beavervault/v1/cluster.js';
 import { ApiError } from '../../errors.js';
-import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import type { ResponseHeaders } from '../response-headers.js';
 
 export class ClusterCalls {
-  constructor(
-    private readonly context: GrpcContext,
-    private readonly headers: ResponseHeaders,
-  ) {}
+  constructor(private readonly headers: ResponseHeaders) {}
 
-  async status(): Promise<StatusResponse> {
-    const status = await this.context.node.status();
-    const readiness = this.context.node.readiness();
+  async status(node: KvNode): Promise<StatusResponse> {
+    const status = await node.status();
+    const readiness = node.readiness();
     return {
       header: this.headers.header(status.revision),
       name: status.name,
@@ -46,38 +42,38 @@ export class ClusterCalls {
     };
   }
 
-  async list(): Promise<MemberListResponse> {
-    return { header: this.headers.header(), members: this.members() };
+  async list(node: KvNode): Promise<MemberListResponse> {
+    return { header: this.headers.header(), members: this.members(node) };
   }
 
-  async add(request: MemberAddRequest): Promise<MemberAddResponse> {
+  async add(node: KvNode, request: MemberAddRequest): Promise<MemberAddResponse> {
     if (request.name === '' || request.peerAddress === '') throw new ApiError('API_INVALID_PARAMETER', { name: 'member', reason: 'name and peer_address are required' });
-    const added = await this.context.node.addMember({ name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls, learner: request.isLearner });
-    return { header: this.headers.header(), member: memberMessage(added), members: this.members() };
+    const added = await node.addMember({ name: request.name, peerAddress: request.peerAddress, clientUrls: request.clientUrls, learner: request.isLearner });
+    return { header: this.headers.header(), member: memberMessage(added), members: this.members(node) };
   }
 
-  async remove(request: MemberRemoveRequest): Promise<MemberRemoveResponse> {
-    await this.context.node.removeMember(this.knownMember(request.id).id);
-    return { header: this.headers.header(), members: this.members() };
+  async remove(node: KvNode, request: MemberRemoveRequest): Promise<MemberRemoveResponse> {
+    await node.removeMember(this.knownMember(node, request.id).id);
+    return { header: this.headers.header(), members: this.members(node) };
   }
 
-  async promote(request: MemberPromoteRequest): Promise<MemberPromoteResponse> {
-    await this.context.node.promoteMember(this.knownMember(request.id).id);
-    return { header: this.headers.header(), members: this.members() };
+  async promote(node: KvNode, request: MemberPromoteRequest): Promise<MemberPromoteResponse> {
+    await node.promoteMember(this.knownMember(node, request.id).id);
+    return { header: this.headers.header(), members: this.members(node) };
   }
 
-  async moveLeader(request: MoveLeaderRequest): Promise<MoveLeaderResponse> {
-    await this.context.node.transferLeadership(request.targetId === 0n ? undefined : this.knownMember(request.targetId).id);
+  async moveLeader(node: KvNode, request: MoveLeaderRequest): Promise<MoveLeaderResponse> {
+    await node.transferLeadership(request.targetId === 0n ? undefined : this.knownMember(node, request.targetId).id);
     return { header: this.headers.header() };
   }
 
-  private members(): Member[] {
-    return this.context.node.members().map(memberMessage);
+  private members(node: KvNode): Member[] {
+    return node.members().map(memberMessage);
   }
 
-  private knownMember(id: bigint): MemberInfo {
+  private knownMember(node: KvNode, id: bigint): MemberInfo {
     const wanted = nodeId(nonNegativeNumberOf(id, 'id'));
-    const member = this.context.node.members().find((candidate) => candidate.id === wanted);
+    const member = node.members().find((candidate) => candidate.id === wanted);
     if (member === undefined) throw new ApiError('API_MEMBER_NOT_FOUND', { name: String(id) });
     return member;
   }

@@ -13,6 +13,7 @@ import type {
   PutRequest,
   PutResponse,
 } from '../../../generated/beavervault/v1/kv.js';
+import type { KvNode } from '../../../node/kv-node.js';
 import { ApiError } from '../../errors.js';
 import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
 import { txnOf } from '../../http/node-responses.js';
@@ -30,7 +31,7 @@ export class KeyCalls {
     private readonly headers: ResponseHeaders,
   ) {}
 
-  async put(request: PutRequest): Promise<PutResponse> {
+  async put(node: KvNode, request: PutRequest): Promise<PutResponse> {
     const ttl = nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds');
     if (ttl > 0 && request.lease !== 0n) throw new ApiError('API_INVALID_PARAMETER', { name: 'ttl_seconds', reason: 'give either ttl_seconds or lease, not both' });
     const put = putRequestOf(request, { prevKv: request.prevKv });
@@ -38,11 +39,12 @@ export class KeyCalls {
     const compares = comparesOf(request.key, request.conditions, 'conditions');
     let lease = put.lease ?? 0;
     const outcome = await withTtlLeases(
+      node,
       this.context,
       ttl > 0 ? [ttl] : [],
       (leases) => {
         lease = leases.get(ttl) ?? lease;
-        return conditionalWrite(this.context.node, { type: 'put', put: { ...put, lease } }, compares);
+        return conditionalWrite(node, { type: 'put', put: { ...put, lease } }, compares);
       },
       (result) => result.succeeded,
     );
@@ -51,45 +53,46 @@ export class KeyCalls {
     return { header: this.headers.header(outcome.revision), lease: BigInt(lease), ...(prevKv === undefined ? {} : { prevKv: keyValueMessage(prevKv) }) };
   }
 
-  async get(request: GetRequest): Promise<GetResponse> {
+  async get(node: KvNode, request: GetRequest): Promise<GetResponse> {
     const range = { key: request.key, revision: nonNegativeNumberOf(request.revision, 'revision') };
     validateRequest({ type: 'range', range }, this.context.limits);
-    const response = await this.context.node.range(range, { consistency: readConsistencyOf(request.consistency) });
+    const response = await node.range(range, { consistency: readConsistencyOf(request.consistency) });
     const kv = response.kvs[0];
     if (kv === undefined) throw new ApiError('API_KEY_NOT_FOUND', { name: Buffer.from(request.key).toString('utf8') });
     return { header: this.headers.header(response.header.revision), kv: keyValueMessage(kv) };
   }
 
-  async delete(request: DeleteRequest): Promise<DeleteResponse> {
+  async delete(node: KvNode, request: DeleteRequest): Promise<DeleteResponse> {
     const deleteRange = request.prefix
       ? { key: prefixStart(request.key), rangeEnd: prefixEnd(request.key), prevKv: request.prevKv }
       : { key: request.key, prevKv: request.prevKv };
     validateRequest({ type: 'deleteRange', deleteRange }, this.context.limits);
     const compares = comparesOf(request.key, request.conditions, 'conditions');
-    const outcome = await conditionalWrite(this.context.node, { type: 'deleteRange', deleteRange }, compares);
+    const outcome = await conditionalWrite(node, { type: 'deleteRange', deleteRange }, compares);
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = outcome.response.type === 'deleteRange' ? outcome.response.deleteRange : { deleted: 0, prevKvs: [] };
     return { header: this.headers.header(outcome.revision), deleted: BigInt(deleted.deleted), prevKvs: deleted.prevKvs.map(keyValueMessage) };
   }
 
-  async batchPut(request: BatchPutRequest): Promise<BatchPutResponse> {
+  async batchPut(node: KvNode, request: BatchPutRequest): Promise<BatchPutResponse> {
     const ttl = nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds');
     const puts = request.items.map((item) => putRequestOf(item));
     validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, this.context.limits);
     const txn = await withTtlLeases(
+      node,
       this.context,
       ttl > 0 ? [ttl] : [],
       async (leases) => {
         const lease = leases.get(ttl);
         const success = puts.map((put) => putOp(lease === undefined || put.lease !== undefined ? put : { ...put, lease }));
-        return txnOf(await this.context.node.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
+        return txnOf(await node.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
       },
       () => true,
     );
     return { header: this.headers.header(txn.header.revision), count: BigInt(puts.length) };
   }
 
-  async batchGet(request: BatchGetRequest): Promise<BatchGetResponse> {
+  async batchGet(node: KvNode, request: BatchGetRequest): Promise<BatchGetResponse> {
     if (request.keys.length > this.context.limits.txnOperationsMax) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
     for (const key of request.keys) validateRequest({ type: 'range', range: { key } }, this.context.limits);
     const [first, ...rest] = request.keys;
@@ -97,10 +100,10 @@ export class KeyCalls {
     // The first read fixes the revision (linearizable unless asked otherwise); the others read
     // that same revision locally, which this node has applied by then.
     const requestedRevision = nonNegativeNumberOf(request.revision, 'revision');
-    const head = await this.context.node.range({ key: first, revision: requestedRevision }, { consistency: readConsistencyOf(request.consistency) });
+    const head = await node.range({ key: first, revision: requestedRevision }, { consistency: readConsistencyOf(request.consistency) });
     // A response header names the store's current revision, not the one an older read asked for.
     const revision = requestedRevision === 0 ? head.header.revision : requestedRevision;
-    const tail = await Promise.all(rest.map((key) => this.context.node.range({ key, revision }, { consistency: 'serializable' })));
+    const tail = await Promise.all(rest.map((key) => node.range({ key, revision }, { consistency: 'serializable' })));
     const results = [head, ...tail].map((response, index) => {
       const kv = response.kvs[0];
       return { key: request.keys[index] ?? new Uint8Array(0), found: kv !== undefined, ...(kv === undefined ? {} : { kv: keyValueMessage(kv) }) };

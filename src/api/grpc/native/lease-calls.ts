@@ -12,6 +12,7 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../../../generated/beavervault/v1/cluster.js';
+import type { KvNode } from '../../../node/kv-node.js';
 import { responseOf } from '../../http/node-responses.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
@@ -24,24 +25,24 @@ export class LeaseCalls {
     private readonly headers: ResponseHeaders,
   ) {}
 
-  async grant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+  async grant(node: KvNode, request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     const leaseGrant = { ttl: nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds'), id: nonNegativeNumberOf(request.id, 'id') };
     validateRequest({ type: 'leaseGrant', leaseGrant }, this.context.limits);
-    const granted = responseOf(await this.context.node.write({ type: 'leaseGrant', leaseGrant }), 'leaseGrant').leaseGrant;
+    const granted = responseOf(await node.write({ type: 'leaseGrant', leaseGrant }), 'leaseGrant').leaseGrant;
     return { header: this.headers.header(granted.header.revision), id: BigInt(granted.id), ttlSeconds: BigInt(granted.ttl) };
   }
 
-  async revoke(request: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
+  async revoke(node: KvNode, request: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
     const leaseRevoke = { id: nonNegativeNumberOf(request.id, 'id') };
-    const revoked = responseOf(await this.context.node.write({ type: 'leaseRevoke', leaseRevoke }), 'leaseRevoke').leaseRevoke;
+    const revoked = responseOf(await node.write({ type: 'leaseRevoke', leaseRevoke }), 'leaseRevoke').leaseRevoke;
     return { header: this.headers.header(revoked.header.revision) };
   }
 
   /** One answer per request, in order; an unknown or expired lease answers TTL 0 as etcd's does. */
-  async keepAlive(requests: AsyncIterable<LeaseKeepAliveRequest>, stream: OutgoingStream<LeaseKeepAliveResponse>): Promise<void> {
+  async keepAlive(node: KvNode, requests: AsyncIterable<LeaseKeepAliveRequest>, stream: OutgoingStream<LeaseKeepAliveResponse>): Promise<void> {
     for await (const request of requests) {
       const id = nonNegativeNumberOf(request.id, 'id');
-      const ttlSeconds = await this.context.node.leaseKeepAlive(id).catch((error: unknown) => {
+      const ttlSeconds = await node.leaseKeepAlive(id).catch((error: unknown) => {
         if (isMvccError(error) && error.code === 'MVCC_LEASE_NOT_FOUND') return 0;
         throw error;
       });
@@ -49,8 +50,8 @@ export class LeaseCalls {
     }
   }
 
-  async timeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
-    const lease = await this.context.node.leaseTimeToLive(nonNegativeNumberOf(request.id, 'id'), request.keys);
+  async timeToLive(node: KvNode, request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    const lease = await node.leaseTimeToLive(nonNegativeNumberOf(request.id, 'id'), request.keys);
     return {
       header: this.headers.header(),
       id: BigInt(lease.id),
@@ -60,8 +61,8 @@ export class LeaseCalls {
     };
   }
 
-  async list(): Promise<LeaseListResponse> {
-    const leases = await this.context.node.leases();
+  async list(node: KvNode): Promise<LeaseListResponse> {
+    const leases = await node.leases();
     return { header: this.headers.header(), leases: leases.map((lease) => ({ id: BigInt(lease.id), grantedTtlSeconds: BigInt(lease.ttl) })) };
   }
 }

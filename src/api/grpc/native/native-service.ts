@@ -1,4 +1,4 @@
-// The native beavervault.v1.KV service over the KvNode facade. Each call validates with the
+// The native beavervault.v1.KV service over the caller's view of the node. Each call validates with the
 // state machine's limits before proposing, answers with a header, and fails with the shared
 // registry's status and the stable code in the bvault-error-code trailer. Latency is recorded
 // by the full method path (/beavervault.v1.KV/Put).
@@ -11,7 +11,6 @@ import { ClusterCalls } from './cluster-calls.js';
 import { KeyCalls } from './key-calls.js';
 import { LeaseCalls } from './lease-calls.js';
 import { listKeys } from './list-call.js';
-import { ResponseHeaders } from '../response-headers.js';
 import { runTransaction } from './transaction-call.js';
 import { watchKeys } from './watch-call.js';
 
@@ -20,31 +19,31 @@ export function registerNativeService(server: Server, context: GrpcContext): voi
 }
 
 function nativeService(context: GrpcContext): KVServer {
-  const headers = new ResponseHeaders(context.node);
+  const headers = context.headers;
   const keys = new KeyCalls(context, headers);
   const leases = new LeaseCalls(context, headers);
-  const cluster = new ClusterCalls(context, headers);
+  const cluster = new ClusterCalls(headers);
   return {
-    put: unaryCall(context, KVService.put.path, (request) => keys.put(request)),
-    get: unaryCall(context, KVService.get.path, (request) => keys.get(request)),
-    delete: unaryCall(context, KVService.delete.path, (request) => keys.delete(request)),
-    batchPut: unaryCall(context, KVService.batchPut.path, (request) => keys.batchPut(request)),
-    batchGet: unaryCall(context, KVService.batchGet.path, (request) => keys.batchGet(request)),
-    list: unaryCall(context, KVService.list.path, (request) => listKeys(context, headers, request)),
-    watch: serverStreamCall(context, KVService.watch.path, (request, stream) => watchKeys(context, headers, request, stream)),
-    transaction: unaryCall(context, KVService.transaction.path, (request) => runTransaction(context, headers, request)),
-    backup: serverStreamCall(context, KVService.backup.path, (request, stream) => streamBackup(context, request, stream)),
-    restore: clientStreamCall(context, KVService.restore.path, (chunks) => receiveRestore(context, headers, chunks)),
-    status: unaryCall(context, KVService.status.path, () => cluster.status()),
-    leaseGrant: unaryCall(context, KVService.leaseGrant.path, (request) => leases.grant(request)),
-    leaseRevoke: unaryCall(context, KVService.leaseRevoke.path, (request) => leases.revoke(request)),
-    leaseKeepAlive: bidiStreamCall(context, KVService.leaseKeepAlive.path, (requests, stream) => leases.keepAlive(requests, stream)),
-    leaseTimeToLive: unaryCall(context, KVService.leaseTimeToLive.path, (request) => leases.timeToLive(request)),
-    leaseList: unaryCall(context, KVService.leaseList.path, () => leases.list()),
-    memberList: unaryCall(context, KVService.memberList.path, () => cluster.list()),
-    memberAdd: unaryCall(context, KVService.memberAdd.path, (request) => cluster.add(request)),
-    memberRemove: unaryCall(context, KVService.memberRemove.path, (request) => cluster.remove(request)),
-    memberPromote: unaryCall(context, KVService.memberPromote.path, (request) => cluster.promote(request)),
-    moveLeader: unaryCall(context, KVService.moveLeader.path, (request) => cluster.moveLeader(request)),
+    put: unaryCall(context, KVService.put.path, (node, request) => keys.put(node, request)),
+    get: unaryCall(context, KVService.get.path, (node, request) => keys.get(node, request)),
+    delete: unaryCall(context, KVService.delete.path, (node, request) => keys.delete(node, request)),
+    batchPut: unaryCall(context, KVService.batchPut.path, (node, request) => keys.batchPut(node, request)),
+    batchGet: unaryCall(context, KVService.batchGet.path, (node, request) => keys.batchGet(node, request)),
+    list: unaryCall(context, KVService.list.path, (node, request) => listKeys(context, node, request)),
+    watch: serverStreamCall(context, KVService.watch.path, (node, request, stream) => watchKeys(context, node, request, stream)),
+    transaction: unaryCall(context, KVService.transaction.path, (node, request) => runTransaction(context, node, request)),
+    backup: serverStreamCall(context, KVService.backup.path, (node, _request, stream) => streamBackup(context, node, stream)),
+    restore: clientStreamCall(context, KVService.restore.path, (node, chunks) => receiveRestore(context, node, chunks)),
+    status: unaryCall(context, KVService.status.path, (node) => cluster.status(node)),
+    leaseGrant: unaryCall(context, KVService.leaseGrant.path, (node, request) => leases.grant(node, request)),
+    leaseRevoke: unaryCall(context, KVService.leaseRevoke.path, (node, request) => leases.revoke(node, request)),
+    leaseKeepAlive: bidiStreamCall(context, KVService.leaseKeepAlive.path, (node, requests, stream) => leases.keepAlive(node, requests, stream)),
+    leaseTimeToLive: unaryCall(context, KVService.leaseTimeToLive.path, (node, request) => leases.timeToLive(node, request)),
+    leaseList: unaryCall(context, KVService.leaseList.path, (node) => leases.list(node)),
+    memberList: unaryCall(context, KVService.memberList.path, (node) => cluster.list(node)),
+    memberAdd: unaryCall(context, KVService.memberAdd.path, (node, request) => cluster.add(node, request)),
+    memberRemove: unaryCall(context, KVService.memberRemove.path, (node, request) => cluster.remove(node, request)),
+    memberPromote: unaryCall(context, KVService.memberPromote.path, (node, request) => cluster.promote(node, request)),
+    moveLeader: unaryCall(context, KVService.moveLeader.path, (node, request) => cluster.moveLeader(node, request)),
   };
 }

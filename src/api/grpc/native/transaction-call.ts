@@ -4,6 +4,7 @@
 // first and revoked again when the txn did not apply. The etcd form maps one to one.
 import { type Compare, type RequestOp, type TxnRequest, validateRequest } from '../../../mvcc/index.js';
 import { type Operation, OperationType, type TransactionRequest, type TransactionResponse } from '../../../generated/beavervault/v1/transaction.js';
+import type { KvNode } from '../../../node/kv-node.js';
 import { ApiError } from '../../errors.js';
 import { txnOf } from '../../http/node-responses.js';
 import { withTtlLeases } from '../../http/ttl-leases.js';
@@ -11,28 +12,27 @@ import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { comparesOf } from './conditions.js';
 import { putRequestOf } from './key-messages.js';
-import type { ResponseHeaders } from '../response-headers.js';
 import { responseOpMessage, txnRequestOf } from './transaction-messages.js';
 
-export async function runTransaction(context: GrpcContext, headers: ResponseHeaders, request: TransactionRequest): Promise<TransactionResponse> {
+export async function runTransaction(context: GrpcContext, node: KvNode, request: TransactionRequest): Promise<TransactionResponse> {
   const etcdForm = request.compare.length + request.success.length + request.failure.length > 0;
   if (etcdForm && request.operations.length > 0) {
     throw new ApiError('API_INVALID_PARAMETER', { name: 'operations', reason: 'give either operations or compare/success/failure, not both' });
   }
-  return etcdForm ? runEtcdForm(context, headers, txnRequestOf(request, 'transaction')) : runSeedForm(context, headers, request.operations);
+  return etcdForm ? runEtcdForm(context, node, txnRequestOf(request, 'transaction')) : runSeedForm(context, node, request.operations);
 }
 
-async function runEtcdForm(context: GrpcContext, headers: ResponseHeaders, txn: TxnRequest): Promise<TransactionResponse> {
+async function runEtcdForm(context: GrpcContext, node: KvNode, txn: TxnRequest): Promise<TransactionResponse> {
   validateRequest({ type: 'txn', txn }, context.limits);
-  const response = txnOf(await context.node.write({ type: 'txn', txn }));
+  const response = txnOf(await node.write({ type: 'txn', txn }));
   return {
-    header: headers.header(response.header.revision),
+    header: context.headers.header(response.header.revision),
     succeeded: response.succeeded,
     responses: response.responses.map((op) => responseOpMessage(op)),
   };
 }
 
-async function runSeedForm(context: GrpcContext, headers: ResponseHeaders, operations: readonly Operation[]): Promise<TransactionResponse> {
+async function runSeedForm(context: GrpcContext, node: KvNode, operations: readonly Operation[]): Promise<TransactionResponse> {
   const compare: Compare[] = [];
   const ttls = operations.map((operation, index) => nonNegativeNumberOf(operation.ttlSeconds, `operations[${index}].ttl_seconds`));
   const success = operations.map((operation, index) => {
@@ -47,16 +47,17 @@ async function runSeedForm(context: GrpcContext, headers: ResponseHeaders, opera
     });
   let granted: ReadonlyMap<number, number> = new Map();
   const response = await withTtlLeases(
+    node,
     context,
     ttls.filter((ttl) => ttl > 0),
     async (leases) => {
       granted = leases;
-      return txnOf(await context.node.write({ type: 'txn', txn: { compare, success: withLeases(leases), failure: [] } }));
+      return txnOf(await node.write({ type: 'txn', txn: { compare, success: withLeases(leases), failure: [] } }));
     },
     (txn) => txn.succeeded,
   );
   return {
-    header: headers.header(response.header.revision),
+    header: context.headers.header(response.header.revision),
     succeeded: response.succeeded,
     responses: response.responses.map((op, index) => responseOpMessage(op, response.succeeded ? (granted.get(ttls[index] ?? 0) ?? 0) : 0)),
   };

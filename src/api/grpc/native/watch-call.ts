@@ -6,6 +6,7 @@
 import { MvccError, type WatchEvent, type WatchRequest as MvccWatchRequest, type WatchResponse as MvccWatchResponse, validateRequest } from '../../../mvcc/index.js';
 import type { WatchRequest, WatchResponse } from '../../../generated/beavervault/v1/kv.js';
 import { EventType, type Event } from '../../../generated/beavervault/v1/types.js';
+import type { KvNode } from '../../../node/kv-node.js';
 import { NodeError } from '../../../node/errors.js';
 import { ApiError } from '../../errors.js';
 import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
@@ -13,7 +14,6 @@ import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { keyValueMessage } from './key-messages.js';
-import type { ResponseHeaders } from '../response-headers.js';
 
 /**
  * How often a watch that asked for progress gets an empty response with the current revision,
@@ -22,7 +22,7 @@ import type { ResponseHeaders } from '../response-headers.js';
  */
 const WATCH_PROGRESS_INTERVAL_MS = 5_000;
 
-export async function watchKeys(context: GrpcContext, headers: ResponseHeaders, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
+export async function watchKeys(context: GrpcContext, node: KvNode, request: WatchRequest, stream: OutgoingStream<WatchResponse>): Promise<void> {
   const watchRequest: MvccWatchRequest = {
     key: request.prefix ? prefixStart(request.key) : request.key,
     ...(request.prefix ? { rangeEnd: prefixEnd(request.key) } : {}),
@@ -33,14 +33,14 @@ export async function watchKeys(context: GrpcContext, headers: ResponseHeaders, 
     progressNotify: request.progressNotify,
   };
   validateRequest({ type: 'range', range: { key: watchRequest.key } }, context.limits);
-  const watcher = context.node.watch(watchRequest);
+  const watcher = node.watch(watchRequest);
   const stop = (): void => watcher.cancel();
   stream.signal.addEventListener('abort', stop, { once: true });
   const progress = request.progressNotify ? setInterval(() => watcher.requestProgress(), WATCH_PROGRESS_INTERVAL_MS) : undefined;
   try {
     for await (const response of watcher) {
       if (response.canceled === true) throw canceledError(response.cancelReason ?? '', response.compactRevision);
-      const sent = await stream.send({ header: headers.header(resumableRevision(response)), events: response.events.map(eventMessage) });
+      const sent = await stream.send({ header: context.headers.header(resumableRevision(response)), events: response.events.map(eventMessage) });
       if (!sent) return;
     }
     // The watch ended without the client going away: the node stopped. A plain end would read
