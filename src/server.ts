@@ -4,8 +4,8 @@
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
-import { OpenAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
+import { AuthManager } from './auth/auth-manager.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
 import { attemptJoin } from './cli/join-attempt.js';
@@ -158,9 +158,9 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     throw error;
   }
   const nodeOpenedAtMs = performance.now();
-  // Every client API serves each call from the view this gives its caller.
-  const access = new OpenAccess(node);
   try {
+    // Every client API serves each call from the view this gives its caller: its permissions checked.
+    const access = await AuthManager.open({ node, tokens: config.authTokens });
     const api = await startHttpApi({
       node,
       access,
@@ -174,6 +174,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     const grpcApi = await startGrpcApi({
       node,
       access,
+      auth: access,
       host: config.httpHost,
       port: config.grpcPort,
       metrics: metricsRegistry,

@@ -9,7 +9,7 @@ import type { CallOrigin, Credentials, NodeAccess } from '../access/node-access.
 import { MvccError } from '../mvcc/errors.js';
 import type { KvNode } from '../node/kv-node.js';
 import { checkAdmin } from './auth-apply.js';
-import type { AuthRequest, AuthResponse, TokenAssigned } from './auth-requests.js';
+import type { AuthRequest, AuthResponse, TokenEvent } from './auth-requests.js';
 import type { AuthState, Caller, RoleRecord, UserRecord } from './auth-state.js';
 import { type AuthStateSource, AuthorizedNode } from './authorized-node.js';
 import { DEFAULT_FAILED_ATTEMPT_LIMITS, type FailedAttemptLimits, FailedAttempts } from './failed-attempts.js';
@@ -21,7 +21,7 @@ import type { TokenProvider } from './tokens.js';
 
 /** What the manager needs of the node beyond KvNode: its auth state and the simple tokens it applies. */
 export interface AuthNode extends KvNode, AuthStateSource {
-  addTokenListener(listener: (event: TokenAssigned) => void): () => void;
+  addTokenListener(listener: (event: TokenEvent) => void): () => void;
 }
 
 export interface AuthManagerOptions {
@@ -43,6 +43,7 @@ export class AuthManager implements NodeAccess {
   private readonly failures: FailedAttempts;
   private readonly unsubscribe: () => void;
   private decoy: Promise<string> | undefined;
+  private anonymous: AuthorizedNode | undefined;
 
   private constructor(
     private readonly node: AuthNode,
@@ -51,7 +52,7 @@ export class AuthManager implements NodeAccess {
     failedAttempts: FailedAttemptLimits,
   ) {
     this.failures = new FailedAttempts(nowMs, failedAttempts);
-    this.unsubscribe = tokens instanceof SimpleTokens ? node.addTokenListener((event) => tokens.register(event.token, event)) : () => undefined;
+    this.unsubscribe = tokens instanceof SimpleTokens ? node.addTokenListener((event) => tokens.observe(event)) : () => undefined;
   }
 
   /** Rejects when a JWT key file cannot be read or parsed, naming the file. */
@@ -72,7 +73,15 @@ export class AuthManager implements NodeAccess {
   }
 
   async nodeFor(_origin: CallOrigin, credentials: Credentials): Promise<KvNode> {
+    const state = this.node.authState();
+    if (!state.enabled) return this.anonymousView(state.revision);
     return new AuthorizedNode(this.node, this.node, await this.callerOf(credentials));
+  }
+
+  /** While auth is off every caller is the same anonymous one: one view per auth revision, not one per call. */
+  private anonymousView(authRevision: number): AuthorizedNode {
+    if (this.anonymous?.caller.authRevision !== authRevision) this.anonymous = new AuthorizedNode(this.node, this.node, { user: '', authRevision });
+    return this.anonymous;
   }
 
   /**
@@ -84,7 +93,7 @@ export class AuthManager implements NodeAccess {
     const state = this.node.authState();
     if (!state.enabled) return { user: '', authRevision: state.revision };
     if (credentials.token !== undefined && credentials.token !== '') {
-      const info = await this.tokens.info(credentials.token);
+      const info = await this.tokens.info(credentials.token, state.revision);
       return { user: info.name, authRevision: info.authRevision };
     }
     if (credentials.password !== undefined) {

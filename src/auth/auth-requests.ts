@@ -43,9 +43,12 @@ export interface AuthResponse {
   readonly authRevision: number;
 }
 
-/** A simple token every member now accepts, for the user, at that auth revision. */
-export interface TokenAssigned {
-  readonly name: string;
-  readonly token: string;
-  readonly authRevision: number;
-}
+/**
+ * What the simple-token table on every member learns from applied entries (etcd keeps simple
+ * tokens in memory and drops a user's on a password change or deletion, all on AuthDisable).
+ */
+export type TokenEvent =
+  | { readonly type: 'assigned'; readonly name: string; readonly token: string }
+  | { readonly type: 'userInvalidated'; readonly name: string }
+  /** AuthDisable, or the whole state replaced by a snapshot or a restore. */
+  | { readonly type: 'allInvalidated' };

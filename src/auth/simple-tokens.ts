@@ -1,13 +1,17 @@
 // etcd's simple tokens: random strings that every member learns through the log (the
 // Authenticate entry carries the token; auth-requests.ts), held in memory only, each valid
-// until it goes unused for the TTL (etcd renews a simple token on every use). A restart
-// forgets them and clients authenticate again, as with etcd. Tokens from another cluster, or
-// from before a restart, are simply unknown.
+// until it goes unused for the TTL (etcd renews a simple token on every use). A simple token
+// stands for its user at the store's current auth revision, as in etcd: permission changes take
+// effect on the next call without a new token. A user's tokens end when its password changes or
+// it is deleted, all of them on AuthDisable. A restart forgets them and clients authenticate
+// again, as with etcd. Tokens from another cluster, or from before a restart, are unknown.
 import { randomBytes } from 'node:crypto';
 import { MvccError } from '../mvcc/errors.js';
+import type { TokenEvent } from './auth-requests.js';
 import type { TokenInfo, TokenProvider } from './tokens.js';
 
-interface Entry extends TokenInfo {
+interface Entry {
+  readonly name: string;
   expiresAtMs: number;
 }
 
@@ -36,13 +40,18 @@ export class SimpleTokens implements TokenProvider {
     return token;
   }
 
-  /** Called for every Authenticate entry this member applies, its own and other members'. */
-  register(token: string, info: TokenInfo): void {
-    this.tokens.set(token, { ...info, expiresAtMs: this.options.nowMs() + this.options.ttlMs });
+  /** Called for every token event this member applies, its own and other members'. */
+  observe(event: TokenEvent): void {
+    if (event.type === 'allInvalidated') return this.tokens.clear();
+    if (event.type === 'userInvalidated') {
+      for (const [token, entry] of this.tokens) if (entry.name === event.name) this.tokens.delete(token);
+      return;
+    }
+    this.tokens.set(event.token, { name: event.name, expiresAtMs: this.options.nowMs() + this.options.ttlMs });
     if (++this.assignedSinceSweep >= SWEEP_EVERY_ASSIGNMENTS) this.sweep();
   }
 
-  info(token: string): Promise<TokenInfo> {
+  info(token: string, authRevision: number): Promise<TokenInfo> {
     const entry = this.tokens.get(token);
     const now = this.options.nowMs();
     if (entry === undefined || entry.expiresAtMs <= now) {
@@ -50,7 +59,7 @@ export class SimpleTokens implements TokenProvider {
       return Promise.reject(new MvccError('AUTH_INVALID_TOKEN'));
     }
     entry.expiresAtMs = now + this.options.ttlMs;
-    return Promise.resolve({ name: entry.name, authRevision: entry.authRevision });
+    return Promise.resolve({ name: entry.name, authRevision });
   }
 
   get size(): number {

@@ -4,14 +4,18 @@
 
 export interface TokenInfo {
   readonly name: string;
-  /** The auth revision the token was issued at; a request carries it and is refused once it is old. */
+  /** The auth revision a request with this token carries; apply refuses it once the store's has moved past. */
   readonly authRevision: number;
 }
 
 export interface TokenProvider {
   /** A new token for `name`, valid on every member. */
   assign(name: string, authRevision: number): Promise<string>;
-  /** The token's user and revision; rejects with AUTH_INVALID_TOKEN when it is unknown, expired, malformed or another cluster's. */
-  info(token: string): Promise<TokenInfo>;
+  /**
+   * The token's user and auth revision; rejects with AUTH_INVALID_TOKEN when it is unknown,
+   * expired, malformed or another cluster's. A simple token stands for the current revision
+   * (`authRevision`, as etcd), a JWT for the one it was signed at.
+   */
+  info(token: string, authRevision: number): Promise<TokenInfo>;
   close(): void;
 }

@@ -3,7 +3,7 @@
 // a request fails anyway, so a failed request changes nothing and does not bump the revision.
 import { applyAuthRequest } from '../auth/auth-apply.js';
 import { encodeAuthState } from '../auth/auth-codec.js';
-import type { AuthRequest, TokenAssigned } from '../auth/auth-requests.js';
+import type { AuthRequest, TokenEvent } from '../auth/auth-requests.js';
 import type { AuthState, Caller } from '../auth/auth-state.js';
 import { checkKeysWritable, checkRequestPermitted } from '../auth/request-permissions.js';
 import { MvccError } from './errors.js';
@@ -32,7 +32,7 @@ export interface ApplyContext {
   /** The auth state as of this entry: earlier entries of the batch included. */
   readonly auth: AuthState;
   /** Simple tokens assigned in the batch so far, handed to the token table after the batch commits. */
-  readonly tokenEvents: TokenAssigned[];
+  readonly tokenEvents: TokenEvent[];
 }
 
 export interface Applied {
@@ -104,7 +104,8 @@ export function applyRequest(context: ApplyContext, state: MetaRecord, envelope:
 
 function applyAuth(context: ApplyContext, state: MetaRecord, request: AuthRequest, caller: Caller | undefined): Applied {
   const auth = applyAuthRequest(context.auth, request, caller);
-  if (request.op === 'authenticate') context.tokenEvents.push({ name: request.name, token: request.token, authRevision: auth.revision });
+  const tokenEvent = tokenEventOf(request);
+  if (tokenEvent !== undefined) context.tokenEvents.push(tokenEvent);
   if (auth !== context.auth) context.buffer.put(context.keyspace.authKey(), encodeAuthState(auth));
   const response: MvccResponse = { type: 'auth', auth: { header: { revision: state.revision }, op: request.op, authRevision: auth.revision } };
   return auth === context.auth ? { state, response } : { state, response, auth };
@@ -112,6 +113,13 @@ function applyAuth(context: ApplyContext, state: MetaRecord, request: AuthReques
 
 function newWriter(context: ApplyContext, state: MetaRecord, timestampMs: number): RevisionWriter {
   return new RevisionWriter(context.buffer, context.keyspace, state.revision, timestampMs, context.events);
+}
+
+function tokenEventOf(request: AuthRequest): TokenEvent | undefined {
+  if (request.op === 'authenticate') return { type: 'assigned', name: request.name, token: request.token };
+  if (request.op === 'userDelete' || request.op === 'userChangePassword') return { type: 'userInvalidated', name: request.name };
+  if (request.op === 'authDisable') return { type: 'allInvalidated' };
+  return undefined;
 }
 
 async function applyRange(context: ApplyContext, state: MetaRecord, request: RangeRequest): Promise<Applied> {

@@ -7,7 +7,7 @@
 // watches and snapshots may run at any time and see committed batches only.
 import { createHash } from 'node:crypto';
 import { decodeAuthState } from '../auth/auth-codec.js';
-import type { TokenAssigned } from '../auth/auth-requests.js';
+import type { TokenEvent } from '../auth/auth-requests.js';
 import { type AuthState, initialAuthState } from '../auth/auth-state.js';
 import type { GroupId } from '../raft/types.js';
 import { type Applied, applyRequest } from './applier.js';
@@ -71,7 +71,7 @@ interface ApplySegment {
   /** Events of the segment so far, published to watchers after it commits. */
   readonly events: PositionedEvent[];
   readonly leaseEvents: LeaseEvent[];
-  readonly tokenEvents: TokenAssigned[];
+  readonly tokenEvents: TokenEvent[];
   state: MetaRecord;
   auth: AuthState;
 }
@@ -99,7 +99,7 @@ export class MvccStore {
   private exclusive = false;
   private closed = false;
   private readonly leaseListeners = new Set<(event: LeaseEvent) => void>();
-  private readonly tokenListeners = new Set<(event: TokenAssigned) => void>();
+  private readonly tokenListeners = new Set<(event: TokenEvent) => void>();
 
   private constructor(
     private readonly db: Database,
@@ -241,7 +241,7 @@ export class MvccStore {
     this.auth = segment.auth;
     this.hub.publish(segment.events, state.revision);
     for (const event of segment.leaseEvents) this.emitLease(event);
-    for (const event of segment.tokenEvents) for (const listener of this.tokenListeners) listener(event);
+    for (const event of segment.tokenEvents) this.emitToken(event);
     if (compacted) this.scheduleCompaction(state.compactRevision);
   }
 
@@ -321,8 +321,8 @@ export class MvccStore {
     return listLeases(new DatabaseReader(this.db), this.keyspace);
   }
 
-  /** Hears every simple token assigned through the log, on every member (etcd's simple tokens). */
-  addTokenListener(listener: (event: TokenAssigned) => void): () => void {
+  /** Hears every simple token assigned or invalidated through the log, on every member (etcd's simple tokens). */
+  addTokenListener(listener: (event: TokenEvent) => void): () => void {
     this.tokenListeners.add(listener);
     return () => this.tokenListeners.delete(listener);
   }
@@ -393,6 +393,8 @@ export class MvccStore {
     await this.db.clear(previous.bounds());
     this.hub.reset(state.revision);
     this.emitLease({ type: 'reset' });
+    // The entries skipped by a snapshot may have deleted users or changed passwords.
+    this.emitToken({ type: 'allInvalidated' });
     this.resumeCompaction();
   }
 
@@ -522,6 +524,10 @@ export class MvccStore {
   /** Picks up physical compaction a restart or a restore interrupted; the compactor skips what is done. */
   private resumeCompaction(): void {
     if (this.state.compactRevision > 0) this.scheduleCompaction(this.state.compactRevision);
+  }
+
+  private emitToken(event: TokenEvent): void {
+    for (const listener of this.tokenListeners) listener(event);
   }
 
   private emitLease(event: LeaseEvent): void {

@@ -6,7 +6,7 @@
 // the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
-import type { TokenAssigned } from '../auth/auth-requests.js';
+import type { TokenEvent } from '../auth/auth-requests.js';
 import type { AuthState } from '../auth/auth-state.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
@@ -259,7 +259,7 @@ export class RaftKvNode implements KvNode {
   }
 
   /** Hears each simple token assigned through the log (src/auth/simple-tokens.ts). */
-  addTokenListener(listener: (event: TokenAssigned) => void): () => void {
+  addTokenListener(listener: (event: TokenEvent) => void): () => void {
     return this.mvcc.addTokenListener(listener);
   }
 

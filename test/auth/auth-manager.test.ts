@@ -148,15 +148,29 @@ describe("the caller's view", () => {
     await expect(anonymous.range({ key: bytes('app/1') })).rejects.toMatchObject({ message: 'etcdserver: user name is empty' });
   });
 
-  it('a token issued before an auth change gets "revision of auth store is old"; a new one works', async () => {
+  it('a simple token follows the current auth revision, as etcd: a grant takes effect on the next call', async () => {
     const manager = await open();
     await setUp(manager);
-    const old = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { token: await manager.authenticate('alice', 'alicepw') });
+    const aliceToken = await manager.authenticate('alice', 'alicepw');
+    const view = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { token: aliceToken });
+    await expect(view.range({ key: bytes('b/1') })).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED' });
+    const root = await manager.callerOf({ token: await manager.authenticate('root', 'rootpw') });
+    await manager.change(root, { op: 'roleGrantPermission', name: 'app', permission: { type: PermissionType.Read, key: bytes('b/'), rangeEnd: bytes('b0') } });
+    const later = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { token: aliceToken });
+    await later.range({ key: bytes('b/1') });
+  });
+
+  it("a write checked before a revocation is refused at apply; a changed password ends the user's simple tokens", async () => {
+    const manager = await open();
+    await setUp(manager);
+    const aliceToken = await manager.authenticate('alice', 'alicepw');
+    const checked = await manager.nodeFor({ api: 'etcd', method: 'KV.Put', source: 'test' }, { token: aliceToken });
     const root = await manager.callerOf({ token: await manager.authenticate('root', 'rootpw') });
     await manager.change(root, { op: 'roleAdd', name: 'unrelated' });
-    await expect(old.range({ key: bytes('app/1') })).rejects.toMatchObject({ code: 'AUTH_OLD_REVISION', message: 'etcdserver: revision of auth store is old' });
-    const fresh = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { token: await manager.authenticate('alice', 'alicepw') });
-    await fresh.range({ key: bytes('app/1') });
+    await expect(checked.write({ type: 'put', put: { key: bytes('app/1'), value: bytes('v') } })).rejects.toMatchObject({ code: 'AUTH_OLD_REVISION', message: 'etcdserver: revision of auth store is old' });
+    await manager.change(root, { op: 'userChangePassword', name: 'alice', password: 'newpw' });
+    await expect(manager.callerOf({ token: aliceToken })).rejects.toMatchObject({ code: 'AUTH_INVALID_TOKEN' });
+    await manager.authenticate('alice', 'newpw');
   });
 
   it('a user reads itself and its roles but not others, and cannot grant itself a role', async () => {
@@ -208,6 +222,11 @@ describe('JWT tokens', () => {
     await expect(other.callerOf({ token })).rejects.toMatchObject({ code: 'AUTH_INVALID_TOKEN' });
     await expect(manager.callerOf({ token: 'not.a.jwt' })).rejects.toMatchObject({ code: 'AUTH_INVALID_TOKEN' });
     await expect(manager.callerOf({ token: `${token.slice(0, -4)}AAAA` })).rejects.toMatchObject({ code: 'AUTH_INVALID_TOKEN' });
+
+    // A JWT carries the revision it was signed at: after an auth change it is old.
+    await manager.change(await manager.callerOf({ token: await manager.authenticate('root', 'rootpw') }), { op: 'roleAdd', name: 'moves-the-revision' });
+    const stale = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { token });
+    await expect(stale.range({ key: bytes('app/1') })).rejects.toMatchObject({ code: 'AUTH_OLD_REVISION' });
 
     const shortLived = await open(settings(keyPair('c'), '1s'));
     const expiring = await shortLived.authenticate('alice', 'alicepw');

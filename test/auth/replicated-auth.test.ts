@@ -158,13 +158,18 @@ describe('the auth state is part of the replicated state', () => {
     }
   });
 
-  it('an authenticate entry hands its token to every listener after the batch commits', async () => {
+  it('hands simple-token events to every listener after the batch commits: assigned, a user invalidated, all invalidated', async () => {
     await enableWithAlice();
     const heard: string[] = [];
-    h.store.addTokenListener((event) => heard.push(`${event.name}:${event.token}:${event.authRevision}`));
+    h.store.addTokenListener((event) => heard.push(JSON.stringify(event)));
     await h.apply(auth({ op: 'authenticate', name: 'alice', token: 'tok' }));
-    expect(heard).toEqual([`alice:tok:${h.store.authState.revision}`]);
     await expect(h.apply(auth({ op: 'authenticate', name: 'nobody', token: 't2' }))).rejects.toMatchObject({ message: 'etcdserver: authentication failed, invalid user ID or password' });
-    expect(heard).toHaveLength(1);
+    await applyAs(root(), auth({ op: 'userChangePassword', name: 'alice', passwordHash: 'z' }));
+    await applyAs(root(), auth({ op: 'authDisable' }));
+    expect(heard).toEqual([
+      JSON.stringify({ type: 'assigned', name: 'alice', token: 'tok' }),
+      JSON.stringify({ type: 'userInvalidated', name: 'alice' }),
+      JSON.stringify({ type: 'allInvalidated' }),
+    ]);
   });
 });

@@ -1,27 +1,25 @@
 // etcd's Auth service (etcd 3.4's calls, and 3.5's AuthStatus) over the AuthManager beneath
 // the APIs (src/auth). The caller is the one the call's `token` metadata stands for, as etcd
 // clients send it; who may do what is decided beneath, with etcd's codes and texts.
-import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type { Credentials } from '../../../access/node-access.js';
 import type { AuthChange, AuthManager } from '../../../auth/auth-manager.js';
 import { type Permission, PermissionType } from '../../../auth/auth-state.js';
 import type { Permission as PermissionMessage } from '../../../generated/etcd/authpb/auth.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import { mvccError } from '../../../mvcc/index.js';
+import { grpcCredentials } from '../grpc-caller.js';
 import type { ResponseHeaders } from '../response-headers.js';
 import { etcdServiceError } from './etcd-call.js';
 
 type Handler<Request, Response> = (request: Request, credentials: Credentials) => Promise<Response>;
 
-/** The credentials an etcd client sends with a call: its token in the `token` metadata. */
-export function etcdCredentials(metadata: Metadata): Credentials {
-  const [token] = metadata.get('token');
-  return typeof token === 'string' && token !== '' ? { token } : {};
-}
-
+/** The Auth calls act for the caller the credentials stand for, not on a view of the node. */
 function unaryWithCredentials<Request, Response>(handle: Handler<Request, Response>) {
   return (call: ServerUnaryCall<Request, Response>, callback: (error: Error | null, response?: Response) => void): void => {
-    handle(call.request, etcdCredentials(call.metadata)).then(
+    Promise.resolve()
+      .then(() => handle(call.request, grpcCredentials(call)))
+      .then(
       (response) => callback(null, response),
       (error: unknown) => callback(etcdServiceError(error)),
     );
