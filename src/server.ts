@@ -164,6 +164,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     const api = await startHttpApi({
       node,
       access,
+      auth: access,
       host: config.httpHost,
       port: config.httpPort,
       metrics: metricsRegistry,

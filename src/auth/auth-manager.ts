@@ -22,6 +22,8 @@ import type { TokenProvider } from './tokens.js';
 /** What the manager needs of the node beyond KvNode: its auth state and the simple tokens it applies. */
 export interface AuthNode extends KvNode, AuthStateSource {
   addTokenListener(listener: (event: TokenEvent) => void): () => void;
+  /** Resolves once the member has applied everything committed when it was called. */
+  catchUp(): Promise<void>;
 }
 
 export interface AuthManagerOptions {
@@ -65,6 +67,7 @@ export class AuthManager implements NodeAccess {
         : new SimpleTokens({
             ttlMs: options.tokens.ttlMs,
             nowMs,
+            catchUp: () => node.catchUp(),
             propose: async (name, token) => {
               await node.write({ type: 'auth', auth: { op: 'authenticate', name, token } });
             },

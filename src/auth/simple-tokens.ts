@@ -21,6 +21,8 @@ export interface SimpleTokenOptions {
   readonly nowMs: () => number;
   /** Proposes the Authenticate entry that assigns `token` on every member; resolves once applied here. */
   readonly propose: (name: string, token: string) => Promise<void>;
+  /** Resolves once this member applied what is committed: a token issued by another member a moment ago is known after it. */
+  readonly catchUp: () => Promise<void>;
 }
 
 /** 24 random bytes: a token cannot be guessed. */
@@ -51,15 +53,29 @@ export class SimpleTokens implements TokenProvider {
     if (++this.assignedSinceSweep >= SWEEP_EVERY_ASSIGNMENTS) this.sweep();
   }
 
-  info(token: string, authRevision: number): Promise<TokenInfo> {
+  /**
+   * A token this member does not know yet may have just been issued by another: it is looked up
+   * again once this member has caught up with what is committed, before it is called invalid.
+   */
+  async info(token: string, authRevision: number): Promise<TokenInfo> {
+    const known = this.lookUp(token);
+    if (known !== undefined) return { name: known, authRevision };
+    await this.options.catchUp();
+    const caughtUp = this.lookUp(token);
+    if (caughtUp === undefined) throw new MvccError('AUTH_INVALID_TOKEN');
+    return { name: caughtUp, authRevision };
+  }
+
+  /** The token's user, renewing its TTL; undefined when unknown or expired. */
+  private lookUp(token: string): string | undefined {
     const entry = this.tokens.get(token);
     const now = this.options.nowMs();
     if (entry === undefined || entry.expiresAtMs <= now) {
       this.tokens.delete(token);
-      return Promise.reject(new MvccError('AUTH_INVALID_TOKEN'));
+      return undefined;
     }
     entry.expiresAtMs = now + this.options.ttlMs;
-    return Promise.resolve({ name: entry.name, authRevision });
+    return entry.name;
   }
 
   get size(): number {

@@ -258,6 +258,15 @@ export class RaftKvNode implements KvNode {
     return this.mvcc.authState;
   }
 
+  /**
+   * Resolves once this member has applied everything committed when it was called (a ReadIndex
+   * barrier): a simple token assigned through another member is known here after it.
+   */
+  async catchUp(): Promise<void> {
+    this.ensureRunning();
+    await this.readBarrier(undefined);
+  }
+
   /** Hears each simple token assigned through the log (src/auth/simple-tokens.ts). */
   addTokenListener(listener: (event: TokenEvent) => void): () => void {
     return this.mvcc.addTokenListener(listener);

@@ -32,6 +32,7 @@ function nodeOver(harness: Harness): AuthNode {
     },
     range: (request: Parameters<Harness['store']['range']>[0]) => harness.store.range(request),
     authState: () => harness.store.authState,
+    catchUp: () => Promise.resolve(),
     addTokenListener: (listener: Parameters<Harness['store']['addTokenListener']>[0]) => harness.store.addTokenListener(listener),
   };
   return node as unknown as AuthNode;
