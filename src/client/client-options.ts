@@ -1,5 +1,6 @@
 // What `connect()` accepts, its defaults, and the checks made once before the client exists.
 import type { RetryPolicy } from './backoff.js';
+import type { ClientUser } from './token-source.js';
 
 export interface ConnectOptions {
   /** host:port of each member's gRPC listener; at least one. */
@@ -9,6 +10,8 @@ export interface ConnectOptions {
   /** The deadline of every call, all its retries included, unless the call sets its own. */
   readonly requestTimeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
+  /** Authenticate as this user (once; again when the token expires) and send its token with every call. */
+  readonly user?: ClientUser;
 }
 
 export interface ResolvedOptions {
@@ -16,6 +19,7 @@ export interface ResolvedOptions {
   readonly dialTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retry: RetryPolicy;
+  readonly user?: ClientUser;
 }
 
 /** Options every call accepts. */
@@ -37,6 +41,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_OPTIONS.dialTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_OPTIONS.requestTimeoutMs,
     retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
+    ...(options.user === undefined ? {} : { user: options.user }),
   };
   const problems = problemsOf(resolved);
   if (problems.length > 0) throw new TypeError(`invalid client options: ${problems.join('; ')}`);
@@ -46,6 +51,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
 function problemsOf(options: ResolvedOptions): string[] {
   const problems: string[] = [];
   if (options.endpoints.length === 0) problems.push('endpoints must name at least one host:port');
+  if (options.user !== undefined && options.user.name === '') problems.push('user.name must not be empty');
   for (const endpoint of options.endpoints) {
     if (!/^[^\s/]+:\d{1,5}$/.test(endpoint)) problems.push(`endpoint ${JSON.stringify(endpoint)} is not host:port`);
   }

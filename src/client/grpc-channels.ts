@@ -3,6 +3,7 @@ import { credentials, type ServiceError, status as GrpcStatus, Metadata } from '
 import { KVClient } from '../generated/beavervault/v1/kv.js';
 import { BeaverVaultError } from './client-errors.js';
 import { httpPortExplanation } from './http-port-probe.js';
+import type { TokenSource } from './token-source.js';
 
 // grpc-js waits up to two minutes between reconnects by default; a member that restarts
 // after a crash should be used again within a second.
@@ -18,11 +19,14 @@ export class GrpcChannels {
   private readonly httpPortProbes = new Map<string, Promise<string | undefined>>();
   private closed = false;
 
+  /** `tokens` is set when the client was given a user: every call then carries its token. */
+  constructor(private readonly tokens?: TokenSource) {}
+
   client(endpoint: string): KVClient {
     if (this.closed) throw notConnected('the client is closed', GrpcStatus.CANCELLED);
     let client = this.clients.get(endpoint);
     if (client === undefined) {
-      client = new KVClient(endpoint, credentials.createInsecure(), CHANNEL_OPTIONS);
+      client = new KVClient(endpoint, credentials.createInsecure(), this.tokens === undefined ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, interceptors: [this.tokens.interceptor(endpoint)] });
       this.clients.set(endpoint, client);
     }
     return client;
@@ -62,6 +66,7 @@ export class GrpcChannels {
     this.closed = true;
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    this.tokens?.close();
   }
 }
 

@@ -4,12 +4,13 @@ import { CallRunner } from './call-runner.js';
 import { type ConnectOptions, resolveOptions } from './client-options.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { GrpcChannels } from './grpc-channels.js';
+import { TokenSource } from './token-source.js';
 
 /** A client over the given endpoints. Connections are made on first use, so this never blocks. */
 export function connect(options: ConnectOptions): BeaverVaultClient {
   const resolved = resolveOptions(options);
   const pool = new EndpointPool(resolved.endpoints);
-  const channels = new GrpcChannels();
+  const channels = new GrpcChannels(resolved.user === undefined ? undefined : new TokenSource(resolved.user, resolved.requestTimeoutMs));
   return new BeaverVaultClient(resolved, pool, channels, new CallRunner(resolved, pool, channels));
 }
 
@@ -18,6 +19,7 @@ export { BeaverVaultClient } from './beaver-vault-client.js';
 export type { RetryPolicy } from './backoff.js';
 export { BeaverVaultError } from './client-errors.js';
 export type { CallOptions, ConnectOptions } from './client-options.js';
+export type { ClientUser } from './token-source.js';
 export type { LeaseListing, LeaseTimeToLive } from './lease-calls.js';
 export { Lease } from './lease-keeper.js';
 export type { AddMemberRequest } from './member-calls.js';

@@ -2,9 +2,12 @@
 // use it: etcdctl 3.4 (user, role, grant-permission --prefix, grant-role, auth enable with its
 // own root-role step, --user, auth disable) and the etcd3 npm client (users, roles, permissions,
 // authenticate, a read and a watch refused outside the grant), with etcd's error texts.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Etcd3, Range } from 'etcd3';
+import { connect } from '../../src/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster } from '../cluster/cluster-harness.js';
+import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctl, etcdctlOk, grpcEndpoint } from './etcdctl-runner.js';
 
 let cluster: TestCluster;
@@ -58,6 +61,14 @@ describe('etcdctl 3.4 with authentication', () => {
     expect(await etcdctlOk(all, [...root, 'role', 'get', 'app'])).toBe('Role app\nKV Read:\n\t[/app/, /app0) (prefix /app/)\nKV Write:\n\t[/app/, /app0) (prefix /app/)\n');
     expect(await etcdctlOk(all, [...root, 'put', '/other', 'root-may'])).toBe('OK\n');
 
+    // Guessing: after 5 failed attempts within a minute the user is refused whatever the password.
+    await etcdctlOk(all, [...root, 'user', 'add', 'carol:carolpw', '--interactive=false']);
+    for (let attempt = 0; attempt < 5; attempt++) expect((await etcdctl([all[0]!], ['--user', 'carol:guess', 'get', '/app/x'])).stderr).toContain('authentication failed');
+    const limited = await etcdctl([all[0]!], ['--user', 'carol:carolpw', 'get', '/app/x']);
+    expect(limited.stderr).toContain('too many failed authentication attempts for user "carol": 5 in the last 60 s, the limit is 5; retry after');
+    const emptyName = await etcdctl(all, [...root, 'user', 'add', ':nopw', '--interactive=false']);
+    expect(emptyName.code).not.toBe(0);
+
     expect(await etcdctlOk(all, [...root, 'auth', 'disable'])).toBe('Authentication Disabled\n');
     expect(await etcdctlOk(all, ['get', '/other'])).toBe('/other\nroot-may\n');
     expect(await etcdctlOk(all, ['auth', 'enable'])).toBe('Authentication Enabled\n');
@@ -91,5 +102,47 @@ describe('the etcd3 npm client with authentication', () => {
     expect(await refused).toContain('permission denied');
 
     await expect(etcd3('bob', 'wrong').get('/e3/k').string()).rejects.toThrow('etcdserver: authentication failed, invalid user ID or password');
+  });
+});
+
+describe('the client library and bvault with --user', () => {
+  it('authenticates once, sends the token with every call, and authenticates again when the token is dropped', async () => {
+    const endpoints = cluster.members.map(grpcEndpoint);
+    const client = connect({ endpoints, user: { name: 'alice', password: 'alicepw' } });
+    try {
+      await client.put('/app/lib', 'one');
+      expect((await client.get('/app/lib'))?.value.toString()).toBe('one');
+      await expect(client.put('/not-alice', 'x')).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED', message: 'etcdserver: permission denied' });
+      // AuthDisable ends every simple token; after enabling again the client's token is unknown.
+      await etcdctlOk(cluster.members, ['--user', 'root:rootpw', 'auth', 'disable']);
+      await etcdctlOk(cluster.members, ['auth', 'enable']);
+      await client.put('/app/lib', 'two');
+      expect((await client.get('/app/lib'))?.value.toString()).toBe('two');
+    } finally {
+      client.close();
+    }
+    const anonymous = connect({ endpoints, retry: { attemptsMax: 1 } });
+    try {
+      await expect(anonymous.get('/app/lib')).rejects.toMatchObject({ code: 'AUTH_USER_EMPTY' });
+    } finally {
+      anonymous.close();
+    }
+    const wrong = connect({ endpoints, user: { name: 'alice', password: 'wrong' } });
+    try {
+      await expect(wrong.get('/app/lib')).rejects.toThrow('etcdserver: authentication failed, invalid user ID or password');
+    } finally {
+      wrong.close();
+    }
+
+    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/cli/main.ts'), ...args, '--endpoints', endpoints.join(',')], { cwd: REPOSITORY_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const got = cli(['get', '/app/lib', '--user', 'alice:alicepw']);
+    expect(got.status).toBe(0);
+    expect(got.stdout).toContain('two');
+    const denied = cli(['get', '/app/lib']);
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain('etcdserver: user name is empty');
+    const badFlag = cli(['get', '/app/lib', '--user', 'alice']);
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toContain('--user must be name:password with a non-empty name, got "alice"');
   });
 });

@@ -1,5 +1,5 @@
-// What every client command shares: the flags --endpoints, --write-out and --timeout-ms, the
-// client made from them, and where output goes.
+// What every client command shares: the flags --endpoints, --write-out, --timeout-ms and
+// --user, the client made from them, and where output goes.
 import { parseArgs } from 'node:util';
 import { type BeaverVaultClient, connect } from '../../client/index.js';
 import { UsageError } from './client-exit-codes.js';
@@ -21,7 +21,8 @@ export interface CommandContext {
 export const COMMON_FLAGS_HELP = `Common flags:
   --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
   -w, --write-out table|json  output format (default table)
-  --timeout-ms N              deadline of each request, retries included (default 10000)`;
+  --timeout-ms N              deadline of each request, retries included (default 10000)
+  --user name:password        authenticate as this user (as etcdctl's --user) when auth is enabled`;
 
 /** Parses the command's flags and the common ones, and connects; throws UsageError on a bad command line. */
 export function commandContext(args: readonly string[], options: OptionsConfig, environment: NodeJS.ProcessEnv): CommandContext {
@@ -36,13 +37,21 @@ export function commandContext(args: readonly string[], options: OptionsConfig, 
   if (format !== 'table' && format !== 'json') throw new UsageError(`--write-out must be table or json, got ${JSON.stringify(format)}`);
   const endpoints = String(values.endpoints ?? environment.BVAULT_ENDPOINTS ?? DEFAULT_ENDPOINTS).split(',');
   const timeoutMs = values['timeout-ms'] === undefined ? undefined : positiveInteger(String(values['timeout-ms']), '--timeout-ms');
+  const user = values.user === undefined ? undefined : userOf(String(values.user));
   let client: BeaverVaultClient;
   try {
-    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }) });
+    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }), ...(user === undefined ? {} : { user }) });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   return { client, format, positionals: parsed.positionals, values, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** `--user name:password`, as etcdctl takes it; the password may contain colons. */
+function userOf(text: string): { name: string; password: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--user must be name:password with a non-empty name, got ${JSON.stringify(colon < 0 ? text : `${text.slice(0, colon)}:…`)}`);
+  return { name: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 export function positiveInteger(text: string, name: string): number {

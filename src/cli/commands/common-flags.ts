@@ -9,6 +9,7 @@ export const COMMON_OPTIONS: OptionsConfig = {
   endpoints: { type: 'string' },
   'write-out': { type: 'string', short: 'w' },
   'timeout-ms': { type: 'string' },
+  user: { type: 'string' },
 };
 
 /**
