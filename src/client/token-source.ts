@@ -7,8 +7,13 @@ import { credentials, InterceptingCall, type Interceptor, Metadata, type StatusO
 import { AuthClient } from '../generated/etcd/etcdserverpb/rpc.js';
 import { BeaverVaultError } from './client-errors.js';
 
-/** Server codes after which a new token may succeed (the error registry's, in the native trailer). */
-export const TOKEN_RENEWAL_CODES: ReadonlySet<string> = new Set(['AUTH_INVALID_TOKEN', 'AUTH_OLD_REVISION']);
+/**
+ * Server codes after which a new token may succeed (the error registry's, in the native
+ * trailer); AUTH_USER_EMPTY when the call went without a token because auth was off then.
+ */
+export const TOKEN_RENEWAL_CODES: ReadonlySet<string> = new Set(['AUTH_INVALID_TOKEN', 'AUTH_OLD_REVISION', 'AUTH_USER_EMPTY']);
+/** etcd's text: a client given a user works without a token against a cluster without auth, as etcd's clientv3 does. */
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
 const ERROR_CODE_TRAILER = 'bvault-error-code';
 
 export interface ClientUser {
@@ -17,7 +22,8 @@ export interface ClientUser {
 }
 
 export class TokenSource {
-  private token: Promise<string> | undefined;
+  /** Resolves to undefined while the cluster has authentication off. */
+  private token: Promise<string | undefined> | undefined;
   private readonly authClients = new Map<string, AuthClient>();
 
   constructor(
@@ -32,7 +38,7 @@ export class TokenSource {
         start: (metadata, listener, next) => {
           this.current(endpoint).then(
             (token) => {
-              metadata.set('token', token);
+              if (token !== undefined) metadata.set('token', token);
               next(metadata, {
                 onReceiveStatus: (status: StatusObject, nextStatus: (status: StatusObject) => void) => {
                   if (TOKEN_RENEWAL_CODES.has(status.metadata.get(ERROR_CODE_TRAILER)[0]?.toString() ?? '')) this.forget(token);
@@ -51,7 +57,7 @@ export class TokenSource {
     this.authClients.clear();
   }
 
-  private current(endpoint: string): Promise<string> {
+  private current(endpoint: string): Promise<string | undefined> {
     if (this.token === undefined) {
       const token = this.authenticate(endpoint);
       this.token = token;
@@ -63,13 +69,13 @@ export class TokenSource {
     return this.token;
   }
 
-  private forget(token: string): void {
+  private forget(token: string | undefined): void {
     void this.token?.then((current) => {
       if (current === token) this.token = undefined;
     });
   }
 
-  private authenticate(endpoint: string): Promise<string> {
+  private authenticate(endpoint: string): Promise<string | undefined> {
     let client = this.authClients.get(endpoint);
     if (client === undefined) {
       client = new AuthClient(endpoint, credentials.createInsecure());
@@ -78,7 +84,7 @@ export class TokenSource {
     const authClient = client;
     return new Promise((resolve, reject) => {
       authClient.authenticate({ name: this.user.name, password: this.user.password }, new Metadata(), { deadline: Date.now() + this.timeoutMs }, (error, response) =>
-        error === null ? resolve(response.token) : reject(error),
+        error === null ? resolve(response.token) : error.details === AUTH_NOT_ENABLED ? resolve(undefined) : reject(error),
       );
     });
   }

@@ -115,9 +115,17 @@ describe('the client library and bvault with --user', () => {
       await expect(client.put('/not-alice', 'x')).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED', message: 'etcdserver: permission denied' });
       // AuthDisable ends every simple token; after enabling again the client's token is unknown.
       await etcdctlOk(cluster.members, ['--user', 'root:rootpw', 'auth', 'disable']);
-      await etcdctlOk(cluster.members, ['auth', 'enable']);
-      await client.put('/app/lib', 'two');
-      expect((await client.get('/app/lib'))?.value.toString()).toBe('two');
+      // A client given a user works without a token while auth is off (etcd's clientv3 does too).
+      const late = connect({ endpoints, user: { name: 'alice', password: 'alicepw' } });
+      try {
+        await late.put('/app/late', 'off');
+        await etcdctlOk(cluster.members, ['auth', 'enable']);
+        await client.put('/app/lib', 'two');
+        expect((await client.get('/app/lib'))?.value.toString()).toBe('two');
+        await late.put('/app/late', 'on');
+      } finally {
+        late.close();
+      }
     } finally {
       client.close();
     }
