@@ -1,5 +1,7 @@
 // Lint rules, and the import boundary that keeps the Raft core pure: src/raft may import
 // only from within src/raft, and may not reach the clock, timers, global randomness or I/O.
+// A second boundary keeps the client APIs apart: what REST and gRPC share lives in
+// src/api/shared, so neither imports the other.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -52,6 +54,18 @@ export default tseslint.config(
         'error',
         { patterns: [{ regex: '^(?!\\.\\.?/)|^\\.\\./\\.\\./', message: 'src/raft imports only from src/raft.' }] },
       ],
+    },
+  },
+  {
+    files: ['src/api/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '/grpc/', message: 'What REST and gRPC share belongs in src/api/shared.' }] }],
+    },
+  },
+  {
+    files: ['src/api/grpc/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '/http/', message: 'What REST and gRPC share belongs in src/api/shared.' }] }],
     },
   },
 );

@@ -4,6 +4,7 @@
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
+import type { NodeAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
 import { AuthManager } from './auth/auth-manager.js';
 import { startHttpApi } from './api/http/index.js';
@@ -14,6 +15,8 @@ import { saveJoinedMembers, storedJoinedMembersOf } from './cli/joined-members.j
 import { describeFailure } from './cli/failure-description.js';
 import { whenStopRequested } from './cli/stop-requests.js';
 import { storedClusterIdOf } from './cli/stored-cluster-id.js';
+import { AuditedAccess } from './audit/audited-access.js';
+import { AuditLog } from './audit/audit-log.js';
 import { HELP_REQUESTED, loadServerConfig, serverHelpText, type AutoCompaction, type ServerConfig } from './config/index.js';
 import { RevisionRetention, TimeRetention, type CompactionPolicy } from './mvcc/index.js';
 import { startFailpointsFromEnvironment, type FailpointControl } from './failpoints/index.js';
@@ -31,6 +34,7 @@ interface RunningServer {
   readonly node: RaftKvNode;
   readonly api: { readonly url: string; close(): Promise<void> };
   readonly grpcApi: { readonly address: string; close(): Promise<void> };
+  readonly auditLog?: AuditLog;
 }
 
 /** Runs a node until asked to stop (see stop-requests.ts); resolves with the exit code. */
@@ -158,13 +162,15 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     throw error;
   }
   const nodeOpenedAtMs = performance.now();
+  let auditLog: AuditLog | undefined;
   try {
-    // Every client API serves each call from the view this gives its caller: its permissions checked.
-    const access = await AuthManager.open({ node, tokens: config.authTokens });
+    const client = await clientAccessOf(node, config, logger);
+    auditLog = client.auditLog;
+    const { access, auth } = client;
     const api = await startHttpApi({
       node,
       access,
-      auth: access,
+      auth,
       host: config.httpHost,
       port: config.httpPort,
       metrics: metricsRegistry,
@@ -175,7 +181,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     const grpcApi = await startGrpcApi({
       node,
       access,
-      auth: access,
+      auth,
       host: config.httpHost,
       port: config.grpcPort,
       metrics: metricsRegistry,
@@ -187,11 +193,27 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, log
     });
     const startup = startupPhases(nodeOpeningAtMs, nodeOpenedAtMs);
     logger.info({ http: api.url, grpc: grpcApi.address, peer: config.advertisePeerAddress, clusterId: node.clusterId, ...startup }, 'serving');
-    return { node, api, grpcApi };
+    return { node, api, grpcApi, ...(auditLog === undefined ? {} : { auditLog }) };
   } catch (error) {
     await node.close();
+    await auditLog?.close();
     throw error;
   }
+}
+
+/**
+ * What every client API serves each call through: the node as it is (OpenAccess), inside an
+ * audited view when audit-log-path is set.
+ */
+/**
+ * Every client API serves each call from the view this gives its caller: its permissions
+ * checked (AuthManager), and recorded when an audit log is set (AuditedAccess around it).
+ */
+async function clientAccessOf(node: RaftKvNode, config: ServerConfig, logger: Logger): Promise<{ readonly access: NodeAccess; readonly auth: AuthManager; readonly auditLog?: AuditLog }> {
+  const auth = await AuthManager.open({ node, tokens: config.authTokens });
+  if (config.audit === undefined) return { access: auth, auth };
+  const auditLog = await AuditLog.open(config.audit, logger.child({ component: 'audit' }));
+  return { access: new AuditedAccess(auth, auditLog, { reads: config.audit.reads }), auth, auditLog };
 }
 
 /**
@@ -268,6 +290,7 @@ async function stopServer(server: RunningServer, logger: Logger): Promise<ExitCo
   const stopped = (async (): Promise<ExitCode> => {
     await server.node.close();
     await Promise.all([server.api.close(), server.grpcApi.close()]);
+    await server.auditLog?.close();
     return EXIT_CODES.ok;
   })();
   try {

@@ -27,6 +27,15 @@ export interface CallOrigin {
   readonly source: string;
 }
 
+/** The node as one caller may use it. */
+export interface CallerNode extends KvNode {
+  /**
+   * Who the credentials proved the caller to be, as the audit log names them; undefined for an
+   * anonymous caller and whenever authentication is off.
+   */
+  readonly user?: string;
+}
+
 export interface NodeAccess {
   /**
    * Set when every caller gets this same node (no authentication, no audit log): the APIs then
@@ -38,7 +47,7 @@ export interface NodeAccess {
    * The node as this caller may use it. Rejects when the credentials do not hold (an invalid or
    * expired token, a wrong password).
    */
-  nodeFor(origin: CallOrigin, credentials: Credentials): Promise<KvNode>;
+  nodeFor(origin: CallOrigin, credentials: Credentials): Promise<CallerNode>;
 }
 
 /** Every caller gets the node itself: what a server without authentication or an audit log serves. */

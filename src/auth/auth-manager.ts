@@ -5,7 +5,7 @@
 // and the user and role changes and reads, with etcd 3.4's rules on who may do what.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { CallOrigin, Credentials, NodeAccess } from '../access/node-access.js';
+import type { CallerNode, CallOrigin, Credentials, NodeAccess } from '../access/node-access.js';
 import { MvccError } from '../mvcc/errors.js';
 import type { KvNode } from '../node/kv-node.js';
 import { checkAdmin } from './auth-apply.js';
@@ -75,7 +75,7 @@ export class AuthManager implements NodeAccess {
     return new AuthManager(node, tokens, nowMs, options.failedAttempts ?? DEFAULT_FAILED_ATTEMPT_LIMITS);
   }
 
-  async nodeFor(_origin: CallOrigin, credentials: Credentials): Promise<KvNode> {
+  async nodeFor(_origin: CallOrigin, credentials: Credentials): Promise<CallerNode> {
     const state = this.node.authState();
     if (!state.enabled) return this.anonymousView(state.revision);
     return new AuthorizedNode(this.node, this.node, await this.callerOf(credentials));

@@ -5,6 +5,7 @@
 // (request-permissions.ts); membership, leadership, backup, restore, hash and defragment need
 // the root role. Status, position, readiness, the member list and lease reads are open, as in
 // etcd 3.4.
+import type { CallerNode } from '../access/node-access.js';
 import { MvccError } from '../mvcc/errors.js';
 import type { RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { AddMemberRequest, KvNode, MemberInfo, ReadOptions, WriteOptions, WriteRequest } from '../node/kv-node.js';
@@ -17,12 +18,17 @@ export interface AuthStateSource {
   authState(): AuthState;
 }
 
-export class AuthorizedNode implements KvNode {
+export class AuthorizedNode implements CallerNode {
   constructor(
     private readonly node: KvNode,
     private readonly source: AuthStateSource,
     readonly caller: Caller,
   ) {}
+
+  /** The user the credentials proved, for the audit log; undefined for an anonymous caller or with auth off. */
+  get user(): string | undefined {
+    return this.caller.user === '' ? undefined : this.caller.user;
+  }
 
   get id(): NodeId {
     return this.node.id;

@@ -184,6 +184,16 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     maximum: 31_536_000,
     description: 'seconds a simple token stays valid after its last use (etcd\'s --auth-token-ttl)',
   },
+  { name: 'audit-log-path', kind: 'string', description: 'file the audit log is appended to, one JSON line per write, membership change and admin call (default: no audit log)' },
+  {
+    name: 'audit-log-max-bytes',
+    kind: 'size',
+    defaultValue: 100 * MIB,
+    minimum: 4 * KIB,
+    description: 'size past which the audit log is rotated (audit.log → audit.log.1 → ...)',
+  },
+  { name: 'audit-log-max-files', kind: 'integer', defaultValue: 10, minimum: 1, maximum: 1_000, description: 'rotated audit log files kept beside the current one; the oldest is removed' },
+  { name: 'audit-reads', kind: 'boolean', defaultValue: 'false', description: 'record reads in the audit log too (ranges, watches, lease and member lists, status)' },
   { name: 'log-level', kind: 'enum', defaultValue: 'info', choices: LOG_LEVELS, description: 'fatal, error, warn, info, debug, trace or silent' },
   {
     name: 'log-format',

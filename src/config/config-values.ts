@@ -73,11 +73,12 @@ function readList(raw: unknown, where: string): ReadResult {
   return { value: items.map((item: string) => item.trim()).filter((item) => item !== '') };
 }
 
-function readInteger(raw: unknown, where: string, minimum: number, maximum: number, multiplier: number): ReadResult {
+/** `given` is what the user wrote, for the problem's text: a size's "1KiB" rather than the 1 read from it. */
+function readInteger(raw: unknown, where: string, minimum: number, maximum: number, multiplier: number, given: unknown = raw): ReadResult {
   const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isSafeInteger(number)) return { problem: `${where} must be an integer, got ${describe(raw)}` };
   const value = number * multiplier;
-  if (value < minimum || value > maximum) return { problem: `${where} must be between ${minimum} and ${maximum}, got ${describe(raw)}` };
+  if (value < minimum || value > maximum) return { problem: `${where} must be between ${minimum} and ${maximum}, got ${describe(given)}` };
   return { value };
 }
 
@@ -88,7 +89,7 @@ function readSize(raw: unknown, where: string, minimum: number, maximum: number)
   if (match === null || multiplier === undefined) {
     return { problem: `${where} must be a byte count such as 1048576 or 64MiB, got ${describe(raw)}` };
   }
-  return readInteger(match[1] as string, where, minimum, maximum, multiplier);
+  return readInteger(match[1] as string, where, minimum, maximum, multiplier, raw);
 }
 
 function describe(raw: unknown): string {

@@ -10,6 +10,7 @@ import { parseTokenSettings } from './auth-token-setting.js';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_FORMATS, type LOG_LEVELS } from './config-fields.js';
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
+import { auditSettingsOf, type AuditSettings } from './audit-config.js';
 import { memberNameProblem, parseInitialCluster, peerAddressProblem, portOf } from './peer-addresses.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -39,7 +40,7 @@ export interface RequestLimits {
   readonly requestBytesMax: number;
 }
 
-export interface ServerConfig {
+export interface ServerConfig extends AuditSettings {
   readonly name: string;
   /** Absolute. */
   readonly dataDir: string;
@@ -196,6 +197,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     authTokens: authTokensOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,
+    ...auditSettingsOf(values, workingDirectory, problems),
     warnings,
   };
 }

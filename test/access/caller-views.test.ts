@@ -64,6 +64,17 @@ describe('the REST API', () => {
     await app.close();
   });
 
+  it('resolves the view for the routes of their own scope too (restore streams its body) and for backup', async () => {
+    const app = await buildHttpApi({ node, access, metrics: new Registry(), logger: silentLogger() });
+    const backup = await app.inject({ method: 'POST', url: '/api/v1/admin/backup', headers: { authorization: 'Bearer b' } });
+    expect(backup.statusCode).toBe(200);
+    expect(access.last()?.origin.method).toBe('POST /api/v1/admin/backup');
+    const restore = await app.inject({ method: 'POST', url: '/api/v1/admin/restore', payload: backup.rawPayload, headers: { authorization: 'Bearer r', 'content-type': 'application/octet-stream' } });
+    expect(restore.statusCode).toBe(200);
+    expect(access.last()).toMatchObject({ origin: { method: 'POST /api/v1/admin/restore' }, credentials: { token: 'r' } });
+    await app.close();
+  });
+
   it('serves the probes without a view', async () => {
     const app = await buildHttpApi({ node, access, metrics: new Registry(), logger: silentLogger() });
     const before = access.calls.length;

@@ -188,6 +188,22 @@ describe('the server configuration', () => {
     ]);
   });
 
+  it('has no audit log unless audit-log-path is set, and reads its settings from the file, the environment and flags', async () => {
+    expect((await load(['--node-id', 'n1'])).audit).toBeUndefined();
+    const file = await writeYaml('audit.yaml', 'audit-log-max-files: 3\naudit-reads: true\n');
+    const config = await load(['--config', file, '--node-id', 'n1', '--audit-log-max-bytes', '1MiB'], { BVAULT_AUDIT_LOG_PATH: 'logs/audit.log' });
+    expect(config.audit).toEqual({ path: join(directory, 'logs/audit.log'), maxBytes: 1024 * 1024, maxFiles: 3, reads: true });
+  });
+
+  it('refuses audit-reads without audit-log-path, and audit limits out of bounds', async () => {
+    const problems = await problemsOf(['--node-id', 'n1', '--audit-reads', '--audit-log-max-bytes', '1KiB', '--audit-log-max-files', '0']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^audit-log-max-bytes \(from --audit-log-max-bytes\) must be .*4096.*got "1KiB"/),
+      expect.stringMatching(/^audit-log-max-files \(from --audit-log-max-files\) must be between 1 and 1000, got "0"/),
+      'audit-reads is set but audit-log-path is not; set audit-log-path to the file the audit log is written to',
+    ]);
+  });
+
   it('says which file is not valid YAML or not a mapping', async () => {
     const broken = await writeYaml('broken.yaml', 'node-id: [n1\n');
     expect(await problemsOf(['--config', broken, '--node-id', 'n1', '--initial-cluster', 'n1=127.0.0.1:7000'])).toEqual([

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlarmAction, type AlarmMember } from '../../mvcc/index.js';
 import type { KvNode } from '../../node/kv-node.js';
-import { responseOf } from './node-responses.js';
+import { responseOf } from '../shared/node-responses.js';
 import { compactBody, transferLeadershipBody } from './body-schemas.js';
 import { parseJsonBody } from './request-parsing.js';
 import { memberOf } from './member-routes.js';

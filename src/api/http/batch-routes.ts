@@ -6,10 +6,10 @@ import { MvccError, type PutRequest, type RequestOp, validateRequest } from '../
 import { batchDeleteBody, batchGetBody, batchPutBody } from './body-schemas.js';
 import { bytesOf, type JsonBytes } from './json-schemas.js';
 import { keyValueJson } from './key-view.js';
-import { txnOf } from './node-responses.js';
+import { txnOf } from '../shared/node-responses.js';
 import { parseJsonBody } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
-import { ttlList, withTtlLeases } from './ttl-leases.js';
+import { getBatch, putBatch } from '../shared/key-batches.js';
 
 export function registerBatchRoutes(app: FastifyInstance, context: RouteContext): void {
   app.post('/api/v1/batch/put', (request, reply) => batchPut(context, request, reply));
@@ -20,20 +20,8 @@ export function registerBatchRoutes(app: FastifyInstance, context: RouteContext)
 /** `{ items: [{ key, value, lease?, contentType?, tags? }], ttl? }`; `ttl` grants one lease for the items without one. */
 async function batchPut(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = parseJsonBody(request, batchPutBody);
-  const ttl = body.ttl;
   const puts = body.items.map(putOf);
-  validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, context.limits);
-  const txn = await withTtlLeases(
-    request.callerNode,
-    context,
-    ttlList(ttl),
-    async (leases) => {
-      const lease = ttl === undefined ? undefined : leases.get(ttl);
-      const success = puts.map((put) => putOp(lease === undefined || put.lease !== undefined ? put : { ...put, lease }));
-      return txnOf(await request.callerNode.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
-    },
-    () => true,
-  );
+  const txn = await putBatch(request.callerNode, context, puts, body.ttl ?? 0);
   await reply.send({ revision: txn.header.revision, count: puts.length });
 }
 
@@ -48,30 +36,15 @@ function putOf(item: z.output<typeof batchPutBody>['items'][number]): PutRequest
   };
 }
 
-function putOp(put: PutRequest): RequestOp {
-  return { type: 'put', put };
-}
-
 /** `{ keys: [...], consistency? }` → `{ revision, items }`, items aligned with keys, null where missing. */
 async function batchGet(context: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const body = parseJsonBody(request, batchGetBody);
-  const keys = keysOf(context, body.keys);
-  for (const key of keys) validateRequest({ type: 'range', range: { key } }, context.limits);
-  const [first, ...rest] = keys;
-  if (first === undefined) {
+  const read = await getBatch(request.callerNode, context.limits, body.keys.map(bytesOf), { consistency: body.consistency ?? 'linearizable', revision: 0 });
+  if (read === undefined) {
     await reply.send({ revision: null, items: [] });
     return;
   }
-  // The first read fixes the revision (linearizable unless asked otherwise); the others read
-  // that same revision locally, which this node has applied by then.
-  const head = await request.callerNode.range({ key: first }, { consistency: body.consistency ?? 'linearizable' });
-  const revision = head.header.revision;
-  const tail = await Promise.all(rest.map((key) => request.callerNode.range({ key, revision }, { consistency: 'serializable' })));
-  const items = [head, ...tail].map((response) => {
-    const kv = response.kvs[0];
-    return kv === undefined ? null : keyValueJson(kv);
-  });
-  await reply.send({ revision, items });
+  await reply.send({ revision: read.revision, items: read.kvs.map((kv) => (kv === undefined ? null : keyValueJson(kv))) });
 }
 
 /** `{ keys: [...], prevKv? }` → `{ revision, deleted, prevKvs? }`. */

@@ -1,9 +1,9 @@
 // Optimistic concurrency over HTTP: If-Match, If-None-Match and ?if_version_match become
 // compares of one transaction with the write, so the check and the write are atomic.
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Compare, CompareResult, type KeyValue, type TxnResponse } from '../../mvcc/index.js';
+import { type Compare, CompareResult } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
-import { entityTagOf } from './key-view.js';
+import { entityTagOf } from '../shared/entity-tags.js';
 
 const ENTITY_TAG = /^"(\d+)"$/;
 
@@ -26,14 +26,6 @@ function ifMatchCompare(key: Uint8Array, header: string): Compare {
   const match = ENTITY_TAG.exec(header);
   if (match === null) throw new ApiError('API_INVALID_PARAMETER', { name: 'If-Match', reason: `expected * or one entity tag like "12", got ${header}` });
   return { key, target: 'mod', result: CompareResult.Equal, modRevision: Number(match[1]) };
-}
-
-/** The error for a failed conditional write, from the key's current state read in the failure branch. */
-export function preconditionFailed(txn: TxnResponse): ApiError {
-  const failure = txn.responses[0];
-  const current: KeyValue | undefined = failure?.type === 'range' ? failure.range.kvs[0] : undefined;
-  const reason = current === undefined ? 'the key does not exist' : `the key exists with ETag ${entityTagOf(current.modRevision)} and version ${current.version}`;
-  return new ApiError('API_PRECONDITION_FAILED', { reason });
 }
 
 /** Whether a GET's If-None-Match names the current entity tag (or is *), so 304 answers it. */

@@ -2,16 +2,17 @@
 // and the seed's alias /api/v1/kv/{key}. The key is the percent-decoded path remainder and
 // may contain '/'. Values travel as raw bytes in both directions, never as JSON.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Compare, type MvccRequest, type MvccResponse, type PutRequest, type RangeRequest, type ResponseOp, validateRequest } from '../../mvcc/index.js';
-import type { KvNode } from '../../node/kv-node.js';
+import { type MvccRequest, type PutRequest, type RangeRequest, validateRequest } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
-import { notModified, preconditionFailed, writePreconditions } from './key-preconditions.js';
-import { asBuffer, entityTagOf, keyValueJson, setKeyHeaders, TAG_HEADER_PREFIX } from './key-view.js';
-import { responseOf, txnOf } from './node-responses.js';
+import { conditionalWrite } from '../shared/conditional-write.js';
+import { entityTagOf } from '../shared/entity-tags.js';
+import { notModified, writePreconditions } from './key-preconditions.js';
+import { asBuffer, keyValueJson, setKeyHeaders, TAG_HEADER_PREFIX } from './key-view.js';
+import { responseOf } from '../shared/node-responses.js';
 import { keyDeleteQuery, keyGetQuery, keyPutQuery } from './query-schemas.js';
 import { bodyBytes, parseQuery } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
-import { ttlList, withTtlLeases } from './ttl-leases.js';
+import { ttlList, withTtlLeases } from '../shared/ttl-leases.js';
 
 export const KEY_ROUTE_PREFIXES = ['/api/v1/keys/', '/api/v1/kv/'] as const;
 
@@ -52,15 +53,14 @@ class KeyRoutes {
       ttlList(ttl),
       (leases) => {
         const granted = ttl === undefined ? undefined : leases.get(ttl);
-        return this.conditionalWrite(request.callerNode, { type: 'put', put: granted === undefined ? put : { ...put, lease: granted } }, compares);
+        return conditionalWrite(request.callerNode, { type: 'put', put: granted === undefined ? put : { ...put, lease: granted } }, compares);
       },
       (result) => result.succeeded,
     );
     if (!outcome.succeeded) throw outcome.failure;
-    const response = outcome.response.type === 'put' ? outcome.response.put : undefined;
-    const revision = response?.header.revision ?? 0;
-    reply.header('etag', entityTagOf(revision));
-    await reply.send({ revision, ...(response?.prevKv === undefined ? {} : { prevKv: keyValueJson(response.prevKv) }) });
+    const prevKv = outcome.response.type === 'put' ? outcome.response.put.prevKv : undefined;
+    reply.header('etag', entityTagOf(outcome.revision));
+    await reply.send({ revision: outcome.revision, ...(prevKv === undefined ? {} : { prevKv: keyValueJson(prevKv) }) });
   }
 
   async get(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -84,7 +84,7 @@ class KeyRoutes {
     const prevKv = query.prev_kv ?? false;
     const deletion: Extract<MvccRequest, { type: 'deleteRange' }> = { type: 'deleteRange', deleteRange: { key, prevKv } };
     validateRequest(deletion, this.context.limits);
-    const outcome = await this.conditionalWrite(request.callerNode, deletion, writePreconditions(key, request.headers, query.if_version_match));
+    const outcome = await conditionalWrite(request.callerNode, deletion, writePreconditions(key, request.headers, query.if_version_match));
     if (!outcome.succeeded) throw outcome.failure;
     const deleted = responseOf(outcome.response, 'deleteRange').deleteRange;
     if (deleted.deleted === 0) throw new ApiError('API_KEY_NOT_FOUND', { name: key.toString() });
@@ -93,32 +93,8 @@ class KeyRoutes {
       return;
     }
     const previous = deleted.prevKvs[0];
-    await reply.send({ revision: deleted.header.revision, deleted: deleted.deleted, ...(previous === undefined ? {} : { prevKv: keyValueJson(previous) }) });
+    await reply.send({ revision: outcome.revision, deleted: deleted.deleted, ...(previous === undefined ? {} : { prevKv: keyValueJson(previous) }) });
   }
-
-  /** The write alone, or inside a txn whose failure branch reads the key to explain the refusal. */
-  private async conditionalWrite(node: KvNode, request: Extract<MvccRequest, { type: 'put' | 'deleteRange' }>, compares: Compare[]): Promise<WriteOutcome> {
-    if (compares.length === 0) return { succeeded: true, response: writeResponseOf(await node.write(request)) };
-    const key = request.type === 'put' ? request.put.key : request.deleteRange.key;
-    const txn = txnOf(
-      await node.write({
-        type: 'txn',
-        txn: { compare: compares, success: [request], failure: [{ type: 'range', range: { key } }] },
-      }),
-    );
-    const inner = txn.responses[0];
-    if (!txn.succeeded || inner === undefined) return { succeeded: false, failure: preconditionFailed(txn) };
-    return { succeeded: true, response: writeResponseOf(inner) };
-  }
-}
-
-type WriteResponse = Extract<ResponseOp, { type: 'put' | 'deleteRange' }>;
-
-type WriteOutcome = { readonly succeeded: true; readonly response: WriteResponse } | { readonly succeeded: false; readonly failure: ApiError };
-
-function writeResponseOf(response: MvccResponse | ResponseOp): WriteResponse {
-  if (response.type === 'put' || response.type === 'deleteRange') return response;
-  throw new Error(`the node answered a key write with a ${response.type} response`);
 }
 
 /** Tags from `X-BVault-Tag-<name>` headers; names arrive lower-cased, values percent-encoded. */

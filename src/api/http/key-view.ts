@@ -3,6 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyReply } from 'fastify';
 import type { KeyValue } from '../../mvcc/index.js';
+import { entityTagOf } from '../shared/entity-tags.js';
 
 /** Text when the bytes are valid UTF-8, base64 otherwise; `encoding` says which. */
 export interface EncodedBytes {
@@ -59,10 +60,6 @@ function isoTime(ms: number): string | null {
 }
 
 /** The key's entity tag: its mod revision, which changes with every write of the key. */
-export function entityTagOf(modRevision: number): string {
-  return `"${modRevision}"`;
-}
-
 export const TAG_HEADER_PREFIX = 'x-bvault-tag-';
 
 /** Metadata headers of GET and HEAD. Tag values are percent-encoded, as PUT expects them. */

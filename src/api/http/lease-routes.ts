@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type MvccRequest, validateRequest } from '../../mvcc/index.js';
 import { encodeBytes } from './key-view.js';
-import { responseOf } from './node-responses.js';
+import { responseOf } from '../shared/node-responses.js';
 import { leaseGrantBody } from './body-schemas.js';
 import { decimalInteger, leaseQuery } from './query-schemas.js';
 import { parseJsonBody, parseParameter, parseQuery } from './request-parsing.js';

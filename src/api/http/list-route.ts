@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type RangeRequest, validateRequest } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
-import { keyAfter, prefixEnd, prefixStart } from './key-ranges.js';
+import { keyAfter, prefixEnd, prefixStart } from '../shared/key-ranges.js';
 import { keyValueJson } from './key-view.js';
 import { listQuery } from './query-schemas.js';
 import { parseQuery } from './request-parsing.js';

@@ -3,7 +3,7 @@
 // `{ operations: [{ type, key, value, conditions, ttl_seconds }] }` becomes a txn whose compares
 // are all the operations' conditions and whose success branch is the operations in order.
 import { type Compare, CompareResult, type RequestOp, type ResponseOp, type TxnRequest } from '../../mvcc/index.js';
-import { seedConditionCompare } from '../seed-conditions.js';
+import { seedConditionCompare } from '../shared/seed-conditions.js';
 import { bytesOf } from './json-schemas.js';
 import { keyValueJson } from './key-view.js';
 import type { CompareJson, EtcdTxnJson, RequestOpJson, SeedOperationJson } from './transaction-schemas.js';

@@ -5,10 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type RequestOp, type TxnRequest, validateRequest } from '../../mvcc/index.js';
 import type { KvNode } from '../../node/kv-node.js';
 import { ApiError } from '../errors.js';
-import { txnOf } from './node-responses.js';
+import { txnOf } from '../shared/node-responses.js';
 import { parseJsonBody } from './request-parsing.js';
 import type { RouteContext } from './route-context.js';
-import { type LeasesByTtl, withTtlLeases } from './ttl-leases.js';
+import { type LeasesByTtl, withTtlLeases } from '../shared/ttl-leases.js';
 import { etcdTxnOf, responseOpJson, type SeedTransaction, seedTxnOf } from './transaction-json.js';
 import { type EtcdTxnJson, transactionBody } from './transaction-schemas.js';
 

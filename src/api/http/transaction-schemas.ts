@@ -4,7 +4,7 @@
 // `value` on a DELETE) is an unknown field rather than a silently ignored one.
 import { z } from 'zod';
 import { strictObject } from '../../validation/strict-schema.js';
-import { SEED_CONDITION_NAMES } from '../seed-conditions.js';
+import { SEED_CONDITION_NAMES } from '../shared/seed-conditions.js';
 import { integerAtLeast, jsonBytes } from './json-schemas.js';
 
 const compareResult = z.enum(['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL']).optional().describe('EQUAL when absent');

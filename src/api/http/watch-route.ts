@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type WatchEvent, type WatchRequest, type WatchResponse, validateRequest } from '../../mvcc/index.js';
 import { ApiError } from '../errors.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { prefixEnd, prefixStart } from './key-ranges.js';
+import { prefixEnd, prefixStart } from '../shared/key-ranges.js';
 import { keyValueJson } from './key-view.js';
 import { decimalInteger, watchQuery } from './query-schemas.js';
 import { parseParameter, parseQuery } from './request-parsing.js';

@@ -2,7 +2,7 @@
 // must fit a JavaScript number) and turned into compares by the layer the REST API shares.
 import type { Compare } from '../../../mvcc/index.js';
 import type { Condition } from '../../../generated/beavervault/v1/transaction.js';
-import { seedConditionCompare } from '../../seed-conditions.js';
+import { seedConditionCompare } from '../../shared/seed-conditions.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 
 export function compareOf(key: Uint8Array, condition: Condition, field: string): Compare {

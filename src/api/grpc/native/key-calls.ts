@@ -1,6 +1,5 @@
-// Put, Get and Delete of one key, and the batch calls. A batch put is one transaction: all of
-// it applies under one revision or none of it does. A batch get reads every key at one revision.
-import { MvccError, type PutRequest as MvccPutRequest, type RequestOp, validateRequest } from '../../../mvcc/index.js';
+// Put, Get and Delete of one key, and the batch calls (shared/key-batches.ts).
+import { validateRequest } from '../../../mvcc/index.js';
 import type {
   BatchGetRequest,
   BatchGetResponse,
@@ -15,13 +14,13 @@ import type {
 } from '../../../generated/beavervault/v1/kv.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import { ApiError } from '../../errors.js';
-import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
-import { txnOf } from '../../http/node-responses.js';
-import { withTtlLeases } from '../../http/ttl-leases.js';
+import { prefixEnd, prefixStart } from '../../shared/key-ranges.js';
+import { getBatch, putBatch } from '../../shared/key-batches.js';
+import { withTtlLeases } from '../../shared/ttl-leases.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { comparesOf } from './conditions.js';
-import { conditionalWrite } from './conditional-write.js';
+import { conditionalWrite } from '../../shared/conditional-write.js';
 import { keyValueMessage, putRequestOf, readConsistencyOf } from './key-messages.js';
 import type { ResponseHeaders } from '../response-headers.js';
 
@@ -77,41 +76,15 @@ export class KeyCalls {
   async batchPut(node: KvNode, request: BatchPutRequest): Promise<BatchPutResponse> {
     const ttl = nonNegativeNumberOf(request.ttlSeconds, 'ttl_seconds');
     const puts = request.items.map((item) => putRequestOf(item));
-    validateRequest({ type: 'txn', txn: { compare: [], success: puts.map(putOp), failure: [] } }, this.context.limits);
-    const txn = await withTtlLeases(
-      node,
-      this.context,
-      ttl > 0 ? [ttl] : [],
-      async (leases) => {
-        const lease = leases.get(ttl);
-        const success = puts.map((put) => putOp(lease === undefined || put.lease !== undefined ? put : { ...put, lease }));
-        return txnOf(await node.write({ type: 'txn', txn: { compare: [], success, failure: [] } }));
-      },
-      () => true,
-    );
+    const txn = await putBatch(node, this.context, puts, ttl);
     return { header: this.headers.header(txn.header.revision), count: BigInt(puts.length) };
   }
 
   async batchGet(node: KvNode, request: BatchGetRequest): Promise<BatchGetResponse> {
-    if (request.keys.length > this.context.limits.txnOperationsMax) throw new MvccError('MVCC_TOO_MANY_TXN_OPS');
-    for (const key of request.keys) validateRequest({ type: 'range', range: { key } }, this.context.limits);
-    const [first, ...rest] = request.keys;
-    if (first === undefined) return { header: this.headers.header(), results: [] };
-    // The first read fixes the revision (linearizable unless asked otherwise); the others read
-    // that same revision locally, which this node has applied by then.
-    const requestedRevision = nonNegativeNumberOf(request.revision, 'revision');
-    const head = await node.range({ key: first, revision: requestedRevision }, { consistency: readConsistencyOf(request.consistency) });
-    // A response header names the store's current revision, not the one an older read asked for.
-    const revision = requestedRevision === 0 ? head.header.revision : requestedRevision;
-    const tail = await Promise.all(rest.map((key) => node.range({ key, revision }, { consistency: 'serializable' })));
-    const results = [head, ...tail].map((response, index) => {
-      const kv = response.kvs[0];
-      return { key: request.keys[index] ?? new Uint8Array(0), found: kv !== undefined, ...(kv === undefined ? {} : { kv: keyValueMessage(kv) }) };
-    });
-    return { header: this.headers.header(revision), results };
+    const options = { consistency: readConsistencyOf(request.consistency), revision: nonNegativeNumberOf(request.revision, 'revision') };
+    const read = await getBatch(node, this.context.limits, request.keys, options);
+    if (read === undefined) return { header: this.headers.header(), results: [] };
+    const results = read.kvs.map((kv, index) => ({ key: request.keys[index] ?? new Uint8Array(0), found: kv !== undefined, ...(kv === undefined ? {} : { kv: keyValueMessage(kv) }) }));
+    return { header: this.headers.header(read.revision), results };
   }
-}
-
-function putOp(put: MvccPutRequest): RequestOp {
-  return { type: 'put', put };
 }

@@ -13,7 +13,7 @@ import type {
   LeaseTimeToLiveResponse,
 } from '../../../generated/beavervault/v1/cluster.js';
 import type { KvNode } from '../../../node/kv-node.js';
-import { responseOf } from '../../http/node-responses.js';
+import { responseOf } from '../../shared/node-responses.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';

@@ -3,7 +3,7 @@
 // writes continue (until the pinned revision is compacted: OUT_OF_RANGE).
 import { type RangeRequest, validateRequest } from '../../../mvcc/index.js';
 import type { ListRequest, ListResponse } from '../../../generated/beavervault/v1/kv.js';
-import { keyAfter, prefixEnd, prefixStart } from '../../http/key-ranges.js';
+import { keyAfter, prefixEnd, prefixStart } from '../../shared/key-ranges.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';

@@ -6,8 +6,8 @@ import { type Compare, type RequestOp, type TxnRequest, validateRequest } from '
 import { type Operation, OperationType, type TransactionRequest, type TransactionResponse } from '../../../generated/beavervault/v1/transaction.js';
 import type { KvNode } from '../../../node/kv-node.js';
 import { ApiError } from '../../errors.js';
-import { txnOf } from '../../http/node-responses.js';
-import { withTtlLeases } from '../../http/ttl-leases.js';
+import { txnOf } from '../../shared/node-responses.js';
+import { withTtlLeases } from '../../shared/ttl-leases.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';
 import { comparesOf } from './conditions.js';

@@ -9,7 +9,7 @@ import { EventType, type Event } from '../../../generated/beavervault/v1/types.j
 import type { KvNode } from '../../../node/kv-node.js';
 import { NodeError } from '../../../node/errors.js';
 import { ApiError } from '../../errors.js';
-import { prefixEnd, prefixStart } from '../../http/key-ranges.js';
+import { prefixEnd, prefixStart } from '../../shared/key-ranges.js';
 import type { OutgoingStream } from '../call-handlers.js';
 import type { GrpcContext } from '../grpc-context.js';
 import { nonNegativeNumberOf } from '../wire-numbers.js';

@@ -1,8 +1,8 @@
 // The seeds' per-key conditions as compares of one transaction, so the check and the write are
 // atomic. The REST and gRPC APIs both accept them (as JSON and as protobuf); each reads its own
 // encoding and both turn a condition into a compare here, so the two cannot drift apart.
-import { type Compare, CompareResult } from '../mvcc/index.js';
-import { ApiError } from './errors.js';
+import { type Compare, CompareResult } from '../../mvcc/index.js';
+import { ApiError } from '../errors.js';
 
 /** Exactly one test should be set; the APIs' schemas say which they accept. */
 export interface SeedCondition {
