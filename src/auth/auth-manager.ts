@@ -116,12 +116,14 @@ export class AuthManager implements NodeAccess {
 
   /**
    * A user or role change, proposed with the caller so apply checks the root role again. The
-   * password is hashed here, on the member that received it, and never proposed.
+   * root role is checked first, so nobody else makes this member hash a password; the password is
+   * hashed here, on the member that received it, and never proposed. `through` is the caller's
+   * view the write goes through (the API's, so the audit log sees it).
    */
-  async change(caller: Caller, change: AuthChange): Promise<AuthResponse> {
+  async change(caller: Caller, change: AuthChange, through: KvNode = new AuthorizedNode(this.node, this.node, caller)): Promise<AuthResponse> {
     checkAdmin(this.node.authState(), caller);
     const request = await this.hashed(change);
-    const response = await this.node.write({ type: 'auth', auth: request }, { caller });
+    const response = await through.write({ type: 'auth', auth: request });
     if (response.type !== 'auth') throw new Error(`an auth change was answered with a ${response.type} response`);
     return response.auth;
   }

@@ -2,14 +2,18 @@
 // its leader (the auth state is replicated through Raft and stored with the key space), and a
 // backup restored later brings back the users it held. Tokens come from REST's
 // POST /api/v1/auth/authenticate and are sent as Authorization: Bearer.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
-import { request, type ServerProcess, TestCluster } from './cluster-harness.js';
+import { request, type ServerProcess, TestCluster, temporaryDirectory } from './cluster-harness.js';
 
 let cluster: TestCluster;
+let auditDirectory: string;
 
 beforeAll(async () => {
-  cluster = await TestCluster.start({ size: 3, prefix: 'auth-durability' });
+  auditDirectory = await temporaryDirectory('auth-audit');
+  cluster = await TestCluster.start({ size: 3, prefix: 'auth-durability', memberOptions: (name) => ({ environment: { BVAULT_AUDIT_LOG_PATH: join(auditDirectory, `${name}.log`) } }) });
 }, 60_000);
 
 afterAll(async () => {
@@ -73,5 +77,12 @@ describe('an auth-enabled cluster', () => {
     const restored = await fetch(`${all[1]!.url}/api/v1/admin/restore`, { method: 'POST', headers: { authorization: `Bearer ${freshRoot}`, 'content-type': 'application/octet-stream' }, body: backupBytes });
     expect(restored.status).toBe(200);
     for (const member of all) await expectAuthIntact(member);
+
+    // The audit log has the auth changes, made as the user auth resolved, and never a password or token.
+    const audit = (await Promise.all(all.map((member) => readFile(join(auditDirectory, `${member.name}.log`), 'utf8').catch(() => '')))).join('');
+    const authLines = audit.split('\n').filter((line) => line.includes('"operation":"auth"'));
+    expect(authLines.length).toBeGreaterThanOrEqual(7);
+    expect(authLines.some((line) => line.includes('"user":"root"'))).toBe(true);
+    for (const secret of ['rootpw', 'alicepw', aliceToken, rootToken, 'scrypt$']) expect(audit).not.toContain(secret);
   });
 });

@@ -20,7 +20,7 @@ export const ETCD_WATCH_FRAGMENT_BYTES_MAX = 1.5 * 1024 * 1024;
 /** The registrar for the node's gRPC server (src/api/grpc/grpc-server.ts's SERVICE_REGISTRARS). */
 export function registerEtcdServices(server: Server, context: EtcdContext & { readonly auth?: AuthManager }): void {
   addEtcdServices(server, context);
-  if (context.auth !== undefined) server.addService(AuthService, authService(context.auth, context.headers));
+  if (context.auth !== undefined) server.addService(AuthService, authService(context.auth, context));
 }
 
 export function addEtcdServices(server: Server, context: EtcdContext, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
