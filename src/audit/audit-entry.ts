@@ -1,9 +1,9 @@
 // One line of the audit log and how a node call becomes one: what was asked (the operation and
 // the key, range, lease or member it named), by whom, from where, and how it ended. Pure: no
 // I/O, no clock. A value, a password or a token never enters a line: a write request is
-// described by its type and, for the types known here, the keys it names; a type added later
-// (the auth requests, say) is recorded by its type alone until someone decides what of it is
-// safe to keep.
+// described by its type (and its `op`, for a type that has one) and, for the types known here,
+// the keys it names; a type added later (the auth requests, say) is recorded by its type and op
+// alone until someone decides what of it is safe to keep.
 import { isUtf8 } from 'node:buffer';
 import type { ClientApi } from '../access/node-access.js';
 import type { MvccResponse, RangeRequest, RequestOp } from '../mvcc/index.js';
@@ -57,6 +57,20 @@ export function keyText(bytes: Uint8Array): KeyText {
 
 export function rangeTarget(range: Pick<RangeRequest, 'key' | 'rangeEnd'>): AuditTarget {
   return { key: keyText(range.key), ...(range.rangeEnd === undefined || range.rangeEnd.length === 0 ? {} : { rangeEnd: keyText(range.rangeEnd) }) };
+}
+
+/** An operation's name is an identifier: nothing else a request carries is taken for one. */
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+/**
+ * A write's operation: its type, and for a type that carries several operations under a string
+ * `op` (as the auth requests do: `{ type: 'auth', auth: { op: 'userAdd', ... } }`) that op too,
+ * as `auth.userAdd`, so each kind of change is told apart without this module knowing it.
+ */
+export function writeOperation(request: WriteRequest): string {
+  const body = (request as unknown as Record<string, { readonly op?: unknown } | undefined>)[request.type];
+  const op = body?.op;
+  return typeof op === 'string' && IDENTIFIER.test(op) ? `${request.type}.${op}` : request.type;
 }
 
 /** What a write request names; a type this function does not know is recorded by its type alone. */

@@ -7,7 +7,7 @@ import { toClientError } from '../api/errors.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { AddMemberRequest, MemberInfo, NodePosition, NodeStatus, ReadOptions, Readiness, WriteOptions, WriteRequest } from '../node/kv-node.js';
 import type { NodeId } from '../raft/types.js';
-import { type AuditTarget, rangeTarget, responseRevision, writeTarget } from './audit-entry.js';
+import { type AuditTarget, rangeTarget, responseRevision, writeOperation, writeTarget } from './audit-entry.js';
 import type { AuditLog } from './audit-log.js';
 
 export interface AuditOptions {
@@ -42,7 +42,7 @@ export class AuditedNode implements CallerNode {
   }
 
   write(request: WriteRequest, options?: WriteOptions): Promise<MvccResponse> {
-    return this.recorded(request.type, writeTarget(request), () => this.node.write(request, options), responseRevision);
+    return this.recorded(writeOperation(request), writeTarget(request), () => this.node.write(request, options), responseRevision);
   }
 
   range(request: RangeRequest, options?: ReadOptions): Promise<RangeResponse> {

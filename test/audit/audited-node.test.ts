@@ -91,18 +91,21 @@ describe('the audited view', () => {
   it('records a write type it does not know by its type alone, refusals with their code, and never a value or a password', async () => {
     const access = new AuditedAccess(new UserAccess(node), await openLog(), { reads: false });
     const view = await access.nodeFor(ORIGIN, {});
-    // What the auth branch adds: a request that carries a password.
-    const userAdd = { type: 'authUserAdd', authUserAdd: { name: 'bob', password: KNOWN_PASSWORD } } as unknown as WriteRequest;
+    // What the auth branch adds: requests of one type with an op each, which may carry secrets.
+    const userAdd = { type: 'auth', auth: { op: 'userAdd', name: 'bob', password: KNOWN_PASSWORD } } as unknown as WriteRequest;
     await expect(view.write(userAdd)).rejects.toThrow();
+    const oddOp = { type: 'auth', auth: { op: `${KNOWN_PASSWORD} not an identifier` } } as unknown as WriteRequest;
+    await expect(view.write(oddOp)).rejects.toThrow();
     await expect(view.write({ type: 'leaseRevoke', leaseRevoke: { id: 424242 } })).rejects.toThrow();
     await expect(access.nodeFor(ORIGIN, { token: 'expired' })).rejects.toThrow('expired');
     await expect(access.nodeFor(ORIGIN, { password: { user: 'mallory', password: KNOWN_PASSWORD }, token: 'expired' })).rejects.toThrow();
     const written = await lines();
-    expect(written[0]).toMatchObject({ operation: 'authUserAdd', user: 'alice', result: expect.stringMatching(/^[A-Z_]+$/) });
-    expect(Object.keys(written[0] ?? {})).not.toContain('authUserAdd');
-    expect(written[1]).toMatchObject({ operation: 'leaseRevoke', lease: 424242, result: 'MVCC_LEASE_NOT_FOUND' });
-    expect(written[2]).toMatchObject({ operation: 'authenticate', user: null, result: 'API_INVALID_CREDENTIALS' });
-    expect(written[3]).toMatchObject({ operation: 'authenticate', user: 'mallory', result: 'API_INVALID_CREDENTIALS' });
+    expect(written[0]).toMatchObject({ operation: 'auth.userAdd', user: 'alice', result: expect.stringMatching(/^[A-Z_]+$/) });
+    expect(Object.keys(written[0] ?? {})).not.toContain('auth');
+    expect(written[1]).toMatchObject({ operation: 'auth' });
+    expect(written[2]).toMatchObject({ operation: 'leaseRevoke', lease: 424242, result: 'MVCC_LEASE_NOT_FOUND' });
+    expect(written[3]).toMatchObject({ operation: 'authenticate', user: null, result: 'API_INVALID_CREDENTIALS' });
+    expect(written[4]).toMatchObject({ operation: 'authenticate', user: 'mallory', result: 'API_INVALID_CREDENTIALS' });
     const text = await readFile(join(directory, 'logs', 'audit.log'), 'utf8');
     for (const secret of [KNOWN_PASSWORD, KNOWN_TOKEN, KNOWN_VALUE, 'expired']) expect(text).not.toContain(secret);
   });
