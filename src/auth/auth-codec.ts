@@ -60,7 +60,9 @@ export function decodeAuthState(bytes: Uint8Array): AuthState {
 }
 
 export function writeAuthRequest(writer: ByteWriter, request: AuthRequest): void {
-  writer.byte(AUTH_OPS.indexOf(request.op));
+  const op = AUTH_OPS.indexOf(request.op);
+  if (op < 0) throw new Error(`unknown auth op ${JSON.stringify(request.op)}: a programming error, never a client's input`);
+  writer.byte(op);
   switch (request.op) {
     case 'authEnable':
     case 'authDisable':
