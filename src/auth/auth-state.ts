@@ -40,12 +40,15 @@ export interface AuthState {
   readonly roles: ReadonlyMap<string, RoleRecord>;
 }
 
-/** The bounds that keep the whole state one small record (etcd has none; a state machine needs them). */
+/**
+ * The bounds that keep the whole state one modest record (etcd has none; a state machine needs
+ * them): each auth change rewrites the record, so its size is the cost of every change.
+ */
 export const AUTH_LIMITS = {
-  usersMax: 10_000,
-  rolesMax: 10_000,
-  rolesPerUserMax: 64,
-  permissionsPerRoleMax: 1_000,
+  usersMax: 1_000,
+  rolesMax: 1_000,
+  rolesPerUserMax: 32,
+  permissionsPerRoleMax: 256,
   nameBytesMax: 256,
 } as const;
 

@@ -78,10 +78,6 @@ export class SimpleTokens implements TokenProvider {
     return entry.name;
   }
 
-  get size(): number {
-    return this.tokens.size;
-  }
-
   close(): void {
     this.tokens.clear();
   }

@@ -4,7 +4,7 @@
 // snapshot restore (so it travels in Raft snapshots and backups).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthRequest } from '../../src/auth/auth-requests.js';
-import { type Caller, isPermitted, PermissionType } from '../../src/auth/auth-state.js';
+import { AUTH_LIMITS, type Caller, isPermitted, PermissionType } from '../../src/auth/auth-state.js';
 import { encodeRequest } from '../../src/mvcc/request-codec.js';
 import type { MvccRequest, MvccResponse } from '../../src/mvcc/requests.js';
 import { bytes, type Harness, openHarness, prefixEnd, put } from '../mvcc/helpers.js';
@@ -67,6 +67,25 @@ describe('auth changes, as etcd 3.4 checks them', () => {
     await expect(h.apply(auth({ op: 'roleGrantPermission', name: 'r', permission: { type: PermissionType.Read, key: bytes('b'), rangeEnd: bytes('a') } }))).rejects.toMatchObject({ message: 'etcdserver: invalid auth management' });
     expect(h.store.authState.revision).toBe(start + 2);
     await expect(h.apply(auth({ op: 'userAdd', name: 'x'.repeat(257) }))).rejects.toMatchObject({ code: 'AUTH_LIMIT_EXCEEDED', message: 'beaver-vault: user name of 257 bytes: 257 would exceed the limit of 256' });
+  });
+
+  it('bounds roles per user, permissions per role, users and roles, and permission keys', async () => {
+    await h.apply(auth({ op: 'userAdd', name: 'u' }));
+    const roles = Array.from({ length: AUTH_LIMITS.rolesPerUserMax + 1 }, (_unused, index) => `r${index}`);
+    await h.applyAll(roles.map((name) => auth({ op: 'roleAdd', name })));
+    await h.applyAll(roles.slice(0, AUTH_LIMITS.rolesPerUserMax).map((role) => auth({ op: 'userGrantRole', user: 'u', role })));
+    await expect(h.apply(auth({ op: 'userGrantRole', user: 'u', role: roles.at(-1) as string }))).rejects.toMatchObject({
+      message: `beaver-vault: roles of user "u": ${AUTH_LIMITS.rolesPerUserMax + 1} would exceed the limit of ${AUTH_LIMITS.rolesPerUserMax}`,
+    });
+    const grant = (index: number): MvccRequest => auth({ op: 'roleGrantPermission', name: 'r0', permission: { type: PermissionType.Read, key: bytes(`k${index}`) } });
+    await h.applyAll(Array.from({ length: AUTH_LIMITS.permissionsPerRoleMax }, (_unused, index) => grant(index)));
+    await expect(h.apply(grant(AUTH_LIMITS.permissionsPerRoleMax))).rejects.toMatchObject({ message: `beaver-vault: permissions of role "r0": ${AUTH_LIMITS.permissionsPerRoleMax + 1} would exceed the limit of ${AUTH_LIMITS.permissionsPerRoleMax}` });
+    await expect(h.apply(auth({ op: 'roleGrantPermission', name: 'r1', permission: { type: PermissionType.Read, key: new Uint8Array(2048) } }))).rejects.toMatchObject({ code: 'MVCC_KEY_TOO_LARGE' });
+    const more = Array.from({ length: AUTH_LIMITS.rolesMax - roles.length }, (_unused, index) => auth({ op: 'roleAdd', name: `extra${index}` }));
+    await h.applyAll(more);
+    await expect(h.apply(auth({ op: 'roleAdd', name: 'one-too-many' }))).rejects.toMatchObject({ message: `beaver-vault: roles: ${AUTH_LIMITS.rolesMax + 1} would exceed the limit of ${AUTH_LIMITS.rolesMax}` });
+    await h.applyAll(Array.from({ length: AUTH_LIMITS.usersMax - 1 }, (_unused, index) => auth({ op: 'userAdd', name: `user${index}` })));
+    await expect(h.apply(auth({ op: 'userAdd', name: 'one-too-many' }))).rejects.toMatchObject({ message: `beaver-vault: users: ${AUTH_LIMITS.usersMax + 1} would exceed the limit of ${AUTH_LIMITS.usersMax}` });
   });
 
   it('deleting a role takes it from its users; root cannot lose root while auth is on', async () => {
