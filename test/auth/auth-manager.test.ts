@@ -174,6 +174,17 @@ describe("the caller's view", () => {
     await manager.authenticate('alice', 'newpw');
   });
 
+  it("a verified client certificate's common name is the user when no token is given; a token wins over it", async () => {
+    const manager = await open();
+    await setUp(manager);
+    expect(await manager.callerOf({ certificateCommonName: 'alice' })).toEqual({ user: 'alice', authRevision: h.store.authState.revision });
+    const viaCertificate = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, { certificateCommonName: 'alice' });
+    await expect(viaCertificate.range({ key: bytes('zzz') })).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED' });
+    await viaCertificate.range({ key: bytes('app/1') });
+    const token = await manager.authenticate('root', 'rootpw');
+    expect((await manager.callerOf({ token, certificateCommonName: 'alice' })).user).toBe('root');
+  });
+
   it('a user reads itself and its roles but not others, and cannot grant itself a role', async () => {
     const manager = await open();
     await setUp(manager);
