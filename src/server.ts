@@ -4,8 +4,9 @@
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
 import { Registry } from 'prom-client';
-import { type NodeAccess, OpenAccess } from './access/node-access.js';
+import type { NodeAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
+import { AuthManager } from './auth/auth-manager.js';
 import { startHttpApi } from './api/http/index.js';
 import { EXIT_CODES, type ExitCode } from './cli/exit-codes.js';
 import { attemptJoin } from './cli/join-attempt.js';
@@ -182,10 +183,11 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
   try {
     const client = await clientAccessOf(node, config, logger);
     auditLog = client.auditLog;
-    const access = client.access;
+    const { access, auth } = client;
     const api = await startHttpApi({
       node,
       access,
+      auth,
       host: config.httpHost,
       port: config.httpPort,
       metrics: metricsRegistry,
@@ -197,6 +199,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
     const grpcApi = await startGrpcApi({
       node,
       access,
+      auth,
       host: config.httpHost,
       port: config.grpcPort,
       metrics: metricsRegistry,
@@ -221,11 +224,15 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
  * What every client API serves each call through: the node as it is (OpenAccess), inside an
  * audited view when audit-log-path is set.
  */
-async function clientAccessOf(node: RaftKvNode, config: ServerConfig, logger: Logger): Promise<{ readonly access: NodeAccess; readonly auditLog?: AuditLog }> {
-  const open = new OpenAccess(node);
-  if (config.audit === undefined) return { access: open };
+/**
+ * Every client API serves each call from the view this gives its caller: its permissions
+ * checked (AuthManager), and recorded when an audit log is set (AuditedAccess around it).
+ */
+async function clientAccessOf(node: RaftKvNode, config: ServerConfig, logger: Logger): Promise<{ readonly access: NodeAccess; readonly auth: AuthManager; readonly auditLog?: AuditLog }> {
+  const auth = await AuthManager.open({ node, tokens: config.authTokens });
+  if (config.audit === undefined) return { access: auth, auth };
   const auditLog = await AuditLog.open(config.audit, logger.child({ component: 'audit' }));
-  return { access: new AuditedAccess(open, auditLog, { reads: config.audit.reads }), auditLog };
+  return { access: new AuditedAccess(auth, auditLog, { reads: config.audit.reads }), auth, auditLog };
 }
 
 /**

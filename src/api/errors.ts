@@ -43,6 +43,7 @@ const badRequest: ErrorStatus = { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT }
 const internal: ErrorStatus = { http: 500, grpc: GrpcStatus.INTERNAL };
 const unavailable: ErrorStatus = { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryAfterSeconds: 1 };
 const tooLarge: ErrorStatus = { http: 413, grpc: GrpcStatus.INVALID_ARGUMENT };
+const authPrecondition: ErrorStatus = { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION };
 
 const apiStatuses: Record<ApiErrorCode, ErrorStatus> = {
   API_INVALID_KEY_ENCODING: badRequest,
@@ -84,6 +85,27 @@ const mvccStatuses: Record<MvccErrorCode, ErrorStatus> = {
   MVCC_MALFORMED_REQUEST: badRequest,
   MVCC_SNAPSHOT_INVALID: badRequest,
   MVCC_STORE_CLOSED: unavailable,
+  // The gRPC codes are etcd's own (rpctypes), so the etcd services pass these through unchanged.
+  AUTH_ROOT_USER_NOT_EXIST: authPrecondition,
+  AUTH_ROOT_ROLE_NOT_EXIST: authPrecondition,
+  AUTH_USER_ALREADY_EXIST: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  AUTH_USER_EMPTY: { http: 401, grpc: GrpcStatus.INVALID_ARGUMENT },
+  AUTH_USER_NOT_FOUND: { http: 404, grpc: GrpcStatus.FAILED_PRECONDITION },
+  AUTH_ROLE_ALREADY_EXIST: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION },
+  AUTH_ROLE_NOT_FOUND: { http: 404, grpc: GrpcStatus.FAILED_PRECONDITION },
+  AUTH_ROLE_EMPTY: badRequest,
+  AUTH_FAILED: { http: 401, grpc: GrpcStatus.INVALID_ARGUMENT },
+  AUTH_PERMISSION_NOT_GIVEN: badRequest,
+  AUTH_PERMISSION_DENIED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED },
+  AUTH_ROLE_NOT_GRANTED: authPrecondition,
+  AUTH_PERMISSION_NOT_GRANTED: authPrecondition,
+  AUTH_NOT_ENABLED: authPrecondition,
+  AUTH_INVALID_TOKEN: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  AUTH_INVALID_MGMT: badRequest,
+  // A client re-authenticates and retries (etcd's clients do it on this text).
+  AUTH_OLD_REVISION: { http: 401, grpc: GrpcStatus.INVALID_ARGUMENT },
+  AUTH_TOO_MANY_FAILED_ATTEMPTS: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
+  AUTH_LIMIT_EXCEEDED: badRequest,
 };
 
 // Both leadership-lost and timeout mean the write may still commit; the node's messages say so.

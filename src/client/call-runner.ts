@@ -9,6 +9,7 @@ import { backoffDelayMs } from './backoff.js';
 import { BeaverVaultError, errorOfAttempt, shouldFailOver } from './client-errors.js';
 import type { ResolvedOptions } from './client-options.js';
 import { Deadline } from './deadline.js';
+import { TOKEN_RENEWAL_CODES } from './token-source.js';
 import type { CallKind, EndpointPool } from './endpoint-pool.js';
 import type { GrpcChannels } from './grpc-channels.js';
 
@@ -59,10 +60,19 @@ export class CallRunner {
   errorOf(thrown: unknown, endpoint: string, idempotent: boolean, deadline?: Deadline): BeaverVaultError {
     if (thrown instanceof BeaverVaultError) return thrown;
     if (!isServiceError(thrown)) throw thrown;
-    const error = errorOfAttempt(thrown, endpoint, idempotent);
+    const error = renewable(errorOfAttempt(thrown, endpoint, idempotent), this.options);
     // A connection attempt cut short by the call's own deadline is the deadline's failure.
     return deadline?.expired() && error.code === 'CLIENT_UNAVAILABLE' ? deadlineError(error) : error;
   }
+}
+
+/**
+ * A stale token refused the call before anything happened; a client with a user has already
+ * forgotten it (token-source.ts), so the same call with a new token may succeed.
+ */
+function renewable(error: BeaverVaultError, options: ResolvedOptions): BeaverVaultError {
+  if (options.user === undefined || !TOKEN_RENEWAL_CODES.has(error.code)) return error;
+  return new BeaverVaultError({ code: error.code, message: error.message, ...(error.grpcStatus === undefined ? {} : { grpcStatus: error.grpcStatus }), retryable: true, mayHaveCommitted: false, ...(error.endpoint === undefined ? {} : { endpoint: error.endpoint }) });
 }
 
 /** The call's deadline ended it; `last` is the failure of its last attempt. */

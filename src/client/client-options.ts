@@ -1,5 +1,6 @@
 // What `connect()` accepts, its defaults, and the checks made once before the client exists.
 import type { RetryPolicy } from './backoff.js';
+import type { ClientUser } from './token-source.js';
 
 /** PEM bytes for TLS: the CA that signed the members' certificates, and a client certificate for client-cert-auth. */
 export interface ClientTls {
@@ -21,6 +22,8 @@ export interface ConnectOptions {
   /** The deadline of every call, all its retries included, unless the call sets its own. */
   readonly requestTimeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
+  /** Authenticate as this user (once; again when the token expires) and send its token with every call. */
+  readonly user?: ClientUser;
 }
 
 export interface ResolvedOptions {
@@ -31,6 +34,7 @@ export interface ResolvedOptions {
   readonly dialTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retry: RetryPolicy;
+  readonly user?: ClientUser;
 }
 
 /** Options every call accepts. */
@@ -56,6 +60,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     dialTimeoutMs: options.dialTimeoutMs ?? DEFAULT_OPTIONS.dialTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_OPTIONS.requestTimeoutMs,
     retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
+    ...(options.user === undefined ? {} : { user: options.user }),
   };
   const problems = problemsOf(resolved);
   if (secure && schemes.has('http')) problems.push('an http:// endpoint is plaintext, but TLS is asked for (tls options or an https:// endpoint); use https:// or host:port');
@@ -67,6 +72,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
 function problemsOf(options: ResolvedOptions): string[] {
   const problems: string[] = [];
   if (options.endpoints.length === 0) problems.push('endpoints must name at least one host:port');
+  if (options.user !== undefined && options.user.name === '') problems.push('user.name must not be empty');
   for (const endpoint of options.endpoints) {
     if (!/^[^\s/]+:\d{1,5}$/.test(endpoint)) problems.push(`endpoint ${JSON.stringify(endpoint)} is not host:port`);
   }

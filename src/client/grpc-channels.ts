@@ -4,6 +4,7 @@ import type { ClientTls } from './client-options.js';
 import { KVClient } from '../generated/beavervault/v1/kv.js';
 import { BeaverVaultError } from './client-errors.js';
 import { httpPortExplanation } from './http-port-probe.js';
+import type { TokenSource } from './token-source.js';
 
 // grpc-js waits up to two minutes between reconnects by default; a member that restarts
 // after a crash should be used again within a second.
@@ -18,10 +19,17 @@ export class GrpcChannels {
   private readonly clients = new Map<string, KVClient>();
   private readonly httpPortProbes = new Map<string, Promise<string | undefined>>();
   private closed = false;
+
   private readonly credentials: ChannelCredentials;
 
-  /** Plaintext without `tls`; with it, TLS verified against its CA (or the system's). */
-  constructor(private readonly tls?: ClientTls) {
+  /**
+   * Plaintext without `tls`; with it, TLS verified against its CA (or the system's). `tokens` is
+   * set when the client was given a user: every call then carries its token.
+   */
+  constructor(
+    private readonly tls?: ClientTls,
+    private readonly tokens?: TokenSource,
+  ) {
     this.credentials = channelCredentialsOf(tls);
   }
 
@@ -29,7 +37,7 @@ export class GrpcChannels {
     if (this.closed) throw notConnected('the client is closed', GrpcStatus.CANCELLED);
     let client = this.clients.get(endpoint);
     if (client === undefined) {
-      client = new KVClient(endpoint, this.credentials, CHANNEL_OPTIONS);
+      client = new KVClient(endpoint, this.credentials, this.tokens === undefined ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, interceptors: [this.tokens.interceptor(endpoint)] });
       this.clients.set(endpoint, client);
     }
     return client;
@@ -69,6 +77,7 @@ export class GrpcChannels {
     this.closed = true;
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    this.tokens?.close();
   }
 }
 

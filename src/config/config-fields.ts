@@ -201,6 +201,20 @@ export const CONFIG_FIELDS: readonly ConfigField[] = [
     kind: 'retention',
     description: 'revisions to keep (revision mode) or a duration such as 30m or 1h (periodic mode)',
   },
+  {
+    name: 'auth-token',
+    kind: 'string',
+    defaultValue: 'simple',
+    description: 'tokens Authenticate hands out, as etcd: simple, or jwt,pub-key=PATH,priv-key=PATH,sign-method=RS256|ES256[,ttl=5m]',
+  },
+  {
+    name: 'auth-token-ttl',
+    kind: 'integer',
+    defaultValue: 300,
+    minimum: 1,
+    maximum: 31_536_000,
+    description: 'seconds a simple token stays valid after its last use (etcd\'s --auth-token-ttl)',
+  },
   { name: 'audit-log-path', kind: 'string', description: 'file the audit log is appended to, one JSON line per write, membership change and admin call (default: no audit log)' },
   {
     name: 'audit-log-max-bytes',

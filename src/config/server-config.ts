@@ -4,7 +4,9 @@
 // configuration in one round. The result is frozen: nothing changes it after start.
 
 import { resolve as resolvePath } from 'node:path';
+import type { TokenSettings } from '../auth/token-settings.js';
 import type { QueueLimits } from '../node/queue-limits.js';
+import { parseTokenSettings } from './auth-token-setting.js';
 import { CONFIG_FIELDS, FIELDS_BY_NAME, type AUTO_COMPACTION_MODES, type ConfigField, type LOG_FORMATS, type LOG_LEVELS } from './config-fields.js';
 import { readConfigFile, readEnvironment, readFlags, type SourceReading } from './config-sources.js';
 import { parseDurationMs, readFieldValue, type FieldValue } from './config-values.js';
@@ -71,6 +73,8 @@ export interface ServerConfig extends AuditSettings, TlsSettings {
   /** HTTP/2 streams one client connection may have open on the gRPC port. */
   readonly grpcConcurrentStreamsMax: number;
   readonly autoCompaction: AutoCompaction;
+  /** auth-token and auth-token-ttl: the tokens Authenticate hands out. */
+  readonly authTokens: TokenSettings;
   readonly logLevel: LogLevel;
   /** `auto` is decided at start: pretty when stdout is a terminal. */
   readonly logFormat: LogFormat;
@@ -197,6 +201,7 @@ function buildConfig(values: FieldValues, workingDirectory: string, problems: st
     },
     grpcConcurrentStreamsMax: values.number('grpc-concurrent-streams-max'),
     autoCompaction: autoCompactionOf(values, problems),
+    authTokens: authTokensOf(values, problems),
     logLevel: (values.string('log-level') ?? 'info') as LogLevel,
     logFormat: (values.string('log-format') ?? 'auto') as LogFormat,
     ...auditSettingsOf(values, workingDirectory, problems),
@@ -257,6 +262,13 @@ function advertisedPeerAddressOf(values: FieldValues, name: string, start: Start
     problems.push(`initial-cluster gives ${name} the address ${entry} but raft-port is ${raftPort}; make them agree (or set advertise-peer-address when a proxy maps the port)`);
   }
   return entry;
+}
+
+function authTokensOf(values: FieldValues, problems: string[]): TokenSettings {
+  const ttlSeconds = values.number('auth-token-ttl');
+  const parsed = parseTokenSettings(values.string('auth-token') ?? 'simple', ttlSeconds);
+  problems.push(...parsed.problems);
+  return parsed.settings ?? { kind: 'simple', ttlMs: ttlSeconds * 1000 };
 }
 
 function limitsOf(values: FieldValues, problems: string[]): RequestLimits {

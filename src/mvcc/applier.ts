@@ -1,11 +1,16 @@
 // Executes one decoded request against the write buffer of the current apply batch. All
 // checks run before the first write, and the caller rolls back the buffer and the state if
 // a request fails anyway, so a failed request changes nothing and does not bump the revision.
+import { applyAuthRequest } from '../auth/auth-apply.js';
+import { encodeAuthState } from '../auth/auth-codec.js';
+import type { AuthRequest, TokenEvent } from '../auth/auth-requests.js';
+import type { AuthState, Caller } from '../auth/auth-state.js';
+import { checkKeysWritable, checkRequestPermitted } from '../auth/request-permissions.js';
 import { MvccError } from './errors.js';
 import type { Keyspace } from './key-codec.js';
 import { RevisionWriter } from './kv-writer.js';
 import type { MvccLimits } from './limits.js';
-import { checkpointLeases, grantLease, type LeaseEvent, revokeLease } from './lessor.js';
+import { attachedKeys, checkpointLeases, grantLease, type LeaseEvent, revokeLease } from './lessor.js';
 import { executeRange, keyRange } from './range.js';
 import type { MetaRecord } from './record-codec.js';
 import type { DeleteRangeRequest, MvccResponse, RangeRequest, RequestEnvelope, RestoreBeginRequest, TxnRequest } from './requests.js';
@@ -24,11 +29,17 @@ export interface ApplyContext {
   /** Events of the batch so far, published to watchers after the batch commits. */
   readonly events: PositionedEvent[];
   readonly leaseEvents: LeaseEvent[];
+  /** The auth state as of this entry: earlier entries of the batch included. */
+  readonly auth: AuthState;
+  /** Simple tokens assigned in the batch so far, handed to the token table after the batch commits. */
+  readonly tokenEvents: TokenEvent[];
 }
 
 export interface Applied {
   readonly response: MvccResponse;
   readonly state: MetaRecord;
+  /** Set when the request changed the auth state (its record is already in the buffer). */
+  readonly auth?: AuthState;
 }
 
 /**
@@ -37,8 +48,9 @@ export interface Applied {
  * others return a promise.
  */
 export function applyRequest(context: ApplyContext, state: MetaRecord, envelope: RequestEnvelope): Applied | Promise<Applied> {
-  const { request, timestampMs } = envelope;
+  const { request, timestampMs, caller } = envelope;
   validateRequest(request, context.limits);
+  checkRequestPermitted(context.auth, caller, request);
   switch (request.type) {
     case 'range':
       return applyRange(context, state, request.range);
@@ -69,7 +81,7 @@ export function applyRequest(context: ApplyContext, state: MetaRecord, envelope:
       return { state: { ...state, nextLeaseId: granted.nextLeaseId }, response: { type: 'leaseGrant', leaseGrant } };
     }
     case 'leaseRevoke':
-      return applyLeaseRevoke(context, state, timestampMs, request.leaseRevoke.id);
+      return applyLeaseRevoke(context, state, timestampMs, request.leaseRevoke.id, caller);
     case 'leaseCheckpoint':
       checkpointLeases({ ...context, timestampMs }, request.leaseCheckpoint);
       return { state, response: { type: 'leaseCheckpoint', leaseCheckpoint: { header: { revision: state.revision } } } };
@@ -85,11 +97,29 @@ export function applyRequest(context: ApplyContext, state: MetaRecord, envelope:
     case 'restoreCommit':
       // It replaces the whole state, which one batch's write buffer cannot express.
       throw new Error('a restore commit is applied by MvccStore.apply itself, between batches');
+    case 'auth':
+      return applyAuth(context, state, request.auth, caller);
   }
+}
+
+function applyAuth(context: ApplyContext, state: MetaRecord, request: AuthRequest, caller: Caller | undefined): Applied {
+  const auth = applyAuthRequest(context.auth, request, caller);
+  const tokenEvent = tokenEventOf(request);
+  if (tokenEvent !== undefined) context.tokenEvents.push(tokenEvent);
+  if (auth !== context.auth) context.buffer.put(context.keyspace.authKey(), encodeAuthState(auth));
+  const response: MvccResponse = { type: 'auth', auth: { header: { revision: state.revision }, op: request.op, authRevision: auth.revision } };
+  return auth === context.auth ? { state, response } : { state, response, auth };
 }
 
 function newWriter(context: ApplyContext, state: MetaRecord, timestampMs: number): RevisionWriter {
   return new RevisionWriter(context.buffer, context.keyspace, state.revision, timestampMs, context.events);
+}
+
+function tokenEventOf(request: AuthRequest): TokenEvent | undefined {
+  if (request.op === 'authenticate') return { type: 'assigned', name: request.name, token: request.token };
+  if (request.op === 'userDelete' || request.op === 'userChangePassword') return { type: 'userInvalidated', name: request.name };
+  if (request.op === 'authDisable') return { type: 'allInvalidated' };
+  return undefined;
 }
 
 async function applyRange(context: ApplyContext, state: MetaRecord, request: RangeRequest): Promise<Applied> {
@@ -110,7 +140,8 @@ async function applyTxn(context: ApplyContext, state: MetaRecord, timestampMs: n
   return { state: { ...state, revision: revisionWriter.revision }, response: { type: 'txn', txn } };
 }
 
-async function applyLeaseRevoke(context: ApplyContext, state: MetaRecord, timestampMs: number, id: number): Promise<Applied> {
+async function applyLeaseRevoke(context: ApplyContext, state: MetaRecord, timestampMs: number, id: number, caller: Caller | undefined): Promise<Applied> {
+  if (caller !== undefined && context.auth.enabled) checkKeysWritable(context.auth, caller, (await attachedKeys(context.buffer, context.keyspace, id)).map((kv) => kv.key));
   const revisionWriter = newWriter(context, state, timestampMs);
   await revokeLease({ ...context, timestampMs }, revisionWriter, id);
   return { state: { ...state, revision: revisionWriter.revision }, response: { type: 'leaseRevoke', leaseRevoke: { header: { revision: revisionWriter.revision } } } };

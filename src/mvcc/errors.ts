@@ -26,6 +26,27 @@ const templates = {
   MVCC_MALFORMED_REQUEST: 'beaver-vault: malformed request bytes: {reason}',
   MVCC_SNAPSHOT_INVALID: 'beaver-vault: snapshot rejected: {reason}',
   MVCC_STORE_CLOSED: 'beaver-vault: the key-value store is closed',
+  // Authentication and role-based access, with etcd's texts (etcd's rpctypes).
+  AUTH_ROOT_USER_NOT_EXIST: 'etcdserver: root user does not exist',
+  AUTH_ROOT_ROLE_NOT_EXIST: 'etcdserver: root user does not have root role',
+  AUTH_USER_ALREADY_EXIST: 'etcdserver: user name already exists',
+  AUTH_USER_EMPTY: 'etcdserver: user name is empty',
+  AUTH_USER_NOT_FOUND: 'etcdserver: user name not found',
+  AUTH_ROLE_ALREADY_EXIST: 'etcdserver: role name already exists',
+  AUTH_ROLE_NOT_FOUND: 'etcdserver: role name not found',
+  AUTH_ROLE_EMPTY: 'etcdserver: role name is empty',
+  AUTH_FAILED: 'etcdserver: authentication failed, invalid user ID or password',
+  AUTH_PERMISSION_NOT_GIVEN: 'etcdserver: permission not given',
+  AUTH_PERMISSION_DENIED: 'etcdserver: permission denied',
+  AUTH_ROLE_NOT_GRANTED: 'etcdserver: role is not granted to the user',
+  AUTH_PERMISSION_NOT_GRANTED: 'etcdserver: permission is not granted to the role',
+  AUTH_NOT_ENABLED: 'etcdserver: authentication is not enabled',
+  AUTH_INVALID_TOKEN: 'etcdserver: invalid auth token',
+  AUTH_INVALID_MGMT: 'etcdserver: invalid auth management',
+  AUTH_OLD_REVISION: 'etcdserver: revision of auth store is old',
+  // Beaver-Vault's own: the bounds etcd does not have, and the failed-attempt limit.
+  AUTH_TOO_MANY_FAILED_ATTEMPTS: 'beaver-vault: too many failed authentication attempts for user "{user}": {size} in the last {window} s, the limit is {limit}; retry after {retryAfterSeconds} s',
+  AUTH_LIMIT_EXCEEDED: 'beaver-vault: {reason}: {size} would exceed the limit of {limit}',
 } as const;
 
 export type MvccErrorCode = keyof typeof templates;
@@ -38,6 +59,10 @@ export interface MvccErrorDetails {
   readonly lease?: string;
   /** Set with MVCC_COMPACTED: the store's compact revision. */
   readonly compactRevision?: number;
+  /** Set with AUTH_TOO_MANY_FAILED_ATTEMPTS: the user, the window in seconds and when to retry. */
+  readonly user?: string;
+  readonly window?: number;
+  readonly retryAfterSeconds?: number;
 }
 
 export class MvccError extends Error {

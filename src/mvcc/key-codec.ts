@@ -13,6 +13,7 @@
 //   group gen 07                      -> physical compaction progress
 //   group gen 08 id8 00               -> a staged cluster-wide restore: size and checksum
 //   group gen 08 id8 01 seq4          -> one staged chunk of that restore's backup
+//   group gen 09                      -> the auth state: users, roles, enabled, auth revision
 //   group, and group FE               -> empty markers at both ends of the group, only while
 //                                        reclaim forces LevelDB to rewrite the whole range
 //   FF FF FF FF "encryption-keys"     -> the encryption keys the database's values are sealed
@@ -38,12 +39,15 @@ const LEASE_KEY_TAG = 0x06;
 const COMPACTION_TAG = 0x07;
 /** Staged restores live inside the generation, so they travel in Raft snapshots like all applied state. */
 export const RESTORE_STAGING_TAG = 0x08;
-const TAG_END = 0x09;
+/** The replicated auth state (one record), inside the generation so it travels in snapshots, backups and the hash. */
+const AUTH_TAG = 0x09;
+const TAG_END = 0x0a;
 const RESTORE_HEADER_MARK = 0x00;
 const RESTORE_CHUNK_MARK = 0x01;
 
 const GROUP_BYTES = 4;
-const SEALED_TAGS = new Set([CURRENT_TAG, REVISION_TAG, RESTORE_STAGING_TAG]);
+// The auth record is sealed too: it holds password hashes, and role grants name keys.
+const SEALED_TAGS = new Set([CURRENT_TAG, REVISION_TAG, RESTORE_STAGING_TAG, AUTH_TAG]);
 /** Outside every group's range: group ids stay below 0xFFFFFFFF. */
 export const ENCRYPTION_KEYS_KEY = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.from('encryption-keys', 'ascii')]);
 /** Bytes before the keyspace-specific part: group, generation, tag. */
@@ -61,7 +65,7 @@ export function readUint64(source: Uint8Array, offset: number): number {
   return view.readUInt32BE(offset) * TWO_POW_32 + view.readUInt32BE(offset + 4);
 }
 
-/** Whether the value stored under `storageKey` can hold a user's value, and so is sealed at rest. */
+/** Whether the value stored under `storageKey` can hold a user's value or the auth record, and so is sealed at rest. */
 export function holdsUserValue(storageKey: Uint8Array): boolean {
   const generation = storageKey[GROUP_BYTES];
   return storageKey.length >= SPACE_PREFIX_BYTES && (generation === 1 || generation === 2) && SEALED_TAGS.has(storageKey[GROUP_BYTES + 1]!);
@@ -264,6 +268,11 @@ export class Keyspace {
 
   sequenceOfRestoreChunkKey(storageKey: Uint8Array): number {
     return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).readUInt32BE(SPACE_PREFIX_BYTES + 9);
+  }
+
+  /** The one record of the replicated auth state (users, roles, enabled, auth revision). */
+  authKey(): Buffer {
+    return this.prefix(AUTH_TAG);
   }
 
   private prefix(tag: number): Buffer {

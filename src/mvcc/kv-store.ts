@@ -6,6 +6,9 @@
 // Concurrency: apply() and restore() must not overlap (the node applies serially); reads,
 // watches and snapshots may run at any time and see committed batches only.
 import { createHash } from 'node:crypto';
+import { decodeAuthState } from '../auth/auth-codec.js';
+import type { TokenEvent } from '../auth/auth-requests.js';
+import { type AuthState, initialAuthState } from '../auth/auth-state.js';
 import type { GroupId } from '../raft/types.js';
 import { type Applied, applyRequest } from './applier.js';
 import { PhysicalCompactor } from './compactor.js';
@@ -68,7 +71,9 @@ interface ApplySegment {
   /** Events of the segment so far, published to watchers after it commits. */
   readonly events: PositionedEvent[];
   readonly leaseEvents: LeaseEvent[];
+  readonly tokenEvents: TokenEvent[];
   state: MetaRecord;
+  auth: AuthState;
 }
 
 interface ReplaceOptions {
@@ -94,11 +99,13 @@ export class MvccStore {
   private exclusive = false;
   private closed = false;
   private readonly leaseListeners = new Set<(event: LeaseEvent) => void>();
+  private readonly tokenListeners = new Set<(event: TokenEvent) => void>();
 
   private constructor(
     private readonly db: Database,
     private keyspace: Keyspace,
     stored: MetaRecord | undefined,
+    private auth: AuthState,
     readonly limits: MvccLimits,
     watchOptions: WatchHubOptions,
     compactionBatchEvents: number,
@@ -114,7 +121,8 @@ export class MvccStore {
     const generation = (root?.[0] ?? GENERATIONS[0]) as Generation;
     const keyspace = new Keyspace(options.groupId, generation);
     const stored = await readMeta(new DatabaseReader(db), keyspace);
-    const store = new MvccStore(db, keyspace, stored, resolveLimits(options.limits), { ...DEFAULT_WATCH_OPTIONS, ...options.watch }, options.compactionBatchEvents ?? 4096);
+    const auth = await readAuth(new DatabaseReader(db), keyspace);
+    const store = new MvccStore(db, keyspace, stored, auth, resolveLimits(options.limits), { ...DEFAULT_WATCH_OPTIONS, ...options.watch }, options.compactionBatchEvents ?? 4096);
     if (root === undefined) {
       await db.batch().put(rootKey(options.groupId), Buffer.from([generation])).put(keyspace.metaKey(), encodeMeta(store.state)).write();
     }
@@ -141,6 +149,11 @@ export class MvccStore {
 
   get alarms(): ReadonlyArray<AlarmMember> {
     return this.state.alarms;
+  }
+
+  /** The auth state of the last committed batch: what permission checks on reads and watches use. */
+  get authState(): AuthState {
+    return this.auth;
   }
 
   get watcherCount(): number {
@@ -181,7 +194,7 @@ export class MvccStore {
   }
 
   private newSegment(): ApplySegment {
-    return { buffer: new WriteBuffer(new DatabaseReader(this.db)), events: [], leaseEvents: [], state: this.state };
+    return { buffer: new WriteBuffer(new DatabaseReader(this.db)), events: [], leaseEvents: [], tokenEvents: [], state: this.state, auth: this.auth };
   }
 
   private decodeEntry(data: Uint8Array): RequestEnvelope | MvccError {
@@ -201,9 +214,9 @@ export class MvccStore {
   private applyInSegment(segment: ApplySegment, entry: ApplyEntry, decoded: RequestEnvelope | MvccError | undefined): ApplyResult | Promise<ApplyResult> {
     if (decoded === undefined) return advance(segment, entry, { index: entry.index, outcome: 'noop' });
     if (decoded instanceof MvccError) return advance(segment, entry, { index: entry.index, outcome: 'error', error: decoded });
-    const { buffer, events, leaseEvents } = segment;
-    const marks: SegmentMarks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length };
-    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents };
+    const { buffer, events, leaseEvents, tokenEvents } = segment;
+    const marks: SegmentMarks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length, tokenEvents: tokenEvents.length };
+    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents, tokenEvents, auth: segment.auth };
     let applied: Applied | Promise<Applied>;
     try {
       applied = applyRequest(context, segment.state, decoded);
@@ -225,8 +238,10 @@ export class MvccStore {
     await buffer.commit(this.db);
     const compacted = state.compactRevision > this.state.compactRevision;
     this.state = state;
+    this.auth = segment.auth;
     this.hub.publish(segment.events, state.revision);
     for (const event of segment.leaseEvents) this.emitLease(event);
+    for (const event of segment.tokenEvents) this.emitToken(event);
     if (compacted) this.scheduleCompaction(state.compactRevision);
   }
 
@@ -306,6 +321,12 @@ export class MvccStore {
     return listLeases(new DatabaseReader(this.db), this.keyspace);
   }
 
+  /** Hears every simple token assigned or invalidated through the log, on every member (etcd's simple tokens). */
+  addTokenListener(listener: (event: TokenEvent) => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
   addLeaseListener(listener: (event: LeaseEvent) => void): () => void {
     this.leaseListeners.add(listener);
     return () => this.leaseListeners.delete(listener);
@@ -364,12 +385,16 @@ export class MvccStore {
     const state = committed === undefined ? loaded : { ...restoredMeta(loaded, committed.revisionBefore), appliedIndex: committed.appliedIndex, appliedTerm: committed.appliedTerm };
     const root = Buffer.from([target.generation]);
     await this.db.batch().put(target.metaKey(), encodeMeta(state)).put(rootKey(this.keyspace.group), root).write();
+    const auth = await readAuth(new DatabaseReader(this.db), target);
     const previous = this.keyspace;
     this.keyspace = target;
     this.state = state;
+    this.auth = auth;
     await this.db.clear(previous.bounds());
     this.hub.reset(state.revision);
     this.emitLease({ type: 'reset' });
+    // The entries skipped by a snapshot may have deleted users or changed passwords.
+    this.emitToken({ type: 'allInvalidated' });
     this.resumeCompaction();
   }
 
@@ -501,6 +526,10 @@ export class MvccStore {
     if (this.state.compactRevision > 0) this.scheduleCompaction(this.state.compactRevision);
   }
 
+  private emitToken(event: TokenEvent): void {
+    for (const listener of this.tokenListeners) listener(event);
+  }
+
   private emitLease(event: LeaseEvent): void {
     for (const listener of this.leaseListeners) listener(event);
   }
@@ -524,6 +553,11 @@ function isPlainLatestGet(request: RangeRequest): boolean {
 async function readMeta(reader: StorageReader, keyspace: Keyspace): Promise<MetaRecord | undefined> {
   const [bytes] = await reader.getMany([keyspace.metaKey()]);
   return bytes === undefined ? undefined : decodeMeta(bytes);
+}
+
+async function readAuth(reader: StorageReader, keyspace: Keyspace): Promise<AuthState> {
+  const [bytes] = await reader.getMany([keyspace.authKey()]);
+  return bytes === undefined ? initialAuthState() : decodeAuthState(bytes);
 }
 
 function otherGeneration(keyspace: Keyspace): Keyspace {
@@ -577,10 +611,12 @@ interface SegmentMarks {
   readonly buffer: number;
   readonly events: number;
   readonly leaseEvents: number;
+  readonly tokenEvents: number;
 }
 
 function succeed(segment: ApplySegment, entry: ApplyEntry, applied: Applied): ApplyResult {
   segment.state = applied.state;
+  if (applied.auth !== undefined) segment.auth = applied.auth;
   return advance(segment, entry, { index: entry.index, outcome: 'ok', response: applied.response });
 }
 
@@ -590,6 +626,7 @@ function rollBack(segment: ApplySegment, entry: ApplyEntry, marks: SegmentMarks,
   segment.buffer.rollback(marks.buffer);
   segment.events.length = marks.events;
   segment.leaseEvents.length = marks.leaseEvents;
+  segment.tokenEvents.length = marks.tokenEvents;
   return advance(segment, entry, { index: entry.index, outcome: 'error', error });
 }
 

@@ -2,6 +2,7 @@
 // releases change the layout; every field is a varint, a flag byte or a length-prefixed byte
 // string, in a fixed order per request type. Malformed bytes become MVCC_MALFORMED_REQUEST
 // naming the field and offset, never an exception that could stop apply.
+import { readAuthRequest, writeAuthRequest } from '../auth/auth-codec.js';
 import { ByteReader, ByteWriter } from './byte-codec.js';
 import { MvccError } from './errors.js';
 import type {
@@ -21,8 +22,10 @@ import type {
 } from './requests.js';
 
 export const REQUEST_FORMAT_VERSION = 1;
+/** Format 1 plus the caller (user and auth revision) after the timestamp; format 1 entries stay readable. */
+export const REQUEST_WITH_CALLER_FORMAT_VERSION = 2;
 
-const REQUEST_TYPES = ['range', 'put', 'deleteRange', 'txn', 'compaction', 'leaseGrant', 'leaseRevoke', 'leaseCheckpoint', 'alarm', 'restoreBegin', 'restoreChunk', 'restoreCommit'] as const;
+const REQUEST_TYPES = ['range', 'put', 'deleteRange', 'txn', 'compaction', 'leaseGrant', 'leaseRevoke', 'leaseCheckpoint', 'alarm', 'restoreBegin', 'restoreChunk', 'restoreCommit', 'auth'] as const;
 const COMPARE_TARGETS = ['version', 'create', 'mod', 'value', 'lease'] as const;
 const EMPTY = new Uint8Array(0);
 /** Deeper nesting than this is refused before it can exhaust the stack. */
@@ -30,8 +33,12 @@ const TXN_DEPTH_MAX = 64;
 
 export function encodeRequest(envelope: RequestEnvelope): Buffer {
   const writer = new ByteWriter(256);
-  writer.byte(REQUEST_FORMAT_VERSION);
+  writer.byte(envelope.caller === undefined ? REQUEST_FORMAT_VERSION : REQUEST_WITH_CALLER_FORMAT_VERSION);
   writer.uint(envelope.timestampMs);
+  if (envelope.caller !== undefined) {
+    writer.string(envelope.caller.user);
+    writer.uint(envelope.caller.authRevision);
+  }
   writeRequest(writer, envelope.request);
   return writer.finish();
 }
@@ -40,11 +47,12 @@ export function decodeRequest(bytes: Uint8Array): RequestEnvelope {
   const reader = new ByteReader(bytes);
   try {
     const version = reader.byte('format version');
-    if (version !== REQUEST_FORMAT_VERSION) throw new RangeError(`unknown format version ${version}`);
+    if (version !== REQUEST_FORMAT_VERSION && version !== REQUEST_WITH_CALLER_FORMAT_VERSION) throw new RangeError(`unknown format version ${version}`);
     const timestampMs = reader.uint('timestampMs');
+    const caller = version === REQUEST_WITH_CALLER_FORMAT_VERSION ? { user: reader.string('caller user'), authRevision: reader.uint('caller auth revision') } : undefined;
     const request = readRequest(reader);
     reader.expectEnd('the request');
-    return { timestampMs, request };
+    return caller === undefined ? { timestampMs, request } : { timestampMs, request, caller };
   } catch (error) {
     if (error instanceof RangeError) throw new MvccError('MVCC_MALFORMED_REQUEST', { reason: error.message });
     throw error;
@@ -90,6 +98,8 @@ function writeRequest(writer: ByteWriter, request: MvccRequest): void {
       return writer.bytes(request.restoreChunk.bytes);
     case 'restoreCommit':
       return writer.uint(request.restoreCommit.id);
+    case 'auth':
+      return writeAuthRequest(writer, request.auth);
   }
 }
 
@@ -120,6 +130,8 @@ function readRequest(reader: ByteReader): MvccRequest {
       return { type, restoreChunk: { id: reader.uint('restore id'), sequence: reader.uint('restore chunk sequence'), bytes: reader.bytesField('restore chunk bytes') } };
     case 'restoreCommit':
       return { type, restoreCommit: { id: reader.uint('restore id') } };
+    case 'auth':
+      return { type, auth: readAuthRequest(reader) };
     default:
       throw new RangeError(`unknown request type at offset ${reader.position - 1}`);
   }

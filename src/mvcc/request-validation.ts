@@ -28,6 +28,10 @@ export function validateRequest(request: MvccRequest, limits: MvccLimits): void 
     case 'restoreBegin':
     case 'restoreChunk':
       return validateRestoreStep(request);
+    case 'auth':
+      // A permission's key and range end are keys: the same bounds keep the auth state's record small.
+      if (request.auth.op === 'roleGrantPermission') validateKey(request.auth.permission.key, request.auth.permission.rangeEnd, limits);
+      return;
     case 'compaction':
     case 'leaseRevoke':
     case 'leaseCheckpoint':

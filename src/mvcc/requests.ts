@@ -1,6 +1,8 @@
 // Requests the state machine applies and the responses it returns, shaped like etcd's
 // RangeRequest, PutRequest, DeleteRangeRequest, TxnRequest, Compare, LeaseGrantRequest,
 // LeaseRevokeRequest, LeaseCheckpointRequest, CompactionRequest and AlarmRequest.
+import type { AuthRequest, AuthResponse } from '../auth/auth-requests.js';
+import type { Caller } from '../auth/auth-state.js';
 import type { KeyValue, LeaseId, ResponseHeader } from './types.js';
 
 export const SortOrder = { None: 0, Ascend: 1, Descend: 2 } as const;
@@ -149,7 +151,8 @@ export type MvccRequest =
   | { readonly type: 'alarm'; readonly alarm: AlarmRequest }
   | { readonly type: 'restoreBegin'; readonly restoreBegin: RestoreBeginRequest }
   | { readonly type: 'restoreChunk'; readonly restoreChunk: RestoreChunkRequest }
-  | { readonly type: 'restoreCommit'; readonly restoreCommit: RestoreCommitRequest };
+  | { readonly type: 'restoreCommit'; readonly restoreCommit: RestoreCommitRequest }
+  | { readonly type: 'auth'; readonly auth: AuthRequest };
 
 /** The steps of a cluster-wide restore: the node proposes them, clients never send them. */
 export type RestoreRequest = Extract<MvccRequest, { readonly type: 'restoreBegin' | 'restoreChunk' | 'restoreCommit' }>;
@@ -158,6 +161,12 @@ export type RestoreRequest = Extract<MvccRequest, { readonly type: 'restoreBegin
 export interface RequestEnvelope {
   readonly timestampMs: number;
   readonly request: MvccRequest;
+  /**
+   * Who asked, for a client's request (etcd's RequestHeader username and auth revision): apply
+   * checks its permissions again against the auth state of that moment. Absent for the node's
+   * own requests (lease expiry, checkpoints, restore steps, automatic compaction).
+   */
+  readonly caller?: Caller;
 }
 
 export interface RangeResponse {
@@ -213,4 +222,5 @@ export type MvccResponse =
   | { readonly type: 'alarm'; readonly alarm: AlarmResponse }
   | { readonly type: 'restoreBegin'; readonly restoreBegin: { readonly header: ResponseHeader } }
   | { readonly type: 'restoreChunk'; readonly restoreChunk: { readonly header: ResponseHeader } }
-  | { readonly type: 'restoreCommit'; readonly restoreCommit: { readonly header: ResponseHeader } };
+  | { readonly type: 'restoreCommit'; readonly restoreCommit: { readonly header: ResponseHeader } }
+  | { readonly type: 'auth'; readonly auth: AuthResponse & { readonly header: ResponseHeader } };

@@ -15,6 +15,7 @@ import type {
   Watcher,
   WatchRequest,
 } from '../mvcc/index.js';
+import type { Caller } from '../auth/auth-state.js';
 import type { NodeId, StateType } from '../raft/types.js';
 
 /** Linearizable reads go through ReadIndex; serializable reads are local and may be stale. */
@@ -30,6 +31,8 @@ export interface WriteOptions {
   /** Gives up waiting after this long; the write may still commit (NODE_TIMEOUT). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Who asks (set by the caller's view, src/auth): apply checks its permissions again. */
+  readonly caller?: Caller;
 }
 
 export interface ReadOptions {

@@ -8,6 +8,8 @@
 import { loadRecordCipher } from '../encryption/key-file.js';
 import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
+import type { TokenEvent } from '../auth/auth-requests.js';
+import type { AuthState } from '../auth/auth-state.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
@@ -241,7 +243,8 @@ export class RaftKvNode implements KvNode {
   private async proposeRequest(request: MvccRequest, options: WriteOptions): Promise<MvccResponse> {
     this.ensureRunning();
     validateRequest(request, this.limits);
-    const bytes = encodeRequest({ timestampMs: this.clock.wallClockMs(), request });
+    const timestampMs = this.clock.wallClockMs();
+    const bytes = encodeRequest(options.caller === undefined ? { timestampMs, request } : { timestampMs, request, caller: options.caller });
     validateRequestSize(bytes.byteLength, this.limits);
     const refusal = this.quota.refusal(request, bytes.byteLength, this.mvcc.alarms);
     if (refusal !== undefined) {
@@ -267,6 +270,25 @@ export class RaftKvNode implements KvNode {
   watch(request: WatchRequest): Watcher {
     this.ensureRunning();
     return this.mvcc.watch(request);
+  }
+
+  /** The replicated auth state as of the last applied batch (for src/auth's permission checks). */
+  authState(): AuthState {
+    return this.mvcc.authState;
+  }
+
+  /**
+   * Resolves once this member has applied everything committed when it was called (a ReadIndex
+   * barrier): a simple token assigned through another member is known here after it.
+   */
+  async catchUp(): Promise<void> {
+    this.ensureRunning();
+    await this.readBarrier(undefined);
+  }
+
+  /** Hears each simple token assigned through the log (src/auth/simple-tokens.ts). */
+  addTokenListener(listener: (event: TokenEvent) => void): () => void {
+    return this.mvcc.addTokenListener(listener);
   }
 
   async leaseKeepAlive(id: number): Promise<number> {

@@ -93,9 +93,10 @@ describe('the audited view', () => {
     const view = await access.nodeFor(ORIGIN, {});
     // What the auth branch adds: requests of one type with an op each, which may carry secrets.
     const userAdd = { type: 'auth', auth: { op: 'userAdd', name: 'bob', password: KNOWN_PASSWORD } } as unknown as WriteRequest;
-    await expect(view.write(userAdd)).rejects.toThrow();
+    // On the auth branch the state machine knows these requests; whether they apply does not matter here.
+    await view.write(userAdd).catch(() => undefined);
     const oddOp = { type: 'auth', auth: { op: `${KNOWN_PASSWORD} not an identifier` } } as unknown as WriteRequest;
-    await expect(view.write(oddOp)).rejects.toThrow();
+    await view.write(oddOp).catch(() => undefined);
     await expect(view.write({ type: 'leaseRevoke', leaseRevoke: { id: 424242 } })).rejects.toThrow();
     await expect(access.nodeFor(ORIGIN, { token: 'expired' })).rejects.toThrow('expired');
     await expect(access.nodeFor(ORIGIN, { password: { user: 'mallory', password: KNOWN_PASSWORD }, token: 'expired' })).rejects.toThrow();

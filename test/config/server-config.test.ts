@@ -235,3 +235,29 @@ describe('the server configuration', () => {
     expect(help).toMatch(/--grpc-port.*gRPC APIs/);
   });
 });
+
+describe('the auth-token settings', () => {
+  it('default to simple tokens of 300 s, take a TTL and a JWT spec from flags, the environment or YAML', async () => {
+    expect((await load(['--node-id', 'n1'])).authTokens).toEqual({ kind: 'simple', ttlMs: 300_000 });
+    expect((await load(['--node-id', 'n1', '--auth-token-ttl', '5'])).authTokens).toEqual({ kind: 'simple', ttlMs: 5_000 });
+    expect((await load(['--node-id', 'n1'], { BVAULT_AUTH_TOKEN: 'jwt,pub-key=/k.pub,priv-key=/k.key,sign-method=RS256,ttl=10m' })).authTokens).toEqual({
+      kind: 'jwt',
+      publicKeyPath: '/k.pub',
+      privateKeyPath: '/k.key',
+      signMethod: 'RS256',
+      ttlMs: 600_000,
+    });
+    const file = await writeYaml('auth.yaml', 'node-id: n1\nauth-token: jwt,pub-key=/k.pub,sign-method=ES256\n');
+    expect((await load(['--config', file])).authTokens).toEqual({ kind: 'jwt', publicKeyPath: '/k.pub', signMethod: 'ES256', ttlMs: 300_000 });
+  });
+
+  it('names every problem of a bad value at once', async () => {
+    expect(await problemsOf(['--node-id', 'n1', '--auth-token', 'jwt,sign-method=HS256', '--auth-token-ttl', '0'])).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('auth-token-ttl'),
+        'auth-token jwt needs pub-key=PATH (the public key every member verifies tokens with)',
+        'auth-token jwt sign-method must be one of RS256, ES256, got "HS256"',
+      ]),
+    );
+  });
+});

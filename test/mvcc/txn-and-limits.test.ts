@@ -136,7 +136,9 @@ describe('request codec', () => {
     const good = encodeRequest({ timestampMs: 5, request: put('key', 'value') });
     const cases: Array<[Uint8Array, RegExp]> = [
       [new Uint8Array([]), /truncated at offset 0 while reading format version/],
-      [new Uint8Array([2, 0, 0]), /unknown format version 2/],
+      [new Uint8Array([3, 0, 0]), /unknown format version 3/],
+      // Format 2 carries the caller after the timestamp.
+      [new Uint8Array([2, 0, 5]), /truncated at offset 3 while reading caller user/],
       [good.subarray(0, good.length - 3), /truncated/],
       [Buffer.concat([good, Buffer.from([0])]), /unexpected trailing bytes/],
       [new Uint8Array([1, 0, 99]), /unknown request type/],

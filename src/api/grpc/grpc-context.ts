@@ -2,6 +2,7 @@
 // limits, the latency histogram and a logger. Services never reach past the node into Raft,
 // storage or the state machine, and reach the node only as a caller's view of it.
 import type { NodeAccess } from '../../access/node-access.js';
+import type { AuthManager } from '../../auth/auth-manager.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcLimits } from './grpc-limits.js';
 import type { GrpcRequestDuration } from './grpc-metrics.js';
@@ -10,6 +11,8 @@ import type { ResponseHeaders } from './response-headers.js';
 export interface GrpcContext {
   /** Each call is served from the view `access.nodeFor` gives its caller (see call-handlers.ts). */
   readonly access: NodeAccess;
+  /** Serves etcd's Auth service when set; without it the service answers UNIMPLEMENTED. */
+  readonly auth?: AuthManager;
   /**
    * The member's identity and position, which every response carries whoever asks: read from
    * the node itself, not through a caller's view, and never anything a caller may be denied.

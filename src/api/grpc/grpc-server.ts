@@ -9,6 +9,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
+import type { AuthManager } from '../../auth/auth-manager.js';
 import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
@@ -23,6 +24,8 @@ export interface GrpcApiOptions {
   readonly node: KvNode;
   /** How a call's credentials become its view of the node; every caller gets the node itself when omitted. */
   readonly access?: NodeAccess;
+  /** Users, roles and Authenticate for etcd's Auth service (usually also the `access`). */
+  readonly auth?: AuthManager;
   readonly host: string;
   /** 0 binds an ephemeral port. */
   readonly port: number;
@@ -67,6 +70,7 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   const limits = resolveGrpcLimits(options.limits);
   const context: GrpcContext = {
     access: options.access ?? new OpenAccess(options.node),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
     headers: new ResponseHeaders(options.node),
     limits,
     requestDuration: grpcRequestDuration(options.metrics),

@@ -53,3 +53,8 @@ export const raftJoinBody = strictObject({
   NodeID: nonEmptyString.describe('the name of the new member'),
   RaftAddress: nonEmptyString.describe('host:port of its Raft transport'),
 });
+
+export const authenticateBody = strictObject({
+  name: z.string().describe('the user name'),
+  password: z.string().describe('the password; send it over HTTPS'),
+});

@@ -14,7 +14,9 @@ import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Server as HttpsServer } from 'node:https';
 import type { ReloadingHttpsOptions } from '../../tls/index.js';
+import type { AuthManager } from '../../auth/auth-manager.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerAuthRoutes } from './auth-routes.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -37,6 +39,8 @@ export interface HttpApiOptions {
   readonly node: KvNode;
   /** How a request's credentials become its view of the node; every caller gets the node itself when omitted. */
   readonly access?: NodeAccess;
+  /** Serves POST /api/v1/auth/authenticate; without it that route answers that authentication is not enabled. */
+  readonly auth?: AuthManager;
   readonly host: string;
   /** 0 binds an ephemeral port. */
   readonly port: number;
@@ -92,6 +96,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerLeaseRoutes(app, context);
   registerAdminRoutes(app);
   registerMemberRoutes(app);
+  registerAuthRoutes(app, options.auth);
   registerOpenApiRoute(app);
   await app.ready();
   assertCatalogueMatches(registered, HTTP_ROUTES);

@@ -3,7 +3,7 @@
 // refuses to start when a registered route is missing here or a listed one is not registered,
 // so the document cannot leave a route out.
 import type { z } from 'zod';
-import { addMemberBody, batchDeleteBody, batchGetBody, batchPutBody, compactBody, leaseGrantBody, raftJoinBody, transferLeadershipBody } from './body-schemas.js';
+import { addMemberBody, authenticateBody, batchDeleteBody, batchGetBody, batchPutBody, compactBody, leaseGrantBody, raftJoinBody, transferLeadershipBody } from './body-schemas.js';
 import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { KEY_ROUTE_PREFIXES } from './key-routes.js';
 import { keyDeleteQuery, keyGetQuery, keyPutQuery, leaseQuery, listQuery, watchQuery } from './query-schemas.js';
@@ -123,6 +123,14 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     summary: 'Moves leadership to another voter',
     answer: '200 `{ leaderId }`',
     body: transferLeadershipBody,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/auth/authenticate',
+    tag: 'authentication',
+    summary: 'Trades a user name and password for a token to send as Authorization: Bearer (etcd\'s Authenticate)',
+    answer: '200 `{ token }`; 401 for a wrong name or password; 429 after too many failed attempts for the user',
+    body: authenticateBody,
   },
   { method: 'GET', url: '/api/v1/cluster/members', tag: 'membership', summary: 'Lists the members', answer: '200 `{ clusterId, members }`' },
   { method: 'POST', url: '/api/v1/cluster/members', tag: 'membership', summary: 'Adds a member', answer: '201 `{ member, clusterId, members }`', body: addMemberBody },

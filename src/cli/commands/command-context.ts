@@ -1,5 +1,5 @@
-// What every client command shares: the flags --endpoints, --write-out, --timeout-ms and the
-// TLS files (--cacert, --cert, --key), the client made from them, and where output goes.
+// What every client command shares: the flags --endpoints, --write-out, --timeout-ms, --user
+// and the TLS files (--cacert, --cert, --key), the client made from them, and where output goes.
 import { parseArgs } from 'node:util';
 import { type BeaverVaultClient, type ClientTls, connect } from '../../client/index.js';
 import { readClientTlsFiles } from '../../client/client-tls-files.js';
@@ -23,6 +23,7 @@ export const COMMON_FLAGS_HELP = `Common flags:
   --endpoints host:port,...   gRPC endpoints (default ${DEFAULT_ENDPOINTS}, or BVAULT_ENDPOINTS)
   -w, --write-out table|json  output format (default table)
   --timeout-ms N              deadline of each request, retries included (default 10000)
+  --user name:password        authenticate as this user (as etcdctl's --user) when auth is enabled
   --cacert file               TLS: CA bundle that signed the members' certificates (or BVAULT_CACERT)
   --cert file, --key file     TLS: client certificate and key, for client-cert-auth (or BVAULT_CERT, BVAULT_KEY)
   With any of these, or https:// endpoints, every endpoint is dialed over TLS.`;
@@ -40,10 +41,11 @@ export function commandContext(args: readonly string[], options: OptionsConfig, 
   if (format !== 'table' && format !== 'json') throw new UsageError(`--write-out must be table or json, got ${JSON.stringify(format)}`);
   const endpoints = String(values.endpoints ?? environment.BVAULT_ENDPOINTS ?? DEFAULT_ENDPOINTS).split(',');
   const timeoutMs = values['timeout-ms'] === undefined ? undefined : positiveInteger(String(values['timeout-ms']), '--timeout-ms');
+  const user = values.user === undefined ? undefined : userOf(String(values.user));
   let client: BeaverVaultClient;
   try {
     const tls = tlsOf(values, environment);
-    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }), ...(tls === undefined ? {} : { tls }) });
+    client = connect({ endpoints, ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }), ...(tls === undefined ? {} : { tls }), ...(user === undefined ? {} : { user }) });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -66,6 +68,13 @@ function tlsOf(values: Readonly<Record<string, string | boolean | undefined>>, e
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--user name:password`, as etcdctl takes it; the password may contain colons. */
+function userOf(text: string): { name: string; password: string } {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--user must be name:password with a non-empty name, got ${JSON.stringify(colon < 0 ? text : `${text.slice(0, colon)}:…`)}`);
+  return { name: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 export function positiveInteger(text: string, name: string): number {

@@ -9,6 +9,7 @@ export const COMMON_OPTIONS: OptionsConfig = {
   endpoints: { type: 'string' },
   'write-out': { type: 'string', short: 'w' },
   'timeout-ms': { type: 'string' },
+  user: { type: 'string' },
   // etcdctl's names for TLS: the CA bundle, and the client certificate and key.
   cacert: { type: 'string' },
   cert: { type: 'string' },

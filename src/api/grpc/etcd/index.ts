@@ -1,7 +1,9 @@
 // The etcd v3 services (KV, Watch, Lease, Cluster, Maintenance) with etcd's wire contract,
 // added to the node's one gRPC server next to the native service.
 import type { Server } from '@grpc/grpc-js';
-import { ClusterService, KVService, LeaseService, MaintenanceService, WatchService } from '../../../generated/etcd/etcdserverpb/rpc.js';
+import type { AuthManager } from '../../../auth/auth-manager.js';
+import { AuthService, ClusterService, KVService, LeaseService, MaintenanceService, WatchService } from '../../../generated/etcd/etcdserverpb/rpc.js';
+import { authService } from './auth-service.js';
 import { clusterService } from './cluster-service.js';
 import type { EtcdContext } from './etcd-call.js';
 import { kvService } from './kv-service.js';
@@ -16,8 +18,9 @@ export { unwrapEtcdSnapshot } from './etcd-snapshot-framing.js';
 export const ETCD_WATCH_FRAGMENT_BYTES_MAX = 1.5 * 1024 * 1024;
 
 /** The registrar for the node's gRPC server (src/api/grpc/grpc-server.ts's SERVICE_REGISTRARS). */
-export function registerEtcdServices(server: Server, context: EtcdContext): void {
+export function registerEtcdServices(server: Server, context: EtcdContext & { readonly auth?: AuthManager }): void {
   addEtcdServices(server, context);
+  if (context.auth !== undefined) server.addService(AuthService, authService(context.auth, context));
 }
 
 export function addEtcdServices(server: Server, context: EtcdContext, options: WatchServiceOptions = { fragmentBytesMax: ETCD_WATCH_FRAGMENT_BYTES_MAX }): void {
