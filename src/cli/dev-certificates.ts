@@ -6,6 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+export const DEV_CLIENT_COMMON_NAME = 'bvault-dev-client';
+
 export interface DevCertificateFiles {
   readonly directory: string;
   readonly ca: string;
@@ -25,8 +27,10 @@ export async function writeDevCertificates(directory: string): Promise<DevCertif
   const [server, peer, client] = await Promise.all([
     issueCertificate(authority, { commonName: 'bvault-dev-server' }),
     issueCertificate(authority, { commonName: 'bvault-dev-peer' }),
-    // etcd takes a client certificate's common name as the user when auth is on.
-    issueCertificate(authority, { commonName: 'root' }),
+    // With client-cert-auth, etcd takes a verified certificate's common name as the user when a
+    // call carries no token. This CN names no user, so the certificate alone is refused and the
+    // printed lines must say who they are (--user, a token); it would be `root` in all but name.
+    issueCertificate(authority, { commonName: DEV_CLIENT_COMMON_NAME }),
   ]);
   const files: DevCertificateFiles = {
     directory,

@@ -10,7 +10,8 @@ import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChildNode, stopChildNode, type ChildNode } from './child-node.js';
 import { waitForCommonLeader } from './cluster-status.js';
-import { serverTlsArgs, writeDevCertificates, type DevCertificateFiles } from './dev-certificates.js';
+import { enableDevAuth, type DevAuth, type DevClientTls } from './dev-auth.js';
+import { DEV_CLIENT_COMMON_NAME, serverTlsArgs, writeDevCertificates, type DevCertificateFiles } from './dev-certificates.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { whenStopRequested } from './stop-requests.js';
 
@@ -27,7 +28,9 @@ Data survives restarts: run it again to restart the same cluster, or pass --clea
                        terminal and JSON otherwise [default warn]
   --clean              delete the data directory first
   --tls                serve every port over TLS, clients and peers alike proving who they are
-                       with certificates from a throwaway CA made in <data-dir>/tls at each start`;
+                       with certificates from a throwaway CA made in <data-dir>/tls at each start,
+                       and turn authentication on: user root, its password generated at the
+                       first start and kept in <data-dir>/root-password`;
 
 const NODES_MAX = 9;
 const PEER_PORT_OFFSET = -1000;
@@ -75,11 +78,12 @@ export async function runDevCluster(args: readonly string[]): Promise<ExitCode> 
   const firstExit = Promise.race(nodes.map((node) => node.exited.then((how): DevEvent => ({ kind: 'exit', node, how }))));
   const leaderElected = waitForCommonLeader(members.map((member) => member.httpUrl), LEADER_WAIT_MS, () => stopping, clientTls).then(
     (leader): DevEvent => ({ kind: 'up', leader }),
-    (error: unknown): DevEvent => ({ kind: 'no-leader', reason: (error as Error).message }),
+    (error: unknown): DevEvent => ({ kind: 'not-up', reason: (error as Error).message }),
   );
   let event = await Promise.race([stopRequested, firstExit, leaderElected]);
+  if (event.kind === 'up' && clientTls !== undefined) event = await Promise.race([stopRequested, firstExit, turnOnAuth(members, event.leader, clientTls, options.dataDir)]);
   if (event.kind === 'up') {
-    printEndpoints(members, event.leader, options.dataDir, certificates);
+    printEndpoints(members, event.leader, options.dataDir, certificates, event.auth);
     event = await Promise.race([stopRequested, firstExit]);
   }
   stopping = true;
@@ -88,10 +92,10 @@ export async function runDevCluster(args: readonly string[]): Promise<ExitCode> 
   return code;
 }
 
-/** What ends the wait for a leader, or a running cluster. */
+/** What ends the wait for a leader (and with --tls for authentication), or a running cluster. */
 type DevEvent =
-  | { readonly kind: 'up'; readonly leader: string }
-  | { readonly kind: 'no-leader'; readonly reason: string }
+  | { readonly kind: 'up'; readonly leader: string; readonly auth?: DevAuth }
+  | { readonly kind: 'not-up'; readonly reason: string }
   | { readonly kind: 'stop'; readonly requestedBy: string }
   | { readonly kind: 'exit'; readonly node: ChildNode; readonly how: string };
 
@@ -107,11 +111,22 @@ function reportEnd(event: DevEvent): ExitCode {
       process.stderr.write(`bvault dev: ${event.node.name} exited (${event.how})${reason === undefined ? '' : `: ${reason}`}; stopping the cluster\n`);
       return EXIT_CODES.failure;
     }
-    case 'no-leader':
+    case 'not-up':
       process.stderr.write(`bvault dev: ${event.reason}; stopping the cluster\n`);
       return EXIT_CODES.failure;
     case 'up':
       throw new Error('a cluster that is up is not an end');
+  }
+}
+
+/** Authentication on through the leader's etcd Auth service, or why it could not be. */
+async function turnOnAuth(members: readonly DevMember[], leader: string, clientTls: DevClientTls, dataDir: string): Promise<DevEvent> {
+  const grpcAddress = (members.find((member) => member.name === leader) ?? (members[0] as DevMember)).grpcAddress;
+  try {
+    return { kind: 'up', leader, auth: await enableDevAuth(grpcAddress, clientTls, dataDir) };
+  } catch (error) {
+    const reason = (error as Partial<{ details: string }>).details ?? (error as Error).message;
+    return { kind: 'not-up', reason: `could not turn authentication on: ${reason}` };
   }
 }
 
@@ -180,10 +195,10 @@ function planMembers(options: DevOptions, certificates: DevCertificateFiles | un
   });
 }
 
-function printEndpoints(members: readonly DevMember[], leader: string, dataDir: string, certificates: DevCertificateFiles | undefined): void {
+function printEndpoints(members: readonly DevMember[], leader: string, dataDir: string, certificates: DevCertificateFiles | undefined, auth: DevAuth | undefined): void {
   const first = members[0] as DevMember;
   const last = members[members.length - 1] as DevMember;
-  const tryLines = certificates === undefined ? plainTryLines(members, first, last) : tlsTryLines(members, first, last, certificates);
+  const tryLines = certificates === undefined || auth === undefined ? plainTryLines(members, first, last) : tlsTryLines(members, first, last, certificates, auth);
   const lines = [
     '',
     `Beaver-Vault dev cluster is up: ${countOf(members.length, 'node')}, leader ${leader}, data in ${dataDir}`,
@@ -210,18 +225,23 @@ function plainTryLines(members: readonly DevMember[], first: DevMember, last: De
   ];
 }
 
-/** The same commands with the CA and the client certificate: every port asks for one. */
-function tlsTryLines(members: readonly DevMember[], first: DevMember, last: DevMember, certificates: DevCertificateFiles): string[] {
+/** The same commands with the CA, the client certificate and root's credentials: every port asks for both. */
+function tlsTryLines(members: readonly DevMember[], first: DevMember, last: DevMember, certificates: DevCertificateFiles, auth: DevAuth): string[] {
   // curl, etcdctl and bvault spell the three flags alike.
   const clientTls = `--cacert ${certificates.ca} --cert ${certificates.clientCert} --key ${certificates.clientKey}`;
+  const user = `--user ${auth.user}:${auth.password}`;
+  const bearer = `-H "Authorization: Bearer $TOKEN"`;
   return [
     '',
-    `TLS on every port; certificates from a throwaway CA in ${certificates.directory} (client certificate: CN root).`,
+    `TLS on every port; certificates from a throwaway CA in ${certificates.directory}.`,
+    `Authentication is ${auth.enabledNow ? 'on' : 'still on'}: user ${auth.user}, password ${auth.password} (kept in ${auth.passwordFile}).`,
+    `The client certificate's CN, ${DEV_CLIENT_COMMON_NAME}, is no user: a command with the certificate alone is refused, so each line below says who it is.`,
     'Try (the REST API on the HTTP port; bvault and etcdctl on the gRPC port):',
-    `  curl ${clientTls} -X PUT ${first.httpUrl}/api/v1/keys/hello -d 'world'`,
-    `  curl ${clientTls} ${last.httpUrl}/api/v1/keys/hello`,
-    `  npm run bvault -- get hello --endpoints ${members.map((member) => `https://${member.grpcAddress}`).join(',')} ${clientTls}`,
-    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} put hello world`,
-    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} get hello`,
+    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} ${user} put hello world`,
+    `  etcdctl --endpoints https://${first.grpcAddress} ${clientTls} ${user} get hello`,
+    `  npm run bvault -- get hello --endpoints ${members.map((member) => `https://${member.grpcAddress}`).join(',')} ${clientTls} ${user}`,
+    `  TOKEN=$(curl -s ${clientTls} -X POST ${first.httpUrl}/api/v1/auth/authenticate -d '{"name":"${auth.user}","password":"${auth.password}"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')`,
+    `  curl ${clientTls} ${bearer} -X PUT ${first.httpUrl}/api/v1/keys/hello -d 'world'`,
+    `  curl ${clientTls} ${bearer} ${last.httpUrl}/api/v1/keys/hello`,
   ];
 }

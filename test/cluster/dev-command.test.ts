@@ -4,7 +4,9 @@
 // start, ends dev at once with that node's own error line; dev killed outright takes its nodes
 // with it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, request, temporaryDirectory, waitFor } from './cluster-harness.js';
 
@@ -17,6 +19,7 @@ afterAll(() => {
 
 interface DevRun {
   readonly child: ChildProcess;
+  readonly dataDir: string;
   readonly basePort: number;
   output(): string;
   /** Resolves with the exit code, or the signal's name. */
@@ -35,8 +38,8 @@ function basePortOfNextRun(): number {
 }
 
 /** Starts `bvault dev` directly, or through `npm start` (its own process group, as in a terminal). */
-async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePortOfNextRun(), extraArgs: readonly string[] = []): Promise<DevRun> {
-  const dataDir = await temporaryDirectory('dev');
+async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePortOfNextRun(), extraArgs: readonly string[] = [], dataDir?: string): Promise<DevRun> {
+  dataDir ??= await temporaryDirectory('dev');
   const devArgs = ['--nodes', String(nodes), '--base-port', String(basePort), '--data-dir', dataDir, ...extraArgs];
   // --ignore-scripts skips prestart's code generation (src/generated is present), not start itself.
   const [command, args] = via === 'npm' ? ['npm', ['start', '--ignore-scripts', '--', ...devArgs]] : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'dev', ...devArgs]];
@@ -46,7 +49,7 @@ async function startDev(via: 'bvault' | 'npm', nodes: number, basePort = basePor
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return { child, basePort, output: () => output, exited };
+  return { child, dataDir, basePort, output: () => output, exited };
 }
 
 async function waitUntilUp(run: DevRun): Promise<void> {
@@ -114,20 +117,50 @@ async function occupy(port: number): Promise<Server> {
   return server;
 }
 
+function printedLines(run: DevRun, command: string): string[] {
+  return run.output().split('\n').filter((line) => line.trim().startsWith(command)).map((line) => line.trim());
+}
+
+/** The printed etcdctl lines, split on spaces (no quoting in them to undo), and the curl lines through a shell, which the token needs. */
+function expectPrintedLinesWork(run: DevRun, password: string): void {
+  const [putLine, getLine] = printedLines(run, 'etcdctl');
+  expect(putLine).toMatch(/^etcdctl --endpoints https:\/\/127\.0\.0\.1:\d+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key --user root:\S+ put hello world$/);
+  expect(putLine).toContain(`--user root:${password} `);
+  expect(execFileSync('etcdctl', putLine!.split(' ').slice(1), { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('OK');
+  expect(execFileSync('etcdctl', [...getLine!.split(' ').slice(1), '--print-value-only'], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('world');
+  const curlLines = [...printedLines(run, 'TOKEN='), ...printedLines(run, 'curl')];
+  expect(curlLines).toHaveLength(3);
+  const script = `set -e\n${curlLines[0]}\ntest -n "$TOKEN"\n${curlLines[1]}\necho\n${curlLines[2]}`;
+  expect(execFileSync('sh', ['-c', script], { encoding: 'utf8', timeout: 20_000, stdio: 'pipe' })).toMatch(/world$/);
+}
+
 describe('bvault dev', () => {
-  it('with --tls serves every port over TLS and prints etcdctl lines that work as printed', async () => {
+  it('with --tls serves every port over TLS with auth on, prints lines that work as printed, and restarts with auth still on', async () => {
     const run = await startDev('bvault', 3, basePortOfNextRun(), ['--tls']);
     await waitUntilUp(run);
-    const printed = (command: string): string[] => run.output().split('\n').filter((line) => line.trim().startsWith(command)).map((line) => line.trim());
-    const [putLine, getLine] = printed('etcdctl');
-    expect(putLine).toMatch(/^etcdctl --endpoints https:\/\/127\.0\.0\.1:\d+ --cacert \S+ca\.crt --cert \S+client\.crt --key \S+client\.key put hello world$/);
-    // The printed lines run as they are: no quoting in them to undo.
-    expect(execFileSync('etcdctl', putLine!.split(' ').slice(1), { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('OK');
-    expect(execFileSync('etcdctl', [...getLine!.split(' ').slice(1), '--print-value-only'], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('world');
+    const password = (await readFile(join(run.dataDir, 'root-password'), 'utf8')).trim();
+    expect((await stat(join(run.dataDir, 'root-password'))).mode & 0o777).toBe(0o600);
+    expect(run.output()).toContain(`Authentication is on: user root, password ${password} `);
+    expectPrintedLinesWork(run, password);
+    // The certificate's CN names no user: without --user or a token, etcd's refusal.
+    const [, getLine] = printedLines(run, 'etcdctl');
+    const withoutUser = getLine!.replace(` --user root:${password}`, '').split(' ').slice(1);
+    expect(() => execFileSync('etcdctl', withoutUser, { encoding: 'utf8', timeout: 20_000, stdio: 'pipe' })).toThrow(/etcdserver: permission denied/);
+    // The bvault line, without npm's wrapper.
+    const [bvaultLine] = printedLines(run, 'npm run bvault --');
+    const bvaultArgs = bvaultLine!.split(' ').slice(4);
+    expect(execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...bvaultArgs], { cwd: REPOSITORY_ROOT, encoding: 'utf8', timeout: 30_000 })).toContain('world');
     // The REST API is HTTPS now; plain HTTP gets no answer.
     await expect(request(`http://127.0.0.1:${run.basePort}`, 'GET', '/readyz')).rejects.toThrow();
     await expectStopsEverything(run, () => run.child.kill('SIGTERM'), 0);
-  });
+
+    // Again on the same data directory: auth is already on, and the stored password still serves.
+    const again = await startDev('bvault', 3, run.basePort, ['--tls'], run.dataDir);
+    await waitUntilUp(again);
+    expect(again.output()).toContain(`Authentication is still on: user root, password ${password} `);
+    expectPrintedLinesWork(again, password);
+    await expectStopsEverything(again, () => again.child.kill('SIGTERM'), 0);
+  }, 240_000);
 
   it('starts a cluster, prints its HTTP and gRPC endpoints and stops cleanly on SIGINT', async () => {
     const run = await startDev('bvault', 3);

@@ -1,0 +1,109 @@
+// Authentication for `bvault dev --tls`: the `root` user with a generated password, the root
+// role, and auth enabled, all through etcd's Auth service on a member's gRPC port, as an
+// operator would do it with etcdctl. The password is written to a 0600 file in the dev data
+// directory before the user is made, so a start interrupted half-way, or a later restart, finds
+// the same password; a cluster that already has auth on is left as it is.
+
+import { credentials, type ChannelCredentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuthClient } from '../generated/etcd/etcdserverpb/rpc.js';
+
+export const DEV_ROOT_USER = 'root';
+const ROOT_ROLE = 'root';
+const PASSWORD_FILE_NAME = 'root-password';
+/** 18 random bytes: 144 bits, 24 characters of base64url, nothing a shell would interpret. */
+const PASSWORD_BYTES = 18;
+const CALL_TIMEOUT_MS = 10_000;
+/** etcd's text for the one refusal that means a step was already done, by an interrupted start. */
+const USER_ALREADY_EXISTS = 'etcdserver: user name already exists';
+
+export interface DevAuth {
+  readonly user: string;
+  readonly password: string;
+  readonly passwordFile: string;
+  /** False on a restart that found auth already on. */
+  readonly enabledNow: boolean;
+}
+
+export interface DevClientTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * Makes sure authentication is on with `root` and the password stored in `dataDir`. Rejects with
+ * a message saying what to do when auth is on but the stored password is missing or refused.
+ */
+export async function enableDevAuth(grpcAddress: string, tls: DevClientTls, dataDir: string): Promise<DevAuth> {
+  const passwordFile = join(dataDir, PASSWORD_FILE_NAME);
+  const auth = new AuthCalls(grpcAddress, credentials.createSsl(tls.ca, tls.key, tls.cert));
+  try {
+    const stored = await readStoredPassword(passwordFile);
+    if ((await auth.call('authStatus', {})).enabled) {
+      if (stored === undefined) throw new Error(`authentication is already on but ${passwordFile} is missing; start afresh with --clean`);
+      await auth.call('authenticate', { name: DEV_ROOT_USER, password: stored }).catch((error: unknown) => {
+        throw new Error(`authentication is on and the root password in ${passwordFile} is refused (${(error as ServiceError).details}); start afresh with --clean`);
+      });
+      return { user: DEV_ROOT_USER, password: stored, passwordFile, enabledNow: false };
+    }
+    const password = stored ?? (await storeNewPassword(passwordFile));
+    await auth.call('userAdd', { name: DEV_ROOT_USER, password, hashedPassword: '' }).catch(async (error: unknown) => {
+      // Left by a start interrupted before auth was enabled: give it the stored password.
+      if ((error as ServiceError).details !== USER_ALREADY_EXISTS) throw error;
+      await auth.call('userChangePassword', { name: DEV_ROOT_USER, password, hashedPassword: '' });
+    });
+    await auth.call('userGrantRole', { user: DEV_ROOT_USER, role: ROOT_ROLE });
+    await auth.call('authEnable', {});
+    return { user: DEV_ROOT_USER, password, passwordFile, enabledNow: true };
+  } finally {
+    auth.close();
+  }
+}
+
+async function readStoredPassword(passwordFile: string): Promise<string | undefined> {
+  try {
+    return (await readFile(passwordFile, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function storeNewPassword(passwordFile: string): Promise<string> {
+  const password = randomBytes(PASSWORD_BYTES).toString('base64url');
+  // 'wx': never replace a password another start wrote; 0600: only this user reads it.
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  return password;
+}
+
+type AuthMethod = 'authStatus' | 'authenticate' | 'userAdd' | 'userChangePassword' | 'userGrantRole' | 'authEnable';
+type RequestOf<Method extends AuthMethod> = Parameters<AuthClient[Method]>[0];
+type ResponseOf<Method extends AuthMethod> = Parameters<Extract<Parameters<AuthClient[Method]>[3], (...args: never[]) => void>>[1];
+
+/** etcd's Auth service on one member, each call with a deadline. */
+class AuthCalls {
+  private readonly client: AuthClient;
+
+  constructor(grpcAddress: string, channelCredentials: ChannelCredentials) {
+    this.client = new AuthClient(grpcAddress, channelCredentials);
+  }
+
+  call<Method extends AuthMethod>(method: Method, request: RequestOf<Method>): Promise<ResponseOf<Method>> {
+    return new Promise((resolve, reject) => {
+      const invoke = this.client[method].bind(this.client) as (
+        request: RequestOf<Method>,
+        metadata: Metadata,
+        options: { deadline: number },
+        callback: (error: ServiceError | null, response: ResponseOf<Method>) => void,
+      ) => void;
+      invoke(request, new Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => (error === null ? resolve(response) : reject(error)));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
