@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuthClient } from '../generated/etcd/etcdserverpb/rpc.js';
+import type { ClientTlsMaterial } from '../tls/index.js';
 
 export const DEV_ROOT_USER = 'root';
 const ROOT_ROLE = 'root';
@@ -27,17 +28,11 @@ export interface DevAuth {
   readonly enabledNow: boolean;
 }
 
-export interface DevClientTls {
-  readonly ca: Buffer;
-  readonly cert: Buffer;
-  readonly key: Buffer;
-}
-
 /**
  * Makes sure authentication is on with `root` and the password stored in `dataDir`. Rejects with
  * a message saying what to do when auth is on but the stored password is missing or refused.
  */
-export async function enableDevAuth(grpcAddress: string, tls: DevClientTls, dataDir: string): Promise<DevAuth> {
+export async function enableDevAuth(grpcAddress: string, tls: Required<ClientTlsMaterial>, dataDir: string): Promise<DevAuth> {
   const passwordFile = join(dataDir, PASSWORD_FILE_NAME);
   const auth = new AuthCalls(grpcAddress, credentials.createSsl(tls.ca, tls.key, tls.cert));
   try {

@@ -8,9 +8,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ClientTlsMaterial } from '../tls/index.js';
 import { startChildNode, stopChildNode, type ChildNode } from './child-node.js';
 import { waitForCommonLeader } from './cluster-status.js';
-import { enableDevAuth, type DevAuth, type DevClientTls } from './dev-auth.js';
+import { enableDevAuth, type DevAuth } from './dev-auth.js';
 import { DEV_CLIENT_COMMON_NAME, serverTlsArgs, writeDevCertificates, type DevCertificateFiles } from './dev-certificates.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { whenStopRequested } from './stop-requests.js';
@@ -120,7 +121,7 @@ function reportEnd(event: DevEvent): ExitCode {
 }
 
 /** Authentication on through the leader's etcd Auth service, or why it could not be. */
-async function turnOnAuth(members: readonly DevMember[], leader: string, clientTls: DevClientTls, dataDir: string): Promise<DevEvent> {
+async function turnOnAuth(members: readonly DevMember[], leader: string, clientTls: Required<ClientTlsMaterial>, dataDir: string): Promise<DevEvent> {
   const grpcAddress = (members.find((member) => member.name === leader) ?? (members[0] as DevMember)).grpcAddress;
   try {
     return { kind: 'up', leader, auth: await enableDevAuth(grpcAddress, clientTls, dataDir) };
