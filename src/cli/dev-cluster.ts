@@ -1,6 +1,7 @@
 // `bvault dev`: a local cluster of `bvault server` child processes on loopback, for trying
-// Beaver-Vault out. It waits for a leader, prints where each node listens and a curl example,
-// relays every node's log lines prefixed by its name. Asked to stop (Ctrl-C, SIGTERM, SIGHUP,
+// Beaver-Vault out. It waits for a leader (with --tls it then turns authentication on, see
+// dev-auth.ts), prints where each node listens and a curl example, relays every node's log
+// lines prefixed by its name. Asked to stop (Ctrl-C, SIGTERM, SIGHUP,
 // its parent gone) it stops every node gracefully (a leader hands over leadership first) and
 // exits 0; when a node exits by itself, at start or later, it says why in that node's own
 // words, stops the others and exits 1. No node outlives it (see child-node.ts).
