@@ -12,6 +12,11 @@ import { setUpVariant, type SecurityVariantName } from './security-variants.js';
 
 const VALUE_BYTES = 256;
 const GRPC_CONNS = 8;
+/**
+ * Puts each cluster takes, unrecorded, before the first round: a member's first seconds under
+ * load run partly unoptimised by V8, which would fall on whichever cluster round 1 loads first.
+ */
+const WARMUP_PUTS = 2_000;
 
 export interface SecurityComparisonOptions {
   readonly variants: readonly SecurityVariantName[];
@@ -43,6 +48,8 @@ export async function compareSecurityVariants(options: SecurityComparisonOptions
       await variant.afterStart?.(leader);
       measured.push({ name, leader, benchArgs: variant.benchArgs, putsPerSecond: [] });
     }
+    console.log(`warming up: ${WARMUP_PUTS} puts to each cluster, unrecorded`);
+    for (const configuration of measured) await putThroughput(configuration, { ...options, putsPerRound: WARMUP_PUTS });
     for (let round = 1; round <= options.rounds; round++) {
       const shift = (round - 1) % measured.length;
       for (const configuration of [...measured.slice(shift), ...measured.slice(0, shift)]) {
