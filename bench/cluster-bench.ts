@@ -3,24 +3,19 @@
 // keep-alive connections, and each member's resident memory (VmRSS) after loading the keys.
 // Prints figures only. Usage:
 //   npm run bench:cluster [-- --keys 1000000 --latency-puts 2000 --throughput-puts 50000 --clients 64]
-// With --compare-with <variant> (see bench/server-variants.ts: encryption) it measures only the
-// put throughput, of a plain cluster and of one started with the variant's flags, one after the
-// other for --rounds rounds (the order alternating, so drift on a shared machine falls on both),
-// and prints the variant's throughput as a ratio to the plain cluster's:
-//   npm run bench:cluster -- --compare-with encryption --rounds 3 --throughput-puts 20000
-// With --tls it instead measures put throughput of a plain cluster and of one with TLS on every
-// port (client-cert-auth and peer mutual TLS, as `bvault dev --tls`), both running in this one
-// run, in alternating rounds over REST and over gRPC, and prints TLS as a ratio to plain:
-//   npm run bench:cluster -- --tls [--rounds 3 --throughput-puts 20000 --clients 64]
+// With --compare-with tls,auth,encryption (any of them, or all) it measures only put
+// throughput, of a plain cluster and of one per security feature, all in one run, and prints
+// each feature's throughput as a ratio to the plain cluster's (bench/security-comparison.ts):
+//   npm run bench:cluster -- --compare-with all --rounds 5 --throughput-puts 10000
 // The servers run from source through tsx (about 35 MiB more resident memory each); to measure
 // the build instead: npm run build && BVAULT_SERVER_ENTRY=dist/src/cli/main.js npm run bench:cluster
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
-import { compareTls } from './tls-comparison.js';
 import { SingleBar } from 'cli-progress';
-import { temporaryDirectory, TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
-import { SERVER_VARIANTS } from './server-variants.js';
+import { TestCluster, type ServerProcess } from '../test/cluster/cluster-harness.js';
+import { compareSecurityVariants } from './security-comparison.js';
+import { SECURITY_VARIANT_NAMES, type SecurityVariantName } from './security-variants.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -140,34 +135,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Put throughput of a fresh 3-member cluster started with `extraArgs`. */
-async function clusterThroughput(label: string, extraArgs: readonly string[]): Promise<number> {
-  console.log(`${label}: starting a 3-member cluster ${extraArgs.length === 0 ? 'without extra flags' : `with ${extraArgs.join(' ')}`}`);
-  const cluster = await TestCluster.start({ size: 3, prefix: `bench-${label}`, extraArgs });
-  try {
-    return await measureThroughput(await cluster.leader());
-  } finally {
-    await cluster.destroy();
+/** The variants --compare-with names: a comma-separated list of them, or `all`. */
+function variantsOf(text: string): SecurityVariantName[] {
+  if (text === 'all') return [...SECURITY_VARIANT_NAMES];
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(SECURITY_VARIANT_NAMES as readonly string[]).includes(name)) throw new Error(`--compare-with: ${JSON.stringify(name)} is not a variant; give all or any of ${SECURITY_VARIANT_NAMES.join(',')}`);
   }
+  if (new Set(names).size !== names.length) throw new Error(`--compare-with names a variant twice: ${JSON.stringify(text)}`);
+  return names as SecurityVariantName[];
 }
 
-async function compareVariant(name: string): Promise<void> {
-  const variant = SERVER_VARIANTS[name];
-  if (variant === undefined) throw new Error(`--compare-with ${name}: not a variant; choose one of ${Object.keys(SERVER_VARIANTS).join(', ')}`);
-  const variantArgs = await variant(await temporaryDirectory(`bench-${name}-files`));
-  const ratios: number[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const measured = new Map<string, number>();
-    const order = round % 2 === 1 ? ['plain', name] : [name, 'plain'];
-    for (const label of order) measured.set(label, await clusterThroughput(`round ${round} ${label}`, label === 'plain' ? [] : variantArgs));
-    const ratio = measured.get(name)! / measured.get('plain')!;
-    ratios.push(ratio);
-    console.log(`round ${round}: ${name} / plain = ${ratio.toFixed(3)}`);
-  }
-  const sorted = [...ratios].sort((a, b) => a - b);
-  console.log(`put throughput with ${name}, as a ratio to the plain server: median ${percentile(sorted, 0.5).toFixed(3)} over ${rounds} rounds (${ratios.map((ratio) => ratio.toFixed(3)).join(', ')})`);
-  agent.destroy();
-}
-
-if (process.argv.includes('--tls')) await compareTls({ rounds: option('rounds', 3), puts: throughputPuts, clients: clientCount });
-else await (compareWith === undefined ? main() : compareVariant(compareWith));
+if (compareWith === undefined) await main();
+else await compareSecurityVariants({ variants: variantsOf(compareWith), rounds, putsPerRound: throughputPuts, clients: clientCount });

@@ -3,6 +3,7 @@
 import { Client } from '@grpc/grpc-js';
 import type { ClientTls } from '../client/client-options.js';
 import { channelCredentialsOf } from '../client/grpc-channels.js';
+import { type ClientUser, TokenSource } from '../client/token-source.js';
 
 /** How long a channel may take to connect before the run is refused. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -13,15 +14,25 @@ export class BenchConnectError extends Error {
 }
 
 export class LoadChannels {
-  private constructor(private readonly channels: readonly Client[]) {}
+  private constructor(
+    private readonly channels: readonly Client[],
+    private readonly tokens: TokenSource | undefined,
+  ) {}
 
-  /** Opens the channels and waits until each is connected; throws BenchConnectError. */
-  static async open(endpoints: readonly string[], conns: number, tls?: ClientTls): Promise<LoadChannels> {
+  /**
+   * Opens the channels and waits until each is connected; throws BenchConnectError. With a
+   * user, every call carries its token, got and renewed as the client library does.
+   */
+  static async open(endpoints: readonly string[], conns: number, tls: ClientTls | undefined, user: ClientUser | undefined, requestTimeoutMs: number): Promise<LoadChannels> {
     const channelCredentials = channelCredentialsOf(tls);
+    const tokens = user === undefined ? undefined : new TokenSource(user, requestTimeoutMs, channelCredentials);
     // A local subchannel pool gives every channel its own TCP connection; by default grpc-js
     // would share one connection among channels to the same address.
-    const channels = Array.from({ length: conns }, (_unused, index) => new Client(endpoints[index % endpoints.length] as string, channelCredentials, { 'grpc.use_local_subchannel_pool': 1 }));
-    const opened = new LoadChannels(channels);
+    const channels = Array.from({ length: conns }, (_unused, index) => {
+      const endpoint = endpoints[index % endpoints.length] as string;
+      return new Client(endpoint, channelCredentials, { 'grpc.use_local_subchannel_pool': 1, ...(tokens === undefined ? {} : { interceptors: [tokens.interceptor(endpoint)] }) });
+    });
+    const opened = new LoadChannels(channels, tokens);
     try {
       await Promise.all(channels.map((channel, index) => waitUntilConnected(channel, endpoints[index % endpoints.length] as string)));
     } catch (error) {
@@ -38,6 +49,7 @@ export class LoadChannels {
 
   close(): void {
     for (const channel of this.channels) channel.close();
+    this.tokens?.close();
   }
 }
 

@@ -9,7 +9,7 @@ import { runWatchLatencyWorkload } from './watch-latency-workload.js';
 
 /** Runs the workload; throws BenchConnectError when an endpoint cannot be reached. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
-  const channels = await LoadChannels.open(options.endpoints, options.conns, options.tls);
+  const channels = await LoadChannels.open(options.endpoints, options.conns, options.tls, options.user, options.requestTimeoutMs);
   const recorder = new BenchRecorder();
   const budget = new RunBudget(options.total, options.durationMs);
   // watch-latency's --total counts puts; every other workload's counts operations.

@@ -37,11 +37,14 @@ export function unaryMix(options: BenchOptions): readonly WeightedMethod[] {
 }
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
-const sharedMetadata = new Metadata();
 
 /** Runs every client's loop until the budget is spent; resolves when the last response is in. */
 export function runUnaryWorkload(options: BenchOptions, channels: LoadChannels, budget: RunBudget, recorder: BenchRecorder): Promise<void> {
   const mix = unaryMix(options);
+  // One per run, shared by its calls: with --user the token interceptor writes the token into
+  // it, which must not reach the next run in this process (a run without a user would then
+  // pass an auth check it should fail).
+  const metadata = new Metadata();
   // A request's keys are consecutive from its first key, so a transaction never names a key
   // twice (etcd refuses that); the first key is the next in order, or a random one, and a
   // range's start is drawn so that its end stays within the key space.
@@ -53,12 +56,12 @@ export function runUnaryWorkload(options: BenchOptions, channels: LoadChannels, 
       if (--running === 0) resolve();
     };
     for (let client = 0; client < options.clients; client++) {
-      startClientLoop(channels.forClient(client), mix, firstKey, options, budget, recorder, clientDone);
+      startClientLoop(channels.forClient(client), mix, metadata, firstKey, options, budget, recorder, clientDone);
     }
   });
 }
 
-function startClientLoop(channel: Client, mix: readonly WeightedMethod[], firstKey: (keys: number) => number, options: BenchOptions, budget: RunBudget, recorder: BenchRecorder, done: () => void): void {
+function startClientLoop(channel: Client, mix: readonly WeightedMethod[], metadata: Metadata, firstKey: (keys: number) => number, options: BenchOptions, budget: RunBudget, recorder: BenchRecorder, done: () => void): void {
   const requests = mix.map((weighted) => ({ ...weighted, request: new KeyedRequest(weighted.method) }));
   const next = (): void => {
     if (!budget.take()) {
@@ -71,7 +74,7 @@ function startClientLoop(channel: Client, mix: readonly WeightedMethod[], firstK
     const stride = chosen.method.keyStride;
     for (let slot = 0; slot < request.keyOffsets.length; slot++) request.setKey(slot, (first + slot * stride) % options.keySpace);
     const sentAtMs = performance.now();
-    channel.makeUnaryRequest(chosen.method.path, passThrough, passThrough, request.buffer, sharedMetadata, { deadline: Date.now() + options.requestTimeoutMs }, (error: ServiceError | null) => {
+    channel.makeUnaryRequest(chosen.method.path, passThrough, passThrough, request.buffer, metadata, { deadline: Date.now() + options.requestTimeoutMs }, (error: ServiceError | null) => {
       if (error === null) recorder.recordSuccess(chosen.kind, performance.now() - sentAtMs);
       else recorder.recordFailure(error.code);
       next();

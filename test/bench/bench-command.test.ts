@@ -43,6 +43,9 @@ describe('bvault bench options', () => {
     [['put', '--range-keys', '4'], /--range-keys applies to range and mixed only/],
     [['range', '--range-keys', '50', '--key-space', '10'], /--range-keys 50 is more than the --key-space of 10/],
     [['range', '--range-keys', '0'], /--range-keys must be a positive integer, got "0"/],
+    [['put', '--user', 'bench'], /--user takes name:password, both non-empty, got "bench"/],
+    [['put', '--user', ':secret'], /--user takes name:password, both non-empty, got ":…"/],
+    [['put', '--user', 'bench:'], /--user takes name:password, both non-empty, got "bench:…"/],
     [['put', '--bogus'], /Unknown option '--bogus'/],
   ])('refuses %j', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrow(BenchUsageError);

@@ -1,0 +1,71 @@
+// The security features `bench:cluster --compare-with` measures against the plain server. Each
+// variant is set up in one place, both sides of it: the flags every member gets, what the
+// harness needs to reach members that serve HTTPS, the `bvault bench` flags a client needs to
+// be let in, and any step once the cluster is up (auth is switched on through etcd's Auth
+// service, as an operator would with etcdctl).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { serverTlsArgs, writeDevCertificates } from '../src/cli/dev-certificates.js';
+import { Permission_Type } from '../src/generated/etcd/authpb/auth.js';
+import { AuthClient } from '../src/generated/etcd/etcdserverpb/rpc.js';
+import type { ServerProcess, ServerProcessOptions } from '../test/cluster/cluster-harness.js';
+
+export const SECURITY_VARIANT_NAMES = ['tls', 'auth', 'encryption'] as const;
+export type SecurityVariantName = (typeof SECURITY_VARIANT_NAMES)[number];
+
+export interface SecurityVariant {
+  readonly name: SecurityVariantName;
+  readonly serverArgs: readonly string[];
+  readonly memberOptions?: ServerProcessOptions;
+  /** `bvault bench` flags that let the load in. */
+  readonly benchArgs: readonly string[];
+  /** Runs once, when the cluster has a leader and before any load. */
+  readonly afterStart?: (leader: ServerProcess) => Promise<void>;
+}
+
+const BENCH_USER = { name: 'bench', password: randomBytes(12).toString('hex') };
+/** `bvault bench` keys are zero-padded decimal numbers, so ['0', ':') holds every one of them. */
+const BENCH_KEYS = { key: Buffer.from('0'), rangeEnd: Buffer.from(':') };
+
+/** Writes what `name` needs (certificates, a key file) into `directory` and says how to run it. */
+export async function setUpVariant(name: SecurityVariantName, directory: string): Promise<SecurityVariant> {
+  await mkdir(directory, { recursive: true });
+  switch (name) {
+    case 'tls': {
+      // As `bvault dev --tls`: TLS on the client and peer ports, client-cert-auth, peer mutual TLS.
+      const files = await writeDevCertificates(join(directory, 'tls'));
+      const clientTls = { ca: await readFile(files.ca), cert: await readFile(files.clientCert), key: await readFile(files.clientKey) };
+      return { name, serverArgs: serverTlsArgs(files), memberOptions: { clientTls }, benchArgs: ['--cacert', files.ca, '--cert', files.clientCert, '--key', files.clientKey] };
+    }
+    case 'auth':
+      // A user with a readwrite grant on the keys the load writes, so every put is checked at
+      // the API and again at apply, with a simple token the load generator gets once.
+      return { name, serverArgs: [], benchArgs: ['--user', `${BENCH_USER.name}:${BENCH_USER.password}`], afterStart: enableAuth };
+    case 'encryption': {
+      // One 256-bit key: values, WAL payloads and snapshots sealed with AES-256-GCM.
+      const keyFile = join(directory, 'encryption-keys');
+      await writeFile(keyFile, `bench: ${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      return { name, serverArgs: ['--encryption-key-file', keyFile], benchArgs: [] };
+    }
+  }
+}
+
+/** The root user (etcd refuses AuthEnable without it), the bench user and role, then AuthEnable. */
+async function enableAuth(leader: ServerProcess): Promise<void> {
+  const auth = new AuthClient(leader.grpcAddress, credentials.createInsecure());
+  const call = <Request>(method: (request: Request, metadata: Metadata, callback: (error: ServiceError | null) => void) => unknown, request: Request): Promise<void> =>
+    new Promise((resolve, reject) => method.call(auth, request, new Metadata(), (error) => (error === null ? resolve() : reject(error))));
+  try {
+    await call(auth.userAdd, { name: 'root', password: randomBytes(12).toString('hex'), hashedPassword: '' });
+    await call(auth.userGrantRole, { user: 'root', role: 'root' });
+    await call(auth.userAdd, { ...BENCH_USER, hashedPassword: '' });
+    await call(auth.roleAdd, { name: 'bench' });
+    await call(auth.roleGrantPermission, { name: 'bench', perm: { permType: Permission_Type.READWRITE, ...BENCH_KEYS } });
+    await call(auth.userGrantRole, { user: BENCH_USER.name, role: 'bench' });
+    await call(auth.authEnable, {});
+  } finally {
+    auth.close();
+  }
+}
