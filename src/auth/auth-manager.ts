@@ -108,6 +108,10 @@ export class AuthManager implements NodeAccess {
 
   /** etcd's Authenticate: checks the password and returns a token every member accepts. */
   async authenticate(name: string, password: string): Promise<string> {
+    // A linearizable barrier first, as etcd's Authenticate does: a member that has not yet
+    // applied an auth change made through another member (auth enable, a new user, a new
+    // password) must not answer from before it.
+    await this.node.catchUp();
     const state = this.node.authState();
     if (!state.enabled) throw new MvccError('AUTH_NOT_ENABLED');
     await this.checkPassword(state, name, password);
