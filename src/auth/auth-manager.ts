@@ -111,8 +111,7 @@ export class AuthManager implements NodeAccess {
     // A linearizable barrier first, as etcd's Authenticate does: a member that has not yet
     // applied an auth change made through another member (auth enable, a new user, a new
     // password) must not answer from before it.
-    await this.node.catchUp();
-    const state = this.node.authState();
+    const state = await this.currentState();
     if (!state.enabled) throw new MvccError('AUTH_NOT_ENABLED');
     await this.checkPassword(state, name, password);
     return this.tokens.assign(name, state.revision);
@@ -133,8 +132,8 @@ export class AuthManager implements NodeAccess {
   }
 
   /** Root, or the user itself (etcd's UserGet). */
-  userGet(caller: Caller, name: string): UserRecord {
-    const state = this.node.authState();
+  async userGet(caller: Caller, name: string): Promise<UserRecord> {
+    const state = await this.currentState();
     if (caller.user !== name || !state.enabled) checkAdmin(state, caller);
     const user = state.users.get(name);
     if (user === undefined) throw new MvccError('AUTH_USER_NOT_FOUND');
@@ -142,30 +141,39 @@ export class AuthManager implements NodeAccess {
   }
 
   /** Root, or a user that has the role (etcd's RoleGet). */
-  roleGet(caller: Caller, name: string): RoleRecord {
-    const state = this.node.authState();
+  async roleGet(caller: Caller, name: string): Promise<RoleRecord> {
+    const state = await this.currentState();
     if (!(state.users.get(caller.user)?.roles.includes(name) ?? false)) checkAdmin(state, caller);
     const role = state.roles.get(name);
     if (role === undefined) throw new MvccError('AUTH_ROLE_NOT_FOUND');
     return role;
   }
 
-  userList(caller: Caller): string[] {
-    const state = this.node.authState();
+  async userList(caller: Caller): Promise<string[]> {
+    const state = await this.currentState();
     checkAdmin(state, caller);
     return [...state.users.keys()].sort();
   }
 
-  roleList(caller: Caller): string[] {
-    const state = this.node.authState();
+  async roleList(caller: Caller): Promise<string[]> {
+    const state = await this.currentState();
     checkAdmin(state, caller);
     return [...state.roles.keys()].sort();
   }
 
   /** etcd 3.5's AuthStatus: open to everyone, as it says only whether auth is on and its revision. */
-  status(): Pick<AuthState, 'enabled' | 'revision'> {
-    const { enabled, revision } = this.node.authState();
+  async status(): Promise<Pick<AuthState, 'enabled' | 'revision'>> {
+    const { enabled, revision } = await this.currentState();
     return { enabled, revision };
+  }
+
+  /**
+   * The auth state after a linearizable barrier: etcd serves its auth reads through the log, so
+   * a user or role changed through another member is seen here at once.
+   */
+  private async currentState(): Promise<AuthState> {
+    await this.node.catchUp();
+    return this.node.authState();
   }
 
   close(): void {

@@ -63,7 +63,7 @@ export function authService(auth: AuthManager, context: EtcdContext): pb.AuthSer
     authEnable: unary(AuthService.authEnable, (_request: pb.AuthEnableRequest, call) => change({ op: 'authEnable' })(call)),
     authDisable: unary(AuthService.authDisable, (_request: pb.AuthDisableRequest, call) => change({ op: 'authDisable' })(call)),
     authStatus: unary(AuthService.authStatus, async () => {
-      const status = auth.status();
+      const status = await auth.status();
       return { header: headers.header(), enabled: status.enabled, authRevision: BigInt(status.revision) };
     }),
     authenticate: unary(AuthService.authenticate, async (request: pb.AuthenticateRequest) => ({ header: headers.header(), token: await auth.authenticate(request.name, request.password) })),
@@ -72,8 +72,8 @@ export function authService(auth: AuthManager, context: EtcdContext): pb.AuthSer
       const noPassword = request.options?.noPassword === true;
       return change({ op: 'userAdd', name: request.name, password: noPassword ? undefined : request.password })(call);
     }),
-    userGet: unary(AuthService.userGet, async (request: pb.AuthUserGetRequest, call) => ({ header: headers.header(), roles: [...auth.userGet(await auth.callerOf(call.credentials), request.name).roles] })),
-    userList: unary(AuthService.userList, async (_request: pb.AuthUserListRequest, call) => ({ header: headers.header(), users: auth.userList(await auth.callerOf(call.credentials)) })),
+    userGet: unary(AuthService.userGet, async (request: pb.AuthUserGetRequest, call) => ({ header: headers.header(), roles: [...(await auth.userGet(await auth.callerOf(call.credentials), request.name)).roles] })),
+    userList: unary(AuthService.userList, async (_request: pb.AuthUserListRequest, call) => ({ header: headers.header(), users: await auth.userList(await auth.callerOf(call.credentials)) })),
     userDelete: unary(AuthService.userDelete, (request: pb.AuthUserDeleteRequest, call) => change({ op: 'userDelete', name: request.name })(call)),
     userChangePassword: unary(AuthService.userChangePassword, async (request: pb.AuthUserChangePasswordRequest, call) => {
       refuseHashedPassword(request.hashedPassword);
@@ -83,10 +83,10 @@ export function authService(auth: AuthManager, context: EtcdContext): pb.AuthSer
     userRevokeRole: unary(AuthService.userRevokeRole, (request: pb.AuthUserRevokeRoleRequest, call) => change({ op: 'userRevokeRole', user: request.name, role: request.role })(call)),
     roleAdd: unary(AuthService.roleAdd, (request: pb.AuthRoleAddRequest, call) => change({ op: 'roleAdd', name: request.name })(call)),
     roleGet: unary(AuthService.roleGet, async (request: pb.AuthRoleGetRequest, call) => {
-      const role = auth.roleGet(await auth.callerOf(call.credentials), request.role);
+      const role = await auth.roleGet(await auth.callerOf(call.credentials), request.role);
       return { header: headers.header(), perm: role.permissions.map((permission) => ({ permType: permission.type, key: Buffer.from(permission.key), rangeEnd: Buffer.from(permission.rangeEnd ?? new Uint8Array(0)) })) };
     }),
-    roleList: unary(AuthService.roleList, async (_request: pb.AuthRoleListRequest, call) => ({ header: headers.header(), roles: auth.roleList(await auth.callerOf(call.credentials)) })),
+    roleList: unary(AuthService.roleList, async (_request: pb.AuthRoleListRequest, call) => ({ header: headers.header(), roles: await auth.roleList(await auth.callerOf(call.credentials)) })),
     roleDelete: unary(AuthService.roleDelete, (request: pb.AuthRoleDeleteRequest, call) => change({ op: 'roleDelete', name: request.role })(call)),
     roleGrantPermission: unary(AuthService.roleGrantPermission, async (request: pb.AuthRoleGrantPermissionRequest, call) => change({ op: 'roleGrantPermission', name: request.name, permission: permissionOf(request.perm) })(call)),
     roleRevokePermission: unary(AuthService.roleRevokePermission, (request: pb.AuthRoleRevokePermissionRequest, call) =>
