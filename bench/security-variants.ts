@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials } from '@grpc/grpc-js';
+import { AuthCalls } from '../src/cli/auth-calls.js';
 import { serverTlsArgs, writeDevCertificates } from '../src/cli/dev-certificates.js';
 import { Permission_Type } from '../src/generated/etcd/authpb/auth.js';
-import { AuthClient } from '../src/generated/etcd/etcdserverpb/rpc.js';
 import type { ServerProcess, ServerProcessOptions } from '../test/cluster/cluster-harness.js';
 
 export const SECURITY_VARIANT_NAMES = ['tls', 'auth', 'encryption'] as const;
@@ -54,17 +54,15 @@ export async function setUpVariant(name: SecurityVariantName, directory: string)
 
 /** The root user (etcd refuses AuthEnable without it), the bench user and role, then AuthEnable. */
 async function enableAuth(leader: ServerProcess): Promise<void> {
-  const auth = new AuthClient(leader.grpcAddress, credentials.createInsecure());
-  const call = <Request>(method: (request: Request, metadata: Metadata, callback: (error: ServiceError | null) => void) => unknown, request: Request): Promise<void> =>
-    new Promise((resolve, reject) => method.call(auth, request, new Metadata(), (error) => (error === null ? resolve() : reject(error))));
+  const auth = new AuthCalls(leader.grpcAddress, credentials.createInsecure());
   try {
-    await call(auth.userAdd, { name: 'root', password: randomBytes(12).toString('hex'), hashedPassword: '' });
-    await call(auth.userGrantRole, { user: 'root', role: 'root' });
-    await call(auth.userAdd, { ...BENCH_USER, hashedPassword: '' });
-    await call(auth.roleAdd, { name: 'bench' });
-    await call(auth.roleGrantPermission, { name: 'bench', perm: { permType: Permission_Type.READWRITE, ...BENCH_KEYS } });
-    await call(auth.userGrantRole, { user: BENCH_USER.name, role: 'bench' });
-    await call(auth.authEnable, {});
+    await auth.call('userAdd', { name: 'root', password: randomBytes(12).toString('hex'), hashedPassword: '' });
+    await auth.call('userGrantRole', { user: 'root', role: 'root' });
+    await auth.call('userAdd', { ...BENCH_USER, hashedPassword: '' });
+    await auth.call('roleAdd', { name: 'bench' });
+    await auth.call('roleGrantPermission', { name: 'bench', perm: { permType: Permission_Type.READWRITE, ...BENCH_KEYS } });
+    await auth.call('userGrantRole', { user: BENCH_USER.name, role: 'bench' });
+    await auth.call('authEnable', {});
   } finally {
     auth.close();
   }

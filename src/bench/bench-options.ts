@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readClientTlsFiles, type ClientTlsPaths } from '../client/client-tls-files.js';
 import type { ClientTls } from '../client/client-options.js';
 import type { ClientUser } from '../client/token-source.js';
+import { shownUserFlag, userOfFlag } from '../client/user-flag.js';
 
 export const WORKLOADS = ['put', 'range', 'txn-put', 'watch-latency', 'mixed'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -172,9 +173,9 @@ function tlsOf(values: ClientTlsPaths): Pick<BenchOptions, 'tls'> {
 
 /** etcd's benchmark also takes a bare name and asks for the password; a load generator cannot ask. */
 function userOf(text: string): ClientUser {
-  const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) throw new BenchUsageError(`--user takes name:password, both non-empty, got ${JSON.stringify(text.replace(/:.*/s, ':…'))}`);
-  return Object.freeze({ name: text.slice(0, colon), password: text.slice(colon + 1) });
+  const user = userOfFlag(text);
+  if (user === undefined || user.password === '') throw new BenchUsageError(`--user takes name:password, both non-empty, got ${shownUserFlag(text)}`);
+  return user;
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], name: string): T {

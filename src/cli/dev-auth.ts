@@ -4,19 +4,18 @@
 // directory before the user is made, so a start interrupted half-way, or a later restart, finds
 // the same password; a cluster that already has auth on is left as it is.
 
-import { credentials, type ChannelCredentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthClient } from '../generated/etcd/etcdserverpb/rpc.js';
 import type { ClientTlsMaterial } from '../tls/index.js';
+import { AuthCalls } from './auth-calls.js';
 
 export const DEV_ROOT_USER = 'root';
 const ROOT_ROLE = 'root';
 const PASSWORD_FILE_NAME = 'root-password';
 /** 18 random bytes: 144 bits, 24 characters of base64url, nothing a shell would interpret. */
 const PASSWORD_BYTES = 18;
-const CALL_TIMEOUT_MS = 10_000;
 /** etcd's text for the one refusal that means a step was already done, by an interrupted start. */
 const USER_ALREADY_EXISTS = 'etcdserver: user name already exists';
 
@@ -72,33 +71,4 @@ async function storeNewPassword(passwordFile: string): Promise<string> {
   // 'wx': never replace a password another start wrote; 0600: only this user reads it.
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
   return password;
-}
-
-type AuthMethod = 'authStatus' | 'authenticate' | 'userAdd' | 'userChangePassword' | 'userGrantRole' | 'authEnable';
-type RequestOf<Method extends AuthMethod> = Parameters<AuthClient[Method]>[0];
-type ResponseOf<Method extends AuthMethod> = Parameters<Extract<Parameters<AuthClient[Method]>[3], (...args: never[]) => void>>[1];
-
-/** etcd's Auth service on one member, each call with a deadline. */
-class AuthCalls {
-  private readonly client: AuthClient;
-
-  constructor(grpcAddress: string, channelCredentials: ChannelCredentials) {
-    this.client = new AuthClient(grpcAddress, channelCredentials);
-  }
-
-  call<Method extends AuthMethod>(method: Method, request: RequestOf<Method>): Promise<ResponseOf<Method>> {
-    return new Promise((resolve, reject) => {
-      const invoke = this.client[method].bind(this.client) as (
-        request: RequestOf<Method>,
-        metadata: Metadata,
-        options: { deadline: number },
-        callback: (error: ServiceError | null, response: ResponseOf<Method>) => void,
-      ) => void;
-      invoke(request, new Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => (error === null ? resolve(response) : reject(error)));
-    });
-  }
-
-  close(): void {
-    this.client.close();
-  }
 }

@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { type BeaverVaultClient, type ClientTls, connect } from '../../client/index.js';
 import { readClientTlsFiles } from '../../client/client-tls-files.js';
+import type { ClientUser } from '../../client/token-source.js';
+import { shownUserFlag, userOfFlag } from '../../client/user-flag.js';
 import { UsageError } from './client-exit-codes.js';
 import { COMMON_OPTIONS, type OptionsConfig } from './common-flags.js';
 
@@ -70,11 +72,10 @@ function tlsOf(values: Readonly<Record<string, string | boolean | undefined>>, e
   }
 }
 
-/** `--user name:password`, as etcdctl takes it; the password may contain colons. */
-function userOf(text: string): { name: string; password: string } {
-  const colon = text.indexOf(':');
-  if (colon <= 0) throw new UsageError(`--user must be name:password with a non-empty name, got ${JSON.stringify(colon < 0 ? text : `${text.slice(0, colon)}:…`)}`);
-  return { name: text.slice(0, colon), password: text.slice(colon + 1) };
+function userOf(text: string): ClientUser {
+  const user = userOfFlag(text);
+  if (user === undefined) throw new UsageError(`--user must be name:password with a non-empty name, got ${shownUserFlag(text)}`);
+  return user;
 }
 
 export function positiveInteger(text: string, name: string): number {
