@@ -54,6 +54,8 @@ export async function createAuthority(commonName: string, validity: Validity = {
 
 export interface CertificateRequest extends Validity {
   readonly commonName: string;
+  /** The subject's O: Kubernetes reads it as the user's group (e.g. system:masters). */
+  readonly organization?: string;
   /** IP addresses and DNS names the certificate is valid for; default the loopback ones. */
   readonly hosts?: readonly string[];
 }
@@ -65,7 +67,7 @@ export async function issueCertificate(authority: Authority, request: Certificat
   const serial = serialNumber();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serial,
-    subject: `CN=${request.commonName}`,
+    subject: request.organization === undefined ? `CN=${request.commonName}` : `CN=${request.commonName}, O=${request.organization}`,
     issuer: authority.subject,
     ...validityOf(request),
     publicKey: keys.publicKey,

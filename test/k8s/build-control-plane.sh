@@ -9,7 +9,7 @@
 # published v0.X.Y version; the list of replaces is read from the release's own go.mod.
 set -euo pipefail
 
-version="${BVAULT_K8S_VERSION:-v1.34.4}"
+version="$(cat "$(dirname "$0")/kubernetes-version")"
 cache="${BVAULT_CACHE:-$HOME/.cache/beaver-vault}/kubernetes/$version"
 components=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 

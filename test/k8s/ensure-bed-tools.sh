@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs and builds what the Kubernetes test bed needs, so that `npm test` and
+# `npm run k8s:up` work on a fresh Debian machine. Quiet and quick when all is there.
+# - from Debian: etcd-server (3.4, the API server's store), iproute2 (ip netns, veth, bridge),
+#   util-linux (unshare, for each pod's hostname);
+# - built from Go modules into ~/.cache/beaver-vault: the Kubernetes control plane and kubectl
+#   (build-control-plane.sh), Helm and MinIO (ensure-services.sh), each once per machine.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+missing=()
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "k8s test bed: missing ${missing[*]}; it runs as root (network namespaces), so run it as root" >&2
+    exit 1
+  fi
+  echo "k8s test bed: installing ${missing[*]} from Debian" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! "$here/build-control-plane.sh" >/dev/null; then
+  echo "k8s test bed: building the Kubernetes control plane failed (see above)" >&2
+  exit 1
+fi
+if [ -x "$here/ensure-services.sh" ]; then "$here/ensure-services.sh"; fi
