@@ -17,8 +17,13 @@ export function grpcEndpoint(member: ServerProcess): string {
 
 /** etcdctl with `args`, `stdin` fed in and closed; resolves whatever the exit code. */
 export function etcdctl(endpoints: readonly ServerProcess[], args: readonly string[], stdin = ''): Promise<EtcdctlResult> {
+  return etcdctlAt(endpoints.map(grpcEndpoint), args, stdin);
+}
+
+/** etcdctl against endpoints given as host:port (members that are not this process's children, e.g. pods). */
+export function etcdctlAt(endpoints: readonly string[], args: readonly string[], stdin = ''): Promise<EtcdctlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('etcdctl', [`--endpoints=${endpoints.map(grpcEndpoint).join(',')}`, '--command-timeout=10s', ...args], {
+    const child = spawn('etcdctl', [`--endpoints=${endpoints.join(',')}`, '--command-timeout=10s', ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
