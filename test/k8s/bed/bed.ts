@@ -22,7 +22,7 @@ const KUBECTL_TIMEOUT_MS = 60_000;
 const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface BedOptions {
-  /** How many Node objects the node agent serves (node-1, node-2, ...). */
+  /** How many Node objects the node agent serves (node-1, node-2, ...); 0 runs no agent, for tests of the API alone. */
   readonly nodes?: number;
 }
 

@@ -30,7 +30,7 @@ async function up(): Promise<void> {
   }
   const started = Date.now();
   const bed = await launchBed(directory, Number(values.nodes));
-  console.log(`test bed up in ${((Date.now() - started) / 1000).toFixed(1)} s: API server ${bed.apiServerUrl}, nodes ${bed.nodes.join(', ')}, pods on ${bed.network.podSubnet(0).replace(/\.1\.0\/24$/, '.0.0/16')}`);
+  console.log(`test bed up in ${((Date.now() - started) / 1000).toFixed(1)} s: API server ${bed.apiServerUrl}, nodes ${bed.nodes.join(', ') || 'none (the API alone)'}, pods on ${bed.network.podSubnet(0).replace(/\.1\.0\/24$/, '.0.0/16')}`);
   printAccess(bed.kubeconfig);
 }
 
@@ -56,7 +56,7 @@ function status(): void {
     console.log('no test bed runs; npm run k8s:up starts one');
     return;
   }
-  console.log(`test bed ${state.phase}: API server ${state.apiServerUrl ?? '(starting)'}, nodes ${state.nodes?.join(', ') ?? '?'}`);
+  console.log(`test bed ${state.phase}: API server ${state.apiServerUrl ?? '(starting)'}, nodes ${state.nodes?.join(', ') || 'none (the API alone)'}`);
   if (state.kubeconfig !== undefined) printAccess(state.kubeconfig);
 }
 
