@@ -1,0 +1,196 @@
+// The operator's decision: from what it observes of one KVCluster — the members Raft reports,
+// what each member says of itself, and the pods and volumes in Kubernetes — the one step to take
+// next. It is a pure function of that observation and keeps no memory between passes, so a step
+// is safe to repeat and an operator that dies between any two calls picks up where it was: the
+// next pass observes the effect of whatever completed and decides again.
+//
+// The rules, in order of precedence:
+// - A member whose pod is missing but whose volume is there gets its pod back: that never
+//   changes membership, so it is done even without quorum (it is how quorum comes back).
+// - Without quorum, nothing else: no member is added, removed or replaced automatically.
+// - A pod or volume of no member (a removed member's) is deleted: a removed member never
+//   rejoins under its old id.
+// - A voter whose volume is lost (no pod, no volume) is removed, to be replaced by a new learner.
+// - One membership change at a time: a learner is promoted once it is ready (caught up) before
+//   anything else changes; a member is added or removed only when every member is ready.
+// - Scale down removes one member per step: a learner first, then the least healthy or least
+//   caught-up follower; never the leader, so leadership never has to move for it.
+// - Upgrade: one member at a time, followers first, the leader last after a leadership transfer;
+//   a member upgraded is ready before the next. A member not ready by the deadline after its pod
+//   was made halts everything but scaling down, and is reported.
+
+export interface MemberStatus {
+  readonly ready: boolean;
+  readonly appliedIndex: number;
+  readonly version: string;
+}
+
+export interface PodObservation {
+  readonly name: string;
+  /** The Beaver-Vault version of its image. */
+  readonly version: string;
+  readonly ready: boolean;
+  readonly deleting: boolean;
+  readonly createdAtMs: number;
+}
+
+export interface MemberObservation {
+  readonly name: string;
+  readonly id: bigint;
+  readonly isLearner: boolean;
+  /** What the member said of itself; undefined when it could not be reached. */
+  readonly status?: MemberStatus;
+  readonly pod?: PodObservation;
+  readonly hasVolume: boolean;
+  /** The version recorded on its volume: the one its pod is (re)created with. */
+  readonly volumeVersion?: string;
+}
+
+export interface ClusterObservation {
+  /** The desired number of voters. */
+  readonly replicas: number;
+  readonly version: string;
+  /** Whether a cluster was ever formed (its cluster id is recorded in the status). */
+  readonly bootstrapped: boolean;
+  /** Raft's membership, from a member that has a leader; undefined when none could say. */
+  readonly members?: readonly MemberObservation[];
+  readonly leader?: string;
+  /** Pods and volumes (by member name) of the cluster, whichever members they belong to. */
+  readonly pods: readonly PodObservation[];
+  readonly volumes: readonly string[];
+  readonly nowMs: number;
+}
+
+export type Step =
+  | { readonly kind: 'bootstrap' }
+  | { readonly kind: 'create-pod'; readonly member: string; readonly version: string; readonly reason: string }
+  | { readonly kind: 'upgrade-member'; readonly member: string; readonly version: string }
+  | { readonly kind: 'add-learner' }
+  | { readonly kind: 'promote'; readonly member: string; readonly id: bigint }
+  | { readonly kind: 'remove-member'; readonly member: string; readonly id: bigint; readonly reason: string }
+  | { readonly kind: 'move-leader'; readonly from: string }
+  | { readonly kind: 'delete-pod'; readonly pod: string; readonly reason: string }
+  | { readonly kind: 'delete-volume'; readonly member: string }
+  | { readonly kind: 'wait'; readonly reason: string }
+  | { readonly kind: 'halt'; readonly condition: 'QuorumLost' | 'MemberNotReady' | 'UnsupportedUpgrade'; readonly reason: string }
+  | { readonly kind: 'idle' };
+
+export interface PlannerLimits {
+  /** How long a member's pod may take to become ready before the operator stops and reports it. */
+  readonly readyDeadlineMs: number;
+}
+
+export function nextStep(observed: ClusterObservation, limits: PlannerLimits): Step {
+  const { members } = observed;
+  if (members === undefined) return withoutMembership(observed);
+
+  const restorable = members.find((member) => member.pod === undefined && member.hasVolume);
+  if (restorable !== undefined) {
+    return { kind: 'create-pod', member: restorable.name, version: restorable.volumeVersion ?? observed.version, reason: 'its pod is missing; its volume is kept' };
+  }
+
+  const voters = members.filter((member) => !member.isLearner);
+  const readyVoters = voters.filter((member) => member.status?.ready === true);
+  if (readyVoters.length < quorumOf(voters.length) || observed.leader === undefined) {
+    return { kind: 'halt', condition: 'QuorumLost', reason: `${readyVoters.length} of ${voters.length} voters are ready, ${quorumOf(voters.length)} are needed; no member is replaced without quorum` };
+  }
+
+  const names = new Set(members.map((member) => member.name));
+  const strayPod = observed.pods.find((pod) => !names.has(pod.name));
+  if (strayPod !== undefined) return strayPod.deleting ? { kind: 'wait', reason: `pod ${strayPod.name} of a removed member is stopping` } : { kind: 'delete-pod', pod: strayPod.name, reason: 'its member was removed from the cluster' };
+  const strayVolume = observed.volumes.find((volume) => !names.has(volume));
+  if (strayVolume !== undefined) return { kind: 'delete-volume', member: strayVolume };
+
+  const lost = voters.find((member) => member.pod === undefined && !member.hasVolume);
+  if (lost !== undefined) return { kind: 'remove-member', member: lost.name, id: lost.id, reason: 'its volume is lost; a new member replaces it' };
+
+  // A learner has no data worth keeping: one without a pod is a new member whose pod was not made yet.
+  const podless = members.find((member) => member.pod === undefined);
+  if (podless !== undefined) return { kind: 'create-pod', member: podless.name, version: observed.version, reason: 'a new learner' };
+
+  const learner = members.find((member) => member.isLearner);
+  if (learner !== undefined && voters.length >= observed.replicas) {
+    return { kind: 'remove-member', member: learner.name, id: learner.id, reason: 'the cluster needs no more members' };
+  }
+  if (learner !== undefined) {
+    return learner.status?.ready === true ? { kind: 'promote', member: learner.name, id: learner.id } : { kind: 'wait', reason: `learner ${learner.name} is catching up` };
+  }
+
+  const unready = members.filter((member) => member.status?.ready !== true || member.pod?.ready !== true);
+  if (voters.length > observed.replicas) return scaleDown(voters, observed.leader);
+  if (unready.length > 0) return waitForReady(unready, observed, limits);
+  if (voters.length < observed.replicas) return { kind: 'add-learner' };
+  return upgrade(members, observed);
+}
+
+/** Before a member has answered: form the cluster once, else wait for the pods to come up. */
+function withoutMembership(observed: ClusterObservation): Step {
+  if (!observed.bootstrapped && observed.pods.length === 0 && observed.volumes.length === 0) return { kind: 'bootstrap' };
+  if (observed.pods.length > 0) return { kind: 'wait', reason: 'no member has answered with the membership yet' };
+  return {
+    kind: 'halt',
+    condition: 'QuorumLost',
+    reason: observed.bootstrapped ? 'every member is gone with its volume; restore the cluster from a backup' : 'volumes but no pods and no answering member',
+  };
+}
+
+/** The follower to remove: one that is not ready, else the least caught up; ties by name. */
+function scaleDown(voters: readonly MemberObservation[], leader: string): Step {
+  const followers = voters.filter((member) => member.name !== leader);
+  const [chosen] = [...followers].sort((a, b) => Number(a.status?.ready === true) - Number(b.status?.ready === true)
+    || (a.status?.appliedIndex ?? -1) - (b.status?.appliedIndex ?? -1)
+    || a.name.localeCompare(b.name));
+  if (chosen === undefined) return { kind: 'wait', reason: 'no follower to remove' };
+  return { kind: 'remove-member', member: chosen.name, id: chosen.id, reason: 'the cluster is scaling down' };
+}
+
+function waitForReady(unready: readonly MemberObservation[], observed: ClusterObservation, limits: PlannerLimits): Step {
+  const stalled = unready.find((member) => member.pod !== undefined && !member.pod.deleting && observed.nowMs - member.pod.createdAtMs > limits.readyDeadlineMs);
+  if (stalled?.pod !== undefined) {
+    return { kind: 'halt', condition: 'MemberNotReady', reason: `member ${stalled.name} (version ${stalled.pod.version}) is not ready ${Math.round(limits.readyDeadlineMs / 1000)} s after its pod was created` };
+  }
+  return { kind: 'wait', reason: `waiting for ${unready.map((member) => member.name).join(', ')} to be ready` };
+}
+
+/** One member at a time: a follower on an older version is restarted on the new one; the leader hands over first. */
+function upgrade(members: readonly MemberObservation[], observed: ClusterObservation): Step {
+  const outdated = members.filter((member) => member.pod !== undefined && member.pod.version !== observed.version);
+  if (outdated.length === 0) return { kind: 'idle' };
+  const unsupported = unsupportedChange(oldestVersion(observed), observed.version);
+  if (unsupported !== undefined) return { kind: 'halt', condition: 'UnsupportedUpgrade', reason: unsupported };
+  const follower = outdated.find((member) => member.name !== observed.leader);
+  if (follower !== undefined) return { kind: 'upgrade-member', member: follower.name, version: observed.version };
+  // A single member has no one to hand over to: its restart is the cluster's downtime.
+  const voters = members.filter((member) => !member.isLearner);
+  if (voters.length === 1 && voters[0] !== undefined) return { kind: 'upgrade-member', member: voters[0].name, version: observed.version };
+  return { kind: 'move-leader', from: observed.leader ?? '' };
+}
+
+function oldestVersion(observed: ClusterObservation): string {
+  const versions = (observed.members ?? []).flatMap((member) => (member.pod === undefined ? [] : [member.pod.version]));
+  return versions.sort(compareVersions)[0] ?? observed.version;
+}
+
+/** Upgrades go forward one minor version at a time within a major version (patches freely). */
+export function unsupportedChange(from: string, to: string): string | undefined {
+  const [fromMajor, fromMinor] = from.split('.').map(Number);
+  const [toMajor, toMinor] = to.split('.').map(Number);
+  if (compareVersions(to, from) < 0) return `downgrading from ${from} to ${to} is not supported`;
+  if (fromMajor !== toMajor) return `upgrading across major versions (${from} to ${to}) is not supported`;
+  if ((toMinor ?? 0) - (fromMinor ?? 0) > 1) return `upgrade one minor version at a time: ${from} to ${to} skips a minor version`;
+  return undefined;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < 3; index += 1) {
+    const difference = (left[index] ?? 0) - (right[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+function quorumOf(voters: number): number {
+  return Math.floor(voters / 2) + 1;
+}
