@@ -18,6 +18,7 @@ export interface MinioOptions {
   /** Data, MinIO's own files and the log go here; the caller removes it. */
   readonly directory: string;
   readonly registry: PidRegistry;
+  /** The address to serve on (default 127.0.0.1); MinIO listens on loopback besides it in any case. */
   readonly host?: string;
   readonly region?: string;
 }
