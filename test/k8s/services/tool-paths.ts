@@ -1,10 +1,10 @@
 // Where the services' binaries are. The versions of the Go-built ones are pinned in one place,
 // test/k8s/versions.env, which ensure-services.sh sources to build them into these paths.
 
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIRECTORY, K8S_DIRECTORY } from '../bed/paths.js';
-import { runTool } from './run-tool.js';
 
 /** The KEY=VALUE lines of versions.env (a shell file, so no quoting or expansion is used in it). */
 function readVersions(): ReadonlyMap<string, string> {
@@ -55,8 +55,17 @@ export const ENSURE_SERVICES_TIMEOUT_MS = 20 * 60_000;
 /**
  * Runs ensure-services.sh, which builds or installs whatever is missing and is a quick no-op
  * otherwise. Tests call it first so that they run rather than skip on a machine that has not
- * built the tools yet; `npm test` has normally built them before vitest starts.
+ * built the tools yet; `npm test` has normally built them before vitest starts. Its messages go
+ * to this process's stderr, so a first build shows what it is doing.
  */
-export function ensureServices(): Promise<string> {
-  return runTool('bash', [join(K8S_DIRECTORY, 'ensure-services.sh')], { timeoutMs: ENSURE_SERVICES_TIMEOUT_MS });
+export function ensureServices(): Promise<void> {
+  const script = join(K8S_DIRECTORY, 'ensure-services.sh');
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'], timeout: ENSURE_SERVICES_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${script} ${signal === null ? `exited with ${code}` : `was stopped by ${signal} (${ENSURE_SERVICES_TIMEOUT_MS} ms allowed)`}; its messages are above`));
+    });
+  });
 }
