@@ -65,7 +65,12 @@ export function spawnTracked(name: string, command: string, args: readonly strin
   });
   closeSync(log);
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  if (pid === undefined) {
+    // A command that cannot be run (missing, not executable) is also reported by an 'error'
+    // event a moment later; without a listener it would crash the caller's process.
+    child.once('error', () => undefined);
+    throw new Error(`could not start ${name} (${command})`);
+  }
   options.registry.add(pid, name);
   let ended = false;
   const exited = new Promise<number | string>((resolve) => {
