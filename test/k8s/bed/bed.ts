@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBedState, type BedState } from './bed-state.js';
 import { clearLeftovers } from './leftovers.js';
@@ -106,7 +106,8 @@ function attach(state: BedState, stop: () => Promise<void>): Bed {
 
 export function kubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(BINARIES.kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: KUBECTL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    // The discovery cache goes beside the kubeconfig, not into the user's ~/.kube.
+    const child = execFile(BINARIES.kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', join(dirname(kubeconfig), 'kube-cache'), ...args], { timeout: KUBECTL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });

@@ -119,6 +119,12 @@ async function waitUntilPodsCanRun(kubeconfigFile: string): Promise<void> {
   });
 }
 
+// A bug in the supervisor or the agent must still take the bed down, not leave it running.
+process.on('uncaughtException', (error) => {
+  log(`uncaught: ${error.stack ?? error.message}`);
+  state = { ...state, phase: 'failed', error: error.message };
+  void stop('an uncaught error').then(() => process.exit(1));
+});
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, () => void stop(signal).then(() => process.exit(0)));
 }
