@@ -2,7 +2,8 @@
 # Installs and builds what the Kubernetes test bed needs, so that `npm test` and
 # `npm run k8s:up` work on a fresh Debian machine. Quiet and quick when all is there.
 # - from Debian: etcd-server (3.4, the API server's store), iproute2 (ip netns, veth, bridge),
-#   util-linux (unshare, for each pod's hostname);
+#   util-linux (unshare and nsenter: each pod's hostname, exec probes), curl (run in the
+#   node agent's test pods);
 # - built from Go modules into ~/.cache/beaver-vault: the Kubernetes control plane and kubectl
 #   (build-control-plane.sh), Helm and MinIO (ensure-services.sh), each once per machine.
 set -euo pipefail
@@ -12,6 +13,7 @@ missing=()
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "k8s test bed: missing ${missing[*]}; it runs as root (network namespaces), so run it as root" >&2
