@@ -14,19 +14,10 @@ command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "k8s test bed: missing ${missing[*]}; it runs as root (network namespaces), so run it as root" >&2
-    exit 1
-  fi
-  echo "k8s test bed: installing ${missing[*]} from Debian" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+if [ "${#missing[@]}" -gt 0 ]; then bash "$here/../setup/install-debian-packages.sh" "k8s test bed" "${missing[@]}"; fi
 
 if ! "$here/build-control-plane.sh" >/dev/null; then
   echo "k8s test bed: building the Kubernetes control plane failed (see above)" >&2
   exit 1
 fi
-if [ -x "$here/ensure-services.sh" ]; then "$here/ensure-services.sh"; fi
+"$here/ensure-services.sh"

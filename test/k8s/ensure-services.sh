@@ -14,25 +14,10 @@ prometheus_installed() {
 }
 
 install_prometheus() {
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "k8s services: Prometheus is missing and there is no apt-get here; install prometheus (with promtool), then run again" >&2
-    exit 1
-  fi
-  local run_as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-      echo "k8s services: Prometheus is missing; install it as root with: apt-get install prometheus" >&2
-      exit 1
-    fi
-    run_as_root=(sudo -n)
-  fi
-  echo "k8s services: installing prometheus from Debian" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  "${run_as_root[@]}" apt-get update -qq
-  "${run_as_root[@]}" apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  bash "$here/../setup/install-debian-packages.sh" "k8s services" prometheus
   # On a machine with systemd the package starts its own server on every address at :9090; the
   # tests start theirs on loopback when they need one, so the package's is stopped and disabled.
-  if [ -d /run/systemd/system ]; then "${run_as_root[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi
+  if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || sudo -n systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi
   prometheus_installed
 }
 
