@@ -12,7 +12,8 @@
 //   rejoins under its old id.
 // - A voter whose volume is lost (no pod, no volume) is removed, to be replaced by a new learner.
 // - One membership change at a time: a learner is promoted once it is ready (caught up) before
-//   anything else changes; a member is added or removed only when every member is ready.
+//   anything else changes (invited again if it waits unanswered); a member is added or removed
+//   only when every member is ready.
 // - Scale down removes one member per step: a learner first, then the least healthy or least
 //   caught-up follower; never the leader, so leadership never has to move for it.
 // - Upgrade: one member at a time, followers first, the leader last after a leadership transfer;
@@ -57,15 +58,24 @@ export interface ClusterObservation {
   readonly leader?: string;
   /** Pods and volumes (by member name) of the cluster, whichever members they belong to. */
   readonly pods: readonly PodObservation[];
-  readonly volumes: readonly string[];
+  readonly volumes: readonly VolumeObservation[];
+  /** The name of the member that forms the cluster; the same on every pass. */
+  readonly firstMember: string;
   readonly nowMs: number;
 }
 
+export interface VolumeObservation {
+  readonly member: string;
+  /** The version recorded on the volume, the one its member's pod is (re)created with. */
+  readonly version?: string;
+}
+
 export type Step =
-  | { readonly kind: 'bootstrap' }
+  | { readonly kind: 'bootstrap'; readonly member: string }
   | { readonly kind: 'create-pod'; readonly member: string; readonly version: string; readonly reason: string }
   | { readonly kind: 'upgrade-member'; readonly member: string; readonly version: string }
   | { readonly kind: 'add-learner' }
+  | { readonly kind: 'invite'; readonly member: string }
   | { readonly kind: 'promote'; readonly member: string; readonly id: bigint }
   | { readonly kind: 'remove-member'; readonly member: string; readonly id: bigint; readonly reason: string }
   | { readonly kind: 'move-leader'; readonly from: string }
@@ -78,6 +88,8 @@ export type Step =
 export interface PlannerLimits {
   /** How long a member's pod may take to become ready before the operator stops and reports it. */
   readonly readyDeadlineMs: number;
+  /** How long a learner's pod may wait unanswered before the operator invites it again. */
+  readonly reinviteAfterMs: number;
 }
 
 export function nextStep(observed: ClusterObservation, limits: PlannerLimits): Step {
@@ -98,8 +110,8 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
   const names = new Set(members.map((member) => member.name));
   const strayPod = observed.pods.find((pod) => !names.has(pod.name));
   if (strayPod !== undefined) return strayPod.deleting ? { kind: 'wait', reason: `pod ${strayPod.name} of a removed member is stopping` } : { kind: 'delete-pod', pod: strayPod.name, reason: 'its member was removed from the cluster' };
-  const strayVolume = observed.volumes.find((volume) => !names.has(volume));
-  if (strayVolume !== undefined) return { kind: 'delete-volume', member: strayVolume };
+  const strayVolume = observed.volumes.find((volume) => !names.has(volume.member));
+  if (strayVolume !== undefined) return { kind: 'delete-volume', member: strayVolume.member };
 
   const lost = voters.find((member) => member.pod === undefined && !member.hasVolume);
   if (lost !== undefined) return { kind: 'remove-member', member: lost.name, id: lost.id, reason: 'its volume is lost; a new member replaces it' };
@@ -112,9 +124,7 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
   if (learner !== undefined && voters.length >= observed.replicas) {
     return { kind: 'remove-member', member: learner.name, id: learner.id, reason: 'the cluster needs no more members' };
   }
-  if (learner !== undefined) {
-    return learner.status?.ready === true ? { kind: 'promote', member: learner.name, id: learner.id } : { kind: 'wait', reason: `learner ${learner.name} is catching up` };
-  }
+  if (learner !== undefined) return learnerStep(learner, observed, limits);
 
   const unready = members.filter((member) => member.status?.ready !== true || member.pod?.ready !== true);
   if (voters.length > observed.replicas) return scaleDown(voters, observed.leader);
@@ -123,15 +133,36 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
   return upgrade(members, observed);
 }
 
-/** Before a member has answered: form the cluster once, else wait for the pods to come up. */
+/**
+ * Before a member has answered: form the cluster (again, until a member answers: the first
+ * member's name never changes), else give every volume its pod back, which is how a cluster
+ * whose pods all went comes back; never a new, empty cluster in place of one that was formed.
+ */
 function withoutMembership(observed: ClusterObservation): Step {
-  if (!observed.bootstrapped && observed.pods.length === 0 && observed.volumes.length === 0) return { kind: 'bootstrap' };
+  if (!observed.bootstrapped) {
+    return observed.pods.length === 0 ? { kind: 'bootstrap', member: observed.firstMember } : { kind: 'wait', reason: 'the first member is starting' };
+  }
+  const podNames = new Set(observed.pods.map((pod) => pod.name));
+  const podless = observed.volumes.find((volume) => !podNames.has(volume.member));
+  if (podless !== undefined) {
+    return { kind: 'create-pod', member: podless.member, version: podless.version ?? observed.version, reason: 'no member answers; its volume is kept' };
+  }
   if (observed.pods.length > 0) return { kind: 'wait', reason: 'no member has answered with the membership yet' };
-  return {
-    kind: 'halt',
-    condition: 'QuorumLost',
-    reason: observed.bootstrapped ? 'every member is gone with its volume; restore the cluster from a backup' : 'volumes but no pods and no answering member',
-  };
+  return { kind: 'halt', condition: 'QuorumLost', reason: 'every member is gone with its volume; restore the cluster from a backup' };
+}
+
+/**
+ * A learner is promoted once it is ready. One started with wait-for-join that has not answered
+ * for a while may have missed its invitation (the inviting member restarted, or the window
+ * closed): it is invited again, which adds nothing, as the member is there already.
+ */
+function learnerStep(learner: MemberObservation, observed: ClusterObservation, limits: PlannerLimits): Step {
+  if (learner.status?.ready === true) return { kind: 'promote', member: learner.name, id: learner.id };
+  const pod = learner.pod;
+  if (learner.status === undefined && pod !== undefined && !pod.deleting && observed.nowMs - pod.createdAtMs > limits.reinviteAfterMs) {
+    return { kind: 'invite', member: learner.name };
+  }
+  return { kind: 'wait', reason: `learner ${learner.name} is catching up` };
 }
 
 /** The follower to remove: one that is not ready, else the least caught up; ties by name. */

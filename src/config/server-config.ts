@@ -244,9 +244,11 @@ function startModeOf(values: FieldValues, name: string, raftListener: string, pr
 function advertisedPeerAddressOf(values: FieldValues, name: string, start: StartMode, listener: string, problems: string[]): string {
   const advertised = values.string('advertise-peer-address');
   const entry = start.kind === 'new' ? start.initialMembers.get(name) : undefined;
+  // A one-member cluster started without initial-cluster has only its listener as an entry: the advertised address replaces it.
+  const entryIsListener = start.kind === 'new' && start.implicit === true;
   if (advertised !== undefined) {
     pushIfDefined(problems, peerAddressProblem(advertised, 'advertise-peer-address'));
-    if (entry !== undefined && entry !== advertised) {
+    if (entry !== undefined && !entryIsListener && entry !== advertised) {
       problems.push(`advertise-peer-address ${advertised} differs from this member's initial-cluster entry ${name}=${entry}; peers would dial the wrong address`);
     }
     return advertised;

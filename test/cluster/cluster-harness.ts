@@ -427,6 +427,8 @@ export async function listAll(baseUrl: string, prefix: string, consistency: 'lin
   return found;
 }
 
+export type WriteTarget = Pick<ServerProcess, 'url' | 'running'>;
+
 /**
  * Clients that keep writing distinct keys to the members in turn and remember which writes
  * were acknowledged (200). Failed or unanswered writes are not counted: they may or may not
@@ -438,15 +440,16 @@ export class ConcurrentWriters {
   private running = true;
   private readonly loops: Promise<void>[];
 
+  /** `members` may be any REST endpoints, e.g. the pods of a cluster on the Kubernetes test bed. */
   constructor(
-    members: () => readonly ServerProcess[],
+    members: () => readonly WriteTarget[],
     clients: number,
     readonly prefix: string,
   ) {
     this.loops = Array.from({ length: clients }, (_unused, client) => this.writeLoop(members, client));
   }
 
-  private async writeLoop(members: () => readonly ServerProcess[], client: number): Promise<void> {
+  private async writeLoop(members: () => readonly WriteTarget[], client: number): Promise<void> {
     for (let sequence = 0; this.running; sequence++) {
       const targets = members().filter((member) => member.running);
       const target = targets[(client + sequence) % Math.max(1, targets.length)];

@@ -115,6 +115,12 @@ describe('the server configuration', () => {
     ]);
   });
 
+  it('lets a one-member cluster started without initial-cluster advertise its DNS name', async () => {
+    const config = await load(['--node-id', 'kv-x7k2p', '--raft-host', '0.0.0.0', '--advertise-peer-address', 'kv-x7k2p.kv-peers.ns.svc:7000']);
+    expect(config.start).toMatchObject({ kind: 'new', implicit: true });
+    expect(config.advertisePeerAddress).toBe('kv-x7k2p.kv-peers.ns.svc:7000');
+  });
+
   it('lists every problem at once', async () => {
     const file = await writeYaml('bad.yaml', 'http-prot: 8000\nsnapshot-entries: many\n');
     const problems = await problemsOf(

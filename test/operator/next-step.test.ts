@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nextStep, unsupportedChange, type ClusterObservation, type MemberObservation, type Step } from '../../operator/src/next-step.js';
 
-const LIMITS = { readyDeadlineMs: 300_000 };
+const LIMITS = { readyDeadlineMs: 300_000, reinviteAfterMs: 20_000 };
 const NOW = 1_000_000;
 
 function member(name: string, overrides: Partial<MemberObservation> = {}): MemberObservation {
@@ -30,7 +30,8 @@ function cluster(members: MemberObservation[] | undefined, overrides: Partial<Cl
     members,
     leader: members?.[0]?.name,
     pods: (members ?? []).flatMap((entry) => (entry.pod === undefined ? [] : [entry.pod])),
-    volumes: (members ?? []).flatMap((entry) => (entry.hasVolume ? [entry.name] : [])),
+    volumes: (members ?? []).flatMap((entry) => (entry.hasVolume ? [{ member: entry.name, version: entry.volumeVersion }] : [])),
+    firstMember: 'a',
     nowMs: NOW,
     ...overrides,
   };
@@ -39,12 +40,28 @@ function cluster(members: MemberObservation[] | undefined, overrides: Partial<Cl
 const three = () => [member('a'), member('b'), member('c')];
 
 describe('the next step', () => {
-  it('forms a new cluster once, then waits for its first member', () => {
-    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [] }), LIMITS)).toEqual({ kind: 'bootstrap' });
+  it('forms a new cluster under the same first member until it answers, then waits for it', () => {
+    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [] }), LIMITS)).toEqual({ kind: 'bootstrap', member: 'a' });
+    // The operator died after making the volume: the same member is made again, on it.
+    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [{ member: 'a' }] }), LIMITS)).toEqual({ kind: 'bootstrap', member: 'a' });
     const seed = { name: 'a', version: '0.1.0', ready: false, deleting: false, createdAtMs: NOW };
-    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [seed], volumes: ['a'] }), LIMITS).kind).toBe('wait');
+    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [seed], volumes: [{ member: 'a' }] }), LIMITS).kind).toBe('wait');
     // Formed before and now gone with every volume: never a silent new, empty cluster.
     expect(nextStep(cluster(undefined, { pods: [], volumes: [] }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'QuorumLost' });
+  });
+
+  it('gives every volume its pod back when no member answers, at the volume\'s version', () => {
+    const survivor = { name: 'b', version: '0.1.0', ready: false, deleting: false, createdAtMs: NOW };
+    const volumes = [{ member: 'a', version: '0.2.0' }, { member: 'b', version: '0.1.0' }];
+    expect(nextStep(cluster(undefined, { pods: [survivor], volumes }), LIMITS)).toMatchObject({ kind: 'create-pod', member: 'a', version: '0.2.0' });
+    expect(nextStep(cluster(undefined, { pods: [survivor, { ...survivor, name: 'a' }], volumes }), LIMITS).kind).toBe('wait');
+  });
+
+  it('invites a learner again only after its pod waited unanswered for a while', () => {
+    const learnerPod = (createdAtMs: number) => ({ name: 'd', version: '0.1.0', ready: false, deleting: false, createdAtMs });
+    const waiting = (createdAtMs: number) => [...three(), member('d', { isLearner: true, status: undefined, pod: learnerPod(createdAtMs) })];
+    expect(nextStep(cluster(waiting(NOW - 5_000), { replicas: 4 }), LIMITS).kind).toBe('wait');
+    expect(nextStep(cluster(waiting(NOW - 25_000), { replicas: 4 }), LIMITS)).toEqual({ kind: 'invite', member: 'd' });
   });
 
   it('is idle when the cluster is as asked', () => {
@@ -74,7 +91,7 @@ describe('the next step', () => {
     const removed = { name: 'old', version: '0.1.0', ready: true, deleting: false, createdAtMs: 0 };
     expect(nextStep(cluster(three(), { pods: [...three().map((entry) => entry.pod!), removed] }), LIMITS)).toMatchObject({ kind: 'delete-pod', pod: 'old' });
     expect(nextStep(cluster(three(), { pods: [...three().map((entry) => entry.pod!), { ...removed, deleting: true }] }), LIMITS).kind).toBe('wait');
-    expect(nextStep(cluster(three(), { volumes: ['a', 'b', 'c', 'old'] }), LIMITS)).toEqual({ kind: 'delete-volume', member: 'old' });
+    expect(nextStep(cluster(three(), { volumes: ['a', 'b', 'c', 'old'].map((name) => ({ member: name })) }), LIMITS)).toEqual({ kind: 'delete-volume', member: 'old' });
   });
 
   it('scales up through one learner at a time: its pod, then promotion once it is ready', () => {
@@ -161,7 +178,8 @@ function observe(state: ModelState, replicas: number, version: string): ClusterO
     }),
     leader: state.leader,
     pods: [...state.pods].map(([name, podVersion]) => ({ name, version: podVersion, ready: true, deleting: false, createdAtMs: NOW })),
-    volumes: [...state.volumes.keys()],
+    volumes: [...state.volumes].map(([name, volumeVersion]) => ({ member: name, version: volumeVersion })),
+    firstMember: 'm0',
     nowMs: NOW,
   };
 }

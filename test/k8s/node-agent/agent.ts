@@ -5,13 +5,13 @@
 // and serves `kubectl logs`. It watches the API server through informers, which relist and
 // resume after an error.
 
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, makeInformer, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import type { Informer, ListPromise } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:https';
 import { join } from 'node:path';
 import type { BedNetwork } from '../bed/network-slot.js';
 import type { PidRegistry } from '../bed/processes.js';
+import { resilientInformer as watch } from '../../../operator/src/resilient-informer.js';
 import { forwardApiServer } from './api-forwarder.js';
 import { DnsRecords, resolvConfOf } from './dns-records.js';
 import { ImageMap } from './image-map.js';
@@ -26,7 +26,6 @@ import { LocalPathProvisioner } from './provisioner.js';
 const HOST_ADDRESS = '127.0.0.1';
 /** How long a pod's containers get to stop when the agent itself stops. */
 const STOP_GRACE_SECONDS = 3;
-const INFORMER_RESTART_MS = 1_000;
 
 export interface NodeAgentOptions {
   readonly kubeconfig: string;
@@ -132,39 +131,6 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 export async function removeNodeAgentLeftovers(network: BedNetwork, directory: string): Promise<void> {
   await removeNetworkLeftovers(network);
   removeMountPoints(directory);
-}
-
-interface Handlers<T> {
-  change(object: T): void;
-  deleted?(object: T): void;
-}
-
-/** An informer that starts again after an error (a dropped watch, a restarting API server). */
-function watch<T extends KubernetesObject>(config: KubeConfig, path: string, list: ListPromise<T>, handlers: Handlers<T>, log: (message: string) => void): Informer<T> {
-  const informer = makeInformer(config, path, list);
-  let stopped = false;
-  // One object the agent cannot handle must not end the agent: it is logged and skipped.
-  const guarded = (handler: ((object: T) => void) | undefined) => (object: T) => {
-    try {
-      handler?.(object);
-    } catch (error) {
-      log(`${path}: ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    }
-  };
-  informer.on('add', guarded(handlers.change));
-  informer.on('update', guarded(handlers.change));
-  informer.on('delete', guarded(handlers.deleted));
-  informer.on('error', (error) => {
-    if (stopped) return;
-    log(`watch of ${path} failed (${String(error)}); starting it again`);
-    setTimeout(() => void informer.start().catch(() => undefined), INFORMER_RESTART_MS);
-  });
-  const stop = informer.stop.bind(informer);
-  informer.stop = async () => {
-    stopped = true;
-    await stop();
-  };
-  return informer;
 }
 
 function refreshAllHosts(workers: ReadonlyMap<string, PodWorker>): void {

@@ -1,0 +1,119 @@
+// The KVCluster resource as the operator reads it, and the names and labels of what it owns.
+// The CRD (operator/crd/) is the schema; the API server has checked and defaulted every field
+// described here before the operator sees it.
+
+import type { KubernetesObject, V1Affinity, V1LocalObjectReference, V1ResourceRequirements, V1Toleration, V1TopologySpreadConstraint } from '@kubernetes/client-node';
+
+export const GROUP = 'kv.beavervault.io';
+export const VERSION = 'v1alpha1';
+export const PLURAL = 'kvclusters';
+export const KIND = 'KVCluster';
+
+export interface KVClusterSpec {
+  readonly replicas: number;
+  readonly version?: string;
+  readonly image?: string;
+  readonly imagePullSecrets?: readonly V1LocalObjectReference[];
+  readonly resources?: V1ResourceRequirements;
+  readonly storage: { readonly size: string | number; readonly storageClassName?: string };
+  readonly pod?: {
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+    readonly nodeSelector?: Record<string, string>;
+    readonly priorityClassName?: string;
+    readonly affinity?: V1Affinity;
+    readonly tolerations?: V1Toleration[];
+    readonly topologySpreadConstraints?: V1TopologySpreadConstraint[];
+  };
+  readonly settings?: Record<string, string>;
+}
+
+export interface KVClusterCondition {
+  readonly type: ConditionType;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime?: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'BackupFailing';
+
+export interface KVClusterMemberStatus {
+  readonly name: string;
+  readonly id: string;
+  readonly role: 'leader' | 'follower' | 'learner';
+  readonly ready: boolean;
+  readonly version?: string;
+  readonly appliedIndex?: number;
+}
+
+export type Phase = 'Creating' | 'Running' | 'Scaling' | 'Upgrading' | 'Degraded' | 'QuorumLost';
+
+export interface KVClusterStatus {
+  readonly observedGeneration?: number;
+  readonly phase: Phase;
+  readonly replicas?: number;
+  readonly readyMembers?: number;
+  readonly selector?: string;
+  readonly leader?: string;
+  readonly version?: string;
+  readonly clusterId?: string;
+  readonly members?: readonly KVClusterMemberStatus[];
+  readonly conditions?: readonly KVClusterCondition[];
+}
+
+export interface KVCluster extends KubernetesObject {
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly uid: string; readonly generation?: number; readonly deletionTimestamp?: Date };
+  readonly spec: KVClusterSpec;
+  readonly status?: KVClusterStatus;
+}
+
+/** Ports every member listens on; fixed, so Services and peers never need to ask. */
+export const PORTS = { http: 8000, grpc: 9090, peer: 7000 } as const;
+
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  managedBy: 'app.kubernetes.io/managed-by',
+  member: `${GROUP}/member`,
+} as const;
+
+export const ANNOTATIONS = {
+  /** On a member's pod and volume: the Beaver-Vault version the member runs, or will after an upgrade. */
+  version: `${GROUP}/version`,
+} as const;
+
+export const FIELD_MANAGER = 'bvault-operator';
+
+/** The labels of everything the operator makes for a cluster. */
+export function clusterLabels(cluster: KVCluster): Record<string, string> {
+  return { ...podSelectorLabels(cluster), [LABELS.managedBy]: FIELD_MANAGER };
+}
+
+/** The labels that pick a cluster's member pods (for Services, the budget and the scale subresource). */
+export function podSelectorLabels(cluster: KVCluster): Record<string, string> {
+  return { [LABELS.name]: 'beaver-vault', [LABELS.instance]: cluster.metadata.name };
+}
+
+export function selectorText(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
+}
+
+/** Selects the member pods and volumes of a cluster. */
+export function memberSelector(cluster: KVCluster): string {
+  return `${selectorText(podSelectorLabels(cluster))},${LABELS.member}`;
+}
+
+export function peerServiceName(cluster: KVCluster): string {
+  return `${cluster.metadata.name}-peers`;
+}
+
+/** host:port where the other members reach a member's Raft transport: its name in the headless Service. */
+export function peerAddressOf(cluster: KVCluster, member: string): string {
+  return `${member}.${peerServiceName(cluster)}.${cluster.metadata.namespace}.svc:${PORTS.peer}`;
+}
+
+export function ownerReferenceTo(cluster: KVCluster): { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean } {
+  return { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, name: cluster.metadata.name, uid: cluster.metadata.uid, controller: true, blockOwnerDeletion: true };
+}

@@ -1,0 +1,136 @@
+// bvault-operator: runs KVClusters. Flags:
+//   --kubeconfig <file>        the API server to use (default: in the cluster, else ~/.kube/config)
+//   --namespace <ns>           watch one namespace (default: every namespace)
+//   --lease-namespace <ns>     where the leader-election Lease lives (default: POD_NAMESPACE, else default)
+//   --metrics-address <h:p>    /metrics, /healthz and /readyz (default 0.0.0.0:8080)
+//   --image-repository <repo>  the members' image when a KVCluster names none (default beaver-vault)
+//   --ready-deadline <seconds> how long a member may take to become ready before the operator stops (default 300)
+//   --lease-duration <seconds> how long a replica that stopped renewing holds the leadership Lease (default 15)
+// It stops on SIGTERM or SIGINT: the pass under way finishes, the Lease is handed back.
+
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { NODE_VERSION } from '../../src/node/version.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { Controller } from './controller.js';
+import { EventRecorder } from './events.js';
+import { LeaderElection } from './leader-election.js';
+import { OperatorMetrics } from './operator-metrics.js';
+import { Reconciler } from './reconciler.js';
+
+const LEASE_NAME = 'bvault-operator';
+const LEASE_RENEW_MS = 2_000;
+const REINVITE_AFTER_MS = 20_000;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      'metrics-address': { type: 'string', default: '0.0.0.0:8080' },
+      'image-repository': { type: 'string', default: 'beaver-vault' },
+      'ready-deadline': { type: 'string', default: '300' },
+      'lease-duration': { type: 'string', default: '15' },
+    },
+    strict: true,
+  });
+  const readyDeadlineSeconds = wholeSeconds('ready-deadline', values['ready-deadline'], 1);
+  const leaseSeconds = wholeSeconds('lease-duration', values['lease-duration'], 3);
+  const [metricsHost, metricsPort] = splitAddress(values['metrics-address']);
+
+  const logger = createLogger({ base: { component: 'bvault-operator' } });
+  const config = new KubeConfig();
+  if (values.kubeconfig === undefined) config.loadFromDefault();
+  else config.loadFromFile(values.kubeconfig);
+  const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const metrics = new OperatorMetrics();
+  const core = config.makeApiClient(CoreV1Api);
+  const reconciler = new Reconciler({
+    core,
+    objects: KubernetesObjectApi.makeApiClient(config),
+    customObjects: config.makeApiClient(CustomObjectsApi),
+    events: new EventRecorder(core),
+    metrics,
+    logger,
+    image: { repository: values['image-repository'] },
+    defaultVersion: NODE_VERSION,
+    limits: { readyDeadlineMs: readyDeadlineSeconds * 1000, reinviteAfterMs: REINVITE_AFTER_MS },
+  });
+  const controller = new Controller(config, reconciler, logger, values.namespace === undefined ? {} : { namespace: values.namespace });
+  const election = new LeaderElection(config.makeApiClient(CoordinationV1Api), {
+    namespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
+    name: LEASE_NAME,
+    identity,
+    durationSeconds: leaseSeconds,
+    renewEveryMs: LEASE_RENEW_MS,
+  });
+  const server = await serveMetrics(metrics, metricsHost, metricsPort);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string, exitCode: number) => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'stopping');
+      await controller.stop();
+      await election.release();
+      metrics.isLeader.set(0);
+      server.close();
+      process.exit(exitCode);
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGINT', () => stop('SIGINT', 0));
+
+  logger.info({ identity, version: NODE_VERSION, metrics: `${metricsHost}:${metricsPort}` }, 'waiting to lead');
+  await election.acquire((reason) => {
+    logger.error({ reason }, 'lost the leadership; exiting so that a new replica takes over');
+    stop(reason, 1);
+  });
+  if (stopping !== undefined) return;
+  metrics.isLeader.set(1);
+  logger.info({ identity }, 'leading: reconciling KVClusters');
+  await controller.start();
+}
+
+class UsageError extends Error {}
+
+function wholeSeconds(flag: string, text: string, least: number): number {
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < least) throw new UsageError(`--${flag} ${text} is not a whole number of seconds, at least ${least}`);
+  return seconds;
+}
+
+function splitAddress(address: string): [string, number] {
+  const separator = address.lastIndexOf(':');
+  const port = Number(address.slice(separator + 1));
+  if (separator < 0 || !Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--metrics-address ${address} is not host:port`);
+  return [address.slice(0, separator), port];
+}
+
+function serveMetrics(metrics: OperatorMetrics, host: string, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+    } else if (request.url === '/healthz' || request.url === '/readyz') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+main().catch((error: unknown) => {
+  const logger: Logger = createLogger({ base: { component: 'bvault-operator' } });
+  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  logger.fatal({ err: error }, 'the operator failed');
+  process.exit(1);
+});

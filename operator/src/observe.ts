@@ -1,0 +1,116 @@
+// One look at a cluster: its member pods and volumes from Kubernetes, and from the members
+// themselves the Raft membership (as the leader, or a member that knows one, reports it), each
+// member's status and readiness. Nothing is remembered from an earlier look.
+
+import type { CoreV1Api, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { ANNOTATIONS, LABELS, memberSelector, PORTS, type KVCluster } from './kvcluster.js';
+import { MemberApi, type MemberSelfStatus } from './member-api.js';
+import { firstMemberName } from './member-names.js';
+import type { ClusterObservation, MemberObservation, PodObservation } from './next-step.js';
+
+export interface ObservedCluster {
+  readonly observation: ClusterObservation;
+  readonly clusterId?: string;
+  /** Each answering member's own status, by member name. */
+  readonly statuses: ReadonlyMap<string, MemberSelfStatus>;
+  /** The API of the leader's pod, when the leader answered. */
+  readonly leaderApi?: MemberApi;
+}
+
+export async function observeCluster(core: CoreV1Api, cluster: KVCluster, defaultVersion: string, nowMs: number): Promise<ObservedCluster> {
+  const { namespace } = cluster.metadata;
+  const labelSelector = memberSelector(cluster);
+  const [podList, volumeList] = await Promise.all([
+    core.listNamespacedPod({ namespace, labelSelector }),
+    core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
+  ]);
+  const pods = podList.items.filter((pod) => memberOfObject(pod) !== undefined);
+  const volumes = volumeList.items.filter((volume) => memberOfObject(volume) !== undefined && volume.metadata?.deletionTimestamp === undefined);
+
+  const answers = await askMembers(pods);
+  // The leader knows the membership best; without one, any member's view still tells whose pods to bring back.
+  const membershipSource = [...answers.values()].sort((a, b) => rankOf(b.status) - rankOf(a.status))[0];
+  const membership = await membershipSource?.api.membership().catch(() => undefined);
+  const version = cluster.spec.version ?? defaultVersion;
+  const podObservations = pods.map(podObservationOf);
+  const base = {
+    replicas: cluster.spec.replicas,
+    version,
+    bootstrapped: cluster.status?.clusterId !== undefined,
+    pods: podObservations,
+    volumes: volumes.map((volume) => ({ member: memberOfObject(volume) ?? '', version: volume.metadata?.annotations?.[ANNOTATIONS.version] })),
+    firstMember: firstMemberName(cluster),
+    nowMs,
+  };
+  const statuses = new Map([...answers].map(([name, answer]) => [name, answer.status]));
+  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses };
+
+  const leaderId = membershipSource.status.leaderId;
+  const leader = leaderId === 0 ? undefined : membership.members.find((member) => member.id === leaderId)?.name;
+  const members = membership.members.map((member): MemberObservation => {
+    const pod = podObservations.find((candidate) => candidate.name === member.name);
+    const answer = answers.get(member.name);
+    const volume = volumes.find((candidate) => memberOfObject(candidate) === member.name);
+    const sameCluster = answer !== undefined && answer.status.clusterId === membership.clusterId;
+    return {
+      name: member.name,
+      id: BigInt(member.id),
+      isLearner: member.isLearner,
+      ...(sameCluster ? { status: { ready: answer.ready, appliedIndex: answer.status.appliedIndex, version: pod?.version ?? answer.status.version } } : {}),
+      ...(pod === undefined ? {} : { pod }),
+      hasVolume: volume !== undefined,
+      ...(volume?.metadata?.annotations?.[ANNOTATIONS.version] === undefined ? {} : { volumeVersion: volume.metadata.annotations[ANNOTATIONS.version] }),
+    };
+  });
+  const leaderApi = leader === undefined ? undefined : answers.get(leader)?.api;
+  return {
+    observation: { ...base, members, ...(leader === undefined ? {} : { leader }) },
+    clusterId: membership.clusterId,
+    statuses,
+    ...(leaderApi === undefined ? {} : { leaderApi }),
+  };
+}
+
+function rankOf(status: MemberSelfStatus): number {
+  return (status.role === 'leader' ? 2 : 0) + (status.leaderId !== 0 ? 1 : 0);
+}
+
+interface MemberAnswer {
+  readonly api: MemberApi;
+  readonly status: MemberSelfStatus;
+  readonly ready: boolean;
+}
+
+/** Asks every running member pod for its status and readiness, at once; those that do not answer are left out. */
+async function askMembers(pods: readonly V1Pod[]): Promise<Map<string, MemberAnswer>> {
+  const answers = new Map<string, MemberAnswer>();
+  await Promise.all(pods.map(async (pod) => {
+    const address = pod.status?.podIP;
+    const name = memberOfObject(pod);
+    if (address === undefined || name === undefined || pod.metadata?.deletionTimestamp !== undefined) return;
+    const api = MemberApi.at(address, PORTS.http);
+    try {
+      const [status, ready] = await Promise.all([api.status(), api.ready()]);
+      if (status.name === name) answers.set(name, { api, status, ready });
+    } catch {
+      // Starting, waiting to be invited, or gone: unreachable for this pass.
+    }
+  }));
+  return answers;
+}
+
+function podObservationOf(pod: V1Pod): PodObservation {
+  return {
+    name: memberOfObject(pod) ?? '',
+    version: pod.metadata?.annotations?.[ANNOTATIONS.version] ?? '',
+    ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false,
+    deleting: pod.metadata?.deletionTimestamp !== undefined,
+    createdAtMs: pod.metadata?.creationTimestamp === undefined ? 0 : new Date(pod.metadata.creationTimestamp).getTime(),
+  };
+}
+
+/** The member an object belongs to: its member label, which names the member and the object alike. */
+export function memberOfObject(object: V1Pod | V1PersistentVolumeClaim): string | undefined {
+  const member = object.metadata?.labels?.[LABELS.member];
+  return member !== undefined && member === object.metadata?.name ? member : undefined;
+}
