@@ -61,11 +61,11 @@ export async function carryOut(step: Step, context: StepContext): Promise<StepOu
     case 'move-leader':
       await leaderOf(context).transferLeadership();
       return { taken: true, message: `moved leadership off ${step.from}` };
-    case 'upgrade-member':
-      // The version goes on the volume first: the pod is made again (at that version) from it.
+    case 'restart-member':
+      // The version goes on the volume first: the pod is made again (at that version, from the current spec) from it.
       await core.patchNamespacedPersistentVolumeClaim({ namespace, name: step.member, body: { metadata: { annotations: { [ANNOTATIONS.version]: step.version } } } }, mergePatch());
       await deleteIfPresent(() => core.deleteNamespacedPod({ namespace, name: step.member }));
-      return { taken: true, message: `restarting member ${step.member} at version ${step.version}` };
+      return { taken: true, message: `restarting member ${step.member} ${step.reason}` };
     case 'delete-pod':
       await deleteIfPresent(() => core.deleteNamespacedPod({ namespace, name: step.pod }));
       return { taken: true, message: `deleted pod ${step.pod}: ${step.reason}` };

@@ -45,11 +45,11 @@ export function statusOf(cluster: KVCluster, observed: ObservedCluster, step: St
 function phaseOf(cluster: KVCluster, observed: ObservedCluster, step: Step): Phase {
   if (step.kind === 'halt') return step.condition === 'QuorumLost' ? 'QuorumLost' : 'Degraded';
   if (cluster.status?.clusterId === undefined && observed.clusterId === undefined) return 'Creating';
-  if (step.kind === 'upgrade-member' || step.kind === 'move-leader') return 'Upgrading';
+  if (step.kind === 'restart-member' || step.kind === 'move-leader') return 'Upgrading';
   if (step.kind === 'idle') return 'Running';
   const voters = (observed.observation.members ?? []).filter((member) => !member.isLearner).length;
   if (voters !== cluster.spec.replicas || ['add-learner', 'invite', 'promote', 'remove-member'].includes(step.kind)) return 'Scaling';
-  const outdated = observed.observation.pods.some((pod) => pod.version !== observed.observation.version);
+  const outdated = observed.observation.pods.some((pod) => pod.version !== observed.observation.version || pod.specDigest !== observed.observation.specDigest);
   return outdated ? 'Upgrading' : 'Running';
 }
 
@@ -73,8 +73,8 @@ export function describe(step: Step): string {
       return `forming the cluster with member ${step.member}`;
     case 'create-pod':
       return `creating the pod of member ${step.member}: ${step.reason}`;
-    case 'upgrade-member':
-      return `upgrading member ${step.member} to ${step.version}`;
+    case 'restart-member':
+      return `restarting member ${step.member} ${step.reason}`;
     case 'add-learner':
       return 'adding a member as a learner';
     case 'invite':

@@ -82,6 +82,8 @@ export const LABELS = {
 export const ANNOTATIONS = {
   /** On a member's pod and volume: the Beaver-Vault version the member runs, or will after an upgrade. */
   version: `${GROUP}/version`,
+  /** On a member's pod: the digest of the spec it was made from. */
+  specDigest: `${GROUP}/spec-digest`,
 } as const;
 
 export const FIELD_MANAGER = 'bvault-operator';

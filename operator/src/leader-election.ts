@@ -29,6 +29,7 @@ export class LeaderElection {
   /** Resolves once this replica holds the Lease; `onLost` is called if it later fails to renew it in time. */
   async acquire(onLost: (reason: string) => void): Promise<void> {
     while (!this.stopped && !(await this.tryToHold().catch(() => false))) await sleep(this.settings.renewEveryMs);
+    if (this.stopped) return;
     let renewedAtMs = Date.now();
     const renew = async (): Promise<void> => {
       if (this.stopped) return;

@@ -6,6 +6,7 @@
 // a member whose volume were replaced by an empty one could never form a cluster of its own.
 
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { ANNOTATIONS, clusterLabels, LABELS, ownerReferenceTo, PORTS, peerServiceName, type KVCluster } from './kvcluster.js';
 import { CONFIG_FILE_KEY, configMapName } from './cluster-objects.js';
 
@@ -18,6 +19,17 @@ export interface MemberImage {
   /** The repository of the members' image when spec.image is not given; the tag is the version. */
   readonly repository: string;
   readonly pullPolicy?: string;
+}
+
+/**
+ * A digest of what in the spec shapes a member's pod besides its version: the image, resources,
+ * scheduling and metadata overrides, and the server settings (read once, at start). A pod made
+ * from another digest is rolled, one member at a time, like an upgrade.
+ */
+export function specDigestOf(cluster: KVCluster, image: MemberImage): string {
+  const { spec } = cluster;
+  const shaping = [spec.image ?? image.repository, spec.imagePullSecrets ?? [], spec.resources ?? {}, spec.pod ?? {}, spec.settings ?? {}];
+  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
 }
 
 export function memberLabels(cluster: KVCluster, member: string): Record<string, string> {
@@ -62,7 +74,7 @@ export function memberPod(cluster: KVCluster, options: MemberPodOptions): V1Pod 
       name: member,
       namespace: cluster.metadata.namespace,
       labels: { ...podSettings.labels, ...memberLabels(cluster, member) },
-      annotations: { ...podSettings.annotations, [ANNOTATIONS.version]: version },
+      annotations: { ...podSettings.annotations, [ANNOTATIONS.version]: version, [ANNOTATIONS.specDigest]: specDigestOf(cluster, options.image) },
       ownerReferences: [ownerReferenceTo(cluster)],
     },
     spec: {

@@ -16,8 +16,8 @@
 //   only when every member is ready.
 // - Scale down removes one member per step: a learner first, then the least healthy or least
 //   caught-up follower; never the leader, so leadership never has to move for it.
-// - Upgrade: one member at a time, followers first, the leader last after a leadership transfer;
-//   a member upgraded is ready before the next. A member not ready by the deadline after its pod
+// - Upgrade or changed spec: one member at a time, followers first, the leader last after a
+//   leadership transfer; a member restarted is ready before the next. A member not ready by the deadline after its pod
 //   was made halts everything but scaling down, and is reported.
 
 export interface MemberStatus {
@@ -30,6 +30,8 @@ export interface PodObservation {
   readonly name: string;
   /** The Beaver-Vault version of its image. */
   readonly version: string;
+  /** A digest of the spec it was made from (settings, resources, scheduling); a changed spec rolls the pods. */
+  readonly specDigest: string;
   readonly ready: boolean;
   readonly deleting: boolean;
   readonly createdAtMs: number;
@@ -51,6 +53,8 @@ export interface ClusterObservation {
   /** The desired number of voters. */
   readonly replicas: number;
   readonly version: string;
+  /** The digest of the spec the member pods should be made from now. */
+  readonly specDigest: string;
   /** Whether a cluster was ever formed (its cluster id is recorded in the status). */
   readonly bootstrapped: boolean;
   /** Raft's membership, from a member that has a leader; undefined when none could say. */
@@ -73,7 +77,7 @@ export interface VolumeObservation {
 export type Step =
   | { readonly kind: 'bootstrap'; readonly member: string }
   | { readonly kind: 'create-pod'; readonly member: string; readonly version: string; readonly reason: string }
-  | { readonly kind: 'upgrade-member'; readonly member: string; readonly version: string }
+  | { readonly kind: 'restart-member'; readonly member: string; readonly version: string; readonly reason: string }
   | { readonly kind: 'add-learner' }
   | { readonly kind: 'invite'; readonly member: string }
   | { readonly kind: 'promote'; readonly member: string; readonly id: bigint }
@@ -94,7 +98,7 @@ export interface PlannerLimits {
 
 export function nextStep(observed: ClusterObservation, limits: PlannerLimits): Step {
   const { members } = observed;
-  if (members === undefined) return withoutMembership(observed);
+  if (members === undefined) return withoutMembership(observed, limits);
 
   const restorable = members.find((member) => member.pod === undefined && member.hasVolume);
   if (restorable !== undefined) {
@@ -130,7 +134,7 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
   if (voters.length > observed.replicas) return scaleDown(voters, observed.leader);
   if (unready.length > 0) return waitForReady(unready, observed, limits);
   if (voters.length < observed.replicas) return { kind: 'add-learner' };
-  return upgrade(members, observed);
+  return rollingRestart(members, observed);
 }
 
 /**
@@ -138,9 +142,14 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
  * member's name never changes), else give every volume its pod back, which is how a cluster
  * whose pods all went comes back; never a new, empty cluster in place of one that was formed.
  */
-function withoutMembership(observed: ClusterObservation): Step {
+function withoutMembership(observed: ClusterObservation, limits: PlannerLimits): Step {
   if (!observed.bootstrapped) {
-    return observed.pods.length === 0 ? { kind: 'bootstrap', member: observed.firstMember } : { kind: 'wait', reason: 'the first member is starting' };
+    const [first] = observed.pods;
+    if (first === undefined) return { kind: 'bootstrap', member: observed.firstMember };
+    if (!first.deleting && observed.nowMs - first.createdAtMs > limits.readyDeadlineMs) {
+      return { kind: 'halt', condition: 'MemberNotReady', reason: `the first member ${first.name} (version ${first.version}) has not formed the cluster ${Math.round(limits.readyDeadlineMs / 1000)} s after its pod was created` };
+    }
+    return { kind: 'wait', reason: 'the first member is starting' };
   }
   const podNames = new Set(observed.pods.map((pod) => pod.name));
   const podless = observed.volumes.find((volume) => !podNames.has(volume.member));
@@ -183,17 +192,26 @@ function waitForReady(unready: readonly MemberObservation[], observed: ClusterOb
   return { kind: 'wait', reason: `waiting for ${unready.map((member) => member.name).join(', ')} to be ready` };
 }
 
-/** One member at a time: a follower on an older version is restarted on the new one; the leader hands over first. */
-function upgrade(members: readonly MemberObservation[], observed: ClusterObservation): Step {
-  const outdated = members.filter((member) => member.pod !== undefined && member.pod.version !== observed.version);
+/**
+ * One member at a time, for a new version or a changed spec: a follower whose pod is outdated is
+ * made again; the leader hands over first and goes last.
+ */
+function rollingRestart(members: readonly MemberObservation[], observed: ClusterObservation): Step {
+  const outdated = members.filter((member) => member.pod !== undefined && (member.pod.version !== observed.version || member.pod.specDigest !== observed.specDigest));
   if (outdated.length === 0) return { kind: 'idle' };
   const unsupported = unsupportedChange(oldestVersion(observed), observed.version);
   if (unsupported !== undefined) return { kind: 'halt', condition: 'UnsupportedUpgrade', reason: unsupported };
+  const restart = (member: MemberObservation): Step => ({
+    kind: 'restart-member',
+    member: member.name,
+    version: observed.version,
+    reason: member.pod?.version === observed.version ? 'to apply the changed spec' : `to run version ${observed.version}`,
+  });
   const follower = outdated.find((member) => member.name !== observed.leader);
-  if (follower !== undefined) return { kind: 'upgrade-member', member: follower.name, version: observed.version };
+  if (follower !== undefined) return restart(follower);
   // A single member has no one to hand over to: its restart is the cluster's downtime.
   const voters = members.filter((member) => !member.isLearner);
-  if (voters.length === 1 && voters[0] !== undefined) return { kind: 'upgrade-member', member: voters[0].name, version: observed.version };
+  if (voters.length === 1 && voters[0] !== undefined) return restart(voters[0]);
   return { kind: 'move-leader', from: observed.leader ?? '' };
 }
 

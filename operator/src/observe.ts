@@ -6,6 +6,7 @@ import type { CoreV1Api, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/clie
 import { ANNOTATIONS, LABELS, memberSelector, PORTS, type KVCluster } from './kvcluster.js';
 import { MemberApi, type MemberSelfStatus } from './member-api.js';
 import { firstMemberName } from './member-names.js';
+import { specDigestOf, type MemberImage } from './member-pod.js';
 import type { ClusterObservation, MemberObservation, PodObservation } from './next-step.js';
 
 export interface ObservedCluster {
@@ -17,7 +18,7 @@ export interface ObservedCluster {
   readonly leaderApi?: MemberApi;
 }
 
-export async function observeCluster(core: CoreV1Api, cluster: KVCluster, defaultVersion: string, nowMs: number): Promise<ObservedCluster> {
+export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desired: { version: string; image: MemberImage }, nowMs: number): Promise<ObservedCluster> {
   const { namespace } = cluster.metadata;
   const labelSelector = memberSelector(cluster);
   const [podList, volumeList] = await Promise.all([
@@ -31,11 +32,11 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, defaul
   // The leader knows the membership best; without one, any member's view still tells whose pods to bring back.
   const membershipSource = [...answers.values()].sort((a, b) => rankOf(b.status) - rankOf(a.status))[0];
   const membership = await membershipSource?.api.membership().catch(() => undefined);
-  const version = cluster.spec.version ?? defaultVersion;
   const podObservations = pods.map(podObservationOf);
   const base = {
     replicas: cluster.spec.replicas,
-    version,
+    version: desired.version,
+    specDigest: specDigestOf(cluster, desired.image),
     bootstrapped: cluster.status?.clusterId !== undefined,
     pods: podObservations,
     volumes: volumes.map((volume) => ({ member: memberOfObject(volume) ?? '', version: volume.metadata?.annotations?.[ANNOTATIONS.version] })),
@@ -103,6 +104,7 @@ function podObservationOf(pod: V1Pod): PodObservation {
   return {
     name: memberOfObject(pod) ?? '',
     version: pod.metadata?.annotations?.[ANNOTATIONS.version] ?? '',
+    specDigest: pod.metadata?.annotations?.[ANNOTATIONS.specDigest] ?? '',
     ready: pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false,
     deleting: pod.metadata?.deletionTimestamp !== undefined,
     createdAtMs: pod.metadata?.creationTimestamp === undefined ? 0 : new Date(pod.metadata.creationTimestamp).getTime(),

@@ -62,7 +62,7 @@ export class Reconciler {
     const { core, objects, events, metrics } = this.parts;
     await applyClusterObjects(objects, cluster);
     const version = cluster.spec.version ?? this.parts.defaultVersion;
-    const observed = await observeCluster(core, cluster, this.parts.defaultVersion, Date.now());
+    const observed = await observeCluster(core, cluster, { version, image: this.parts.image }, Date.now());
     const step = nextStep(observed.observation, this.parts.limits);
     // Waiting and idle passes repeat every few seconds: only steps that act are worth a line at info.
     log[step.kind === 'wait' || step.kind === 'idle' || step.kind === 'halt' ? 'debug' : 'info']({ step: step.kind, detail: describe(step) }, 'step');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `bvault` command. `server` runs one node, `dev` runs a local cluster of child
-// processes; the client commands (put, get, watch, ...) talk to a cluster over gRPC through
+// processes, `operator` runs the Kubernetes operator; the client commands (put, get, watch, ...) talk to a cluster over gRPC through
 // the public client library.
 
 import { readFile } from 'node:fs/promises';
@@ -22,6 +22,7 @@ Commands:
   server [flags]   run one Beaver-Vault node (bvault server --help lists every setting)
   dev [options]    run a local cluster on loopback until Ctrl-C (bvault dev --help)
   bench <workload> load a cluster over the etcd v3 API and report throughput and latency (bvault bench --help)
+  operator [flags] run the Kubernetes operator that runs KVClusters (operator/README.md lists its flags)
   version          print the version
   help             print this text
 
@@ -46,6 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
       // Loaded on demand, like the server: only the benchmark needs the histogram and load code.
       const { runBenchCommand } = await import('./commands/bench-command.js');
       return runBenchCommand(rest);
+    }
+    case 'operator': {
+      // Loaded on demand: only the operator needs the Kubernetes client.
+      const { runOperator } = await import('../../operator/src/run-operator.js');
+      return runOperator(rest);
     }
     case 'version':
       process.stdout.write(`bvault ${await packageVersion()}\n`);

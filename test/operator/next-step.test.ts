@@ -15,7 +15,7 @@ function member(name: string, overrides: Partial<MemberObservation> = {}): Membe
     id: BigInt(name.charCodeAt(name.length - 1)),
     isLearner: false,
     status: { ready: true, appliedIndex: 100, version: '0.1.0' },
-    pod: { name, version: '0.1.0', ready: true, deleting: false, createdAtMs: 0 },
+    pod: { name, version: '0.1.0', specDigest: 's1', ready: true, deleting: false, createdAtMs: 0 },
     hasVolume: true,
     volumeVersion: '0.1.0',
     ...overrides,
@@ -26,6 +26,7 @@ function cluster(members: MemberObservation[] | undefined, overrides: Partial<Cl
   return {
     replicas: 3,
     version: '0.1.0',
+    specDigest: 's1',
     bootstrapped: true,
     members,
     leader: members?.[0]?.name,
@@ -44,21 +45,24 @@ describe('the next step', () => {
     expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [] }), LIMITS)).toEqual({ kind: 'bootstrap', member: 'a' });
     // The operator died after making the volume: the same member is made again, on it.
     expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [{ member: 'a' }] }), LIMITS)).toEqual({ kind: 'bootstrap', member: 'a' });
-    const seed = { name: 'a', version: '0.1.0', ready: false, deleting: false, createdAtMs: NOW };
+    const seed = { name: 'a', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW };
     expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [seed], volumes: [{ member: 'a' }] }), LIMITS).kind).toBe('wait');
+    // A first member that never comes up (a wrong image, a bad setting) is reported, not waited on silently.
+    const stuck = { ...seed, createdAtMs: NOW - LIMITS.readyDeadlineMs - 1 };
+    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [stuck], volumes: [{ member: 'a' }] }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady' });
     // Formed before and now gone with every volume: never a silent new, empty cluster.
     expect(nextStep(cluster(undefined, { pods: [], volumes: [] }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'QuorumLost' });
   });
 
   it('gives every volume its pod back when no member answers, at the volume\'s version', () => {
-    const survivor = { name: 'b', version: '0.1.0', ready: false, deleting: false, createdAtMs: NOW };
+    const survivor = { name: 'b', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW };
     const volumes = [{ member: 'a', version: '0.2.0' }, { member: 'b', version: '0.1.0' }];
     expect(nextStep(cluster(undefined, { pods: [survivor], volumes }), LIMITS)).toMatchObject({ kind: 'create-pod', member: 'a', version: '0.2.0' });
     expect(nextStep(cluster(undefined, { pods: [survivor, { ...survivor, name: 'a' }], volumes }), LIMITS).kind).toBe('wait');
   });
 
   it('invites a learner again only after its pod waited unanswered for a while', () => {
-    const learnerPod = (createdAtMs: number) => ({ name: 'd', version: '0.1.0', ready: false, deleting: false, createdAtMs });
+    const learnerPod = (createdAtMs: number) => ({ name: 'd', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs });
     const waiting = (createdAtMs: number) => [...three(), member('d', { isLearner: true, status: undefined, pod: learnerPod(createdAtMs) })];
     expect(nextStep(cluster(waiting(NOW - 5_000), { replicas: 4 }), LIMITS).kind).toBe('wait');
     expect(nextStep(cluster(waiting(NOW - 25_000), { replicas: 4 }), LIMITS)).toEqual({ kind: 'invite', member: 'd' });
@@ -88,7 +92,7 @@ describe('the next step', () => {
   });
 
   it('deletes the pod and then the volume of a removed member, so it never rejoins', () => {
-    const removed = { name: 'old', version: '0.1.0', ready: true, deleting: false, createdAtMs: 0 };
+    const removed = { name: 'old', version: '0.1.0', specDigest: 's1', ready: true, deleting: false, createdAtMs: 0 };
     expect(nextStep(cluster(three(), { pods: [...three().map((entry) => entry.pod!), removed] }), LIMITS)).toMatchObject({ kind: 'delete-pod', pod: 'old' });
     expect(nextStep(cluster(three(), { pods: [...three().map((entry) => entry.pod!), { ...removed, deleting: true }] }), LIMITS).kind).toBe('wait');
     expect(nextStep(cluster(three(), { volumes: ['a', 'b', 'c', 'old'].map((name) => ({ member: name })) }), LIMITS)).toEqual({ kind: 'delete-volume', member: 'old' });
@@ -103,7 +107,7 @@ describe('the next step', () => {
     expect(nextStep(cluster([...members, catchingUp], { replicas: 5 }), LIMITS).kind).toBe('wait');
     expect(nextStep(cluster([...members, member('d', { isLearner: true })], { replicas: 5 }), LIMITS)).toMatchObject({ kind: 'promote', member: 'd' });
     // Nothing else is added while a member is not ready.
-    const restarting = member('c', { status: { ready: false, appliedIndex: 1, version: '0.1.0' }, pod: { name: 'c', version: '0.1.0', ready: false, deleting: false, createdAtMs: NOW } });
+    const restarting = member('c', { status: { ready: false, appliedIndex: 1, version: '0.1.0' }, pod: { name: 'c', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW } });
     expect(nextStep(cluster([...members.slice(0, 2), restarting], { replicas: 5 }), LIMITS).kind).toBe('wait');
   });
 
@@ -119,19 +123,27 @@ describe('the next step', () => {
 
   it('upgrades followers one at a time, then the leader after it hands over', () => {
     const old = three();
-    expect(nextStep(cluster(old, { version: '0.2.0' }), LIMITS)).toEqual({ kind: 'upgrade-member', member: 'b', version: '0.2.0' });
-    const upgraded = (name: string) => member(name, { pod: { name, version: '0.2.0', ready: true, deleting: false, createdAtMs: NOW }, volumeVersion: '0.2.0' });
-    expect(nextStep(cluster([old[0]!, upgraded('b'), old[2]!], { version: '0.2.0' }), LIMITS)).toEqual({ kind: 'upgrade-member', member: 'c', version: '0.2.0' });
+    expect(nextStep(cluster(old, { version: '0.2.0' }), LIMITS)).toEqual({ kind: 'restart-member', member: 'b', version: '0.2.0', reason: 'to run version 0.2.0' });
+    const upgraded = (name: string) => member(name, { pod: { name, version: '0.2.0', specDigest: 's1', ready: true, deleting: false, createdAtMs: NOW }, volumeVersion: '0.2.0' });
+    expect(nextStep(cluster([old[0]!, upgraded('b'), old[2]!], { version: '0.2.0' }), LIMITS)).toEqual({ kind: 'restart-member', member: 'c', version: '0.2.0', reason: 'to run version 0.2.0' });
     expect(nextStep(cluster([old[0]!, upgraded('b'), upgraded('c')], { version: '0.2.0' }), LIMITS)).toEqual({ kind: 'move-leader', from: 'a' });
-    expect(nextStep(cluster([old[0]!, upgraded('b'), upgraded('c')], { version: '0.2.0', leader: 'b' }), LIMITS)).toMatchObject({ kind: 'upgrade-member', member: 'a' });
+    expect(nextStep(cluster([old[0]!, upgraded('b'), upgraded('c')], { version: '0.2.0', leader: 'b' }), LIMITS)).toMatchObject({ kind: 'restart-member', member: 'a' });
     // A single member has no one to hand over to.
-    expect(nextStep(cluster([member('a')], { replicas: 1, version: '0.2.0' }), LIMITS)).toEqual({ kind: 'upgrade-member', member: 'a', version: '0.2.0' });
+    expect(nextStep(cluster([member('a')], { replicas: 1, version: '0.2.0' }), LIMITS)).toMatchObject({ kind: 'restart-member', member: 'a', version: '0.2.0' });
+  });
+
+  it('rolls a changed spec through the members one at a time, the leader last', () => {
+    expect(nextStep(cluster(three(), { specDigest: 's2' }), LIMITS)).toEqual({ kind: 'restart-member', member: 'b', version: '0.1.0', reason: 'to apply the changed spec' });
+    const rolled = (name: string) => member(name, { pod: { name, version: '0.1.0', specDigest: 's2', ready: true, deleting: false, createdAtMs: NOW } });
+    expect(nextStep(cluster([member('a'), rolled('b'), rolled('c')], { specDigest: 's2' }), LIMITS)).toEqual({ kind: 'move-leader', from: 'a' });
+    expect(nextStep(cluster([member('a'), rolled('b'), rolled('c')], { specDigest: 's2', leader: 'b' }), LIMITS)).toMatchObject({ kind: 'restart-member', member: 'a' });
+    expect(nextStep(cluster([rolled('a'), rolled('b'), rolled('c')], { specDigest: 's2' }), LIMITS)).toEqual({ kind: 'idle' });
   });
 
   it('stops and reports a member that is not ready by the deadline', () => {
-    const stuck = member('b', { status: undefined, pod: { name: 'b', version: '0.2.0', ready: false, deleting: false, createdAtMs: NOW - LIMITS.readyDeadlineMs - 1 } });
+    const stuck = member('b', { status: undefined, pod: { name: 'b', version: '0.2.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW - LIMITS.readyDeadlineMs - 1 } });
     expect(nextStep(cluster([member('a'), stuck, member('c')], { version: '0.2.0' }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady' });
-    const starting = member('b', { status: undefined, pod: { name: 'b', version: '0.2.0', ready: false, deleting: false, createdAtMs: NOW - 1_000 } });
+    const starting = member('b', { status: undefined, pod: { name: 'b', version: '0.2.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW - 1_000 } });
     expect(nextStep(cluster([member('a'), starting, member('c')], { version: '0.2.0' }), LIMITS).kind).toBe('wait');
   });
 
@@ -163,6 +175,7 @@ function observe(state: ModelState, replicas: number, version: string): ClusterO
   return {
     replicas,
     version,
+    specDigest: 's1',
     bootstrapped: true,
     members: state.members.map((entry) => {
       const podVersion = state.pods.get(entry.name);
@@ -171,13 +184,13 @@ function observe(state: ModelState, replicas: number, version: string): ClusterO
         id: entry.id,
         isLearner: entry.learner,
         status: podVersion === undefined ? undefined : { ready: entry.ready, appliedIndex: 1, version: podVersion },
-        pod: podVersion === undefined ? undefined : { name: entry.name, version: podVersion, ready: entry.ready, deleting: false, createdAtMs: NOW },
+        pod: podVersion === undefined ? undefined : { name: entry.name, version: podVersion, specDigest: 's1', ready: entry.ready, deleting: false, createdAtMs: NOW },
         hasVolume: state.volumes.has(entry.name),
         volumeVersion: state.volumes.get(entry.name),
       };
     }),
     leader: state.leader,
-    pods: [...state.pods].map(([name, podVersion]) => ({ name, version: podVersion, ready: true, deleting: false, createdAtMs: NOW })),
+    pods: [...state.pods].map(([name, podVersion]) => ({ name, version: podVersion, specDigest: 's1', ready: true, deleting: false, createdAtMs: NOW })),
     volumes: [...state.volumes].map(([name, volumeVersion]) => ({ member: name, version: volumeVersion })),
     firstMember: 'm0',
     nowMs: NOW,
@@ -214,7 +227,7 @@ function apply(state: ModelState, step: Step): void {
       if (target !== undefined) state.leader = target.name;
       return;
     }
-    case 'upgrade-member':
+    case 'restart-member':
       state.volumes.set(step.member, step.version);
       state.pods.delete(step.member);
       return;

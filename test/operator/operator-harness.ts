@@ -1,4 +1,4 @@
-// The operator as a test runs it: the real `operator/src/main.ts` in its own node process on
+// The operator as a test runs it: the real `bvault operator` in its own node process on
 // the test bed's kubeconfig, its JSON log lines read as they come (to act at a given step), and
 // helpers to read a KVCluster and its member pods and to reach the members' REST APIs.
 
@@ -33,7 +33,7 @@ export class OperatorProcess {
     const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
     // node itself, not npx: the pid the test kills is the operator's.
     this.child = spawn(process.execPath, [
-      '--import', 'tsx', join(REPOSITORY_ROOT, 'operator', 'src', 'main.ts'),
+      '--import', 'tsx', join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'), 'operator',
       '--kubeconfig', bed.kubeconfig,
       '--metrics-address', '127.0.0.1:0',
       '--lease-namespace', 'default',

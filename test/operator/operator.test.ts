@@ -202,7 +202,8 @@ describe('the operator on the test bed', () => {
 
     console.log(`operator killed ${kills} times: before ${[...killedBefore].join(', ')}; after ${[...killedAfter].join(', ')}`);
     // A promote that was under way when the operator died has completed by the next pass, so there may be none to kill after.
-    expect([...killedBefore].sort()).toEqual(['add-learner', 'create-pod', 'delete-pod', 'delete-volume', 'promote', 'remove-member']);
+    // (A learner whose invitation went with a killed operator's leader call may be invited again: that step is killed too.)
+    expect([...killedBefore]).toEqual(expect.arrayContaining(['add-learner', 'create-pod', 'delete-pod', 'delete-volume', 'promote', 'remove-member']));
     expect(killedAfter).toEqual(new Set([...killedAfter].filter((step) => killedBefore.has(step))));
     expect(killedAfter.size).toBeGreaterThanOrEqual(4);
     const names = (final.status?.members ?? []).map((member) => member.name).sort();
@@ -288,6 +289,30 @@ describe('the operator on the test bed', () => {
     await bed.kubectl(['patch', 'kvc', CLUSTER, '--namespace', NAMESPACE, '--type=merge', '-p', '{"spec":{"version":"0.2.0"}}']);
     await settled('back to running on 0.2.0', isRunningWith(3, '0.2.0'));
   }, 600_000);
+
+  it('rolls a changed setting through the members one at a time, the leader last', async () => {
+    const before = await readCluster(bed, NAMESPACE, CLUSTER);
+    const leader = before.status?.leader ?? '';
+    const uids = new Map((await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => [pod.metadata?.name ?? '', pod.metadata?.uid]));
+    const restartedOrder: string[] = [];
+    const watcher = setInterval(() => void memberPods(bed, NAMESPACE, CLUSTER).then((pods) => {
+      for (const pod of pods) {
+        const name = pod.metadata?.name ?? '';
+        if (uids.get(name) !== pod.metadata?.uid && !restartedOrder.includes(name)) restartedOrder.push(name);
+      }
+    }).catch(() => undefined), 300);
+    try {
+      await bed.kubectl(['patch', 'kvc', CLUSTER, '--namespace', NAMESPACE, '--type=merge', '-p', '{"spec":{"settings":{"snapshot-entries":"6000"}}}']);
+      await settled('every member restarted with the new setting', (cluster) => isRunningWith(3, '0.2.0')(cluster));
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(await bed.kubectl(['get', 'configmap', `${CLUSTER}-config`, '--namespace', NAMESPACE, '-o', 'jsonpath={.data.bvault\\.yaml}'])).toContain('snapshot-entries: "6000"');
+    expect(restartedOrder).toHaveLength(3);
+    expect(restartedOrder[2]).toBe(leader);
+    const digests = new Set((await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => pod.metadata?.annotations?.['kv.beavervault.io/spec-digest']));
+    expect(digests.size).toBe(1);
+  }, 300_000);
 
   it('reports a lost quorum and replaces nobody', async () => {
     const before = await readCluster(bed, NAMESPACE, CLUSTER);

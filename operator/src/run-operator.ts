@@ -1,4 +1,4 @@
-// bvault-operator: runs KVClusters. Flags:
+// `bvault operator`: runs KVClusters. Flags:
 //   --kubeconfig <file>        the API server to use (default: in the cluster, else ~/.kube/config)
 //   --namespace <ns>           watch one namespace (default: every namespace)
 //   --lease-namespace <ns>     where the leader-election Lease lives (default: POD_NAMESPACE, else default)
@@ -7,6 +7,7 @@
 //   --ready-deadline <seconds> how long a member may take to become ready before the operator stops (default 300)
 //   --lease-duration <seconds> how long a replica that stopped renewing holds the leadership Lease (default 15)
 // It stops on SIGTERM or SIGINT: the pass under way finishes, the Lease is handed back.
+// Exit codes: 0 stopped, 1 failed or lost the leadership, 2 bad flags.
 
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { createServer, type Server } from 'node:http';
@@ -24,8 +25,24 @@ const LEASE_NAME = 'bvault-operator';
 const LEASE_RENEW_MS = 2_000;
 const REINVITE_AFTER_MS = 20_000;
 
-async function main(): Promise<void> {
+/** Runs until stopped by a signal or the loss of the leadership; resolves with the exit code. */
+export async function runOperator(args: readonly string[]): Promise<number> {
+  const logger = createLogger({ base: { component: 'bvault-operator' } });
+  try {
+    return await operate(args, logger);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      logger.fatal(error instanceof Error ? error.message : String(error));
+      return 2;
+    }
+    logger.fatal({ err: error }, 'the operator failed');
+    return 1;
+  }
+}
+
+async function operate(args: readonly string[], logger: Logger): Promise<number> {
   const { values } = parseArgs({
+    args: [...args],
     options: {
       kubeconfig: { type: 'string' },
       namespace: { type: 'string' },
@@ -41,7 +58,6 @@ async function main(): Promise<void> {
   const leaseSeconds = wholeSeconds('lease-duration', values['lease-duration'], 3);
   const [metricsHost, metricsPort] = splitAddress(values['metrics-address']);
 
-  const logger = createLogger({ base: { component: 'bvault-operator' } });
   const config = new KubeConfig();
   if (values.kubeconfig === undefined) config.loadFromDefault();
   else config.loadFromFile(values.kubeconfig);
@@ -69,15 +85,19 @@ async function main(): Promise<void> {
   });
   const server = await serveMetrics(metrics, metricsHost, metricsPort);
 
-  let stopping: Promise<void> | undefined;
+  let finish: (exitCode: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let stopping = false;
   const stop = (reason: string, exitCode: number) => {
-    stopping ??= (async () => {
-      logger.info({ reason }, 'stopping');
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    void (async () => {
       await controller.stop();
       await election.release();
       metrics.isLeader.set(0);
       server.close();
-      process.exit(exitCode);
+      finish(exitCode);
     })();
   };
   process.on('SIGTERM', () => stop('SIGTERM', 0));
@@ -88,10 +108,12 @@ async function main(): Promise<void> {
     logger.error({ reason }, 'lost the leadership; exiting so that a new replica takes over');
     stop(reason, 1);
   });
-  if (stopping !== undefined) return;
-  metrics.isLeader.set(1);
-  logger.info({ identity }, 'leading: reconciling KVClusters');
-  await controller.start();
+  if (!stopping) {
+    metrics.isLeader.set(1);
+    logger.info({ identity }, 'leading: reconciling KVClusters');
+    await controller.start();
+  }
+  return finished;
 }
 
 class UsageError extends Error {}
@@ -124,13 +146,3 @@ function serveMetrics(metrics: OperatorMetrics, host: string, port: number): Pro
     server.listen(port, host, () => resolve(server));
   });
 }
-
-main().catch((error: unknown) => {
-  const logger: Logger = createLogger({ base: { component: 'bvault-operator' } });
-  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    logger.fatal(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  }
-  logger.fatal({ err: error }, 'the operator failed');
-  process.exit(1);
-});
