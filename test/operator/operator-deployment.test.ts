@@ -7,7 +7,7 @@
 import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../cluster/cluster-harness.js';
+import { request, waitFor } from '../cluster/cluster-harness.js';
 import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
 import { isRunningWith, kvclusterManifest, waitForCluster } from './operator-harness.js';
@@ -75,6 +75,17 @@ describe('the operator deployed with kubectl apply -k', () => {
     const standby = (await operatorPods()).find((name) => name !== holder) ?? '';
     expect(await bed.kubectl(['logs', '--namespace', OPERATOR_NAMESPACE, holder])).toContain('leading: reconciling KVClusters');
     expect(await bed.kubectl(['logs', '--namespace', OPERATOR_NAMESPACE, standby])).not.toContain('leading: reconciling KVClusters');
+
+    const metricsOf = async (pod: string) => {
+      const address = (await bed.kubectl(['get', 'pod', pod, '--namespace', OPERATOR_NAMESPACE, '-o', 'jsonpath={.status.podIP}'])).trim();
+      return (await request(`http://${address}:8080`, 'GET', '/metrics')).text;
+    };
+    const leading = await metricsOf(holder);
+    expect(leading).toMatch(/^bvault_operator_is_leader 1$/m);
+    expect(leading).toMatch(/^bvault_operator_cluster_phase\{namespace="apps",cluster="sessions",phase="Running"\} 1$/m);
+    expect(leading).toMatch(/^bvault_operator_steps_total\{namespace="apps",cluster="sessions",step="bootstrap"\} 1$/m);
+    expect(leading).toMatch(/^bvault_operator_reconcile_duration_seconds_count [1-9]/m);
+    expect(await metricsOf(standby)).toMatch(/^bvault_operator_is_leader 0$/m);
   }, 300_000);
 
   it('hands over to the standby when the leading pod is deleted', async () => {
