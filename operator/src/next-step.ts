@@ -35,6 +35,8 @@ export interface PodObservation {
   readonly ready: boolean;
   readonly deleting: boolean;
   readonly createdAtMs: number;
+  /** Why its container waits to start (e.g. ImagePullBackOff), with the message; undefined when it runs. */
+  readonly waiting?: { readonly reason: string; readonly message: string };
 }
 
 export interface MemberObservation {
@@ -184,7 +186,22 @@ function scaleDown(voters: readonly MemberObservation[], leader: string): Step {
   return { kind: 'remove-member', member: chosen.name, id: chosen.id, reason: 'the cluster is scaling down' };
 }
 
+/** Kubelet's reasons for a container whose image cannot be had: waiting longer will not help. */
+const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
 function waitForReady(unready: readonly MemberObservation[], observed: ClusterObservation, limits: PlannerLimits): Step {
+  // A member that is not ready serves nothing, so making its pod again from a spec changed
+  // since (a bad version or image taken back) costs no availability: it is how a stuck roll is undone.
+  const stuckOutdated = unready.find((member) => member.pod !== undefined && !member.pod.deleting && isOutdated(member.pod, observed));
+  if (stuckOutdated !== undefined) {
+    const unsupported = unsupportedChange(oldestVersion(observed), observed.version);
+    if (unsupported !== undefined) return { kind: 'halt', condition: 'UnsupportedUpgrade', reason: unsupported };
+    return { kind: 'restart-member', member: stuckOutdated.name, version: observed.version, reason: 'as it is not ready and its spec changed' };
+  }
+  const unpullable = unready.find((member) => member.pod?.waiting !== undefined && IMAGE_FAILURES.has(member.pod.waiting.reason));
+  if (unpullable?.pod?.waiting !== undefined) {
+    return { kind: 'halt', condition: 'MemberNotReady', reason: `member ${unpullable.name} cannot start: ${unpullable.pod.waiting.reason}: ${unpullable.pod.waiting.message}` };
+  }
   const stalled = unready.find((member) => member.pod !== undefined && !member.pod.deleting && observed.nowMs - member.pod.createdAtMs > limits.readyDeadlineMs);
   if (stalled?.pod !== undefined) {
     return { kind: 'halt', condition: 'MemberNotReady', reason: `member ${stalled.name} (version ${stalled.pod.version}) is not ready ${Math.round(limits.readyDeadlineMs / 1000)} s after its pod was created` };
@@ -192,12 +209,16 @@ function waitForReady(unready: readonly MemberObservation[], observed: ClusterOb
   return { kind: 'wait', reason: `waiting for ${unready.map((member) => member.name).join(', ')} to be ready` };
 }
 
+function isOutdated(pod: PodObservation, observed: ClusterObservation): boolean {
+  return pod.version !== observed.version || pod.specDigest !== observed.specDigest;
+}
+
 /**
  * One member at a time, for a new version or a changed spec: a follower whose pod is outdated is
  * made again; the leader hands over first and goes last.
  */
 function rollingRestart(members: readonly MemberObservation[], observed: ClusterObservation): Step {
-  const outdated = members.filter((member) => member.pod !== undefined && (member.pod.version !== observed.version || member.pod.specDigest !== observed.specDigest));
+  const outdated = members.filter((member) => member.pod !== undefined && isOutdated(member.pod, observed));
   if (outdated.length === 0) return { kind: 'idle' };
   const unsupported = unsupportedChange(oldestVersion(observed), observed.version);
   if (unsupported !== undefined) return { kind: 'halt', condition: 'UnsupportedUpgrade', reason: unsupported };

@@ -101,7 +101,9 @@ async function askMembers(pods: readonly V1Pod[]): Promise<Map<string, MemberAns
 }
 
 function podObservationOf(pod: V1Pod): PodObservation {
+  const waiting = pod.status?.containerStatuses?.find((container) => container.state?.waiting?.reason !== undefined)?.state?.waiting;
   return {
+    ...(waiting?.reason === undefined ? {} : { waiting: { reason: waiting.reason, message: waiting.message ?? '' } }),
     name: memberOfObject(pod) ?? '',
     version: pod.metadata?.annotations?.[ANNOTATIONS.version] ?? '',
     specDigest: pod.metadata?.annotations?.[ANNOTATIONS.specDigest] ?? '',

@@ -140,6 +140,14 @@ describe('the next step', () => {
     expect(nextStep(cluster([rolled('a'), rolled('b'), rolled('c')], { specDigest: 's2' }), LIMITS)).toEqual({ kind: 'idle' });
   });
 
+  it('stops at once for a member whose image cannot be pulled, and restarts it when the spec is taken back', () => {
+    const badImage = { name: 'b', version: '0.2.0', specDigest: 's2', ready: false, deleting: false, createdAtMs: NOW - 1_000, waiting: { reason: 'ImagePullBackOff', message: 'no such image' } };
+    const stuck = [member('a'), member('b', { status: undefined, pod: badImage, volumeVersion: '0.2.0' }), member('c')];
+    expect(nextStep(cluster(stuck, { version: '0.2.0', specDigest: 's2' }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady', reason: expect.stringContaining('ImagePullBackOff') });
+    // Back to 0.1.0 and the old spec: the stuck member is made again though it is not ready; the others are not touched.
+    expect(nextStep(cluster(stuck), LIMITS)).toMatchObject({ kind: 'restart-member', member: 'b', version: '0.1.0' });
+  });
+
   it('stops and reports a member that is not ready by the deadline', () => {
     const stuck = member('b', { status: undefined, pod: { name: 'b', version: '0.2.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW - LIMITS.readyDeadlineMs - 1 } });
     expect(nextStep(cluster([member('a'), stuck, member('c')], { version: '0.2.0' }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady' });

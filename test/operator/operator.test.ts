@@ -314,6 +314,19 @@ describe('the operator on the test bed', () => {
     expect(digests.size).toBe(1);
   }, 300_000);
 
+  it('stops an upgrade whose image cannot be pulled after one member, and undoes it when the spec is taken back', async () => {
+    await bed.kubectl(['patch', 'kvc', CLUSTER, '--namespace', NAMESPACE, '--type=merge', '-p', '{"spec":{"version":"0.3.0","image":"registry.invalid/beaver-vault:0.3.0"}}']);
+    const stopped = await settled('the upgrade stopped', (cluster) => cluster.status?.phase === 'Degraded');
+    expect(stopped.status?.conditions?.find((condition) => condition.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'MemberNotReady', message: expect.stringContaining('ImagePullBackOff') });
+    expect(stopped.status?.conditions?.find((condition) => condition.type === 'Available')?.status).toBe('True');
+    const images = (await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => pod.spec?.containers[0]?.image);
+    expect(images.filter((image) => image === 'registry.invalid/beaver-vault:0.3.0')).toHaveLength(1);
+
+    await bed.kubectl(['patch', 'kvc', CLUSTER, '--namespace', NAMESPACE, '--type=merge', '-p', '{"spec":{"version":"0.2.0","image":null}}']);
+    await settled('back on 0.2.0', isRunningWith(3, '0.2.0'));
+    expect((await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => pod.spec?.containers[0]?.image)).toEqual(['beaver-vault:0.2.0', 'beaver-vault:0.2.0', 'beaver-vault:0.2.0']);
+  }, 300_000);
+
   it('reports a lost quorum and replaces nobody', async () => {
     const before = await readCluster(bed, NAMESPACE, CLUSTER);
     const followers = (before.status?.members ?? []).filter((member) => member.role === 'follower').map((member) => member.name);
