@@ -26,6 +26,14 @@ export interface KVClusterSpec {
     readonly topologySpreadConstraints?: V1TopologySpreadConstraint[];
   };
   readonly settings?: Record<string, string>;
+  readonly tls?: { readonly client?: TlsSource; readonly peer?: TlsSource };
+}
+
+/** Where one endpoint's certificates come from; the CRD allows exactly one. */
+export interface TlsSource {
+  readonly operatorCA?: boolean;
+  readonly issuerRef?: { readonly name: string; readonly kind?: string; readonly group?: string };
+  readonly secretName?: string;
 }
 
 export interface KVClusterCondition {
@@ -84,6 +92,8 @@ export const ANNOTATIONS = {
   version: `${GROUP}/version`,
   /** On a member's pod: the digest of the spec it was made from. */
   specDigest: `${GROUP}/spec-digest`,
+  /** On a cluster's CA Secret: when the trusted CAs or the signing CA last changed. */
+  trustChangedAt: `${GROUP}/trust-changed-at`,
 } as const;
 
 export const FIELD_MANAGER = 'bvault-operator';
@@ -111,9 +121,14 @@ export function peerServiceName(cluster: KVCluster): string {
   return `${cluster.metadata.name}-peers`;
 }
 
-/** host:port where the other members reach a member's Raft transport: its name in the headless Service. */
+/** A member's DNS name, through the headless Service; the name its certificate is checked against. */
+export function peerHostOf(cluster: KVCluster, member: string): string {
+  return `${member}.${peerServiceName(cluster)}.${cluster.metadata.namespace}.svc`;
+}
+
+/** host:port where the other members reach a member's Raft transport. */
 export function peerAddressOf(cluster: KVCluster, member: string): string {
-  return `${member}.${peerServiceName(cluster)}.${cluster.metadata.namespace}.svc:${PORTS.peer}`;
+  return `${peerHostOf(cluster, member)}:${PORTS.peer}`;
 }
 
 export function ownerReferenceTo(cluster: KVCluster): { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean } {

@@ -1,7 +1,11 @@
 // What the operator asks a member, over the member's REST API at its pod's address: the
 // membership, the member's own status and readiness, and the membership calls. Each call is
 // one attempt with a short deadline; the reconciler treats a member that does not answer as
-// unreachable for this pass and asks again on the next.
+// unreachable for this pass and asks again on the next. Over TLS the member's certificate is
+// checked against the cluster's CA bundle and the member's DNS name, though the call dials the
+// pod's address.
+
+import { requestText } from '../../src/tls/https-request.js';
 
 const CALL_TIMEOUT_MS = 3_000;
 /** Membership changes wait for the change to be applied and out of joint consensus. */
@@ -44,12 +48,18 @@ export class MemberCallError extends Error {
   }
 }
 
-export class MemberApi {
-  /** `address` is host or host:port of the member's HTTP listener. */
-  constructor(private readonly baseUrl: string) {}
+/** How to reach a member: its pod's address, and over TLS the CA bundle and the name its certificate carries. */
+export interface MemberAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { readonly caPem: string; readonly servername: string };
+}
 
-  static at(host: string, port: number): MemberApi {
-    return new MemberApi(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+export class MemberApi {
+  private readonly baseUrl: string;
+
+  constructor(private readonly address: MemberAddress) {
+    this.baseUrl = `${address.tls === undefined ? 'http' : 'https'}://${address.host}:${address.port}`;
   }
 
   membership(): Promise<Membership> {
@@ -62,9 +72,8 @@ export class MemberApi {
 
   /** Whether the member knows a leader and has applied what it knew was committed. */
   async ready(): Promise<boolean> {
-    const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
-    await response.arrayBuffer();
-    return response.ok;
+    const answer = await this.send('GET', '/readyz', undefined, CALL_TIMEOUT_MS);
+    return answer.status === 200;
   }
 
   /**
@@ -89,17 +98,22 @@ export class MemberApi {
   }
 
   private async call<T>(method: string, path: string, body?: object, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      signal: AbortSignal.timeout(timeoutMs),
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      const error = parseError(text);
-      throw new MemberCallError(response.status, error.code, `${method} ${path} at ${this.baseUrl}: ${response.status} ${error.code} ${error.message}`);
+    const answer = await this.send(method, path, body, timeoutMs);
+    if (answer.status < 200 || answer.status >= 300) {
+      const error = parseError(answer.text);
+      throw new MemberCallError(answer.status, error.code, `${method} ${path} at ${this.baseUrl}: ${answer.status} ${error.code} ${error.message}`);
     }
-    return JSON.parse(text) as T;
+    return JSON.parse(answer.text) as T;
+  }
+
+  private send(method: string, path: string, body: object | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
+    const { tls } = this.address;
+    return requestText(`${this.baseUrl}${path}`, {
+      method,
+      timeoutMs,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ...(tls === undefined ? {} : { tls: { ca: Buffer.from(tls.caPem) }, servername: tls.servername }),
+    });
   }
 }
 

@@ -7,11 +7,14 @@
 
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { ANNOTATIONS, clusterLabels, LABELS, ownerReferenceTo, PORTS, peerServiceName, type KVCluster } from './kvcluster.js';
+import { tlsSecretsOf } from './cluster-certificates.js';
+import { ANNOTATIONS, clusterLabels, LABELS, ownerReferenceTo, PORTS, peerHostOf, peerServiceName, type KVCluster } from './kvcluster.js';
 import { CONFIG_FILE_KEY, configMapName } from './cluster-objects.js';
 
 const DATA_DIRECTORY = '/var/lib/bvault';
 const CONFIG_DIRECTORY = '/etc/bvault';
+/** Each endpoint's Secret (tls.crt, tls.key, ca.crt) is mounted here: members re-read the files every second. */
+const TLS_DIRECTORY = { client: '/etc/bvault-tls/client', peer: '/etc/bvault-tls/peer' } as const;
 /** A member stops within its shutdown deadline: its last writes are flushed, its leadership handed over. */
 const TERMINATION_GRACE_SECONDS = 30;
 
@@ -28,7 +31,7 @@ export interface MemberImage {
  */
 export function specDigestOf(cluster: KVCluster, image: MemberImage): string {
   const { spec } = cluster;
-  const shaping = [spec.image ?? image.repository, spec.imagePullSecrets ?? [], spec.resources ?? {}, spec.pod ?? {}, spec.settings ?? {}];
+  const shaping = [spec.image ?? image.repository, spec.imagePullSecrets ?? [], spec.resources ?? {}, spec.pod ?? {}, spec.settings ?? {}, spec.tls ?? {}];
   return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
 }
 
@@ -67,6 +70,8 @@ export interface MemberPodOptions {
 export function memberPod(cluster: KVCluster, options: MemberPodOptions): V1Pod {
   const { member, version } = options;
   const podSettings = cluster.spec.pod ?? {};
+  const tls = tlsSecretsOf(cluster);
+  const probeScheme = tls.client === undefined ? 'HTTP' : 'HTTPS';
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -103,27 +108,37 @@ export function memberPod(cluster: KVCluster, options: MemberPodOptions): V1Pod 
             { name: 'grpc', containerPort: PORTS.grpc },
             { name: 'peer', containerPort: PORTS.peer },
           ],
-          readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
-          livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+          readinessProbe: { httpGet: { path: '/readyz', port: 'http', scheme: probeScheme }, periodSeconds: 2, failureThreshold: 2 },
+          livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: probeScheme }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
           ...(cluster.spec.resources === undefined ? {} : { resources: cluster.spec.resources }),
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
           volumeMounts: [
             { name: 'data', mountPath: DATA_DIRECTORY },
             { name: 'config', mountPath: CONFIG_DIRECTORY, readOnly: true },
+            ...(tls.client === undefined ? [] : [{ name: 'client-tls', mountPath: TLS_DIRECTORY.client, readOnly: true }]),
+            ...(tls.peer === undefined ? [] : [{ name: 'peer-tls', mountPath: TLS_DIRECTORY.peer, readOnly: true }]),
           ],
         },
       ],
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: member } },
         { name: 'config', configMap: { name: configMapName(cluster) } },
+        ...(tls.client === undefined ? [] : [{ name: 'client-tls', secret: { secretName: tls.client } }]),
+        ...(tls.peer === undefined ? [] : [{ name: 'peer-tls', secret: { secretName: tls.peer } }]),
       ],
     },
   };
 }
 
 function memberEnvironment(cluster: KVCluster, options: MemberPodOptions): { name: string; value?: string; valueFrom?: object }[] {
-  const namespace = cluster.metadata.namespace;
-  const dnsName = `${options.member}.${peerServiceName(cluster)}.${namespace}.svc`;
+  const dnsName = peerHostOf(cluster, options.member);
+  const tls = tlsSecretsOf(cluster);
+  const scheme = tls.client === undefined ? 'http' : 'https';
+  const files = (directory: string, prefix: string) => [
+    { name: `BVAULT_${prefix}CERT_FILE`, value: `${directory}/tls.crt` },
+    { name: `BVAULT_${prefix}KEY_FILE`, value: `${directory}/tls.key` },
+    { name: `BVAULT_${prefix}TRUSTED_CA_FILE`, value: `${directory}/ca.crt` },
+  ];
   return [
     { name: 'BVAULT_NODE_ID', value: options.member },
     { name: 'BVAULT_DATA_DIR', value: `${DATA_DIRECTORY}/data` },
@@ -133,8 +148,11 @@ function memberEnvironment(cluster: KVCluster, options: MemberPodOptions): { nam
     { name: 'BVAULT_RAFT_HOST', value: '0.0.0.0' },
     { name: 'BVAULT_RAFT_PORT', value: String(PORTS.peer) },
     { name: 'BVAULT_ADVERTISE_PEER_ADDRESS', value: `${dnsName}:${PORTS.peer}` },
-    { name: 'BVAULT_ADVERTISE_CLIENT_URLS', value: `http://${dnsName}:${PORTS.http}` },
-    { name: 'BVAULT_ADVERTISE_GRPC_URLS', value: `http://${dnsName}:${PORTS.grpc}` },
+    { name: 'BVAULT_ADVERTISE_CLIENT_URLS', value: `${scheme}://${dnsName}:${PORTS.http}` },
+    { name: 'BVAULT_ADVERTISE_GRPC_URLS', value: `${scheme}://${dnsName}:${PORTS.grpc}` },
+    ...(tls.client === undefined ? [] : files(TLS_DIRECTORY.client, '')),
+    // Peers always check each other's certificates: a member of another cluster never joins.
+    ...(tls.peer === undefined ? [] : [...files(TLS_DIRECTORY.peer, 'PEER_'), { name: 'BVAULT_PEER_CLIENT_CERT_AUTH', value: 'true' }]),
     ...(options.formsCluster ? [] : [{ name: 'BVAULT_WAIT_FOR_JOIN', value: 'true' }]),
     { name: 'BVAULT_LOG_FORMAT', value: 'json' },
   ];

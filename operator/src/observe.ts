@@ -3,7 +3,8 @@
 // member's status and readiness. Nothing is remembered from an earlier look.
 
 import type { CoreV1Api, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, memberSelector, PORTS, type KVCluster } from './kvcluster.js';
+import type { ClusterTrust } from './cluster-certificates.js';
+import { ANNOTATIONS, LABELS, memberSelector, peerHostOf, PORTS, type KVCluster } from './kvcluster.js';
 import { MemberApi, type MemberSelfStatus } from './member-api.js';
 import { firstMemberName } from './member-names.js';
 import { specDigestOf, type MemberImage } from './member-pod.js';
@@ -18,7 +19,14 @@ export interface ObservedCluster {
   readonly leaderApi?: MemberApi;
 }
 
-export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desired: { version: string; image: MemberImage }, nowMs: number): Promise<ObservedCluster> {
+export interface DesiredMembers {
+  readonly version: string;
+  readonly image: MemberImage;
+  /** The CA bundle of the members' client port, when it serves TLS. */
+  readonly trust?: ClusterTrust;
+}
+
+export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desired: DesiredMembers, nowMs: number): Promise<ObservedCluster> {
   const { namespace } = cluster.metadata;
   const labelSelector = memberSelector(cluster);
   const [podList, volumeList] = await Promise.all([
@@ -28,7 +36,11 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
   const pods = podList.items.filter((pod) => memberOfObject(pod) !== undefined);
   const volumes = volumeList.items.filter((volume) => memberOfObject(volume) !== undefined && volume.metadata?.deletionTimestamp === undefined);
 
-  const answers = await askMembers(pods);
+  const answers = await askMembers(pods, (member, host) => new MemberApi({
+    host,
+    port: PORTS.http,
+    ...(desired.trust === undefined ? {} : { tls: { caPem: desired.trust.caBundlePem, servername: peerHostOf(cluster, member) } }),
+  }));
   // The leader knows the membership best; without one, any member's view still tells whose pods to bring back.
   const membershipSource = [...answers.values()].sort((a, b) => rankOf(b.status) - rankOf(a.status))[0];
   const membership = await membershipSource?.api.membership().catch(() => undefined);
@@ -83,13 +95,13 @@ interface MemberAnswer {
 }
 
 /** Asks every running member pod for its status and readiness, at once; those that do not answer are left out. */
-async function askMembers(pods: readonly V1Pod[]): Promise<Map<string, MemberAnswer>> {
+async function askMembers(pods: readonly V1Pod[], apiOf: (member: string, host: string) => MemberApi): Promise<Map<string, MemberAnswer>> {
   const answers = new Map<string, MemberAnswer>();
   await Promise.all(pods.map(async (pod) => {
     const address = pod.status?.podIP;
     const name = memberOfObject(pod);
     if (address === undefined || name === undefined || pod.metadata?.deletionTimestamp !== undefined) return;
-    const api = MemberApi.at(address, PORTS.http);
+    const api = apiOf(name, address);
     try {
       const [status, ready] = await Promise.all([api.status(), api.ready()]);
       if (status.name === name) answers.set(name, { api, status, ready });

@@ -1,11 +1,12 @@
-// One pass over one KVCluster: keep its Services, ConfigMap and PodDisruptionBudget as the spec
-// says, observe the cluster, take the one step the decision rule picks, and write the status.
+// One pass over one KVCluster: keep its Services, ConfigMap, PodDisruptionBudget and
+// certificates as the spec says, observe the cluster, take the one step the decision rule picks, and write the status.
 // A pass is level-triggered: it starts from what it observes, never from what an earlier pass
 // did, so an operator that died mid-pass, or a second one that took over, simply goes on.
 
 import type { CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Logger } from '../../src/observability/logger.js';
 import { carryOut, mergePatch } from './carry-out.js';
+import { checkCertificates, type CertificateLifetimes } from './cluster-certificates.js';
 import { applyClusterObjects } from './cluster-objects.js';
 import { describe, reasonOf, statusOf } from './cluster-status.js';
 import type { EventRecorder } from './events.js';
@@ -26,6 +27,7 @@ export interface ReconcilerParts {
   /** The version a cluster without spec.version runs: the operator's own. */
   readonly defaultVersion: string;
   readonly limits: PlannerLimits;
+  readonly certificates: CertificateLifetimes;
 }
 
 /** When to look at the cluster again, by what the pass found. */
@@ -62,7 +64,8 @@ export class Reconciler {
     const { core, objects, events, metrics } = this.parts;
     await applyClusterObjects(objects, cluster);
     const version = cluster.spec.version ?? this.parts.defaultVersion;
-    const observed = await observeCluster(core, cluster, { version, image: this.parts.image }, Date.now());
+    const { trust, nextCheckAtMs } = await checkCertificates(core, cluster, this.parts.certificates, Date.now());
+    const observed = await observeCluster(core, cluster, { version, image: this.parts.image, ...(trust === undefined ? {} : { trust }) }, Date.now());
     const step = nextStep(observed.observation, this.parts.limits);
     // Waiting and idle passes repeat every few seconds: only steps that act are worth a line at info.
     log[step.kind === 'wait' || step.kind === 'idle' || step.kind === 'halt' ? 'debug' : 'info']({ step: step.kind, detail: describe(step) }, 'step');
@@ -79,7 +82,8 @@ export class Reconciler {
     const status = statusOf(cluster, observed, step, new Date().toISOString());
     metrics.setPhase(cluster.metadata.namespace, cluster.metadata.name, status.phase);
     await writeStatus(this.parts.customObjects, cluster, status);
-    return nextPassAfter(step, outcome.taken);
+    // A certificate due before the pass the step asks for brings that pass forward.
+    return Math.min(nextPassAfter(step, outcome.taken), Math.max(0, (nextCheckAtMs ?? Infinity) - Date.now()));
   }
 }
 

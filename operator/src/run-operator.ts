@@ -6,6 +6,9 @@
 //   --image-repository <repo>  the members' image when a KVCluster names none (default beaver-vault)
 //   --ready-deadline <seconds> how long a member may take to become ready before the operator stops (default 300)
 //   --lease-duration <seconds> how long a replica that stopped renewing holds the leadership Lease (default 15)
+//   --ca-lifetime <duration>   lifetime of a cluster's CA made by the operator (default 365d; 90s, 30m, 12h, 365d)
+//   --certificate-lifetime <duration>  lifetime of the members' certificates (default 90d); both renewed at two thirds
+//   --trust-overlap <duration> how long a new CA is trusted before it signs, and the old one after (default 5m)
 // It stops on SIGTERM or SIGINT: the pass under way finishes, the Lease is handed back.
 // Exit codes: 0 stopped, 1 failed or lost the leadership, 2 bad flags.
 
@@ -51,11 +54,20 @@ async function operate(args: readonly string[], logger: Logger): Promise<number>
       'image-repository': { type: 'string', default: 'beaver-vault' },
       'ready-deadline': { type: 'string', default: '300' },
       'lease-duration': { type: 'string', default: '15' },
+      'ca-lifetime': { type: 'string', default: '365d' },
+      'certificate-lifetime': { type: 'string', default: '90d' },
+      'trust-overlap': { type: 'string', default: '5m' },
     },
     strict: true,
   });
   const readyDeadlineSeconds = wholeSeconds('ready-deadline', values['ready-deadline'], 1);
   const leaseSeconds = wholeSeconds('lease-duration', values['lease-duration'], 3);
+  const certificates = {
+    caMs: durationMs('ca-lifetime', values['ca-lifetime']),
+    certificateMs: durationMs('certificate-lifetime', values['certificate-lifetime']),
+    overlapMs: durationMs('trust-overlap', values['trust-overlap']),
+  };
+  if (certificates.certificateMs > certificates.caMs) throw new UsageError(`--certificate-lifetime ${values['certificate-lifetime']} is longer than --ca-lifetime ${values['ca-lifetime']}`);
   const [metricsHost, metricsPort] = splitAddress(values['metrics-address']);
 
   const config = new KubeConfig();
@@ -74,6 +86,7 @@ async function operate(args: readonly string[], logger: Logger): Promise<number>
     image: { repository: values['image-repository'] },
     defaultVersion: NODE_VERSION,
     limits: { readyDeadlineMs: readyDeadlineSeconds * 1000, reinviteAfterMs: REINVITE_AFTER_MS },
+    certificates,
   });
   const controller = new Controller(config, reconciler, logger, values.namespace === undefined ? {} : { namespace: values.namespace });
   const election = new LeaderElection(config.makeApiClient(CoordinationV1Api), {
@@ -122,6 +135,14 @@ function wholeSeconds(flag: string, text: string, least: number): number {
   const seconds = Number(text);
   if (!Number.isInteger(seconds) || seconds < least) throw new UsageError(`--${flag} ${text} is not a whole number of seconds, at least ${least}`);
   return seconds;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function durationMs(flag: string, text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (match === null || Number(match[1]) === 0) throw new UsageError(`--${flag} ${text} is not a duration such as 90s, 30m, 12h or 365d`);
+  return Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1_000);
 }
 
 function splitAddress(address: string): [string, number] {

@@ -22,7 +22,7 @@ export interface DevCertificateFiles {
 /** Makes the CA and certificates in `directory` (created if missing), replacing older ones. */
 export async function writeDevCertificates(directory: string): Promise<DevCertificateFiles> {
   // Loaded only for --tls: certificate generation pulls in reflect-metadata and @peculiar/x509.
-  const { createAuthority, issueCertificate } = await import('../tls/throwaway-certificates.js');
+  const { createAuthority, issueCertificate } = await import('../tls/certificate-authority.js');
   const authority = await createAuthority('Beaver-Vault dev CA (throwaway)');
   const [server, peer, client] = await Promise.all([
     issueCertificate(authority, { commonName: 'bvault-dev-server' }),

@@ -19,6 +19,8 @@ export interface RequestInit {
   readonly timeoutMs: number;
   /** Used for https:// URLs only. */
   readonly tls?: ClientTlsMaterial;
+  /** For https:// URLs that name an address: the DNS name the server's certificate must carry. */
+  readonly servername?: string;
 }
 
 export interface RequestAnswer {
@@ -30,8 +32,9 @@ export interface RequestAnswer {
 /** Rejects on a refused connection, a failed handshake, or no complete answer within the deadline. */
 export function requestText(url: string | URL, init: RequestInit): Promise<RequestAnswer> {
   const target = new URL(url);
-  const options = { method: init.method ?? 'GET', headers: init.headers, ...(target.protocol === 'https:' ? init.tls : {}) };
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const secure = target.protocol === 'https:';
+  const options = { method: init.method ?? 'GET', headers: init.headers, ...(secure ? { ...init.tls, ...(init.servername === undefined ? {} : { servername: init.servername }) } : {}) };
+  const send = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = send(target, options, (response) => {
       const chunks: Buffer[] = [];

@@ -59,7 +59,9 @@ describe('the operator deployed with kubectl apply -k', () => {
     expect(await may('patch', 'kvclusters', { group: 'kv.beavervault.io', subresource: 'status' })).toBe(true);
     expect(await may('patch', 'poddisruptionbudgets', { group: 'policy' })).toBe(true);
     expect(await may('update', 'leases', { group: 'coordination.k8s.io', namespace: OPERATOR_NAMESPACE })).toBe(true);
-    expect(await may('get', 'secrets')).toBe(false);
+    expect(await may('update', 'secrets')).toBe(true);
+    expect(await may('list', 'secrets')).toBe(false);
+    expect(await may('delete', 'secrets')).toBe(false);
     expect(await may('delete', 'services')).toBe(false);
     expect(await may('update', 'kvclusters', { group: 'kv.beavervault.io' })).toBe(false);
     expect(await may('update', 'leases', { group: 'coordination.k8s.io' })).toBe(false);

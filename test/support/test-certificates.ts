@@ -4,7 +4,7 @@
 
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAuthority, issueCertificate, type Authority, type CertificateRequest } from '../../src/tls/throwaway-certificates.js';
+import { createAuthority, issueCertificate, type Authority, type CertificateRequest } from '../../src/tls/certificate-authority.js';
 import type { ClientTlsMaterial } from '../../src/tls/index.js';
 
 export interface CertificateFiles {

@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuthority, issueCertificate } from '../../../src/tls/throwaway-certificates.js';
+import { createAuthority, issueCertificate } from '../../../src/tls/certificate-authority.js';
 
 export interface CertificateFiles {
   readonly certFile: string;

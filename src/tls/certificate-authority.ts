@@ -1,7 +1,8 @@
-// A throwaway certificate authority and the certificates it signs (ECDSA P-256, SANs for the
-// hosts given), for `bvault dev --tls` and the tests: never for production, where an
-// operator's own CA (or cert-manager) issues them. Loaded only by those two: @peculiar/x509
-// needs reflect-metadata, a global side effect a server has no use for.
+// A certificate authority and the certificates it signs (ECDSA P-256, serverAuth and
+// clientAuth, SANs for the hosts given): the operator's CA for the clusters it runs, the
+// throwaway CA of `bvault dev --tls`, and the tests'. An authority is kept as PEM (a Kubernetes
+// Secret holds the operator's) and read back to sign again. Never loaded by a server:
+// @peculiar/x509 needs reflect-metadata, a global side effect a server has no use for.
 
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -12,7 +13,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
-/** Long enough for any dev session, short enough that a copied dev CA does not live for years. */
+/** The default: long enough for any dev session, short enough that a copied dev CA does not live for years. */
 const VALIDITY_DAYS = 30;
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'] as const;
 
@@ -52,6 +53,19 @@ export async function createAuthority(commonName: string, validity: Validity = {
   return { certificatePem: certificate.toString('pem'), keys, subject };
 }
 
+/** The authority as PEM, to keep: its certificate, and its private key (PKCS #8). */
+export async function authorityToPem(authority: Authority): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  return { certificatePem: authority.certificatePem, privateKeyPem: await privateKeyPemOf(authority.keys.privateKey) };
+}
+
+/** An authority kept with authorityToPem, ready to sign again. */
+export async function authorityFromPem(certificatePem: string, privateKeyPem: string): Promise<Authority> {
+  const certificate = new x509.X509Certificate(certificatePem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(privateKeyPem), KEY_ALGORITHM, true, ['sign']);
+  const publicKey = await certificate.publicKey.export(KEY_ALGORITHM, ['verify']);
+  return { certificatePem, keys: { privateKey, publicKey }, subject: certificate.subject };
+}
+
 export interface CertificateRequest extends Validity {
   readonly commonName: string;
   /** The subject's O: Kubernetes reads it as the user's group (e.g. system:masters). */
@@ -81,12 +95,15 @@ export async function issueCertificate(authority: Authority, request: Certificat
       await x509.AuthorityKeyIdentifierExtension.create(authority.keys.publicKey),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return {
     certificatePem: certificate.toString('pem'),
-    privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+    privateKeyPem: await privateKeyPemOf(keys.privateKey),
     serialNumber: serial.toUpperCase(),
   };
+}
+
+async function privateKeyPemOf(key: webcrypto.CryptoKey): Promise<string> {
+  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
 /** 16 random bytes, the top bit clear so the DER integer stays positive and keeps its length. */
