@@ -1,7 +1,11 @@
 // What the operator asks a member, over the member's REST API at its pod's address: the
-// membership, the member's own status and readiness, and the membership calls. Each call is
-// one attempt with a short deadline; the reconciler treats a member that does not answer as
-// unreachable for this pass and asks again on the next.
+// membership, the member's own status and readiness, the membership calls, and the backup and
+// restore streams. Each call is one attempt with a short deadline (the streams end when the
+// caller's signal says); the reconciler treats a member that does not answer as unreachable for
+// this pass and asks again on the next.
+
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 
 const CALL_TIMEOUT_MS = 3_000;
 /** Membership changes wait for the change to be applied and out of joint consensus. */
@@ -30,6 +34,8 @@ export interface MemberSelfStatus {
   readonly leaderId: number;
   readonly term: number;
   readonly appliedIndex: number;
+  /** The store's revision: every write up to it is applied on this member. */
+  readonly revision: number;
 }
 
 /** An answer that is not 2xx, with the server's error code (e.g. NODE_NOT_CAUGHT_UP). */
@@ -88,19 +94,44 @@ export class MemberApi {
     await this.call('POST', '/api/v1/admin/transfer-leadership', {}, CHANGE_TIMEOUT_MS);
   }
 
+  /** The member's backup, a checksummed snapshot of its state, as a stream of bytes. */
+  async backup(signal: AbortSignal): Promise<Readable> {
+    const response = await fetch(`${this.baseUrl}/api/v1/admin/backup`, { method: 'POST', signal });
+    if (!response.ok || response.body === null) throw await callError(response, 'POST /api/v1/admin/backup', this.baseUrl);
+    return Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
+  }
+
+  /**
+   * Replaces the whole cluster's state with a backup streamed from `body`, through Raft; answers
+   * once the member applied it. A body that fails before its end restores nothing: the member
+   * receives the whole backup and checks it before anything is proposed.
+   */
+  async restore(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<{ readonly restored: boolean; readonly revision: number }> {
+    const response = await fetch(`${this.baseUrl}/api/v1/admin/restore`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+      signal,
+    });
+    if (!response.ok) throw await callError(response, 'POST /api/v1/admin/restore', this.baseUrl);
+    return await response.json() as { restored: boolean; revision: number };
+  }
+
   private async call<T>(method: string, path: string, body?: object, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
-    const text = await response.text();
-    if (!response.ok) {
-      const error = parseError(text);
-      throw new MemberCallError(response.status, error.code, `${method} ${path} at ${this.baseUrl}: ${response.status} ${error.code} ${error.message}`);
-    }
-    return JSON.parse(text) as T;
+    if (!response.ok) throw await callError(response, `${method} ${path}`, this.baseUrl);
+    return JSON.parse(await response.text()) as T;
   }
+}
+
+async function callError(response: Response, call: string, baseUrl: string): Promise<MemberCallError> {
+  const error = parseError(await response.text().catch(() => ''));
+  return new MemberCallError(response.status, error.code, `${call} at ${baseUrl}: ${response.status} ${error.code} ${error.message}`);
 }
 
 function parseError(text: string): { code: string; message: string } {

@@ -3,7 +3,7 @@
 // member's status and readiness. Nothing is remembered from an earlier look.
 
 import type { CoreV1Api, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, memberSelector, PORTS, type KVCluster } from './kvcluster.js';
+import { ANNOTATIONS, awaitsRestore, LABELS, memberSelector, PORTS, type KVCluster } from './kvcluster.js';
 import { MemberApi, type MemberSelfStatus } from './member-api.js';
 import { firstMemberName } from './member-names.js';
 import type { ClusterObservation, MemberObservation, PodObservation } from './next-step.js';
@@ -13,6 +13,8 @@ export interface ObservedCluster {
   readonly clusterId?: string;
   /** Each answering member's own status, by member name. */
   readonly statuses: ReadonlyMap<string, MemberSelfStatus>;
+  /** Each answering member's API, by member name. */
+  readonly apis: ReadonlyMap<string, MemberApi>;
   /** The API of the leader's pod, when the leader answered. */
   readonly leaderApi?: MemberApi;
 }
@@ -41,9 +43,11 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, defaul
     volumes: volumes.map((volume) => ({ member: memberOfObject(volume) ?? '', version: volume.metadata?.annotations?.[ANNOTATIONS.version] })),
     firstMember: firstMemberName(cluster),
     nowMs,
+    restorePending: awaitsRestore(cluster),
   };
   const statuses = new Map([...answers].map(([name, answer]) => [name, answer.status]));
-  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses };
+  const apis = new Map([...answers].map(([name, answer]) => [name, answer.api]));
+  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses, apis };
 
   const leaderId = membershipSource.status.leaderId;
   const leader = leaderId === 0 ? undefined : membership.members.find((member) => member.id === leaderId)?.name;
@@ -62,11 +66,12 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, defaul
       ...(volume?.metadata?.annotations?.[ANNOTATIONS.version] === undefined ? {} : { volumeVersion: volume.metadata.annotations[ANNOTATIONS.version] }),
     };
   });
-  const leaderApi = leader === undefined ? undefined : answers.get(leader)?.api;
+  const leaderApi = leader === undefined ? undefined : apis.get(leader);
   return {
     observation: { ...base, members, ...(leader === undefined ? {} : { leader }) },
     clusterId: membership.clusterId,
     statuses,
+    apis,
     ...(leaderApi === undefined ? {} : { leaderApi }),
   };
 }
