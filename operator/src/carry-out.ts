@@ -1,23 +1,30 @@
 // Carries out the step the decision rule chose: one call to Kubernetes or to the cluster (two
 // for a member's volume and pod, each of which may already exist). Each is safe to repeat: a
 // volume or pod that exists is left as it is, a member added or removed already is added or
-// removed again as a no-op, and a pod or volume already gone is not an error.
+// removed again as a no-op, and a pod or volume already gone is not an error. The restore
+// (restore.ts) is safe to repeat until it is recorded, for the reasons given there.
 
-import { ApiException, PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
 import { ANNOTATIONS, peerAddressOf, type KVCluster } from './kvcluster.js';
 import { MemberCallError, type MemberApi } from './member-api.js';
 import { newMemberName } from './member-names.js';
 import { memberPod, memberVolume, type MemberImage } from './member-pod.js';
-import type { Step } from './next-step.js';
+import type { HaltCondition, Step } from './next-step.js';
+import { restoreFromBackup, type RestoreRefusals } from './restore.js';
+import { mergePatch } from './merge-patch.js';
 
 export interface StepContext {
   readonly core: CoreV1Api;
+  readonly customObjects: CustomObjectsApi;
   readonly cluster: KVCluster;
   readonly image: MemberImage;
   /** The version the cluster is asked to run: spec.version, else the operator's own. */
   readonly version: string;
   /** The leader's API; membership calls go there (a follower would forward them). */
   readonly leaderApi?: MemberApi;
+  readonly restoreRefusals: RestoreRefusals;
+  /** Aborted when the operator stops; only the restore, which may stream for minutes, listens. */
+  readonly stopping: AbortSignal;
 }
 
 export interface StepOutcome {
@@ -25,6 +32,8 @@ export interface StepOutcome {
   readonly taken: boolean;
   /** What was done, for the Event and the log. */
   readonly message: string;
+  /** The step found it cannot be taken until a person acts (a backup that fails its checksum): reported as a halt. */
+  readonly refusal?: { readonly condition: HaltCondition; readonly reason: string };
 }
 
 export async function carryOut(step: Step, context: StepContext): Promise<StepOutcome> {
@@ -72,6 +81,12 @@ export async function carryOut(step: Step, context: StepContext): Promise<StepOu
     case 'delete-volume':
       await deleteIfPresent(() => core.deleteNamespacedPersistentVolumeClaim({ namespace, name: step.member }));
       return { taken: true, message: `deleted the volume of removed member ${step.member}` };
+    case 'restore': {
+      // The only member leads its one-member cluster.
+      const result = await restoreFromBackup({ core, customObjects: context.customObjects, cluster, member: leaderOf(context), refusals: context.restoreRefusals, stopping: context.stopping });
+      if (result.restored) return { taken: true, message: result.message };
+      return { taken: false, message: result.reason, refusal: { condition: result.condition, reason: result.reason } };
+    }
     case 'wait':
     case 'halt':
       return { taken: false, message: step.reason };
@@ -108,9 +123,4 @@ async function deleteIfPresent(remove: () => Promise<unknown>): Promise<void> {
 
 function statusCodeOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
-}
-
-/** The options of a JSON merge patch, which client-node's typed patch calls do not send by default. */
-export function mergePatch(): ReturnType<typeof setHeaderOptions> {
-  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 }

@@ -1,12 +1,13 @@
 // The status a pass writes: what the cluster is (members, leader, version, readiness) as the
 // pass observed it, and what the operator is doing about it, as a phase and the conditions
-// Available, Progressing and Degraded, each stamped with the generation it was decided for.
+// Available, Progressing and Degraded, each stamped with the generation it was decided for, and
+// BackupFailing as the backups report it (backups.ts).
 
 import { podSelectorLabels, selectorText, type KVCluster, type KVClusterCondition, type KVClusterMemberStatus, type KVClusterStatus, type Phase } from './kvcluster.js';
 import type { ObservedCluster } from './observe.js';
 import type { Step } from './next-step.js';
 
-export function statusOf(cluster: KVCluster, observed: ObservedCluster, step: Step, nowIso: string): KVClusterStatus {
+export function statusOf(cluster: KVCluster, observed: ObservedCluster, step: Step, nowIso: string, backupFailing?: KVClusterCondition): KVClusterStatus {
   const { observation } = observed;
   const members = observation.members ?? [];
   const voters = members.filter((member) => !member.isLearner);
@@ -27,6 +28,7 @@ export function statusOf(cluster: KVCluster, observed: ObservedCluster, step: St
     condition('Available', available, available ? 'QuorumReady' : 'NoQuorum', available ? `${readyMembers} of ${members.length} members are ready` : 'no quorum of ready voters with a leader'),
     condition('Progressing', isProgress(step), isProgress(step) ? reasonOf(step) : 'Settled', describe(step)),
     condition('Degraded', step.kind === 'halt', step.kind === 'halt' ? step.condition : 'AsExpected', step.kind === 'halt' ? step.reason : 'no fault the operator waits on'),
+    ...(backupFailing === undefined ? [] : [backupFailing]),
   ].map((entry) => withTransitionTime({ ...entry, observedGeneration: generation }, cluster.status?.conditions, nowIso));
   return {
     observedGeneration: generation,
@@ -45,6 +47,7 @@ export function statusOf(cluster: KVCluster, observed: ObservedCluster, step: St
 function phaseOf(cluster: KVCluster, observed: ObservedCluster, step: Step): Phase {
   if (step.kind === 'halt') return step.condition === 'QuorumLost' ? 'QuorumLost' : 'Degraded';
   if (cluster.status?.clusterId === undefined && observed.clusterId === undefined) return 'Creating';
+  if (observed.observation.restorePending === true) return 'Restoring';
   if (step.kind === 'restart-member' || step.kind === 'move-leader') return 'Upgrading';
   if (step.kind === 'idle') return 'Running';
   const voters = (observed.observation.members ?? []).filter((member) => !member.isLearner).length;
@@ -89,10 +92,12 @@ export function describe(step: Step): string {
       return `deleting pod ${step.pod}: ${step.reason}`;
     case 'delete-volume':
       return `deleting the volume of removed member ${step.member}`;
+    case 'restore':
+      return `restoring the backup on the first member ${step.member}`;
   }
 }
 
-function condition(type: KVClusterCondition['type'], holds: boolean, reason: string, message: string): KVClusterCondition {
+export function condition(type: KVClusterCondition['type'], holds: boolean, reason: string, message: string): KVClusterCondition {
   return { type, status: holds ? 'True' : 'False', reason, message };
 }
 

@@ -1,7 +1,8 @@
 // Schedules passes: each KVCluster gets a pass when it changes, when one of its pods changes,
 // and again after the delay its last pass asked for, since what the members say of themselves
 // (caught up, leader) changes without any Kubernetes object changing. A cluster has at most
-// one pass running; a change that arrives during one brings the next pass forward.
+// one pass running; a change that arrives during one brings the next pass forward, and so does
+// the end of a backup, which runs beside the passes.
 
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../../src/observability/logger.js';
@@ -42,6 +43,7 @@ export class Controller {
     const podPath = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${namespace}/pods`;
     const listPods = () => (namespace === undefined ? core.listPodForAllNamespaces({ labelSelector: podSelector }) : core.listNamespacedPod({ namespace, labelSelector: podSelector }));
     const log = (message: string) => logger.warn(message);
+    reconciler.onPassNeeded((cluster) => this.schedule(keyOf(cluster.metadata.namespace, cluster.metadata.name), CHANGE_DEBOUNCE_MS));
     this.informers = [
       resilientInformer<KVCluster>(config, clusterPath, listClusters, {
         change: (cluster) => {
@@ -67,13 +69,13 @@ export class Controller {
     await Promise.all(this.informers.map((informer) => informer.start()));
   }
 
-  /** Stops scheduling and waits for running passes to finish. */
+  /** Stops scheduling, stops the backups under way and waits for running passes to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.all(this.informers.map((informer) => informer.stop()));
-    await Promise.all(this.running.values());
+    await Promise.all([...this.running.values(), this.reconciler.stop()]);
   }
 
   private podChanged(pod: V1Pod): void {

@@ -27,6 +27,8 @@ export interface KVClusterSpec {
   };
   readonly settings?: Record<string, string>;
   readonly tls?: { readonly client?: TlsSource; readonly peer?: TlsSource };
+  readonly backup?: BackupSpec;
+  readonly restoreFrom?: RestoreSource;
 }
 
 /** Where one endpoint's certificates come from; the CRD allows exactly one. */
@@ -34,6 +36,31 @@ export interface TlsSource {
   readonly operatorCA?: boolean;
   readonly issuerRef?: { readonly name: string; readonly kind?: string; readonly group?: string };
   readonly secretName?: string;
+}
+
+/** An S3 bucket (AWS or S3-compatible) and the Secret with its access key. */
+export interface S3Location {
+  readonly bucket: string;
+  /** Put before `<cluster>/` in backup keys, as given (end it with `/` for a folder). */
+  readonly prefix?: string;
+  /** An S3-compatible server's URL; path-style addressing is used with it. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** A Secret in the cluster's namespace with the keys accessKeyId and secretAccessKey. */
+  readonly credentialsSecret: { readonly name: string };
+}
+
+export interface BackupSpec {
+  /** Five cron fields, in UTC. */
+  readonly schedule: string;
+  readonly s3: S3Location;
+  readonly retention?: { readonly count?: number; readonly maxAge?: string };
+}
+
+export interface RestoreSource {
+  readonly s3: S3Location;
+  /** The backup's key; without it, the newest backup under `s3.prefix`. */
+  readonly key?: string;
 }
 
 export interface KVClusterCondition {
@@ -47,6 +74,26 @@ export interface KVClusterCondition {
 
 export type ConditionType = 'Available' | 'Progressing' | 'Degraded' | 'BackupFailing';
 
+export interface LastBackup {
+  /** When it finished, ISO 8601. */
+  readonly time: string;
+  /** The member's revision when the backup began: the backup holds every write up to it. */
+  readonly revision: number;
+  readonly sizeBytes: number;
+  /** s3://bucket/key */
+  readonly location: string;
+}
+
+export interface RestoredFrom {
+  /** s3://bucket/key of the backup the cluster started from. */
+  readonly location: string;
+  /** The revision the backup was taken at. */
+  readonly backupRevision?: number;
+  /** The cluster's revision once the restore was applied (past every revision of the backup). */
+  readonly revision: number;
+  readonly time: string;
+}
+
 export interface KVClusterMemberStatus {
   readonly name: string;
   readonly id: string;
@@ -56,7 +103,7 @@ export interface KVClusterMemberStatus {
   readonly appliedIndex?: number;
 }
 
-export type Phase = 'Creating' | 'Running' | 'Scaling' | 'Upgrading' | 'Degraded' | 'QuorumLost';
+export type Phase = 'Creating' | 'Restoring' | 'Running' | 'Scaling' | 'Upgrading' | 'Degraded' | 'QuorumLost';
 
 export interface KVClusterStatus {
   readonly observedGeneration?: number;
@@ -69,10 +116,14 @@ export interface KVClusterStatus {
   readonly clusterId?: string;
   readonly members?: readonly KVClusterMemberStatus[];
   readonly conditions?: readonly KVClusterCondition[];
+  /** Written by a backup when it succeeds, never by a pass. */
+  readonly lastBackup?: LastBackup;
+  /** Written once the restore from spec.restoreFrom was applied; the cluster grows only after. */
+  readonly restoredFrom?: RestoredFrom;
 }
 
 export interface KVCluster extends KubernetesObject {
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly uid: string; readonly generation?: number; readonly deletionTimestamp?: Date };
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly uid: string; readonly generation?: number; readonly creationTimestamp?: Date; readonly deletionTimestamp?: Date };
   readonly spec: KVClusterSpec;
   readonly status?: KVClusterStatus;
 }
@@ -133,4 +184,9 @@ export function peerAddressOf(cluster: KVCluster, member: string): string {
 
 export function ownerReferenceTo(cluster: KVCluster): { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean } {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, name: cluster.metadata.name, uid: cluster.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** Whether the cluster is to start from a backup it has not restored yet. */
+export function awaitsRestore(cluster: KVCluster): boolean {
+  return cluster.spec.restoreFrom !== undefined && cluster.status?.restoredFrom === undefined;
 }

@@ -1,10 +1,14 @@
 // What the operator asks a member, over the member's REST API at its pod's address: the
-// membership, the member's own status and readiness, and the membership calls. Each call is
-// one attempt with a short deadline; the reconciler treats a member that does not answer as
-// unreachable for this pass and asks again on the next. Over TLS the member's certificate is
-// checked against the cluster's CA bundle and the member's DNS name, though the call dials the
-// pod's address.
+// membership, the member's own status and readiness, the membership calls, and the backup and
+// restore streams. Each call is one attempt with a short deadline (the streams end when the
+// caller's signal says); the reconciler treats a member that does not answer as unreachable for
+// this pass and asks again on the next. Over TLS the member's certificate is checked against the
+// cluster's CA bundle and the member's DNS name, though the call dials the pod's address.
 
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { requestText } from '../../src/tls/https-request.js';
 
 const CALL_TIMEOUT_MS = 3_000;
@@ -34,6 +38,8 @@ export interface MemberSelfStatus {
   readonly leaderId: number;
   readonly term: number;
   readonly appliedIndex: number;
+  /** The store's revision: every write up to it is applied on this member. */
+  readonly revision: number;
 }
 
 /** An answer that is not 2xx, with the server's error code (e.g. NODE_NOT_CAUGHT_UP). */
@@ -97,6 +103,42 @@ export class MemberApi {
     await this.call('POST', '/api/v1/admin/transfer-leadership', {}, CHANGE_TIMEOUT_MS);
   }
 
+  /** The member's backup, a checksummed snapshot of its state, as a stream of bytes. */
+  async backup(signal: AbortSignal): Promise<Readable> {
+    const response = await this.stream('POST', '/api/v1/admin/backup', signal);
+    if (response.statusCode !== 200) throw await streamError(response, 'POST /api/v1/admin/backup', this.baseUrl);
+    return response;
+  }
+
+  /**
+   * Replaces the whole cluster's state with a backup streamed from `body`, through Raft; answers
+   * once the member applied it. A body that fails before its end restores nothing: the member
+   * receives the whole backup and checks it before anything is proposed.
+   */
+  async restore(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<{ readonly restored: boolean; readonly revision: number }> {
+    const response = await this.stream('POST', '/api/v1/admin/restore', signal, body);
+    if (response.statusCode !== 200) throw await streamError(response, 'POST /api/v1/admin/restore', this.baseUrl);
+    return JSON.parse(await textOf(response)) as { restored: boolean; revision: number };
+  }
+
+  /** A request whose body (if any) is streamed; resolves with the response as it starts. */
+  private stream(method: string, path: string, signal: AbortSignal, body?: AsyncIterable<Uint8Array>): Promise<IncomingMessage> {
+    const { tls } = this.address;
+    const options: RequestOptions & { ca?: Buffer; servername?: string } = {
+      method,
+      signal,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/octet-stream' } }),
+      ...(tls === undefined ? {} : { ca: Buffer.from(tls.caPem), servername: tls.servername }),
+    };
+    const send = tls === undefined ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const outgoing = send(`${this.baseUrl}${path}`, options, resolve);
+      outgoing.on('error', reject);
+      if (body === undefined) outgoing.end();
+      else pipeline(Readable.from(body), outgoing).catch((error: unknown) => outgoing.destroy(error as Error));
+    });
+  }
+
   private async call<T>(method: string, path: string, body?: object, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
     const answer = await this.send(method, path, body, timeoutMs);
     if (answer.status < 200 || answer.status >= 300) {
@@ -115,6 +157,18 @@ export class MemberApi {
       ...(tls === undefined ? {} : { tls: { ca: Buffer.from(tls.caPem) }, servername: tls.servername }),
     });
   }
+}
+
+async function streamError(response: IncomingMessage, call: string, baseUrl: string): Promise<MemberCallError> {
+  const status = response.statusCode ?? 0;
+  const error = parseError(await textOf(response).catch(() => ''));
+  return new MemberCallError(status, error.code, `${call} at ${baseUrl}: ${status} ${error.code} ${error.message}`);
+}
+
+async function textOf(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseError(text: string): { code: string; message: string } {

@@ -11,6 +11,9 @@
 // - A pod or volume of no member (a removed member's) is deleted: a removed member never
 //   rejoins under its old id.
 // - A voter whose volume is lost (no pod, no volume) is removed, to be replaced by a new learner.
+// - A cluster made from a backup restores it on its first member, once that member is ready and
+//   before any other member is added; a cluster that grew without a recorded restore is never
+//   restored into.
 // - One membership change at a time: a learner is promoted once it is ready (caught up) before
 //   anything else changes (invited again if it waits unanswered); a member is added or removed
 //   only when every member is ready.
@@ -68,6 +71,8 @@ export interface ClusterObservation {
   /** The name of the member that forms the cluster; the same on every pass. */
   readonly firstMember: string;
   readonly nowMs: number;
+  /** The cluster is to start from a backup that it has not restored yet (spec.restoreFrom, no status.restoredFrom). */
+  readonly restorePending?: boolean;
 }
 
 export interface VolumeObservation {
@@ -88,8 +93,15 @@ export type Step =
   | { readonly kind: 'delete-pod'; readonly pod: string; readonly reason: string }
   | { readonly kind: 'delete-volume'; readonly member: string }
   | { readonly kind: 'wait'; readonly reason: string }
-  | { readonly kind: 'halt'; readonly condition: 'QuorumLost' | 'MemberNotReady' | 'UnsupportedUpgrade'; readonly reason: string }
+  | { readonly kind: 'restore'; readonly member: string }
+  | { readonly kind: 'halt'; readonly condition: HaltCondition; readonly reason: string }
   | { readonly kind: 'idle' };
+
+/**
+ * Why the operator stopped; the Degraded condition's reason. The restore's come from carrying the
+ * restore out (the backup's checksum, its bucket), except RestoreImpossible.
+ */
+export type HaltCondition = 'QuorumLost' | 'MemberNotReady' | 'UnsupportedUpgrade' | 'RestoreImpossible' | 'RestoreFailed' | 'RestoreChecksumMismatch';
 
 export interface PlannerLimits {
   /** How long a member's pod may take to become ready before the operator stops and reports it. */
@@ -121,6 +133,7 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
 
   const lost = voters.find((member) => member.pod === undefined && !member.hasVolume);
   if (lost !== undefined) return { kind: 'remove-member', member: lost.name, id: lost.id, reason: 'its volume is lost; a new member replaces it' };
+  if (observed.restorePending === true) return restoreStep(members, observed, limits);
 
   // A learner has no data worth keeping: one without a pod is a new member whose pod was not made yet.
   const podless = members.find((member) => member.pod === undefined);
@@ -174,6 +187,21 @@ function learnerStep(learner: MemberObservation, observed: ClusterObservation, l
     return { kind: 'invite', member: learner.name };
   }
   return { kind: 'wait', reason: `learner ${learner.name} is catching up` };
+}
+
+/**
+ * The restore replaces the whole state of the cluster, so it is done while the first member is
+ * the whole cluster and before anything else: once it is recorded, the cluster grows by the usual
+ * rules and every new member copies the restored state. A cluster with more members and no
+ * recorded restore (its status was lost) may hold writes: the operator does not restore into it.
+ */
+function restoreStep(members: readonly MemberObservation[], observed: ClusterObservation, limits: PlannerLimits): Step {
+  const [only, ...others] = members;
+  if (only === undefined || others.length > 0 || only.isLearner) {
+    return { kind: 'halt', condition: 'RestoreImpossible', reason: `the cluster has ${members.length} members and no restore recorded in status.restoredFrom; the operator restores only into a new cluster's first member: create a new KVCluster from the backup` };
+  }
+  if (only.status?.ready !== true || only.pod?.ready !== true) return waitForReady([only], observed, limits);
+  return { kind: 'restore', member: only.name };
 }
 
 /** The follower to remove: one that is not ready, else the least caught up; ties by name. */

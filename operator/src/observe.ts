@@ -4,7 +4,7 @@
 
 import type { CoreV1Api, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { ClusterTrust } from './cluster-certificates.js';
-import { ANNOTATIONS, LABELS, memberSelector, peerHostOf, PORTS, type KVCluster } from './kvcluster.js';
+import { ANNOTATIONS, awaitsRestore, LABELS, memberSelector, peerHostOf, PORTS, type KVCluster } from './kvcluster.js';
 import { MemberApi, type MemberSelfStatus } from './member-api.js';
 import { firstMemberName } from './member-names.js';
 import { specDigestOf, type MemberImage } from './member-pod.js';
@@ -15,6 +15,8 @@ export interface ObservedCluster {
   readonly clusterId?: string;
   /** Each answering member's own status, by member name. */
   readonly statuses: ReadonlyMap<string, MemberSelfStatus>;
+  /** Each answering member's API, by member name. */
+  readonly apis: ReadonlyMap<string, MemberApi>;
   /** The API of the leader's pod, when the leader answered. */
   readonly leaderApi?: MemberApi;
 }
@@ -54,9 +56,11 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
     volumes: volumes.map((volume) => ({ member: memberOfObject(volume) ?? '', version: volume.metadata?.annotations?.[ANNOTATIONS.version] })),
     firstMember: firstMemberName(cluster),
     nowMs,
+    restorePending: awaitsRestore(cluster),
   };
   const statuses = new Map([...answers].map(([name, answer]) => [name, answer.status]));
-  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses };
+  const apis = new Map([...answers].map(([name, answer]) => [name, answer.api]));
+  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses, apis };
 
   const leaderId = membershipSource.status.leaderId;
   const leader = leaderId === 0 ? undefined : membership.members.find((member) => member.id === leaderId)?.name;
@@ -75,11 +79,12 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
       ...(volume?.metadata?.annotations?.[ANNOTATIONS.version] === undefined ? {} : { volumeVersion: volume.metadata.annotations[ANNOTATIONS.version] }),
     };
   });
-  const leaderApi = leader === undefined ? undefined : answers.get(leader)?.api;
+  const leaderApi = leader === undefined ? undefined : apis.get(leader);
   return {
     observation: { ...base, members, ...(leader === undefined ? {} : { leader }) },
     clusterId: membership.clusterId,
     statuses,
+    apis,
     ...(leaderApi === undefined ? {} : { leaderApi }),
   };
 }

@@ -1,20 +1,24 @@
 // One pass over one KVCluster: keep its Services, ConfigMap, PodDisruptionBudget and
-// certificates as the spec says, observe the cluster, take the one step the decision rule picks, and write the status.
-// A pass is level-triggered: it starts from what it observes, never from what an earlier pass
-// did, so an operator that died mid-pass, or a second one that took over, simply goes on.
+// certificates as the spec says, observe the cluster, take the one step the decision rule picks,
+// start a backup if one is due (it runs beside the passes), and write the status. A pass is
+// level-triggered: it starts from what it observes, never from what an earlier pass did, so an
+// operator that died mid-pass, or a second one that took over, simply goes on.
 
-import type { CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api, type CustomObjectsApi, type KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Logger } from '../../src/observability/logger.js';
-import { carryOut, mergePatch } from './carry-out.js';
+import { Backups } from './backups.js';
+import { carryOut } from './carry-out.js';
 import { checkCertificates, type CertificateLifetimes } from './cluster-certificates.js';
 import { applyClusterObjects } from './cluster-objects.js';
 import { describe, reasonOf, statusOf } from './cluster-status.js';
 import type { EventRecorder } from './events.js';
-import { GROUP, PLURAL, VERSION, type KVCluster, type KVClusterStatus } from './kvcluster.js';
+import { awaitsRestore, GROUP, PLURAL, VERSION, type KVCluster } from './kvcluster.js';
+import { patchStatus } from './merge-patch.js';
 import type { MemberImage } from './member-pod.js';
 import { nextStep, type PlannerLimits, type Step } from './next-step.js';
 import { observeCluster } from './observe.js';
 import type { OperatorMetrics } from './operator-metrics.js';
+import { RestoreRefusals } from './restore.js';
 
 export interface ReconcilerParts {
   readonly core: CoreV1Api;
@@ -34,7 +38,24 @@ export interface ReconcilerParts {
 const NEXT_PASS_MS = { afterStep: 300, waiting: 2_000, halted: 5_000, failed: 3_000, idle: 15_000 } as const;
 
 export class Reconciler {
-  constructor(private readonly parts: ReconcilerParts) {}
+  private readonly backups: Backups;
+  private readonly restoreRefusals = new RestoreRefusals();
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly parts: ReconcilerParts) {
+    this.backups = new Backups(parts);
+  }
+
+  /** `listener` is called when a cluster needs a pass that no watched object announces (a backup ended). */
+  onPassNeeded(listener: (cluster: KVCluster) => void): void {
+    this.backups.onFinished(listener);
+  }
+
+  /** Stops the backups and a restore under way; passes are the controller's to wait for. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.backups.stop();
+  }
 
   /** Reconciles once; resolves with the delay before the next pass. */
   async reconcile(cluster: KVCluster): Promise<number> {
@@ -54,22 +75,39 @@ export class Reconciler {
     }
   }
 
-  /** Drops what the operator keeps of a deleted cluster: its last Event and its phase series. */
+  /** Drops what the operator keeps of a deleted cluster: its last Event, its metric series, its backup under way. */
   forget(cluster: KVCluster): void {
+    this.backups.forget(cluster);
+    this.restoreRefusals.forget(cluster);
     this.parts.events.forget(cluster);
     this.parts.metrics.forgetCluster(cluster.metadata.namespace, cluster.metadata.name);
   }
 
-  private async pass(cluster: KVCluster, log: Logger): Promise<number> {
-    const { core, objects, events, metrics } = this.parts;
+  private async pass(cached: KVCluster, log: Logger): Promise<number> {
+    const { core, objects, customObjects, events, metrics } = this.parts;
+    // The watch may not have delivered the restore's record yet: a restore is decided on a fresh read.
+    const cluster = awaitsRestore(cached) ? await readCluster(customObjects, cached) : cached;
+    if (cluster === undefined) return NEXT_PASS_MS.idle;
     await applyClusterObjects(objects, cluster);
     const version = cluster.spec.version ?? this.parts.defaultVersion;
     const { trust, nextCheckAtMs } = await checkCertificates(core, cluster, this.parts.certificates, Date.now());
     const observed = await observeCluster(core, cluster, { version, image: this.parts.image, ...(trust === undefined ? {} : { trust }) }, Date.now());
-    const step = nextStep(observed.observation, this.parts.limits);
+    this.backups.consider(cluster, observed, Date.now());
+    const decided = nextStep(observed.observation, this.parts.limits);
     // Waiting and idle passes repeat every few seconds: only steps that act are worth a line at info.
-    log[step.kind === 'wait' || step.kind === 'idle' || step.kind === 'halt' ? 'debug' : 'info']({ step: step.kind, detail: describe(step) }, 'step');
-    const outcome = await carryOut(step, { core, cluster, image: this.parts.image, version, ...(observed.leaderApi === undefined ? {} : { leaderApi: observed.leaderApi }) });
+    log[decided.kind === 'wait' || decided.kind === 'idle' || decided.kind === 'halt' ? 'debug' : 'info']({ step: decided.kind, detail: describe(decided) }, 'step');
+    const outcome = await carryOut(decided, {
+      core,
+      customObjects,
+      cluster,
+      image: this.parts.image,
+      version,
+      restoreRefusals: this.restoreRefusals,
+      stopping: this.stopping.signal,
+      ...(observed.leaderApi === undefined ? {} : { leaderApi: observed.leaderApi }),
+    });
+    // A step that found it cannot go on until a person acts is reported as the halt it is.
+    const step: Step = outcome.refusal === undefined ? decided : { kind: 'halt', ...outcome.refusal };
     if (outcome.taken) {
       metrics.steps.inc({ namespace: cluster.metadata.namespace, cluster: cluster.metadata.name, step: step.kind });
       log.info({ step: step.kind }, outcome.message);
@@ -79,9 +117,10 @@ export class Reconciler {
     } else if (cluster.spec.replicas < 3 && step.kind === 'idle') {
       await events.record(cluster, 'Warning', 'NoFaultTolerance', `${cluster.spec.replicas} member${cluster.spec.replicas === 1 ? '' : 's'} tolerate no member failure; 3 or more are recommended`);
     }
-    const status = statusOf(cluster, observed, step, new Date().toISOString());
+    const status = statusOf(cluster, observed, step, new Date().toISOString(), this.backups.conditionOf(cluster));
     metrics.setPhase(cluster.metadata.namespace, cluster.metadata.name, status.phase);
-    await writeStatus(this.parts.customObjects, cluster, status);
+    // A field the pass did not find (no leader, mixed versions) is cleared.
+    await patchStatus(customObjects, cluster, { leader: null, version: null, ...status });
     // A certificate due before the pass the step asks for brings that pass forward.
     return Math.min(nextPassAfter(step, outcome.taken), Math.max(0, (nextCheckAtMs ?? Infinity) - Date.now()));
   }
@@ -94,11 +133,12 @@ function nextPassAfter(step: Step, taken: boolean): number {
   return NEXT_PASS_MS.waiting;
 }
 
-/** A merge patch of the status subresource; a field the pass did not find (no leader, mixed versions) is cleared. */
-async function writeStatus(customObjects: CustomObjectsApi, cluster: KVCluster, status: KVClusterStatus): Promise<void> {
-  const body = { status: { leader: null, version: null, ...status } };
-  await customObjects.patchNamespacedCustomObjectStatus(
-    { group: GROUP, version: VERSION, namespace: cluster.metadata.namespace, plural: PLURAL, name: cluster.metadata.name, body },
-    mergePatch(),
-  );
+/** The cluster as the API server has it now; undefined once it is gone. */
+async function readCluster(customObjects: CustomObjectsApi, cluster: KVCluster): Promise<KVCluster | undefined> {
+  try {
+    return await customObjects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: cluster.metadata.namespace, plural: PLURAL, name: cluster.metadata.name }) as KVCluster;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
 }

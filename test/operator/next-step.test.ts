@@ -155,6 +155,24 @@ describe('the next step', () => {
     expect(nextStep(cluster([member('a'), starting, member('c')], { version: '0.2.0' }), LIMITS).kind).toBe('wait');
   });
 
+  it('restores a backup on the first member once it is ready, before any member is added', () => {
+    // The first member answers as a ready leader before its pod's readiness probe passed: wait, and add no one.
+    const starting = member('a', { pod: { name: 'a', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW } });
+    expect(nextStep(cluster([starting], { restorePending: true }), LIMITS).kind).toBe('wait');
+    expect(nextStep(cluster([member('a')], { restorePending: true }), LIMITS)).toEqual({ kind: 'restore', member: 'a' });
+    // Recorded: the cluster grows as usual.
+    expect(nextStep(cluster([member('a')], { restorePending: false }), LIMITS)).toEqual({ kind: 'add-learner' });
+    // A first member that never becomes ready is reported, as any other.
+    const stalled = member('a', { pod: { name: 'a', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW - 400_000 } });
+    expect(nextStep(cluster([stalled], { restorePending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady' });
+  });
+
+  it('never restores into a cluster that grew without a recorded restore', () => {
+    expect(nextStep(cluster(three(), { restorePending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'RestoreImpossible' });
+    const withLearner = [member('a'), member('b', { isLearner: true })];
+    expect(nextStep(cluster(withLearner, { restorePending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'RestoreImpossible' });
+  });
+
   it('upgrades one minor version at a time, never down and never across majors', () => {
     expect(nextStep(cluster(three(), { version: '0.3.0' }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'UnsupportedUpgrade' });
     expect(unsupportedChange('0.1.0', '0.1.7')).toBeUndefined();
@@ -171,6 +189,8 @@ describe('the next step', () => {
 
 interface ModelMember { name: string; id: bigint; learner: boolean; ready: boolean; version: string }
 interface ModelState {
+  /** Made from a backup that is not restored yet. */
+  restorePending: boolean;
   members: ModelMember[];
   pods: Map<string, string>; // name -> version
   volumes: Map<string, string>; // name -> version
@@ -202,6 +222,7 @@ function observe(state: ModelState, replicas: number, version: string): ClusterO
     volumes: [...state.volumes].map(([name, volumeVersion]) => ({ member: name, version: volumeVersion })),
     firstMember: 'm0',
     nowMs: NOW,
+    restorePending: state.restorePending,
   };
 }
 
@@ -245,21 +266,27 @@ function apply(state: ModelState, step: Step): void {
     case 'delete-volume':
       state.volumes.delete(step.member);
       return;
+    case 'restore':
+      expect(state.members.map((entry) => entry.name), 'a restore goes to the first member alone').toEqual([step.member]);
+      state.restorePending = false;
+      return;
     default:
       return;
   }
 }
 
 describe('the decision rule in a model cluster', () => {
-  it('converges through lost steps and vanishing pods, one membership change at a time, never removing the leader or reviving a removed member', () => {
+  it('converges through lost steps and vanishing pods, one membership change at a time, never removing the leader, reviving a removed member or growing before a restore', () => {
     const event = fc.oneof(
       fc.constant({ kind: 'pass' as const }),
       fc.constant({ kind: 'lost-step' as const }),
       fc.record({ kind: fc.constant('pod-vanishes' as const), index: fc.nat(8) }),
       fc.constant({ kind: 'pods-ready' as const }),
     );
-    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.array(event, { maxLength: 60 }), (start, target, upgrade, events) => {
-      const state: ModelState = { members: [], pods: new Map(), volumes: new Map(), removed: new Set(), leader: 'm0', nextName: 0 };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), fc.boolean(), fc.array(event, { maxLength: 60 }), (startAt, target, upgrade, fromBackup, events) => {
+      // A cluster made from a backup starts as its first member alone.
+      const start = fromBackup ? 1 : startAt;
+      const state: ModelState = { restorePending: fromBackup, members: [], pods: new Map(), volumes: new Map(), removed: new Set(), leader: 'm0', nextName: 0 };
       for (let index = 0; index < start; index += 1) {
         const name = `m${state.nextName++}`;
         state.members.push({ name, id: BigInt(state.nextName), learner: false, ready: true, version: '0.1.0' });
@@ -268,6 +295,7 @@ describe('the decision rule in a model cluster', () => {
       }
       const version = upgrade ? '0.2.0' : '0.1.0';
       const check = () => {
+        expect(state.members.length === 1 || !state.restorePending, 'no member is added before the restore').toBe(true);
         expect(state.members.filter((entry) => entry.learner).length).toBeLessThanOrEqual(1);
         expect(state.members.some((entry) => entry.name === state.leader && !entry.learner)).toBe(true);
         for (const name of state.removed) {
@@ -300,6 +328,7 @@ describe('the decision rule in a model cluster', () => {
         check();
       }
       expect(nextStep(observe(state, target, version), LIMITS)).toEqual({ kind: 'idle' });
+      expect(state.restorePending).toBe(false);
       expect(state.members.filter((entry) => !entry.learner)).toHaveLength(target);
       expect([...state.pods.values()].every((podVersion) => podVersion === version)).toBe(true);
       expect(state.pods.size).toBe(target);
