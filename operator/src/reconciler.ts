@@ -122,7 +122,9 @@ export class Reconciler {
     // A field the pass did not find (no leader, mixed versions) is cleared.
     await patchStatus(customObjects, cluster, { leader: null, version: null, ...status });
     // A certificate due before the pass the step asks for brings that pass forward.
-    return Math.min(nextPassAfter(step, outcome.taken), Math.max(0, (nextCheckAtMs ?? Infinity) - Date.now()));
+    // An invitation is sent again and again for minutes by the member that got it: the next is not due soon.
+    const afterStep = step.kind === 'invite' ? this.parts.limits.reinviteAfterMs : nextPassAfter(step, outcome.taken);
+    return Math.min(afterStep, Math.max(0, (nextCheckAtMs ?? Infinity) - Date.now()));
   }
 }
 

@@ -31,6 +31,9 @@ interface Peer {
   readonly sender: PeerSender;
 }
 
+/** How soon a peer's name is looked up again after it did not resolve. */
+const DNS_RESOLUTION_INTERVAL_MS = 1_000;
+
 export class GrpcTransport implements PeerTransport {
   private readonly options: ResolvedGrpcTransportOptions;
   private readonly server: Server;
@@ -239,6 +242,9 @@ export class GrpcTransport implements PeerTransport {
       // already spaces the attempts, and the two would add up, so the channel's stays short.
       'grpc.initial_reconnect_backoff_ms': reconnectDelayInitialMs,
       'grpc.max_reconnect_backoff_ms': reconnectDelayInitialMs,
+      // A member is often added before its name resolves (a Kubernetes pod made after the
+      // member was added): grpc-js would look the name up again only every 30 s.
+      'grpc.dns_min_time_between_resolutions_ms': DNS_RESOLUTION_INTERVAL_MS,
       // Channelz statistics stay on here: with them off (grpc-js 1.x) a channel to a peer that
       // restarted on the same port was never noticed as broken, and close() waited out calls in
       // flight. Peer traffic is a few long-lived streams, so the per-call cost does not matter.

@@ -194,18 +194,26 @@ describe('the operator on the test bed', () => {
       throw new Error(`timed out after ${SETTLE_MS} ms waiting for ${what}`);
     };
     armKiller(operator);
-    await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=4']);
-    await keepRestarting(4, 'four ready members with the operator killed at each step');
-    await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=3']);
-    const final = await keepRestarting(3, 'three ready members with the operator killed at each step');
-    armed = false;
+    let final: KVCluster;
+    try {
+      await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=4']);
+      await keepRestarting(4, 'four ready members with the operator killed at each step');
+      await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=3']);
+      final = await keepRestarting(3, 'three ready members with the operator killed at each step');
+    } finally {
+      // Whatever happened, the tests after this one get an operator that is left alone.
+      armed = false;
+      await sleep(1_000);
+      if (operator.hasExited()) operator = new OperatorProcess(bed, operatorLog());
+    }
 
     console.log(`operator killed ${kills} times: before ${[...killedBefore].join(', ')}; after ${[...killedAfter].join(', ')}`);
     // A promote that was under way when the operator died has completed by the next pass, so there may be none to kill after.
     // (A learner whose invitation went with a killed operator's leader call may be invited again: that step is killed too.)
     expect([...killedBefore]).toEqual(expect.arrayContaining(['add-learner', 'create-pod', 'delete-pod', 'delete-volume', 'promote', 'remove-member']));
+    // Which steps also get killed after their call returned depends on timing (a call that went out
+    // before the kill needs no repeat), so only that they are steps of this scale is checked.
     expect(killedAfter).toEqual(new Set([...killedAfter].filter((step) => killedBefore.has(step))));
-    expect(killedAfter.size).toBeGreaterThanOrEqual(4);
     const names = (final.status?.members ?? []).map((member) => member.name).sort();
     expect(final.status?.members?.filter((member) => member.role === 'learner')).toEqual([]);
     await waitFor('pods and volumes of exactly the members', 60_000, async () => {
@@ -216,7 +224,6 @@ describe('the operator on the test bed', () => {
     expect(revived, 'a removed member never comes back').toEqual([]);
     const greeting = await request((await memberUrls(bed, NAMESPACE, CLUSTER)).get(names[0] ?? '') ?? '', 'GET', '/api/v1/keys/greeting');
     expect(greeting.text).toContain('hello');
-    if (operator.hasExited()) operator = new OperatorProcess(bed, operatorLog());
   }, 600_000);
 
   it('gives a deleted pod back on its volume, and replaces a member whose volume is lost', async () => {
