@@ -3,8 +3,8 @@
 // stream. At most one backup per cluster runs at a time, only while the cluster has a ready
 // leader, and never before a cluster made from a backup has restored it.
 //
-// A backup streams a ready member's Backup API to the bucket (s3-bucket.ts), then writes
-// status.lastBackup and applies retention. When it is due comes from status.lastBackup and the
+// A backup streams a ready member's Backup API to the bucket (s3-bucket.ts), applies retention
+// and then writes status.lastBackup. When it is due comes from status.lastBackup and the
 // schedule (backup-schedule.ts), so a restarted operator knows it without any memory of its own;
 // what is kept here only bridges the moments before the informer delivers a status this
 // operator wrote, and spaces out retries (10 s doubling to 5 min). A failure, a missing Secret
@@ -136,12 +136,14 @@ export class Backups {
       const key = backupKey(spec.s3.prefix, name, startedAtMs, revision);
       const metadata = { [METADATA.revision]: String(revision), [METADATA.cluster]: name, [METADATA.namespace]: namespace, [METADATA.clusterId]: clusterId, [METADATA.member]: member.name };
       const uploaded = await bucket.upload(key, await member.api.backup(signal), metadata, signal);
-      const lastBackup: LastBackup = { time: new Date().toISOString(), revision, sizeBytes: uploaded.sizeBytes, location: bucket.locationOf(key) };
-      await patchStatus(this.parts.customObjects, cluster, { lastBackup });
+      // The new backup is whole in the bucket: older ones can go before it is recorded. Recorded
+      // last, lastBackup says that the backup and its retention are done.
       const deleted = await this.applyRetention(bucket, cluster, spec, retention, key).catch(async (error: unknown) => {
         await this.parts.events.record(cluster, 'Warning', 'RetentionFailed', `old backups were not deleted: ${(error as Error).message}`).catch(() => undefined);
         return [];
       });
+      const lastBackup: LastBackup = { time: new Date().toISOString(), revision, sizeBytes: uploaded.sizeBytes, location: bucket.locationOf(key) };
+      await patchStatus(this.parts.customObjects, cluster, { lastBackup });
       return { lastBackup, deleted };
     } finally {
       bucket.destroy();
