@@ -116,14 +116,13 @@ async function keepCertificates(core: CoreV1Api, cluster: KVCluster, lifetimes: 
   const tlsSecret = await readSecret(core, namespace, tlsSecretName(cluster));
   const hosts = memberHosts(cluster);
   const certificatePem = text(tlsSecret, 'tls.crt');
-  const needsCertificate = certificatePem === undefined || text(tlsSecret, 'ca.crt') !== bundle
-    || !signedBy(certificatePem, state.current.certificatePem) || dueForRenewal(certificatePem, nowMs) || !coversHosts(certificatePem, hosts);
+  // A certificate the current CA signed, not yet due and valid for every name is kept; only the bundle beside it may change.
+  const stillGood = certificatePem !== undefined && signedBy(certificatePem, state.current.certificatePem) && !dueForRenewal(certificatePem, nowMs) && coversHosts(certificatePem, hosts);
   let servedPem = certificatePem;
-  if (needsCertificate) {
+  if (!stillGood || text(tlsSecret, 'ca.crt') !== bundle) {
     const authority = await authorityFromPem(state.current.certificatePem, state.current.privateKeyPem);
     const caNotAfter = new Date(new X509Certificate(state.current.certificatePem).validTo).getTime();
-    const keepCurrent = certificatePem !== undefined && signedBy(certificatePem, state.current.certificatePem) && !dueForRenewal(certificatePem, nowMs) && coversHosts(certificatePem, hosts);
-    const issued = keepCurrent
+    const issued = stillGood
       ? { certificatePem, privateKeyPem: text(tlsSecret, 'tls.key') ?? '' }
       : await issueCertificate(authority, { commonName: cluster.metadata.name, hosts, notBefore: new Date(nowMs - backdateMs(lifetimes.certificateMs)), notAfter: new Date(Math.min(nowMs + lifetimes.certificateMs, caNotAfter)) });
     await writeSecret(core, tlsSecret, {
