@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { AuthCalls } from '../src/cli/auth-calls.js';
+import { AuthCalls } from '../src/client/auth-calls.js';
 import { serverTlsArgs, writeDevCertificates } from '../src/cli/dev-certificates.js';
 import { Permission_Type } from '../src/generated/etcd/authpb/auth.js';
 import type { ServerProcess, ServerProcessOptions } from '../test/cluster/cluster-harness.js';

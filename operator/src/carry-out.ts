@@ -11,6 +11,7 @@ import { newMemberName } from './member-names.js';
 import { memberPod, memberVolume, type MemberImage } from './member-pod.js';
 import type { HaltCondition, Step } from './next-step.js';
 import { restoreFromBackup, type RestoreRefusals } from './restore.js';
+import { RootPasswordError } from './root-password.js';
 import { mergePatch } from './merge-patch.js';
 
 export interface StepContext {
@@ -37,6 +38,15 @@ export interface StepOutcome {
 }
 
 export async function carryOut(step: Step, context: StepContext): Promise<StepOutcome> {
+  try {
+    return await take(step, context);
+  } catch (error) {
+    if (!(error instanceof RootPasswordError)) throw error;
+    return { taken: false, message: error.message, refusal: { condition: 'RootPasswordRefused', reason: error.message } };
+  }
+}
+
+async function take(step: Step, context: StepContext): Promise<StepOutcome> {
   const { core, cluster } = context;
   const namespace = cluster.metadata.namespace;
   switch (step.kind) {
@@ -87,6 +97,9 @@ export async function carryOut(step: Step, context: StepContext): Promise<StepOu
       if (result.restored) return { taken: true, message: result.message };
       return { taken: false, message: result.reason, refusal: { condition: result.condition, reason: result.reason } };
     }
+    case 'enable-auth':
+      await leaderOf(context).enableAuthentication();
+      return { taken: true, message: `turned authentication on with the root user and the password of Secret ${context.cluster.spec.auth?.rootPasswordSecret.name ?? ''}` };
     case 'wait':
     case 'halt':
       return { taken: false, message: step.reason };

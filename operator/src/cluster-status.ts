@@ -94,6 +94,8 @@ export function describe(step: Step): string {
       return `deleting the volume of removed member ${step.member}`;
     case 'restore':
       return `restoring the backup on the first member ${step.member}`;
+    case 'enable-auth':
+      return 'turning authentication on with the root user';
   }
 }
 

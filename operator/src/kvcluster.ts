@@ -29,6 +29,8 @@ export interface KVClusterSpec {
   readonly tls?: { readonly client?: TlsSource; readonly peer?: TlsSource };
   readonly backup?: BackupSpec;
   readonly restoreFrom?: RestoreSource;
+  /** etcd's authentication, turned on by the operator with the root user and this password. */
+  readonly auth?: { readonly rootPasswordSecret: { readonly name: string; readonly key?: string } };
 }
 
 /** Where one endpoint's certificates come from; the CRD allows exactly one. */

@@ -14,6 +14,8 @@
 // - A cluster made from a backup restores it on its first member, once that member is ready and
 //   before any other member is added; a cluster that grew without a recorded restore is never
 //   restored into.
+// - A cluster whose spec asks for authentication has it turned on once it has quorum and any
+//   restore is done (a restored backup may bring its own users), before it grows.
 // - One membership change at a time: a learner is promoted once it is ready (caught up) before
 //   anything else changes (invited again if it waits unanswered); a member is added or removed
 //   only when every member is ready.
@@ -73,6 +75,8 @@ export interface ClusterObservation {
   readonly nowMs: number;
   /** The cluster is to start from a backup that it has not restored yet (spec.restoreFrom, no status.restoredFrom). */
   readonly restorePending?: boolean;
+  /** The spec asks for authentication and the leader says it is off. */
+  readonly authPending?: boolean;
 }
 
 export interface VolumeObservation {
@@ -94,14 +98,16 @@ export type Step =
   | { readonly kind: 'delete-volume'; readonly member: string }
   | { readonly kind: 'wait'; readonly reason: string }
   | { readonly kind: 'restore'; readonly member: string }
+  | { readonly kind: 'enable-auth' }
   | { readonly kind: 'halt'; readonly condition: HaltCondition; readonly reason: string }
   | { readonly kind: 'idle' };
 
 /**
  * Why the operator stopped; the Degraded condition's reason. The restore's come from carrying the
- * restore out (the backup's checksum, its bucket), except RestoreImpossible.
+ * restore out (the backup's checksum, its bucket), except RestoreImpossible; RootPasswordRefused
+ * from a step that needs root when spec.auth's Secret is missing or its password refused.
  */
-export type HaltCondition = 'QuorumLost' | 'MemberNotReady' | 'UnsupportedUpgrade' | 'RestoreImpossible' | 'RestoreFailed' | 'RestoreChecksumMismatch';
+export type HaltCondition = 'QuorumLost' | 'MemberNotReady' | 'UnsupportedUpgrade' | 'RestoreImpossible' | 'RestoreFailed' | 'RestoreChecksumMismatch' | 'RootPasswordRefused';
 
 export interface PlannerLimits {
   /** How long a member's pod may take to become ready before the operator stops and reports it. */
@@ -134,6 +140,7 @@ export function nextStep(observed: ClusterObservation, limits: PlannerLimits): S
   const lost = voters.find((member) => member.pod === undefined && !member.hasVolume);
   if (lost !== undefined) return { kind: 'remove-member', member: lost.name, id: lost.id, reason: 'its volume is lost; a new member replaces it' };
   if (observed.restorePending === true) return restoreStep(members, observed, limits);
+  if (observed.authPending === true) return { kind: 'enable-auth' };
 
   // A learner has no data worth keeping: one without a pod is a new member whose pod was not made yet.
   const podless = members.find((member) => member.pod === undefined);

@@ -26,6 +26,8 @@ export interface DesiredMembers {
   readonly image: MemberImage;
   /** The CA bundle of the members' client port, when it serves TLS. */
   readonly trust?: ClusterTrust;
+  /** spec.auth's root password, when the cluster is to have authentication on. */
+  readonly rootPassword?: () => Promise<string>;
 }
 
 export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desired: DesiredMembers, nowMs: number): Promise<ObservedCluster> {
@@ -41,7 +43,9 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
   const answers = await askMembers(pods, (member, host) => new MemberApi({
     host,
     port: PORTS.http,
+    grpcPort: PORTS.grpc,
     ...(desired.trust === undefined ? {} : { tls: { caPem: desired.trust.caBundlePem, servername: peerHostOf(cluster, member) } }),
+    ...(desired.rootPassword === undefined ? {} : { rootPassword: desired.rootPassword }),
   }));
   // The leader knows the membership best; without one, any member's view still tells whose pods to bring back.
   const membershipSource = [...answers.values()].sort((a, b) => rankOf(b.status) - rankOf(a.status))[0];
@@ -80,8 +84,10 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
     };
   });
   const leaderApi = leader === undefined ? undefined : apis.get(leader);
+  // Unknown (the leader did not say) counts as on: the step that turns it on waits for an answer.
+  const authPending = desired.rootPassword !== undefined && leaderApi !== undefined && !(await leaderApi.authenticationEnabled().catch(() => true));
   return {
-    observation: { ...base, members, ...(leader === undefined ? {} : { leader }) },
+    observation: { ...base, members, authPending, ...(leader === undefined ? {} : { leader }) },
     clusterId: membership.clusterId,
     statuses,
     apis,

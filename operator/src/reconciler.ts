@@ -19,6 +19,7 @@ import { nextStep, type PlannerLimits, type Step } from './next-step.js';
 import { observeCluster } from './observe.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { RestoreRefusals } from './restore.js';
+import { rootPasswordOf } from './root-password.js';
 
 export interface ReconcilerParts {
   readonly core: CoreV1Api;
@@ -91,7 +92,13 @@ export class Reconciler {
     await applyClusterObjects(objects, cluster);
     const version = cluster.spec.version ?? this.parts.defaultVersion;
     const { trust, nextCheckAtMs } = await checkCertificates(core, cluster, this.parts.certificates, Date.now());
-    const observed = await observeCluster(core, cluster, { version, image: this.parts.image, ...(trust === undefined ? {} : { trust }) }, Date.now());
+    const rootPassword = rootPasswordOf(core, cluster);
+    const observed = await observeCluster(core, cluster, {
+      version,
+      image: this.parts.image,
+      ...(trust === undefined ? {} : { trust }),
+      ...(rootPassword === undefined ? {} : { rootPassword }),
+    }, Date.now());
     this.backups.consider(cluster, observed, Date.now());
     const decided = nextStep(observed.observation, this.parts.limits);
     // Waiting and idle passes repeat every few seconds: only steps that act are worth a line at info.

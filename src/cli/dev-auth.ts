@@ -9,15 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientTlsMaterial } from '../tls/index.js';
-import { AuthCalls } from './auth-calls.js';
+import { AuthCalls, enableRootAuthentication, ROOT_USER } from '../client/auth-calls.js';
 
-export const DEV_ROOT_USER = 'root';
-const ROOT_ROLE = 'root';
+export const DEV_ROOT_USER = ROOT_USER;
 const PASSWORD_FILE_NAME = 'root-password';
 /** 18 random bytes: 144 bits, 24 characters of base64url, nothing a shell would interpret. */
 const PASSWORD_BYTES = 18;
-/** etcd's text for the one refusal that means a step was already done, by an interrupted start. */
-const USER_ALREADY_EXISTS = 'etcdserver: user name already exists';
 
 export interface DevAuth {
   readonly user: string;
@@ -44,13 +41,7 @@ export async function enableDevAuth(grpcAddress: string, tls: Required<ClientTls
       return { user: DEV_ROOT_USER, password: stored, passwordFile, enabledNow: false };
     }
     const password = stored ?? (await storeNewPassword(passwordFile));
-    await auth.call('userAdd', { name: DEV_ROOT_USER, password, hashedPassword: '' }).catch(async (error: unknown) => {
-      // Left by a start interrupted before auth was enabled: give it the stored password.
-      if ((error as ServiceError).details !== USER_ALREADY_EXISTS) throw error;
-      await auth.call('userChangePassword', { name: DEV_ROOT_USER, password, hashedPassword: '' });
-    });
-    await auth.call('userGrantRole', { user: DEV_ROOT_USER, role: ROOT_ROLE });
-    await auth.call('authEnable', {});
+    await enableRootAuthentication(auth, password);
     return { user: DEV_ROOT_USER, password, passwordFile, enabledNow: true };
   } finally {
     auth.close();

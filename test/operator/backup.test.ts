@@ -3,7 +3,8 @@
 // metadata, retention keeps the newest backups of this cluster alone, a new cluster restored from
 // the last backup comes up with the same data before it grows, a backup that does not match its
 // checksum is refused without restoring anything, and a missing credentials Secret is reported
-// in the status. MinIO serves loopback: the operator runs on the host here, and only it talks to
+// in the status. A cluster with TLS and authentication is backed up and restored as root over
+// TLS, and one whose root password Secret is missing waits for it, saying so. MinIO serves loopback: the operator runs on the host here, and only it talks to
 // the bucket (the members stream to and from the operator).
 
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +19,7 @@ import { PidRegistry, stopByPid } from '../k8s/bed/processes.js';
 import { startMinio, type Minio } from '../k8s/services/minio.js';
 import { ENSURE_SERVICES_TIMEOUT_MS, ensureServices } from '../k8s/services/tool-paths.js';
 import type { KVCluster, LastBackup } from '../../operator/src/kvcluster.js';
-import { isRunningWith, kvclusterManifest, memberObjectNames, memberUrls, OperatorProcess, readCluster, waitForCluster } from './operator-harness.js';
+import { callOverTls, isRunningWith, kvclusterManifest, memberAddresses, memberObjectNames, memberUrls, OperatorProcess, readCluster, secretText, waitForCluster, type MemberAddress } from './operator-harness.js';
 
 const CRD = join(REPOSITORY_ROOT, 'operator', 'crd', 'kvclusters.kv.beavervault.io.yaml');
 const NAMESPACE = 'backup-test';
@@ -26,6 +27,11 @@ const SOURCE = 'orders';
 const COPY = 'orders-copy';
 const DAMAGED = 'damaged';
 const NO_SECRET = 'no-secret';
+const SECURE = 'ledger';
+const SECURE_COPY = 'ledger-copy';
+const ROOT_SECRET = 'ledger-root';
+const ROOT_PASSWORD = 'correct horse battery staple';
+const LATE_SECRET = 'late-secret';
 const BUCKET = 'backups';
 const PREFIX = 'bed/';
 const SECRET = 's3-credentials';
@@ -235,5 +241,98 @@ describe('backups and restores by the operator', () => {
     expect(await keysUnder(`${PREFIX}payments/`)).toEqual([SEEDED.otherCluster]);
     const { bytes, metadata } = await objectBytes(secondKey);
     expect(metadata.sha256).toBe(sha256(bytes));
+  }, 180_000);
+});
+
+describe('a cluster with TLS and authentication', () => {
+  const secure = `  tls: { client: { operatorCA: true }, peer: { operatorCA: true } }\n  auth: { rootPasswordSecret: { name: ${ROOT_SECRET} } }`;
+  let secureBackup: LastBackup;
+  let secureData: Map<string, string>;
+
+  /** A token of root's from a member, over TLS. */
+  async function rootToken(member: MemberAddress, where: { namespace: string; cluster: string }, ca: string): Promise<string> {
+    const answer = await callOverTls(member, where, ca, 'POST', '/api/v1/auth/authenticate', { body: { name: 'root', password: ROOT_PASSWORD } });
+    expect(answer.status).toBe(200);
+    return (JSON.parse(answer.text) as { token: string }).token;
+  }
+
+  async function listAsRoot(member: MemberAddress, where: { namespace: string; cluster: string }, ca: string, token: string): Promise<Map<string, string>> {
+    const answer = await callOverTls(member, where, ca, 'GET', '/api/v1/keys?prefix=&limit=1000', { token });
+    expect(answer.status).toBe(200);
+    const page = JSON.parse(answer.text) as { items: { key: string; value: string }[]; nextCursor?: string | null };
+    expect(page.nextCursor ?? undefined).toBeUndefined();
+    return new Map(page.items.map((item) => [item.key, item.value]));
+  }
+
+  it('turns authentication on with the Secret\'s root password, and is backed up over TLS as root', async () => {
+    const started = Date.now();
+    await bed.kubectl(['create', 'secret', 'generic', ROOT_SECRET, '--namespace', NAMESPACE, `--from-literal=password=${ROOT_PASSWORD}`]);
+    await bed.kubectl(['apply', '-f', '-'], kvclusterManifest(NAMESPACE, SECURE, `  replicas: 3\n  version: 0.1.0\n  storage: { size: 1Gi }\n${secure}\n  backup: { schedule: "* * * * *", s3: ${s3Location()} }`));
+    await settled(SECURE, 'three ready members with authentication', isRunningWith(3));
+    console.log(`${SECURE} had 3 ready members over TLS with authentication after ${seconds(started)}`);
+    // Growing to three took membership calls as root: authentication was on before the first learner.
+    const steps = operator.lines.filter((line) => line.cluster === SECURE && line.msg !== 'step' && line.step !== undefined).map((line) => line.step);
+    expect(steps.filter((step) => step === 'enable-auth')).toHaveLength(1);
+    expect(steps.indexOf('enable-auth')).toBeLessThan(steps.indexOf('add-learner'));
+
+    const where = { namespace: NAMESPACE, cluster: SECURE };
+    const ca = await secretText(bed, NAMESPACE, `${SECURE}-tls`, 'ca.crt');
+    const [member] = await memberAddresses(bed, NAMESPACE, SECURE);
+    const anonymous = await callOverTls(member!, where, ca, 'PUT', '/api/v1/keys/ledger/anonymous', { body: 'x' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).toContain('user name is empty');
+    const wrongPassword = await callOverTls(member!, where, ca, 'POST', '/api/v1/auth/authenticate', { body: { name: 'root', password: 'wrong' } });
+    expect(wrongPassword.status).toBe(401);
+
+    const token = await rootToken(member!, where, ca);
+    for (let index = 0; index < KEYS; index += 1) {
+      expect((await callOverTls(member!, where, ca, 'PUT', `/api/v1/keys/ledger/entry-${index}`, { body: `amount-${index}`, token })).status).toBe(200);
+    }
+    secureData = await listAsRoot(member!, where, ca, token);
+    expect(secureData.size).toBe(KEYS);
+    const revision = (JSON.parse((await callOverTls(member!, where, ca, 'GET', '/api/v1/admin/status')).text) as { revision: number }).revision;
+    const backedUp = await settled(SECURE, 'a backup of every write', (cluster) => (cluster.status?.lastBackup?.revision ?? 0) >= revision
+      && conditionOf(cluster, 'BackupFailing')?.reason === 'BackupSucceeded');
+    secureBackup = backedUp.status?.lastBackup as LastBackup;
+    expect(secureBackup.revision).toBe(revision);
+    const { bytes, metadata } = await objectBytes(keyOf(secureBackup.location));
+    expect(metadata.sha256).toBe(sha256(bytes));
+    expect(await eventReasons(SECURE)).toEqual(expect.arrayContaining(['EnableAuth', 'BackupSucceeded']));
+  }, 300_000);
+
+  it('restores into a new cluster with TLS and authentication, where the backup\'s users hold', async () => {
+    const started = Date.now();
+    const restoreFrom = `  restoreFrom: { s3: ${s3Location()}, key: "${keyOf(secureBackup.location)}" }`;
+    await bed.kubectl(['apply', '-f', '-'], kvclusterManifest(NAMESPACE, SECURE_COPY, `  replicas: 3\n  version: 0.1.0\n  storage: { size: 1Gi }\n${secure}\n${restoreFrom}`));
+    await settled(SECURE_COPY, 'the restored cluster with three ready members', (cluster) => isRunningWith(3)(cluster) && cluster.status?.restoredFrom !== undefined);
+    console.log(`${SECURE_COPY} was restored over TLS and had 3 ready members after ${seconds(started)}`);
+    // The backup brought authentication on with its users: the operator had nothing to turn on.
+    const steps = operator.lines.filter((line) => line.cluster === SECURE_COPY && line.msg !== 'step' && line.step !== undefined).map((line) => line.step);
+    expect(steps).toEqual(expect.arrayContaining(['restore', 'add-learner', 'promote']));
+    expect(steps).not.toContain('enable-auth');
+
+    const where = { namespace: NAMESPACE, cluster: SECURE_COPY };
+    const ca = await secretText(bed, NAMESPACE, `${SECURE_COPY}-tls`, 'ca.crt');
+    const members = await memberAddresses(bed, NAMESPACE, SECURE_COPY);
+    expect(members).toHaveLength(3);
+    const token = await rootToken(members[0]!, where, ca);
+    for (const member of members) {
+      expect(await listAsRoot(member, where, ca, token)).toEqual(secureData);
+      expect((await callOverTls(member, where, ca, 'GET', '/api/v1/keys/ledger/entry-0')).status).toBe(401);
+    }
+  }, 300_000);
+
+  it('waits for a missing root password Secret, saying so in its status, then turns authentication on', async () => {
+    await bed.kubectl(['apply', '-f', '-'], kvclusterManifest(NAMESPACE, LATE_SECRET, `  replicas: 1\n  version: 0.1.0\n  storage: { size: 1Gi }\n  auth: { rootPasswordSecret: { name: ${LATE_SECRET}-root, key: root-password } }`));
+    const waiting = await settled(LATE_SECRET, 'the missing Secret reported', (cluster) => conditionOf(cluster, 'Degraded')?.reason === 'RootPasswordRefused');
+    expect(conditionOf(waiting, 'Degraded')?.message).toContain(`the Secret ${NAMESPACE}/${LATE_SECRET}-root does not exist`);
+    expect(await eventReasons(LATE_SECRET)).toContain('RootPasswordRefused');
+    const [url] = (await memberUrls(bed, NAMESPACE, LATE_SECRET)).values();
+    expect((await request(url!, 'PUT', '/api/v1/keys/before', 'open')).status).toBe(200);
+
+    await bed.kubectl(['create', 'secret', 'generic', `${LATE_SECRET}-root`, '--namespace', NAMESPACE, `--from-literal=root-password=${ROOT_PASSWORD}`]);
+    await settled(LATE_SECRET, 'authentication turned on', (cluster) => isRunningWith(1)(cluster) && conditionOf(cluster, 'Degraded')?.status === 'False');
+    expect(await eventReasons(LATE_SECRET)).toContain('EnableAuth');
+    expect((await request(url!, 'GET', '/api/v1/keys/before')).status).toBe(401);
   }, 180_000);
 });

@@ -167,6 +167,19 @@ describe('the next step', () => {
     expect(nextStep(cluster([stalled], { restorePending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'MemberNotReady' });
   });
 
+  it('turns authentication on once the cluster has quorum and any restore is done, before it grows', () => {
+    expect(nextStep(cluster([member('a')], { authPending: true }), LIMITS)).toEqual({ kind: 'enable-auth' });
+    // The restore may bring the backup's users, and authentication with them: it goes first.
+    expect(nextStep(cluster([member('a')], { restorePending: true, authPending: true }), LIMITS)).toEqual({ kind: 'restore', member: 'a' });
+    // Without quorum no call can be made as root, nor needs to be.
+    const down = [member('a'), member('b', { status: undefined }), member('c', { status: undefined })];
+    expect(nextStep(cluster(down, { authPending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'QuorumLost' });
+    // A member's pod is given back first: that needs no call to the cluster.
+    const podless = [member('a'), member('b', { pod: undefined }), member('c')];
+    expect(nextStep(cluster(podless, { authPending: true }), LIMITS)).toMatchObject({ kind: 'create-pod', member: 'b' });
+    expect(nextStep(cluster([member('a')], { authPending: false }), LIMITS)).toEqual({ kind: 'add-learner' });
+  });
+
   it('never restores into a cluster that grew without a recorded restore', () => {
     expect(nextStep(cluster(three(), { restorePending: true }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'RestoreImpossible' });
     const withLearner = [member('a'), member('b', { isLearner: true })];

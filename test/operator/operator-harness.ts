@@ -11,6 +11,7 @@ import { waitFor } from '../cluster/cluster-harness.js';
 import type { Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
 import type { KVCluster } from '../../operator/src/kvcluster.js';
+import { requestText, type RequestAnswer } from '../../src/tls/https-request.js';
 
 export interface OperatorLine {
   readonly msg: string;
@@ -129,4 +130,41 @@ export async function memberUrls(bed: Bed, namespace: string, cluster: string): 
 export async function memberObjectNames(bed: Bed, namespace: string, cluster: string, kind: string): Promise<string[]> {
   const output = await bed.kubectl(['get', kind, '--namespace', namespace, '-l', `app.kubernetes.io/instance=${cluster},kv.beavervault.io/member`, '-o', 'jsonpath={.items[*].metadata.name}']);
   return output.trim().split(/\s+/).filter((name) => name !== '').sort();
+}
+
+/** A member pod that has an address. */
+export interface MemberAddress {
+  readonly name: string;
+  readonly address: string;
+}
+
+export async function memberAddresses(bed: Bed, namespace: string, cluster: string): Promise<MemberAddress[]> {
+  return (await memberPods(bed, namespace, cluster))
+    .map((pod) => ({ name: pod.metadata?.name ?? '', address: pod.status?.podIP ?? '' }))
+    .filter((pod) => pod.address !== '');
+}
+
+/** One key of a Secret, decoded. */
+export async function secretText(bed: Bed, namespace: string, name: string, key: string): Promise<string> {
+  const encoded = await bed.kubectl(['get', 'secret', name, '--namespace', namespace, '-o', `jsonpath={.data.${key.replace('.', '\\.')}}`]);
+  return Buffer.from(encoded.trim(), 'base64').toString('utf8');
+}
+
+/**
+ * A call to a member's REST API over HTTPS at its pod's address, checked against `caPem` and the
+ * member's DNS name, as the user of `token` when one is given.
+ */
+export async function callOverTls(member: MemberAddress, where: { namespace: string; cluster: string }, caPem: string, method: string, path: string, options: { body?: string | object; token?: string } = {}): Promise<RequestAnswer> {
+  const json = typeof options.body === 'object';
+  return requestText(`https://${member.address}:8000${path}`, {
+    method,
+    timeoutMs: 5_000,
+    tls: { ca: Buffer.from(caPem) },
+    servername: `${member.name}.${where.cluster}-peers.${where.namespace}.svc`,
+    headers: {
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      ...(json ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(options.body === undefined ? {} : { body: json ? JSON.stringify(options.body) : options.body as string }),
+  });
 }

@@ -10,7 +10,7 @@ import { sleep } from '../cluster/cluster-harness.js';
 import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
 import { requestText } from '../../src/tls/https-request.js';
-import { isRunningWith, kvclusterManifest, memberPods, OperatorProcess, readCluster, waitForCluster } from './operator-harness.js';
+import { callOverTls, isRunningWith, kvclusterManifest, memberAddresses, OperatorProcess, readCluster, secretText, waitForCluster, type MemberAddress } from './operator-harness.js';
 
 const CRD = join(REPOSITORY_ROOT, 'operator', 'crd', 'kvclusters.kv.beavervault.io.yaml');
 const NAMESPACE = 'secure';
@@ -39,31 +39,16 @@ afterAll(async () => {
   await bed?.stop();
 }, 120_000);
 
-async function secretText(name: string, key: string): Promise<string> {
-  const encoded = await bed.kubectl(['get', 'secret', name, '--namespace', NAMESPACE, '-o', `jsonpath={.data.${key.replace('.', '\\.')}}`]);
-  return Buffer.from(encoded.trim(), 'base64').toString('utf8');
-}
-
-/** A call to a member's REST API at its pod's address, checked against `caPem` and the member's DNS name. */
-async function call(pod: { name: string; address: string }, caPem: string, method: string, path: string, body?: string) {
-  return requestText(`https://${pod.address}:8000${path}`, {
-    method,
-    timeoutMs: 5_000,
-    tls: { ca: Buffer.from(caPem) },
-    servername: `${pod.name}.${CLUSTER}-peers.${NAMESPACE}.svc`,
-    ...(body === undefined ? {} : { body }),
-  });
-}
-
-async function members(): Promise<{ name: string; address: string }[]> {
-  return (await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => ({ name: pod.metadata?.name ?? '', address: pod.status?.podIP ?? '' })).filter((pod) => pod.address !== '');
-}
+const where = { namespace: NAMESPACE, cluster: CLUSTER };
+const secretOf = (name: string, key: string) => secretText(bed, NAMESPACE, name, key);
+const members = () => memberAddresses(bed, NAMESPACE, CLUSTER);
+const call = (member: MemberAddress, caPem: string, method: string, path: string, body?: string) => callOverTls(member, where, caPem, method, path, body === undefined ? {} : { body });
 
 describe('a KVCluster with TLS from the operator\'s CA', () => {
   it('serves HTTPS checked against the cluster\'s CA and each member\'s DNS name, and refuses plain HTTP', async () => {
     await bed.kubectl(['apply', '-f', '-'], kvclusterManifest(NAMESPACE, CLUSTER, '  replicas: 3\n  version: 0.1.0\n  storage: { size: 1Gi }\n  tls: { client: { operatorCA: true }, peer: { operatorCA: true } }'));
     await waitForCluster(bed, NAMESPACE, CLUSTER, 'three ready members over TLS', 240_000, isRunningWith(3));
-    const ca = await secretText(`${CLUSTER}-tls`, 'ca.crt');
+    const ca = await secretOf(`${CLUSTER}-tls`, 'ca.crt');
     const [first, second] = await members();
     expect((await call(first!, ca, 'PUT', '/api/v1/keys/greeting', 'over tls')).status).toBe(200);
     expect((await call(second!, ca, 'GET', '/api/v1/keys/greeting')).text).toContain('over tls');
@@ -78,7 +63,7 @@ describe('a KVCluster with TLS from the operator\'s CA', () => {
 
   it('renews the certificate and rotates the CA while a client writes: no call fails on a certificate', async () => {
     const termOf = async (caPem: string) => Math.max(...await Promise.all((await members()).map(async (member) => (JSON.parse((await call(member, caPem, 'GET', '/api/v1/admin/status')).text) as { term: number }).term)));
-    let ca = await secretText(`${CLUSTER}-tls`, 'ca.crt');
+    let ca = await secretOf(`${CLUSTER}-tls`, 'ca.crt');
     const termBefore = await termOf(ca);
     const signers = new Set<string>();
     const certificates = new Set<string>();
@@ -88,8 +73,8 @@ describe('a KVCluster with TLS from the operator\'s CA', () => {
     let running = true;
     const refresher = (async () => {
       while (running) {
-        ca = await secretText(`${CLUSTER}-tls`, 'ca.crt').catch(() => ca);
-        const leaf = new X509Certificate(await secretText(`${CLUSTER}-tls`, 'tls.crt'));
+        ca = await secretOf(`${CLUSTER}-tls`, 'ca.crt').catch(() => ca);
+        const leaf = new X509Certificate(await secretOf(`${CLUSTER}-tls`, 'tls.crt'));
         certificates.add(leaf.serialNumber);
         signers.add(leaf.issuer);
         await sleep(1_000);
