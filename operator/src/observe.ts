@@ -19,6 +19,8 @@ export interface ObservedCluster {
   readonly apis: ReadonlyMap<string, MemberApi>;
   /** The API of the leader's pod, when the leader answered. */
   readonly leaderApi?: MemberApi;
+  /** The member volumes' claims, as Kubernetes has them (none being deleted). */
+  readonly claims: readonly V1PersistentVolumeClaim[];
 }
 
 export interface DesiredMembers {
@@ -64,7 +66,7 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
   };
   const statuses = new Map([...answers].map(([name, answer]) => [name, answer.status]));
   const apis = new Map([...answers].map(([name, answer]) => [name, answer.api]));
-  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses, apis };
+  if (membership === undefined || membershipSource === undefined) return { observation: base, statuses, apis, claims: volumes };
 
   const leaderId = membershipSource.status.leaderId;
   const leader = leaderId === 0 ? undefined : membership.members.find((member) => member.id === leaderId)?.name;
@@ -91,6 +93,7 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
     clusterId: membership.clusterId,
     statuses,
     apis,
+    claims: volumes,
     ...(leaderApi === undefined ? {} : { leaderApi }),
   };
 }

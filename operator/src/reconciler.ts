@@ -20,6 +20,7 @@ import { observeCluster } from './observe.js';
 import type { OperatorMetrics } from './operator-metrics.js';
 import { RestoreRefusals } from './restore.js';
 import { rootPasswordOf } from './root-password.js';
+import { growVolumes } from './volume-size.js';
 
 export interface ReconcilerParts {
   readonly core: CoreV1Api;
@@ -100,6 +101,10 @@ export class Reconciler {
       ...(rootPassword === undefined ? {} : { rootPassword }),
     }, Date.now());
     this.backups.consider(cluster, observed, Date.now());
+    for (const growth of await growVolumes(core, cluster, observed.claims)) {
+      log[growth.refused ? 'warn' : 'info']({ member: growth.member }, growth.message);
+      await events.record(cluster, growth.refused ? 'Warning' : 'Normal', growth.refused ? 'VolumeExpansionRefused' : 'ExpandVolume', growth.message);
+    }
     const decided = nextStep(observed.observation, this.parts.limits);
     // Waiting and idle passes repeat every few seconds: only steps that act are worth a line at info.
     log[decided.kind === 'wait' || decided.kind === 'idle' || decided.kind === 'halt' ? 'debug' : 'info']({ step: decided.kind, detail: describe(decided) }, 'step');

@@ -76,6 +76,8 @@ describe('the KVCluster CRD', () => {
     expect(await refusal(['patch', 'kvc/default-class', '--type=merge', '-p', '{"spec":{"storage":{"storageClassName":"slow"}}}'])).toContain('storageClassName cannot be added or removed');
     expect(await refusal(['patch', 'kvc/orders', '--type=merge', '-p', '{"spec":{"restoreFrom":{"s3":{"bucket":"backups","credentialsSecret":{"name":"s3"}}}}}'])).toContain('restoreFrom can only be given when the cluster is created');
     expect((await bed.kubectl(['get', 'kvc', 'orders', '-o', 'jsonpath={.spec.storage.storageClassName}'])).trim()).toBe('fast');
+    expect(await refusal(['patch', 'kvc/orders', '--type=merge', '-p', '{"spec":{"storage":{"size":"512Mi"}}}'])).toContain('storage.size cannot shrink');
+    await bed.kubectl(['patch', 'kvc/orders', '--type=merge', '-p', '{"spec":{"storage":{"size":"1.5Ti"}}}']);
     // Authentication may be asked for later, but once asked for it stays.
     await bed.kubectl(['patch', 'kvc/default-class', '--type=merge', '-p', '{"spec":{"auth":{"rootPasswordSecret":{"name":"root"}}}}']);
     expect(await refusal(['patch', 'kvc/default-class', '--type=json', '-p', '[{"op":"remove","path":"/spec/auth"}]'])).toContain('auth cannot be removed once given');

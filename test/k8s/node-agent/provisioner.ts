@@ -2,10 +2,13 @@
 // the scheduler picks the node first; a claim handed to this provisioner then gets a `local`
 // PersistentVolume on that node, a directory under the agent's volumes/ that outlives every pod
 // using it. A released volume of ours with reclaim policy Delete is deleted with its directory.
+// A bound claim asked for more is grown as a CSI driver with online expansion would grow it: the
+// volume's capacity, then the claim's. A directory has no size, so only the numbers change.
 
-import { StorageV1Api, type CoreV1Api, type KubeConfig, type V1PersistentVolume, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, StorageV1Api, type CoreV1Api, type KubeConfig, type V1PersistentVolume, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bytesOf } from '../../../operator/src/quantity.js';
 
 export const STORAGE_CLASS = 'local-path';
 export const PROVISIONER = 'beaver-vault.io/local-path';
@@ -30,11 +33,14 @@ export class LocalPathProvisioner {
     });
   }
 
-  /** A claim changed: provision a volume for it if it is ours, waiting for a node, and has none. */
+  /** A claim changed: provision a volume for it if it is ours, waiting for a node, and has none; grow its volume if it asks for more. */
   async claimChanged(claim: V1PersistentVolumeClaim): Promise<void> {
     const annotations = claim.metadata?.annotations ?? {};
     if (!PROVISIONER_ANNOTATIONS.some((key) => annotations[key] === PROVISIONER)) return;
-    if (claim.spec?.volumeName !== undefined && claim.spec.volumeName !== '') return;
+    if (claim.spec?.volumeName !== undefined && claim.spec.volumeName !== '') {
+      await this.growIfAsked(claim, claim.spec.volumeName);
+      return;
+    }
     if (claim.metadata?.deletionTimestamp !== undefined) return;
     const node = annotations[SELECTED_NODE];
     if (node === undefined || !this.nodes.includes(node)) return;
@@ -58,6 +64,17 @@ export class LocalPathProvisioner {
       if ((error as { code?: number }).code !== 409) throw error;
     });
     this.log(`provisioned ${name} at ${path} for ${claim.metadata?.namespace}/${claim.metadata?.name} on ${node}`);
+  }
+
+  private async growIfAsked(claim: V1PersistentVolumeClaim, volumeName: string): Promise<void> {
+    const requested = claim.spec?.resources?.requests?.storage;
+    const capacity = claim.status?.capacity?.storage;
+    if (requested === undefined || capacity === undefined || claim.status?.phase !== 'Bound' || bytesOf(requested) <= bytesOf(capacity)) return;
+    await this.core.patchPersistentVolume({ name: volumeName, body: { spec: { capacity: { storage: requested } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const namespace = claim.metadata?.namespace ?? '';
+    const name = claim.metadata?.name ?? '';
+    await this.core.patchNamespacedPersistentVolumeClaimStatus({ namespace, name, body: { status: { capacity: { storage: requested } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    this.log(`grew ${volumeName} of ${namespace}/${name} from ${capacity} to ${requested}`);
   }
 
   /** A volume changed: delete it and its directory once released, if it is ours to delete. */
