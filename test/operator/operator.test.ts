@@ -1,8 +1,9 @@
 // The operator on the Kubernetes test bed, with real pods running Beaver-Vault: it forms a
 // cluster from a KVCluster, scales it up and down under a write load without losing an
-// acknowledged write or serving a stale read, survives being killed at every step of a scale,
-// gives a deleted pod back on its volume and replaces a member whose volume is lost, upgrades
-// one member at a time with the leader last, and reports a lost quorum without acting on it.
+// acknowledged write or serving a stale read, survives being killed at every step of a scale and
+// of a rolling restart, gives a deleted pod back on its volume and replaces a member whose volume
+// is lost, upgrades one member at a time with the leader last, grows the members' volumes, and
+// reports a lost quorum without acting on it.
 
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -101,6 +102,70 @@ async function eventReasons(): Promise<string[]> {
   return output.trim().split(/\s+/);
 }
 
+/**
+ * Kills the operator at the first step of each kind it has not been killed at yet: as the step
+ * starts (its call may or may not have gone out), and once the call returned. Until `disarm`, an
+ * operator that was killed is replaced by a new one while `settle` waits.
+ */
+class StepKiller {
+  readonly killedBefore = new Set<string>();
+  readonly killedAfter = new Set<string>();
+  /** Every kind of step an operator started while armed. */
+  readonly taken = new Set<string>();
+  kills = 0;
+  private armed = true;
+
+  constructor() {
+    this.arm(operator);
+  }
+
+  /** Waits for the cluster to satisfy `check`, replacing killed operators; `look` sees every status read on the way. */
+  async settle(what: string, check: (cluster: KVCluster) => boolean, look: (cluster: KVCluster) => void = () => undefined): Promise<KVCluster> {
+    const deadline = Date.now() + SETTLE_MS;
+    while (Date.now() < deadline) {
+      const cluster = await readCluster(bed, NAMESPACE, CLUSTER);
+      look(cluster);
+      if (cluster.status?.observedGeneration === cluster.metadata.generation && check(cluster)) return cluster;
+      if (operator.hasExited()) {
+        operator = new OperatorProcess(bed, operatorLog());
+        this.arm(operator);
+      }
+      await sleep(500);
+    }
+    throw new Error(`timed out after ${SETTLE_MS} ms waiting for ${what}`);
+  }
+
+  /** Whatever happened, the tests after this get an operator that is left alone. */
+  async disarm(): Promise<void> {
+    this.armed = false;
+    await sleep(1_000);
+    if (operator.hasExited()) operator = new OperatorProcess(bed, operatorLog());
+  }
+
+  /** Every kind of step taken was killed as it started; those killed after their call are among them. */
+  expectEveryStepKilled(): void {
+    console.log(`operator killed ${this.kills} times: before ${[...this.killedBefore].join(', ')}; after ${[...this.killedAfter].join(', ')}`);
+    expect([...this.killedBefore].sort()).toEqual([...this.taken].sort());
+    // Which steps also get killed after their call returned depends on timing (a call that went out
+    // before the kill needs no repeat), so only that they are steps taken is checked.
+    expect([...this.killedAfter].filter((step) => !this.killedBefore.has(step))).toEqual([]);
+  }
+
+  private arm(process: OperatorProcess): void {
+    process.onLine((line) => {
+      if (!this.armed) return true;
+      if (line.step === undefined || line.step === 'wait' || line.step === 'idle') return false;
+      this.taken.add(line.step);
+      const seen = line.msg === 'step' ? this.killedBefore : this.killedAfter;
+      if (seen.has(line.step)) return false;
+      seen.add(line.step);
+      this.kills++;
+      void process.kill();
+      return true;
+    });
+  }
+}
+
 describe('the operator on the test bed', () => {
   it('forms a three-member cluster from a KVCluster, with its Services and a quorum-keeping disruption budget', async () => {
     const started = Date.now();
@@ -156,70 +221,29 @@ describe('the operator on the test bed', () => {
   }, 600_000);
 
   it('converges when killed at every step of a scale up and down, before and after each call', async () => {
-    const killedBefore = new Set<string>();
-    const killedAfter = new Set<string>();
     const membersSeen = new Set<string>();
     const gone = new Set<string>();
     const revived: string[] = [];
-    let kills = 0;
-    let armed = true;
-    // Each operator is killed at the first step kind it has not been killed at yet: as the step
-    // starts (its call may or may not have gone out), or once the call returned.
-    const taken = new Set<string>();
-    const armKiller = (process: OperatorProcess) => process.onLine((line) => {
-      if (!armed) return true;
-      if (line.step === undefined || line.step === 'wait' || line.step === 'idle') return false;
-      taken.add(line.step);
-      const starting = line.msg === 'step';
-      const seen = starting ? killedBefore : killedAfter;
-      if (seen.has(line.step)) return false;
-      seen.add(line.step);
-      kills++;
-      void process.kill();
-      return true;
-    });
-    // Until the cluster has `target` ready members: an operator that was killed is replaced by a new one.
-    const keepRestarting = async (target: number, what: string) => {
-      const deadline = Date.now() + SETTLE_MS;
-      while (Date.now() < deadline) {
-        const cluster = await readCluster(bed, NAMESPACE, CLUSTER);
-        const current = new Set((cluster.status?.members ?? []).map((member) => member.name));
-        for (const name of current) if (gone.has(name)) revived.push(name);
-        for (const name of membersSeen) if (!current.has(name)) gone.add(name);
-        for (const name of current) membersSeen.add(name);
-        if (cluster.status?.observedGeneration === cluster.metadata.generation && isRunningWith(target)(cluster)) return cluster;
-        if (operator.hasExited()) {
-          operator = new OperatorProcess(bed, operatorLog());
-          armKiller(operator);
-        }
-        await sleep(500);
-      }
-      throw new Error(`timed out after ${SETTLE_MS} ms waiting for ${what}`);
+    const look = (cluster: KVCluster) => {
+      const current = new Set((cluster.status?.members ?? []).map((member) => member.name));
+      for (const name of current) if (gone.has(name)) revived.push(name);
+      for (const name of membersSeen) if (!current.has(name)) gone.add(name);
+      for (const name of current) membersSeen.add(name);
     };
-    armKiller(operator);
+    const killer = new StepKiller();
     let final: KVCluster;
     try {
       await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=4']);
-      await keepRestarting(4, 'four ready members with the operator killed at each step');
+      await killer.settle('four ready members with the operator killed at each step', isRunningWith(4), look);
       await bed.kubectl(['scale', `kvc/${CLUSTER}`, '--namespace', NAMESPACE, '--replicas=3']);
-      final = await keepRestarting(3, 'three ready members with the operator killed at each step');
+      final = await killer.settle('three ready members with the operator killed at each step', isRunningWith(3), look);
     } finally {
-      // Whatever happened, the tests after this one get an operator that is left alone.
-      armed = false;
-      await sleep(1_000);
-      if (operator.hasExited()) operator = new OperatorProcess(bed, operatorLog());
+      await killer.disarm();
     }
-
-    console.log(`operator killed ${kills} times: before ${[...killedBefore].join(', ')}; after ${[...killedAfter].join(', ')}`);
-    // A promote that was under way when the operator died has completed by the next pass, so there may be none to kill after.
-    // Every kind of step the scale took was killed as it started. (A learner may promote itself
-    // before the operator does, and one whose invitation was lost is invited again: which of
-    // those happen depends on timing.)
-    expect([...killedBefore].sort()).toEqual([...taken].sort());
-    expect([...taken]).toEqual(expect.arrayContaining(['add-learner', 'create-pod', 'delete-pod', 'delete-volume', 'remove-member']));
-    // Which steps also get killed after their call returned depends on timing (a call that went out
-    // before the kill needs no repeat), so only that they are steps of this scale is checked.
-    expect(killedAfter).toEqual(new Set([...killedAfter].filter((step) => killedBefore.has(step))));
+    // (A learner may promote itself before the operator does, and one whose invitation was lost
+    // is invited again: which of those steps happen depends on timing.)
+    killer.expectEveryStepKilled();
+    expect([...killer.taken]).toEqual(expect.arrayContaining(['add-learner', 'create-pod', 'delete-pod', 'delete-volume', 'remove-member']));
     const names = (final.status?.members ?? []).map((member) => member.name).sort();
     expect(final.status?.members?.filter((member) => member.role === 'learner')).toEqual([]);
     await waitFor('pods and volumes of exactly the members', 60_000, async () => {
@@ -303,7 +327,7 @@ describe('the operator on the test bed', () => {
     await settled('back to running on 0.2.0', isRunningWith(3, '0.2.0'));
   }, 600_000);
 
-  it('rolls a changed setting through the members one at a time, the leader last', async () => {
+  it('rolls a changed setting through the members one at a time, the leader last, killed at every step of the roll', async () => {
     const before = await readCluster(bed, NAMESPACE, CLUSTER);
     const leader = before.status?.leader ?? '';
     const uids = new Map((await memberPods(bed, NAMESPACE, CLUSTER)).map((pod) => [pod.metadata?.name ?? '', pod.metadata?.uid]));
@@ -314,12 +338,16 @@ describe('the operator on the test bed', () => {
         if (uids.get(name) !== pod.metadata?.uid && !restartedOrder.includes(name)) restartedOrder.push(name);
       }
     }).catch(() => undefined), 300);
+    const killer = new StepKiller();
     try {
       await bed.kubectl(['patch', 'kvc', CLUSTER, '--namespace', NAMESPACE, '--type=merge', '-p', '{"spec":{"settings":{"snapshot-entries":"6000"}}}']);
-      await settled('every member restarted with the new setting', (cluster) => isRunningWith(3, '0.2.0')(cluster));
+      await killer.settle('every member restarted with the new setting, the operator killed at each step', isRunningWith(3, '0.2.0'));
     } finally {
       clearInterval(watcher);
+      await killer.disarm();
     }
+    killer.expectEveryStepKilled();
+    expect([...killer.taken]).toEqual(expect.arrayContaining(['restart-member', 'move-leader']));
     expect(await bed.kubectl(['get', 'configmap', `${CLUSTER}-config`, '--namespace', NAMESPACE, '-o', 'jsonpath={.data.bvault\\.yaml}'])).toContain('snapshot-entries: "6000"');
     expect(restartedOrder).toHaveLength(3);
     expect(restartedOrder[2]).toBe(leader);
