@@ -15,10 +15,11 @@
 //   the new certificate, the old CA leaves the bundle. Members re-read their files every second,
 //   so no member restarts and no handshake fails on the way.
 
-import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api, type KubernetesObjectApi, type V1Secret } from '@kubernetes/client-node';
 import { X509Certificate } from 'node:crypto';
 import { authorityFromPem, authorityToPem, createAuthority, issueCertificate } from '../../src/tls/certificate-authority.js';
-import { ANNOTATIONS, clusterLabels, ownerReferenceTo, peerServiceName, type KVCluster, type TlsSource } from './kvcluster.js';
+import { issuedSecretName, keepIssuedCertificates, type TlsEndpoint } from './issued-certificates.js';
+import { ANNOTATIONS, clusterLabels, memberHosts, ownerReferenceTo, type KVCluster } from './kvcluster.js';
 
 export interface CertificateLifetimes {
   readonly caMs: number;
@@ -32,10 +33,14 @@ export interface ClusterTrust {
   readonly caBundlePem: string;
 }
 
-/** The client port's trust, and when the certificates next need a pass (a renewal or the next step of a rotation). */
+/**
+ * The client port's trust, when the certificates next need a pass (a renewal or the next step of
+ * a rotation), and why the members cannot start yet (a certificate an issuer has not signed).
+ */
 export interface CertificateCheck {
   readonly trust?: ClusterTrust;
   readonly nextCheckAtMs?: number;
+  readonly pending?: string;
 }
 
 /** The Secrets each endpoint's certificates come from; undefined for an endpoint without TLS. */
@@ -45,22 +50,29 @@ export interface TlsSecrets {
 }
 
 export function tlsSecretsOf(cluster: KVCluster): TlsSecrets {
-  const secretOf = (source: TlsSource | undefined): string | undefined => {
+  const secretOf = (endpoint: TlsEndpoint): string | undefined => {
+    const source = cluster.spec.tls?.[endpoint];
     if (source === undefined) return undefined;
-    if (source.issuerRef !== undefined) throw new Error(`tls: cert-manager issuers (issuerRef ${source.issuerRef.name}) are not supported by this operator yet; use operatorCA or secretName`);
+    if (source.issuerRef !== undefined) return issuedSecretName(cluster, endpoint);
     return source.operatorCA === true ? tlsSecretName(cluster) : source.secretName;
   };
-  const client = secretOf(cluster.spec.tls?.client);
-  const peer = secretOf(cluster.spec.tls?.peer);
+  const client = secretOf('client');
+  const peer = secretOf('peer');
   return { ...(client === undefined ? {} : { client }), ...(peer === undefined ? {} : { peer }) };
 }
 
 /**
- * Keeps the operator's certificates when the spec asks for them, and returns the CA bundle the
- * members' client port is to be trusted with (undefined without TLS there).
+ * Keeps the operator's certificates and the cert-manager Certificates the spec asks for, and
+ * returns the CA bundle the members' client port is to be trusted with (undefined without TLS there).
  */
-export async function checkCertificates(core: CoreV1Api, cluster: KVCluster, lifetimes: CertificateLifetimes, nowMs: number): Promise<CertificateCheck> {
+export async function checkCertificates(core: CoreV1Api, objects: KubernetesObjectApi, cluster: KVCluster, lifetimes: CertificateLifetimes, nowMs: number): Promise<CertificateCheck> {
   const secrets = tlsSecretsOf(cluster);
+  const isIssued = async (name: string) => {
+    const secret = await readSecret(core, cluster.metadata.namespace, name);
+    return ['tls.crt', 'tls.key', 'ca.crt'].every((key) => text(secret, key) !== undefined);
+  };
+  const pending = await keepIssuedCertificates(objects, cluster, isIssued);
+  if (pending !== undefined) return { pending };
   const kept = usesOperatorCA(cluster) ? await keepCertificates(core, cluster, lifetimes, nowMs) : undefined;
   const nextCheck = kept === undefined ? {} : { nextCheckAtMs: kept.nextCheckAtMs };
   if (secrets.client === undefined) return nextCheck;
@@ -82,13 +94,6 @@ export function tlsSecretName(cluster: KVCluster): string {
 
 function usesOperatorCA(cluster: KVCluster): boolean {
   return cluster.spec.tls?.client?.operatorCA === true || cluster.spec.tls?.peer?.operatorCA === true;
-}
-
-/** Every name a client or a peer may dial a member by. */
-export function memberHosts(cluster: KVCluster): string[] {
-  const { name, namespace } = cluster.metadata;
-  const peers = `${peerServiceName(cluster)}.${namespace}.svc`;
-  return [`*.${peers}`, `*.${peers}.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}`, name, 'localhost', '127.0.0.1'];
 }
 
 interface KeptCA {

@@ -36,8 +36,15 @@ export interface KVClusterSpec {
 /** Where one endpoint's certificates come from; the CRD allows exactly one. */
 export interface TlsSource {
   readonly operatorCA?: boolean;
-  readonly issuerRef?: { readonly name: string; readonly kind?: string; readonly group?: string };
+  readonly issuerRef?: IssuerRef;
   readonly secretName?: string;
+}
+
+/** A cert-manager Issuer or ClusterIssuer. */
+export interface IssuerRef {
+  readonly name: string;
+  readonly kind?: string;
+  readonly group?: string;
 }
 
 /** An S3 bucket (AWS or S3-compatible) and the Secret with its access key. */
@@ -172,6 +179,13 @@ export function memberSelector(cluster: KVCluster): string {
 
 export function peerServiceName(cluster: KVCluster): string {
   return `${cluster.metadata.name}-peers`;
+}
+
+/** Every name a client or a peer may dial a member by. */
+export function memberHosts(cluster: KVCluster): string[] {
+  const { name, namespace } = cluster.metadata;
+  const peers = `${peerServiceName(cluster)}.${namespace}.svc`;
+  return [`*.${peers}`, `*.${peers}.cluster.local`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`, `${name}.${namespace}`, name, 'localhost', '127.0.0.1'];
 }
 
 /** A member's DNS name, through the headless Service; the name its certificate is checked against. */

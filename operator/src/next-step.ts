@@ -77,6 +77,8 @@ export interface ClusterObservation {
   readonly restorePending?: boolean;
   /** The spec asks for authentication and the leader says it is off. */
   readonly authPending?: boolean;
+  /** Why the members' certificates are not there yet: nothing is started or changed until they are. */
+  readonly certificatePending?: string;
 }
 
 export interface VolumeObservation {
@@ -117,6 +119,7 @@ export interface PlannerLimits {
 }
 
 export function nextStep(observed: ClusterObservation, limits: PlannerLimits): Step {
+  if (observed.certificatePending !== undefined) return { kind: 'wait', reason: observed.certificatePending };
   const { members } = observed;
   if (members === undefined) return withoutMembership(observed, limits);
 

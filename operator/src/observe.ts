@@ -30,6 +30,8 @@ export interface DesiredMembers {
   readonly trust?: ClusterTrust;
   /** spec.auth's root password, when the cluster is to have authentication on. */
   readonly rootPassword?: () => Promise<string>;
+  /** Why the members' certificates are not there yet (a cert-manager issuer has not signed them). */
+  readonly certificatePending?: string;
 }
 
 export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desired: DesiredMembers, nowMs: number): Promise<ObservedCluster> {
@@ -63,6 +65,7 @@ export async function observeCluster(core: CoreV1Api, cluster: KVCluster, desire
     firstMember: firstMemberName(cluster),
     nowMs,
     restorePending: awaitsRestore(cluster),
+    ...(desired.certificatePending === undefined ? {} : { certificatePending: desired.certificatePending }),
   };
   const statuses = new Map([...answers].map(([name, answer]) => [name, answer.status]));
   const apis = new Map([...answers].map(([name, answer]) => [name, answer.api]));

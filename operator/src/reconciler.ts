@@ -92,13 +92,14 @@ export class Reconciler {
     if (cluster === undefined) return NEXT_PASS_MS.idle;
     await applyClusterObjects(objects, cluster);
     const version = cluster.spec.version ?? this.parts.defaultVersion;
-    const { trust, nextCheckAtMs } = await checkCertificates(core, cluster, this.parts.certificates, Date.now());
+    const { trust, nextCheckAtMs, pending } = await checkCertificates(core, objects, cluster, this.parts.certificates, Date.now());
     const rootPassword = rootPasswordOf(core, cluster);
     const observed = await observeCluster(core, cluster, {
       version,
       image: this.parts.image,
       ...(trust === undefined ? {} : { trust }),
       ...(rootPassword === undefined ? {} : { rootPassword }),
+      ...(pending === undefined ? {} : { certificatePending: pending }),
     }, Date.now());
     this.backups.consider(cluster, observed, Date.now());
     for (const growth of await growVolumes(core, cluster, observed.claims)) {

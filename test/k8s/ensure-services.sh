@@ -2,7 +2,8 @@
 # Installs and builds what the test bed's on-demand services need (test/k8s/services/):
 # - from Debian: prometheus, which brings promtool;
 # - built from Go modules into the cache by build-go-tool.sh: Helm, its default Kubernetes
-#   version set to the bed's, and MinIO (the S3 server for backups), at the versions in versions.env.
+#   version set to the bed's, MinIO (the S3 server for backups) and cert-manager's controller, at
+#   the versions in versions.env.
 # Prints nothing but errors when all is there, so the bed's ensure script can call it every run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,3 +43,4 @@ done
 
 "$here/build-go-tool.sh" "$HELM_MODULE@$HELM_VERSION" helm "$helm_ldflags" >/dev/null
 "$here/build-go-tool.sh" "$MINIO_MODULE@$MINIO_VERSION" minio >/dev/null
+"$here/build-go-tool.sh" --in-module "$CERT_MANAGER_MODULE" "$CERT_MANAGER_MODULE/cmd/controller@$CERT_MANAGER_VERSION" cert-manager-controller >/dev/null

@@ -54,6 +54,13 @@ describe('the next step', () => {
     expect(nextStep(cluster(undefined, { pods: [], volumes: [] }), LIMITS)).toMatchObject({ kind: 'halt', condition: 'QuorumLost' });
   });
 
+  it('starts and changes nothing while an issuer has not signed the members\' certificates', () => {
+    const pending = 'waiting for cert-manager to issue Certificate vault-client-tls (Issuer ca)';
+    expect(nextStep(cluster(undefined, { bootstrapped: false, pods: [], volumes: [], certificatePending: pending }), LIMITS)).toEqual({ kind: 'wait', reason: pending });
+    expect(nextStep(cluster(three(), { replicas: 5, certificatePending: pending }), LIMITS)).toEqual({ kind: 'wait', reason: pending });
+    expect(nextStep(cluster(three(), { replicas: 5 }), LIMITS)).toEqual({ kind: 'add-learner' });
+  });
+
   it('gives every volume its pod back when no member answers, at the volume\'s version', () => {
     const survivor = { name: 'b', version: '0.1.0', specDigest: 's1', ready: false, deleting: false, createdAtMs: NOW };
     const volumes = [{ member: 'a', version: '0.2.0' }, { member: 'b', version: '0.1.0' }];

@@ -3,9 +3,9 @@
 // helpers to read a KVCluster and its member pods and to reach the members' REST APIs.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { waitFor } from '../cluster/cluster-harness.js';
 import type { Bed } from '../k8s/bed/bed.js';
@@ -31,6 +31,7 @@ export class OperatorProcess {
   private readonly listeners = new Set<(line: OperatorLine) => void>();
 
   constructor(bed: Bed, logFile: string, extraArgs: readonly string[] = []) {
+    mkdirSync(dirname(logFile), { recursive: true });
     const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
     // node itself, not npx: the pid the test kills is the operator's.
     this.child = spawn(process.execPath, [

@@ -25,6 +25,8 @@ function pinned(versions: ReadonlyMap<string, string>, key: string): string {
 const versions = readVersions();
 export const HELM_VERSION = pinned(versions, 'HELM_VERSION');
 export const MINIO_VERSION = pinned(versions, 'MINIO_VERSION');
+export const CERT_MANAGER_MODULE = pinned(versions, 'CERT_MANAGER_MODULE');
+export const CERT_MANAGER_VERSION = pinned(versions, 'CERT_MANAGER_VERSION');
 
 /** The path build-go-tool.sh installs a tool's binary at. */
 function goTool(binary: string, version: string): string {
@@ -34,6 +36,7 @@ function goTool(binary: string, version: string): string {
 export const SERVICE_BINARIES = {
   helm: goTool('helm', HELM_VERSION),
   minio: goTool('minio', MINIO_VERSION),
+  certManagerController: goTool('cert-manager-controller', CERT_MANAGER_VERSION),
   /** Debian's prometheus package, which brings promtool; ensure-services.sh installs it. */
   prometheus: '/usr/bin/prometheus',
   promtool: '/usr/bin/promtool',
