@@ -3,13 +3,11 @@
 // against a real three-member cluster. The docs show the ports of `npm start` (HTTP 8000-8002,
 // gRPC 9090-9092, peers 7000-7002); the test maps them to the free ports its cluster listens on.
 
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
-import type { ShellBlock } from './doc-blocks.js';
-import { shellBlocks } from './doc-blocks.js';
+import { runScript, shellBlocks, type ScriptOutcome, type ShellBlock } from './doc-blocks.js';
 
 const DOCUMENTS = ['README.md', ...readdirSync(join(REPOSITORY_ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 const BLOCKS = DOCUMENTS.flatMap((document) => shellBlocks(join(REPOSITORY_ROOT, document), document));
@@ -22,7 +20,7 @@ describe('the shell blocks of the docs', () => {
   it('each says whether the doc test runs it', () => {
     expect(BLOCKS.length).toBeGreaterThan(0);
     const unmarked = BLOCKS.filter((block) => block.marker === undefined).map((block) => block.where);
-    expect(unmarked, 'put <!-- doc-test: run --> or <!-- doc-test: not run: <why> --> on the line before each').toEqual([]);
+    expect(unmarked, 'put <!-- doc-test: run -->, <!-- doc-test: run on the test bed --> or <!-- doc-test: not run: <why> --> on the line before each').toEqual([]);
   });
 
   describe('marked to run, against a real cluster', () => {
@@ -70,7 +68,7 @@ const CURL_FAILING_ON_SERVER_ERRORS = `curl() {
   if [ "$status" = 000 ] || [ "$status" -ge 500 ]; then echo "curl $*: HTTP $status" >&2; return 22; fi
 }`;
 
-function runBlock(block: ShellBlock, cluster: TestCluster, workingDirectory: string): Promise<{ exitCode: number | null; output: string }> {
+function runBlock(block: ShellBlock, cluster: TestCluster, workingDirectory: string): Promise<ScriptOutcome> {
   const script = [
     'set -euo pipefail',
     'CURL_BODY=$(mktemp); trap \'rm -f "$CURL_BODY"\' EXIT',
@@ -80,23 +78,5 @@ function runBlock(block: ShellBlock, cluster: TestCluster, workingDirectory: str
     withClusterPorts(block.text, cluster),
   ].join('\n');
   const endpoints = cluster.members.map((member) => `127.0.0.1:${member.ports.grpc}`).join(',');
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      cwd: workingDirectory,
-      env: { ...process.env, BVAULT_ENDPOINTS: endpoints, ETCDCTL_API: '3' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const deadline = setTimeout(() => child.kill('SIGKILL'), BLOCK_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('exit', (exitCode) => {
-      clearTimeout(deadline);
-      resolve({ exitCode, output });
-    });
-  });
+  return runScript(script, { cwd: workingDirectory, env: { ...process.env, BVAULT_ENDPOINTS: endpoints, ETCDCTL_API: '3' }, timeoutMs: BLOCK_TIMEOUT_MS });
 }

@@ -3,12 +3,14 @@
 // npm run k8s:status               whether one runs, and how to reach it
 
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBedState } from './bed-state.js';
 import { launchBed, stopSupervisor } from './bed.js';
 import { clearLeftovers } from './leftovers.js';
 import { BINARIES, DEFAULT_BED_DIRECTORY } from './paths.js';
 import { isAlive } from './processes.js';
+import { SERVICE_BINARIES } from '../services/tool-paths.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -18,7 +20,8 @@ const directory = DEFAULT_BED_DIRECTORY;
 
 function printAccess(kubeconfig: string): void {
   console.log(`  export KUBECONFIG=${kubeconfig}`);
-  console.log(`  ${BINARIES.kubectl} get nodes   # the kubectl built with the API server`);
+  console.log(`  export PATH=${dirname(BINARIES.kubectl)}:${dirname(SERVICE_BINARIES.helm)}:$PATH   # the kubectl built with the API server, and Helm`);
+  console.log('  kubectl get nodes');
 }
 
 async function up(): Promise<void> {
