@@ -3,7 +3,7 @@
 // started it goes away (the node hands leadership over before it stops).
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { NodeAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
 import { AuthManager } from './auth/auth-manager.js';
@@ -145,8 +145,10 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
     ...(tls.peerPort === undefined ? {} : { serverCredentials: tls.peerPort.server, channelCredentials: tls.peerPort.channel }),
   });
   const metricsRegistry = new Registry();
-  // Measured for the life of the process, which ends when the server stops.
+  // Measured for the life of the process, which ends when the server stops: the event loop's
+  // delay, and prom-client's process and Node.js metrics (CPU, memory, heap, GC, handles).
   registerEventLoopDelay(metricsRegistry);
+  collectDefaultMetrics({ register: metricsRegistry });
   let node: RaftKvNode;
   const nodeOpeningAtMs = performance.now();
   try {

@@ -5,7 +5,7 @@
 // results.
 
 import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
-import type { NodeMetrics } from '../observability/metrics.js';
+import { SLOW_APPLY_SECONDS, type NodeMetrics } from '../observability/metrics.js';
 import type { RawNode } from '../raft/raw-node.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import type { ConfState, Entry, NodeId } from '../raft/types.js';
@@ -30,6 +30,7 @@ export class CommittedApplier {
 
   async apply(entries: readonly Entry[]): Promise<void> {
     const { mvcc, metrics } = this.parts;
+    const applyStarted = performance.now();
     const batch: ApplyEntry[] = new Array<ApplyEntry>(entries.length);
     const requestIds: number[] = new Array<number>(entries.length).fill(UNTRACKED_REQUEST_ID);
     const attributes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(entries.length);
@@ -59,6 +60,9 @@ export class CommittedApplier {
       else if (requestIds[i] !== UNTRACKED_REQUEST_ID) this.parts.proposals.settle(requestIds[i]!, results[i]!);
       else if (attributes[i] !== undefined) this.parts.members.applyAttributes(attributes[i]!);
     }
+    const applySeconds = (performance.now() - applyStarted) / 1000;
+    metrics.applyDuration.observe(applySeconds);
+    if (applySeconds > SLOW_APPLY_SECONDS) metrics.slowApplies.inc();
   }
 
   private applyConfChange(entry: Entry): void {

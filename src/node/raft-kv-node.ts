@@ -14,6 +14,7 @@ import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateReque
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
+import { registerPeerMetrics } from '../observability/peer-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { StartupSteps } from '../observability/startup-steps.js';
 import type { RawNode } from '../raft/raw-node.js';
@@ -116,6 +117,7 @@ export class RaftKvNode implements KvNode {
     this.limits = resolveLimits(options.limits);
     this.logger = options.logger.child({ component: 'node', member: options.name });
     this.transport = options.transport;
+    registerPeerMetrics(metrics.registry, () => this.transport.counters());
     this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs, options.queueLimits.pendingReadsMax, options.io.randomInt);
     this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
@@ -151,6 +153,8 @@ export class RaftKvNode implements KvNode {
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
       if (event.type === 'reset') this.leaseTableReplaced = true;
+      else if (event.type === 'grant') metrics.leasesGranted.inc();
+      else metrics.leasesRevoked.inc();
     });
     metrics.quotaBytes.set(options.quotaBytes);
   }
@@ -560,7 +564,10 @@ export class RaftKvNode implements KvNode {
 
   /** Lease revokes and checkpoints, and automatic compaction: the leader proposes them. */
   private proposeLeaderDuties(now: number): void {
-    for (const request of this.leaseDriver.due()) this.proposeUntracked(request);
+    for (const request of this.leaseDriver.due()) {
+      if (request.type === 'leaseRevoke') this.metrics.leasesExpired.inc();
+      this.proposeUntracked(request);
+    }
     const target = this.options.autoCompaction?.next(now, this.mvcc.currentRevision, this.mvcc.compactRevision);
     if (target !== undefined) this.proposeUntracked({ type: 'compaction', compaction: { revision: target } });
   }
@@ -587,7 +594,6 @@ export class RaftKvNode implements KvNode {
       this.proposeUntracked({ type: 'alarm', alarm });
     }
     this.metrics.leases.set((await this.mvcc.leases()).length);
-    for (const [peer, counters] of this.transport.counters()) this.metrics.peerRoundTripTime.set({ to: String(peer) }, counters.roundTripMs / 1000);
   }
 
   /** A node that joined as a learner asks the leader to make it a voter until it is one. */

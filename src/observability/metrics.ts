@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Disk and commit latencies: from 1 ms to about 8 s, doubling, as etcd buckets them. */
 const DISK_SECONDS_BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
+/** etcd's warning-apply-duration: an apply slower than this holds up every request behind it. */
+export const SLOW_APPLY_SECONDS = 0.1;
 const SNAPSHOT_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300];
 
 export interface NodeMetrics {
@@ -23,16 +25,23 @@ export interface NodeMetrics {
   readonly overloadRefusals: Counter<'queue'>;
   /** Peer messages dropped because the Ready loop's inbox was full, by message type. */
   readonly peerMessagesDropped: Counter<'type'>;
+  /** Applying one batch of committed entries, from decoding them to settling their requests. */
+  readonly applyDuration: Histogram;
+  /** Batches whose apply took longer than SLOW_APPLY_SECONDS. */
+  readonly slowApplies: Counter;
   readonly walFsyncDuration: Histogram;
   readonly backendCommitDuration: Histogram;
   readonly databaseSizeBytes: Gauge;
   readonly quotaBytes: Gauge;
   readonly snapshotSaveDuration: Histogram;
   readonly snapshotApplyDuration: Histogram;
-  /** The transport's smoothed round-trip time per peer (request latency is the API layers' own metric). */
-  readonly peerRoundTripTime: Gauge<'to'>;
   readonly watchers: Gauge;
   readonly leases: Gauge;
+  /** Leases granted and revoked as this member applied them (a revoke of an expired lease included). */
+  readonly leasesGranted: Counter;
+  readonly leasesRevoked: Counter;
+  /** Revokes of expired leases this member proposed as the leader. */
+  readonly leasesExpired: Counter;
   /** Values re-sealed by the running (or last) encryption key rotation. */
   readonly encryptionRotationValuesResealed: Gauge;
   /** Whether an encryption key rotation is running on this member. */
@@ -70,6 +79,8 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       labelNames: ['type'],
       registers,
     }),
+    applyDuration: new Histogram({ name: 'bvault_server_apply_duration_seconds', help: 'Time to apply one batch of committed entries to the state machine and answer their requests.', buckets: DISK_SECONDS_BUCKETS, registers }),
+    slowApplies: new Counter({ name: 'bvault_server_slow_apply_total', help: `Batches of committed entries whose apply took longer than ${SLOW_APPLY_SECONDS * 1000} ms.`, registers }),
     walFsyncDuration: new Histogram({ name: 'bvault_disk_wal_fsync_duration_seconds', help: 'Time to make one Ready of the Raft log durable.', buckets: DISK_SECONDS_BUCKETS, registers }),
     backendCommitDuration: new Histogram({
       name: 'bvault_disk_backend_commit_duration_seconds',
@@ -86,14 +97,11 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       buckets: SNAPSHOT_SECONDS_BUCKETS,
       registers,
     }),
-    peerRoundTripTime: new Gauge({
-      name: 'bvault_network_peer_round_trip_time_seconds',
-      help: 'Smoothed round-trip time to each peer, as the transport measures it.',
-      labelNames: ['to'],
-      registers,
-    }),
     watchers: new Gauge({ name: 'bvault_mvcc_watcher_total', help: 'Watchers on this member.', registers }),
     leases: new Gauge({ name: 'bvault_lease_active', help: 'Leases in the replicated lease table.', registers }),
+    leasesGranted: new Counter({ name: 'bvault_lease_granted_total', help: 'Leases granted, as this member applied them.', registers }),
+    leasesRevoked: new Counter({ name: 'bvault_lease_revoked_total', help: 'Leases revoked, by a client or on expiry, as this member applied them.', registers }),
+    leasesExpired: new Counter({ name: 'bvault_lease_expired_total', help: 'Revokes of expired leases this member proposed as the leader; one not applied in time is proposed, and counted, again.', registers }),
     encryptionRotationValuesResealed: new Gauge({
       name: 'bvault_encryption_rotation_values_resealed',
       help: 'Database values re-encrypted under the newest key by the running or last key rotation.',

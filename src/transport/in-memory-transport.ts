@@ -57,9 +57,11 @@ export class InMemoryTransport implements PeerTransport {
       const counters = this.peerCounters.of(peer);
       if (this.reachablePeer(peer) === undefined || !this.network.enqueue(this.id, peer, batch.map(copyMessage), this.queuedMessagesMax)) {
         counters.messagesDropped += batch.length;
+        counters.active = false;
         this.reportUnreachable(peer);
         continue;
       }
+      counters.active = true;
       counters.messagesSent += batch.length;
       counters.framesSent += 1;
     }

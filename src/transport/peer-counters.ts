@@ -20,6 +20,8 @@ export interface PeerCounters {
   reconnects: number;
   /** Smoothed round-trip time (RFC 6298 weights); 0 until the first sample. */
   roundTripMs: number;
+  /** Whether messages reach the peer now: the stream to it is open and the peer answered it. */
+  active: boolean;
 }
 
 /** The weight of a new round-trip sample in the smoothed value, as TCP uses. */
@@ -43,6 +45,7 @@ export class TransportCounters {
         snapshotsFailed: 0,
         reconnects: 0,
         roundTripMs: 0,
+        active: false,
       };
       this.byPeer.set(peer, counters);
     }

@@ -117,6 +117,7 @@ export class PeerSender {
   /** Ends the stream at once; what is queued is dropped silently, as the member is going away. */
   close(): void {
     this.closed = true;
+    this.counters.active = false;
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.stream?.cancel();
@@ -143,6 +144,7 @@ export class PeerSender {
   private confirm(stream: FrameStream): void {
     if (stream !== this.stream) return;
     this.streamConfirmed = true;
+    this.counters.active = true;
     if (this.failures > 0) {
       this.counters.reconnects += 1;
       this.context.logger.info({ peer: this.peer, address: this.address }, 'peer stream reconnected');
@@ -195,6 +197,7 @@ export class PeerSender {
   private failed(stream: FrameStream, status: StatusObject): void {
     if (stream !== this.stream || this.closed) return;
     this.stream = null;
+    this.counters.active = false;
     this.waitingForDrain = false;
     this.sampleSentAtMs = null;
     stream.removeListener('drain', this.drainBound);

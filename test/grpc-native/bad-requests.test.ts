@@ -91,10 +91,14 @@ describe('bad requests to the native gRPC service on a real member', { timeout: 
     expect(await state()).toEqual(before);
   });
 
-  it('records the latency of each call by method and status code in the member\'s metrics', async () => {
-    const metrics = await request(cluster.members[0]!.url, 'GET', '/metrics');
-    expect(metrics.text).toMatch(/bvault_grpc_request_duration_seconds_count\{method="\/beavervault\.v1\.KV\/Put",code="OK"\} [1-9]/);
-    expect(metrics.text).toMatch(/bvault_grpc_request_duration_seconds_count\{method="\/beavervault\.v1\.KV\/Get",code="OUT_OF_RANGE"\} 1/);
+  it('counts and times each call by method and status code in the member\'s metrics, as go-grpc-prometheus names them', async () => {
+    const metrics = (await request(cluster.members[0]!.url, 'GET', '/metrics')).text;
+    const put = 'grpc_type="unary",grpc_service="beavervault.v1.KV",grpc_method="Put"';
+    expect(metrics).toMatch(new RegExp(`^grpc_server_started_total\\{${put}\\} [1-9]`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^grpc_server_handled_total\\{${put},grpc_code="OK"\\} [1-9]`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^grpc_server_handling_seconds_count\\{${put}\\} [1-9]`, 'm'));
+    // Go's name of the code, as etcd's alerts match it.
+    expect(metrics).toMatch(/^grpc_server_handled_total\{grpc_type="unary",grpc_service="beavervault\.v1\.KV",grpc_method="Get",grpc_code="OutOfRange"\} 1$/m);
   });
 
   it('refuses a revision beyond 2^53 instead of rounding it', async () => {

@@ -1,9 +1,9 @@
 // The glue between grpc-js handlers and the native service's async code, for the four kinds of
 // call (the etcd services have their own, with etcd's errors: etcd/etcd-call.ts). Each
 // wrapper resolves the caller's view of the node once (a stream's at its start) and hands it
-// to the handler, which never sees the node itself; it observes the call's latency by method
-// and status code, and turns a rejected promise into the registry's gRPC status with the
-// stable code in a trailer (grpc-errors.ts). Each wrapper spells out "the shared node, or the
+// to the handler, which never sees the node itself, and turns a rejected promise into the
+// registry's gRPC status with the stable code in a trailer (grpc-errors.ts); calls are counted
+// and timed for every service alike by the server's interceptor (grpc-metrics.ts). Each wrapper spells out "the shared node, or the
 // view resolved for this call" rather than calling a helper with a closure, so that with
 // OpenAccess a call allocates nothing it did not allocate before views existed.
 //
@@ -16,7 +16,6 @@ import {
   type handleUnaryCall,
   type ServerDuplexStream,
   type ServiceError,
-  status as GrpcStatus,
   type ServerWritableStream,
 } from '@grpc/grpc-js';
 import { once } from 'node:events';
@@ -36,38 +35,20 @@ export interface OutgoingStream<Response> {
 
 type WritableCall<Response> = ServerWritableStream<unknown, Response> | ServerDuplexStream<unknown, Response>;
 
-/** Ends the latency observation of one call, as a success or as the failure it returns. */
-interface CallOutcome {
-  succeeded(): void;
-  failed(error: unknown): ServiceError;
-}
-
-function startCall(context: GrpcContext, method: string): CallOutcome {
-  const stopTimer = context.requestDuration.startTimer({ method });
-  return {
-    succeeded: () => {
-      stopTimer({ code: GrpcStatus[GrpcStatus.OK] });
-    },
-    failed: (error) => {
-      const serviceError = nativeServiceError(error);
-      stopTimer({ code: GrpcStatus[serviceError.code] });
-      if (isInternal(serviceError)) context.logger.error({ err: error, method }, 'gRPC call failed');
-      return serviceError;
-    },
-  };
+/** The status a failed call answers with; a fault of the server's own is logged. */
+function failure(context: GrpcContext, method: string, error: unknown): ServiceError {
+  const serviceError = nativeServiceError(error);
+  if (isInternal(serviceError)) context.logger.error({ err: error, method }, 'gRPC call failed');
+  return serviceError;
 }
 
 export function unaryCall<Request, Response>(context: GrpcContext, method: string, handle: (node: KvNode, request: Request) => Promise<Response>): handleUnaryCall<Request, Response> {
   return (call, callback) => {
-    const outcome = startCall(context, method);
     const shared = context.access.sameForEveryCaller;
     const answered = shared !== undefined ? handle(shared, call.request) : callerNode(context.access, 'native', method, call).then((node) => handle(node, call.request));
     answered.then(
-      (response) => {
-        outcome.succeeded();
-        callback(null, response);
-      },
-      (error: unknown) => callback(outcome.failed(error)),
+      (response) => callback(null, response),
+      (error: unknown) => callback(failure(context, method, error)),
     );
   };
 }
@@ -78,16 +59,12 @@ export function serverStreamCall<Request, Response>(
   handle: (node: KvNode, request: Request, stream: OutgoingStream<Response>) => Promise<void>,
 ): handleServerStreamingCall<Request, Response> {
   return (call) => {
-    const outcome = startCall(context, method);
     const stream = outgoingStream(call as WritableCall<Response>);
     const shared = context.access.sameForEveryCaller;
     const served = shared !== undefined ? handle(shared, call.request, stream) : callerNode(context.access, 'native', method, call).then((node) => handle(node, call.request, stream));
     served.then(
-      () => {
-        outcome.succeeded();
-        call.end();
-      },
-      (error: unknown) => call.emit('error', outcome.failed(error)),
+      () => call.end(),
+      (error: unknown) => call.emit('error', failure(context, method, error)),
     );
   };
 }
@@ -99,18 +76,14 @@ export function clientStreamCall<Request, Response>(
   handle: (node: KvNode, requests: AsyncIterable<Request>) => Promise<Response>,
 ): handleClientStreamingCall<Request, Response> {
   return (call, callback) => {
-    const outcome = startCall(context, method);
     const shared = context.access.sameForEveryCaller;
     const answered = shared !== undefined ? handle(shared, incoming(call)) : callerNode(context.access, 'native', method, call).then((node) => handle(node, incoming(call)));
     answered.then(
-      (response) => {
-        outcome.succeeded();
-        callback(null, response);
-      },
+      (response) => callback(null, response),
       (error: unknown) => {
         // The client may still be sending; what it sends next is of no use.
         call.destroy();
-        callback(outcome.failed(error));
+        callback(failure(context, method, error));
       },
     );
   };
@@ -122,16 +95,12 @@ export function bidiStreamCall<Request, Response>(
   handle: (node: KvNode, requests: AsyncIterable<Request>, stream: OutgoingStream<Response>) => Promise<void>,
 ): handleBidiStreamingCall<Request, Response> {
   return (call) => {
-    const outcome = startCall(context, method);
     const stream = outgoingStream(call as WritableCall<Response>);
     const shared = context.access.sameForEveryCaller;
     const served = shared !== undefined ? handle(shared, incoming(call), stream) : callerNode(context.access, 'native', method, call).then((node) => handle(node, incoming(call), stream));
     served.then(
-      () => {
-        outcome.succeeded();
-        call.end();
-      },
-      (error: unknown) => call.emit('error', outcome.failed(error)),
+      () => call.end(),
+      (error: unknown) => call.emit('error', failure(context, method, error)),
     );
   };
 }

@@ -1,11 +1,10 @@
 // What every native gRPC service is given: the access to the node, the response headers, the
-// limits, the latency histogram and a logger. Services never reach past the node into Raft,
+// limits and a logger. Services never reach past the node into Raft,
 // storage or the state machine, and reach the node only as a caller's view of it.
 import type { NodeAccess } from '../../access/node-access.js';
 import type { AuthManager } from '../../auth/auth-manager.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcLimits } from './grpc-limits.js';
-import type { GrpcRequestDuration } from './grpc-metrics.js';
 import type { ResponseHeaders } from './response-headers.js';
 
 export interface GrpcContext {
@@ -19,6 +18,5 @@ export interface GrpcContext {
    */
   readonly headers: ResponseHeaders;
   readonly limits: GrpcLimits;
-  readonly requestDuration: GrpcRequestDuration;
   readonly logger: Logger;
 }

@@ -14,7 +14,7 @@ import type { KvNode } from '../../node/kv-node.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
-import { grpcRequestDuration } from './grpc-metrics.js';
+import { grpcServerMetricsInterceptor } from './grpc-metrics.js';
 import { ResponseHeaders } from './response-headers.js';
 import { registerEtcdServices } from './etcd/index.js';
 import { registerNativeService } from './native/native-service.js';
@@ -73,7 +73,6 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     headers: new ResponseHeaders(options.node),
     limits,
-    requestDuration: grpcRequestDuration(options.metrics),
     logger: options.logger,
   };
   const server = new Server({
@@ -81,6 +80,7 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': limits.requestBytesMax,
     'grpc.max_concurrent_streams': limits.concurrentStreamsMax,
+    interceptors: [grpcServerMetricsInterceptor(options.metrics)],
   });
   for (const register of SERVICE_REGISTRARS) register(server, context);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
