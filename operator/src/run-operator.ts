@@ -1,16 +1,5 @@
-// `bvault operator`: runs KVClusters. Flags:
-//   --kubeconfig <file>        the API server to use (default: in the cluster, else ~/.kube/config)
-//   --namespace <ns>           watch one namespace (default: every namespace)
-//   --lease-namespace <ns>     where the leader-election Lease lives (default: POD_NAMESPACE, else default)
-//   --metrics-address <h:p>    /metrics, /healthz and /readyz (default 0.0.0.0:8080)
-//   --image-repository <repo>  the members' image when a KVCluster names none (default beaver-vault)
-//   --ready-deadline <seconds> how long a member may take to become ready before the operator stops (default 300)
-//   --lease-duration <seconds> how long a replica that stopped renewing holds the leadership Lease (default 15)
-//   --ca-lifetime <duration>   lifetime of a cluster's CA made by the operator (default 365d; 90s, 30m, 12h, 365d)
-//   --certificate-lifetime <duration>  lifetime of the members' certificates (default 90d); both renewed at two thirds
-//   --trust-overlap <duration> how long a new CA is trusted before it signs, and the old one after (default 5m)
-// It stops on SIGTERM or SIGINT: the pass under way finishes, the Lease is handed back.
-// Exit codes: 0 stopped, 1 failed or lost the leadership, 2 bad flags.
+// `bvault operator`: runs KVClusters until SIGTERM or SIGINT, on which the pass under way
+// finishes and the Lease is handed back. `bvault operator --help` prints the flags (USAGE).
 
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { createServer, type Server } from 'node:http';
@@ -24,12 +13,37 @@ import { LeaderElection } from './leader-election.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { Reconciler } from './reconciler.js';
 
+const USAGE = `Usage: bvault operator [flags]
+
+Runs the Beaver-Vault operator, which reconciles KVCluster objects (kv.beavervault.io/v1alpha1).
+Replicas elect one leader through a Lease; the others stand by.
+
+Flags:
+  --kubeconfig <file>                the API server to use (default: in the cluster, else ~/.kube/config)
+  --namespace <ns>                   watch one namespace (default: every namespace)
+  --lease-namespace <ns>             where the leader-election Lease lives (default: POD_NAMESPACE, else default)
+  --metrics-address <host:port>      /metrics, /healthz and /readyz (default 0.0.0.0:8080)
+  --image-repository <repo>          the members' image when a KVCluster names none (default beaver-vault)
+  --ready-deadline <seconds>         how long a member may take to become ready before the operator stops (default 300)
+  --lease-duration <seconds>         how long a replica that stopped renewing holds the Lease (default 15)
+  --ca-lifetime <duration>           lifetime of a CA the operator makes for a cluster (default 365d; 90s, 30m, 12h, 365d)
+  --certificate-lifetime <duration>  lifetime of the members' certificates (default 90d); both renewed at two thirds
+  --trust-overlap <duration>         how long a new CA is trusted before it signs, and the old one after (default 5m)
+  --help                             print this text
+
+Exit codes: 0 stopped, 1 failed or lost the leadership, 2 bad flags.
+`;
+
 const LEASE_NAME = 'bvault-operator';
 const LEASE_RENEW_MS = 2_000;
 const REINVITE_AFTER_MS = 20_000;
 
 /** Runs until stopped by a signal or the loss of the leadership; resolves with the exit code. */
 export async function runOperator(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const logger = createLogger({ base: { component: 'bvault-operator' } });
   try {
     return await operate(args, logger);
