@@ -6,8 +6,10 @@
 // KVCluster with its data. kubectl's views of a KVCluster (get, describe, explain) are checked
 // on the way.
 
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { request, temporaryDirectory, waitFor } from '../cluster/cluster-harness.js';
 import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
@@ -17,6 +19,7 @@ import { isRunningWith, memberPods, memberUrls, waitForCluster } from './operato
 
 const CHART = join(REPOSITORY_ROOT, 'charts', 'beaver-vault');
 const CRD = join(REPOSITORY_ROOT, 'operator', 'crd', 'kvclusters.kv.beavervault.io.yaml');
+const ALERTS = join(REPOSITORY_ROOT, 'observability', 'prometheus', 'alerts.yaml');
 const RELEASE = 'bvault';
 const NAMESPACE = 'bvault-system';
 const CLUSTER = 'store';
@@ -60,7 +63,7 @@ async function readKey(key: string): Promise<string> {
 
 describe('the beaver-vault Helm chart', () => {
   it('lints clean, and its values schema refuses a bad value by name', async () => {
-    const lint = await helm(['lint', '--strict', CHART, '--set', 'cluster.create=true'], { directory });
+    const lint = await helm(['lint', '--strict', CHART, '--set', 'cluster.create=true', '--set', 'monitoring.prometheusRule.enabled=true'], { directory });
     expect(lint).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     const refusals: [string[], RegExp][] = [
       [['--set', 'replicaCount=0'], /replicaCount.*minimum/is],
@@ -69,10 +72,20 @@ describe('the beaver-vault Helm chart', () => {
       [['--set', 'replicas=3'], /additional propert.*replicas|replicas.*not allowed/is],
       [['--set', 'cluster.create=true', '--set', 'cluster.spec.replicas=12'], /cluster\.spec\.replicas|replicas.*maximum/is],
       [['--set', 'serviceAccount.create=false'], /serviceAccount\.name is required/],
+      [['--set', 'monitoring.prometheusRule.enable=true'], /additional propert.*enable|enable.*not allowed/is],
     ];
     for (const [args, message] of refusals) await expect(template(args), args.join(' ')).rejects.toThrow(message);
   }, 120_000);
 
+  it('ships the alert rules as a PrometheusRule when asked, the same rules promtool tests', async () => {
+    expect(await template([])).not.toContain('kind: PrometheusRule');
+    const rendered = parseAllDocuments(await template(['--set', 'monitoring.prometheusRule.enabled=true', '--set', 'monitoring.prometheusRule.labels.release=monitoring'])).map((document) => document.toJS() as { kind?: string; metadata?: { labels?: Record<string, string> }; spec?: unknown });
+    const rule = rendered.find((object) => object?.kind === 'PrometheusRule');
+    expect(rule?.metadata?.labels?.release).toBe('monitoring');
+    expect(rule?.spec).toEqual(parse(await readFile(ALERTS, 'utf8')));
+  }, 60_000);
+
+  // The PrometheusRule is left out: the bed has no Prometheus Operator CRDs.
   it('renders objects the API server accepts, with every optional part on', async () => {
     await bed.kubectl(['apply', '--server-side', '-f', CRD]);
     await bed.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/kvclusters.kv.beavervault.io']);
