@@ -7,6 +7,7 @@
 // writable, and serves a write from the image's own client on loopback.
 
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -72,7 +73,13 @@ beforeAll(async () => {
   const progress = built.stderr.split('\n').filter((line) => line.startsWith('build-image:'));
   console.log(`${progress.join('\n')}\nbuild-image.sh took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   config = (JSON.parse(await buildah(['inspect', '--type', 'image', image])) as { OCIv1: { config: ImageConfig } }).OCIv1.config;
-  container = (await buildah(['from', '--pull=never', '--quiet', image])).trim();
+  // Named after the clone, so a run killed before afterAll leaves a container the next run
+  // removes, and clones sharing the image store do not remove each other's.
+  const name = `bvault-image-test-${createHash('sha256').update(REPOSITORY_ROOT).digest('hex').slice(0, 12)}`;
+  await buildah(['rm', name]).catch((error: { stderr?: string }) => {
+    if (!/no container with name or ID|container not known/i.test(error.stderr ?? '')) throw error;
+  });
+  container = (await buildah(['from', '--pull=never', '--quiet', '--name', name, image])).trim();
   root = (await buildah(['mount', container])).trim();
 }, BUILD_TIMEOUT_MS + 5 * 60_000);
 
