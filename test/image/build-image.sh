@@ -135,6 +135,9 @@ build() { timeout --kill-after=30 "$BUILD_TIMEOUT_S" buildah bud --isolation chr
 build --target build -t "localhost/beaver-vault-build:$version"
 build -t "$image"
 # The layers of the builds before, no longer tagged, would otherwise pile up (some 600 MB each).
-step buildah rmi --prune >/dev/null
+# One a container still uses (a test run that was killed) stays, until a later build.
+if ! step buildah rmi --prune >/dev/null 2>"$store/prune.log"; then
+  echo "build-image: kept some earlier layers: $(tr '\n' ' ' <"$store/prune.log")" >&2
+fi
 echo "build-image: built $image in $((SECONDS - started)) s" >&2
 printf '%s\n%s\n' "$image" "$CONTAINERS_STORAGE_CONF"
