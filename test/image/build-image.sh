@@ -53,7 +53,8 @@ step() { timeout --kill-after=10 "$STEP_TIMEOUT_S" "$@"; }
 
 # Builds from clones that run at once take turns: one makes the base image, the others find it.
 exec 9>"$store/build.lock"
-flock 9
+lock_wait_s=$((DEBOOTSTRAP_TIMEOUT_S + 2 * BUILD_TIMEOUT_S))
+flock --wait "$lock_wait_s" 9 || { echo "build-image: another build has held $store/build.lock for over $lock_wait_s s; is one stuck?" >&2; exit 1; }
 
 base_made() {
   [ "$(step buildah inspect --type image --format "{{index .OCIv1.Config.Labels \"$BASE_MARK\"}}" "$BASE_IMAGE" 2>/dev/null)" = debootstrap ]
