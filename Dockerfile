@@ -1,10 +1,12 @@
+# syntax=docker/dockerfile:1
 # One image for the server (`bvault server`), the client commands and the operator (`bvault
 # operator`): built in one stage, run from a second that holds only the compiled code and the
 # production dependencies, as user 65532 (the uid the operator's pods and the member pods run
 # as), with nothing written outside the data volume, so it runs with a read-only root
-# filesystem. Build it with Docker or buildah:
-#   docker build -t beaver-vault:0.1.0 --build-arg REVISION=$(git rev-parse HEAD) .
-#   buildah bud --layers -t beaver-vault:0.1.0 .
+# filesystem. Build it with Docker or buildah (docs/image.md):
+#   docker build -t beaver-vault:0.1.0 --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg SOURCE=$(git remote get-url origin) .
+#   bash test/image/build-image.sh      (buildah, with no Docker engine and no registry)
 ARG NODE_IMAGE=docker.io/library/node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -18,12 +20,15 @@ COPY . .
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
+# The version is package.json's; test/image/image.test.ts fails when they differ.
 ARG VERSION=0.1.0
 ARG REVISION=unknown
+ARG SOURCE=unknown
 LABEL org.opencontainers.image.title="Beaver-Vault" \
       org.opencontainers.image.description="A strongly consistent, Raft-replicated key-value store with an etcd-compatible API, and its Kubernetes operator" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"
 # Defaults as environment, so that BVAULT_* variables and flags given at run time override them.
 ENV NODE_ENV=production \
