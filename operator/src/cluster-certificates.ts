@@ -19,7 +19,7 @@ import { ApiException, type CoreV1Api, type KubernetesObjectApi, type V1Secret }
 import { X509Certificate } from 'node:crypto';
 import { authorityFromPem, authorityToPem, createAuthority, issueCertificate } from '../../src/tls/certificate-authority.js';
 import { issuedSecretName, keepIssuedCertificates, type TlsEndpoint } from './issued-certificates.js';
-import { ANNOTATIONS, clusterLabels, memberHosts, ownerReferenceTo, type KVCluster } from './kvcluster.js';
+import { ANNOTATIONS, clusterLabels, isIpAddress, memberHosts, ownerReferenceTo, type KVCluster } from './kvcluster.js';
 
 export interface CertificateLifetimes {
   readonly caMs: number;
@@ -214,7 +214,7 @@ function signedBy(certificatePem: string, caPem: string): boolean {
 
 function coversHosts(certificatePem: string, hosts: readonly string[]): boolean {
   const names = new X509Certificate(certificatePem).subjectAltName ?? '';
-  return hosts.every((host) => names.includes(/^[\d.]+$/.test(host) ? `IP Address:${host}` : `DNS:${host}`));
+  return hosts.every((host) => names.includes(isIpAddress(host) ? `IP Address:${host}` : `DNS:${host}`));
 }
 
 async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret | undefined> {

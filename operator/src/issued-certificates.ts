@@ -11,7 +11,7 @@
 // new one first (with trust-manager, say) or uses tls.*.operatorCA.
 
 import { ApiException, PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
-import { clusterLabels, FIELD_MANAGER, memberHosts, ownerReferenceTo, type IssuerRef, type KVCluster } from './kvcluster.js';
+import { clusterLabels, FIELD_MANAGER, isIpAddress, memberHosts, ownerReferenceTo, type IssuerRef, type KVCluster } from './kvcluster.js';
 
 export type TlsEndpoint = 'client' | 'peer';
 
@@ -26,9 +26,8 @@ interface CertificateObject extends KubernetesObject {
   readonly status?: { readonly conditions?: readonly { readonly type: string; readonly status: string; readonly message?: string }[] };
 }
 
-export function certificateOf(cluster: KVCluster, endpoint: TlsEndpoint, issuerRef: IssuerRef): KubernetesObject {
+function certificateOf(cluster: KVCluster, endpoint: TlsEndpoint, issuerRef: IssuerRef): KubernetesObject {
   const hosts = memberHosts(cluster);
-  const isAddress = (host: string) => /^[\d.]+$/.test(host);
   const name = issuedSecretName(cluster, endpoint);
   return {
     apiVersion: CERT_MANAGER_API,
@@ -38,8 +37,8 @@ export function certificateOf(cluster: KVCluster, endpoint: TlsEndpoint, issuerR
       secretName: name,
       secretTemplate: { labels: clusterLabels(cluster) },
       commonName: cluster.metadata.name,
-      dnsNames: hosts.filter((host) => !isAddress(host)),
-      ipAddresses: hosts.filter(isAddress),
+      dnsNames: hosts.filter((host) => !isIpAddress(host)),
+      ipAddresses: hosts.filter(isIpAddress),
       usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
       // A renewal gets a new key, so a key that leaked stops working at the next renewal.
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
@@ -49,7 +48,7 @@ export function certificateOf(cluster: KVCluster, endpoint: TlsEndpoint, issuerR
 }
 
 /** The endpoints whose certificates come from a cert-manager issuer, with the issuer of each. */
-export function issuedEndpoints(cluster: KVCluster): [TlsEndpoint, IssuerRef][] {
+function issuedEndpoints(cluster: KVCluster): [TlsEndpoint, IssuerRef][] {
   const endpoints: [TlsEndpoint, IssuerRef | undefined][] = [['client', cluster.spec.tls?.client?.issuerRef], ['peer', cluster.spec.tls?.peer?.issuerRef]];
   return endpoints.filter((entry): entry is [TlsEndpoint, IssuerRef] => entry[1] !== undefined);
 }

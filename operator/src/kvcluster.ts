@@ -181,6 +181,11 @@ export function peerServiceName(cluster: KVCluster): string {
   return `${cluster.metadata.name}-peers`;
 }
 
+/** Whether a name of memberHosts is an IPv4 address (a certificate carries it as an IP SAN, not a DNS name). */
+export function isIpAddress(host: string): boolean {
+  return /^[\d.]+$/.test(host);
+}
+
 /** Every name a client or a peer may dial a member by. */
 export function memberHosts(cluster: KVCluster): string[] {
   const { name, namespace } = cluster.metadata;

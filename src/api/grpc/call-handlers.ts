@@ -3,9 +3,10 @@
 // wrapper resolves the caller's view of the node once (a stream's at its start) and hands it
 // to the handler, which never sees the node itself, and turns a rejected promise into the
 // registry's gRPC status with the stable code in a trailer (grpc-errors.ts); calls are counted
-// and timed for every service alike by the server's interceptor (grpc-metrics.ts). Each wrapper spells out "the shared node, or the
-// view resolved for this call" rather than calling a helper with a closure, so that with
-// OpenAccess a call allocates nothing it did not allocate before views existed.
+// and timed for every service alike by the server's interceptor (grpc-metrics.ts). Each
+// wrapper spells out "the shared node, or the view resolved for this call" rather than calling
+// a helper with a closure, so that with OpenAccess a call allocates nothing it did not
+// allocate before views existed.
 //
 //   KV.Put:   unaryCall(context, 'Put', async (node, request) => response)
 //   KV.Watch: serverStreamCall(context, 'Watch', async (node, request, stream) => { await stream.send(message); })

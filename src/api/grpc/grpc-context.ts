@@ -1,6 +1,6 @@
 // What every native gRPC service is given: the access to the node, the response headers, the
-// limits and a logger. Services never reach past the node into Raft,
-// storage or the state machine, and reach the node only as a caller's view of it.
+// limits and a logger. Services never reach past the node into Raft, storage or the state
+// machine, and reach the node only as a caller's view of it.
 import type { NodeAccess } from '../../access/node-access.js';
 import type { AuthManager } from '../../auth/auth-manager.js';
 import type { Logger } from '../../observability/logger.js';
