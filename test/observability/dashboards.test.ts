@@ -17,7 +17,7 @@ import { etcdctl, etcdctlBackground, etcdctlOk } from '../etcd-compat/etcdctl-ru
 import { PidRegistry, stopByPid } from '../k8s/bed/processes.js';
 import { startPrometheus, type Prometheus } from '../k8s/services/prometheus.js';
 import { ENSURE_SERVICES_TIMEOUT_MS, ensureServices } from '../k8s/services/tool-paths.js';
-import { DASHBOARD_FILES, familyOf, loadDashboard, metricNames, queriesOf, structuralProblems, substitute } from './dashboards.js';
+import { DASHBOARD_FILES, familyOf, loadDashboard, metricNames, queriesOf, runPanelQueries, structuralProblems } from './dashboards.js';
 
 /** The rules select member jobs whose name contains "bvault" (job=~".*bvault.*"). */
 const JOB = 'bvault';
@@ -99,11 +99,6 @@ async function firingAlerts(name: string): Promise<Alert[]> {
   return answer.data.alerts.filter((alert) => alert.labels.alertname === name && alert.state === 'firing');
 }
 
-async function metricNamesInPrometheus(): Promise<Set<string>> {
-  const response = await fetch(`${prometheus.url}/api/v1/label/__name__/values`, { signal: AbortSignal.timeout(10_000) });
-  return new Set(((await response.json()) as { data: string[] }).data);
-}
-
 beforeAll(async () => {
   await ensureServices();
   directory = await temporaryDirectory('dashboards');
@@ -180,16 +175,10 @@ describe('the cluster and member dashboards on a live cluster', () => {
     // The member never killed: its series cover the whole run.
     const steady = cluster.members.find((member) => member !== killed);
     const variables = { datasource: 'prometheus', job: JOB, instance: `127.0.0.1:${steady!.ports.http}`, __rate_interval: RATE_INTERVAL, __range: RANGE };
-    const known = await metricNamesInPrometheus();
-    const empty: string[] = [];
     for (const file of ['bvault-cluster.json', 'bvault-member.json'] as const) {
-      for (const query of queriesOf(loadDashboard(file))) {
-        const promql = substitute(query.expr, variables);
-        expect(metricNames(promql).filter((metric) => !known.has(metric)), `${query.where} names metrics Prometheus does not have`).toEqual([]);
-        const data = await prometheus.query(promql);
-        if (data.resultType !== 'vector' || data.result.length === 0) empty.push(`${query.where}: ${promql}`);
-      }
+      const outcomes = await runPanelQueries(prometheus, loadDashboard(file), variables);
+      expect(outcomes.filter((outcome) => outcome.unknownMetrics.length > 0).map((outcome) => `${outcome.where} names ${outcome.unknownMetrics.join(', ')}`), 'queries naming metrics Prometheus does not have').toEqual([]);
+      expect(outcomes.filter((outcome) => outcome.empty).map((outcome) => `${outcome.where}: ${outcome.promql}`), 'queries without data').toEqual([]);
     }
-    expect(empty, 'queries without data').toEqual([]);
   }, 60_000);
 });

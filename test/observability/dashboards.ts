@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPOSITORY_ROOT } from '../cluster/cluster-harness.js';
+import type { Prometheus } from '../k8s/services/prometheus.js';
 
 export const DASHBOARD_DIRECTORY = join(REPOSITORY_ROOT, 'observability', 'grafana');
 export const DASHBOARD_FILES = ['bvault-cluster.json', 'bvault-member.json', 'bvault-operator.json'] as const;
@@ -121,4 +122,33 @@ export function structuralProblems(dashboard: Dashboard): string[] {
     }
   }
   return problems;
+}
+
+export interface QueryOutcome {
+  readonly where: string;
+  /** The query as sent, variables replaced. */
+  readonly promql: string;
+  /** Metrics it names that Prometheus has no series of. */
+  readonly unknownMetrics: readonly string[];
+  /** Whether the answer held no sample. */
+  readonly empty: boolean;
+}
+
+/** Every panel query of the dashboard, with the variables replaced, run against Prometheus now. */
+export async function runPanelQueries(prometheus: Prometheus, dashboard: Dashboard, variables: Readonly<Record<string, string>>): Promise<QueryOutcome[]> {
+  const known = await metricNamesIn(prometheus);
+  const outcomes: QueryOutcome[] = [];
+  for (const query of queriesOf(dashboard)) {
+    const promql = substitute(query.expr, variables);
+    const data = await prometheus.query(promql);
+    const empty = data.resultType === 'vector' || data.resultType === 'matrix' ? data.result.length === 0 : false;
+    outcomes.push({ where: query.where, promql, unknownMetrics: metricNames(promql).filter((metric) => !known.has(metric)), empty });
+  }
+  return outcomes;
+}
+
+/** The metric names Prometheus holds series of (/api/v1/label/__name__/values). */
+export async function metricNamesIn(prometheus: Prometheus): Promise<Set<string>> {
+  const response = await fetch(`${prometheus.url}/api/v1/label/__name__/values`, { signal: AbortSignal.timeout(10_000) });
+  return new Set(((await response.json()) as { data: string[] }).data);
 }
