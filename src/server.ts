@@ -23,6 +23,7 @@ import { startFailpointsFromEnvironment, type FailpointControl } from './failpoi
 import { clusterIdOf, memberIdOf } from './node/identity.js';
 import type { ClusterMembership, MemberAddress } from './node/node-options.js';
 import { RaftKvNode } from './node/raft-kv-node.js';
+import { registerCertificateExpiry } from './observability/certificate-metrics.js';
 import { registerEventLoopDelay } from './observability/event-loop-delay.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openServerTls, type ServerTls } from './tls/index.js';
@@ -149,6 +150,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
   // delay, and prom-client's process and Node.js metrics (CPU, memory, heap, GC, handles).
   registerEventLoopDelay(metricsRegistry);
   collectDefaultMetrics({ register: metricsRegistry });
+  registerCertificateExpiry(metricsRegistry, tls);
   let node: RaftKvNode;
   const nodeOpeningAtMs = performance.now();
   try {
@@ -222,10 +224,6 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
   }
 }
 
-/**
- * What every client API serves each call through: the node as it is (OpenAccess), inside an
- * audited view when audit-log-path is set.
- */
 /**
  * Every client API serves each call from the view this gives its caller: its permissions
  * checked (AuthManager), and recorded when an audit log is set (AuditedAccess around it).

@@ -17,6 +17,7 @@ import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspa
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, loadLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
+import { LiveKeys } from './live-keys.js';
 import { executeRange } from './range.js';
 import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type HistoryRecord, type LeaseRecord, type MetaRecord } from './record-codec.js';
 import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse, RequestEnvelope, TxnRequest, TxnResponse } from './requests.js';
@@ -100,6 +101,7 @@ export class MvccStore {
   private closed = false;
   private readonly leaseListeners = new Set<(event: LeaseEvent) => void>();
   private readonly tokenListeners = new Set<(event: TokenEvent) => void>();
+  private readonly liveKeys = new LiveKeys();
 
   private constructor(
     private readonly db: Database,
@@ -128,6 +130,7 @@ export class MvccStore {
     }
     store.clearInactiveGeneration();
     store.resumeCompaction();
+    store.liveKeys.recount(db, keyspace);
     return store;
   }
 
@@ -158,6 +161,11 @@ export class MvccStore {
 
   get watcherCount(): number {
     return this.hub.watcherCount;
+  }
+
+  /** Keys with a live value; undefined while they are counted after open or a restore. */
+  get keyCount(): number | undefined {
+    return this.liveKeys.value;
   }
 
   /** Applies committed entries in order; returns one result per entry. */
@@ -240,6 +248,7 @@ export class MvccStore {
     this.state = state;
     this.auth = segment.auth;
     this.hub.publish(segment.events, state.revision);
+    this.liveKeys.committed(segment.events);
     for (const event of segment.leaseEvents) this.emitLease(event);
     for (const event of segment.tokenEvents) this.emitToken(event);
     if (compacted) this.scheduleCompaction(state.compactRevision);
@@ -390,6 +399,7 @@ export class MvccStore {
     this.keyspace = target;
     this.state = state;
     this.auth = auth;
+    this.liveKeys.recount(this.db, target);
     await this.db.clear(previous.bounds());
     this.hub.reset(state.revision);
     this.emitLease({ type: 'reset' });

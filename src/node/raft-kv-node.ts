@@ -550,6 +550,8 @@ export class RaftKvNode implements KvNode {
     this.metrics.proposalBytesPending.set(this.proposals.bytes);
     this.metrics.readsPending.set(this.reads.pendingCount);
     this.metrics.watchers.set(this.mvcc.watcherCount);
+    const keys = this.mvcc.keyCount;
+    if (keys !== undefined) this.metrics.keys.set(keys);
     if (this.isLeader) this.proposeLeaderDuties(now);
     if (this.loop.lead !== NO_NODE) this.publishAttributes();
     if (this.ticks % QUOTA_MEASURE_TICKS === 0 && this.measurement === undefined) {

@@ -36,6 +36,8 @@ export interface NodeMetrics {
   readonly snapshotSaveDuration: Histogram;
   readonly snapshotApplyDuration: Histogram;
   readonly watchers: Gauge;
+  /** Keys with a live value. */
+  readonly keys: Gauge;
   readonly leases: Gauge;
   /** Leases granted and revoked as this member applied them (a revoke of an expired lease included). */
   readonly leasesGranted: Counter;
@@ -98,6 +100,7 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       registers,
     }),
     watchers: new Gauge({ name: 'bvault_mvcc_watcher_total', help: 'Watchers on this member.', registers }),
+    keys: new Gauge({ name: 'bvault_mvcc_keys_total', help: 'Keys with a live value (deleted and expired keys are not counted).', registers }),
     leases: new Gauge({ name: 'bvault_lease_active', help: 'Leases in the replicated lease table.', registers }),
     leasesGranted: new Counter({ name: 'bvault_lease_granted_total', help: 'Leases granted, as this member applied them.', registers }),
     leasesRevoked: new Counter({ name: 'bvault_lease_revoked_total', help: 'Leases revoked, by a client or on expiry, as this member applied them.', registers }),

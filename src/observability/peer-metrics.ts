@@ -46,6 +46,8 @@ export function registerPeerMetrics(registry: Registry, read: ReadCounters): voi
     { name: 'bvault_network_peer_sent_failures_total', help: 'Messages to each peer that were not sent: its stream was down or its queue full (Raft sends them again).', type: 'counter', label: 'To', value: (counters) => counters.messagesDropped },
     { name: 'bvault_network_snapshot_send_success_total', help: 'Snapshots sent to each peer in full.', type: 'counter', label: 'To', value: (counters) => counters.snapshotsSent },
     { name: 'bvault_network_snapshot_send_failures_total', help: 'Snapshots to each peer that failed on the way.', type: 'counter', label: 'To', value: (counters) => counters.snapshotsFailed },
+    { name: 'bvault_network_snapshot_receive_success_total', help: 'Snapshots from each peer that were received and installed.', type: 'counter', label: 'From', value: (counters) => counters.snapshotsReceived },
+    { name: 'bvault_network_snapshot_receive_failures_total', help: 'Snapshots from each peer that were not installed: cut off, malformed or refused.', type: 'counter', label: 'From', value: (counters) => counters.snapshotsReceiveFailed },
     { name: 'bvault_network_peer_round_trip_time_seconds', help: 'Smoothed round-trip time to each peer, as the transport measures it; 0 before the first sample.', type: 'gauge', label: 'To', value: (counters) => counters.roundTripMs / 1000 },
     { name: 'bvault_network_active_peers', help: 'Whether messages reach each peer now (its stream is open and answered): 1 is yes, 0 is no.', type: 'gauge', label: 'Remote', value: (counters) => (counters.active ? 1 : 0) },
   ];

@@ -29,9 +29,14 @@ export interface PeerPortTls {
   readonly channel: ChannelCredentials;
 }
 
+/** Which port a certificate serves. */
+export type TlsEndpoint = 'client' | 'peer';
+
 export interface ServerTls {
   readonly clientPort?: ClientPortTls;
   readonly peerPort?: PeerPortTls;
+  /** When the certificate each TLS port serves now stops being valid (it follows reloads). */
+  expiries(): ReadonlyArray<{ readonly endpoint: TlsEndpoint; readonly validTo: Date }>;
   /** Stops watching the files. */
   close(): void;
 }
@@ -56,6 +61,10 @@ export async function openServerTls(settings: ServerTlsSettings, logger: Logger)
   return {
     ...(clientReloader === undefined ? {} : { clientPort: clientPortTlsOf(clientReloader, policy) }),
     ...(peerReloader === undefined ? {} : { peerPort: { server: reloadingServerCredentials(peerReloader, policy), channel: reloadingChannelCredentials(peerReloader) } }),
+    expiries: () => [
+      ...(clientReloader === undefined ? [] : [{ endpoint: 'client' as const, validTo: new Date(clientReloader.material.validTo) }]),
+      ...(peerReloader === undefined ? [] : [{ endpoint: 'peer' as const, validTo: new Date(peerReloader.material.validTo) }]),
+    ],
     close: () => {
       clientReloader?.close();
       peerReloader?.close();

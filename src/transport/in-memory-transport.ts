@@ -152,11 +152,14 @@ export class InMemoryTransport implements PeerTransport {
     if (receiver === undefined || receiver.handlers === null) return false;
     const counters = this.peerCounters.of(message.to);
     const incoming = new ConsumedChunks(this.relayChunks(message.to, chunks(), counters));
+    const atReceiver = receiver.peerCounters.of(this.id);
     try {
       await receiver.handlers.onSnapshot(copyMessage(message), incoming);
       if (!incoming.consumedAll) throw new Error(SNAPSHOT_NOT_CONSUMED);
+      atReceiver.snapshotsReceived += 1;
       return true;
     } catch {
+      atReceiver.snapshotsReceiveFailed += 1;
       return false;
     }
   }

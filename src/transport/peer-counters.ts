@@ -16,6 +16,9 @@ export interface PeerCounters {
   framesSent: number;
   snapshotsSent: number;
   snapshotsFailed: number;
+  /** Snapshots from the peer that were installed, and those that were not (refused, cut off or bad). */
+  snapshotsReceived: number;
+  snapshotsReceiveFailed: number;
   /** Streams opened again after a failure. */
   reconnects: number;
   /** Smoothed round-trip time (RFC 6298 weights); 0 until the first sample. */
@@ -43,6 +46,8 @@ export class TransportCounters {
         framesSent: 0,
         snapshotsSent: 0,
         snapshotsFailed: 0,
+        snapshotsReceived: 0,
+        snapshotsReceiveFailed: 0,
         reconnects: 0,
         roundTripMs: 0,
         active: false,

@@ -110,16 +110,22 @@ async function receiveSnapshot(context: PeerReceiverContext, call: ServerReadabl
   const parts = call[Symbol.asyncIterator]() as AsyncIterator<SnapshotPart>;
   const first = await parts.next().catch(() => ({ done: true as const, value: undefined }));
   if (first.done === true || first.value.kind !== 'header') {
+    counters.snapshotsReceiveFailed++;
     throw status(GrpcStatus.INVALID_ARGUMENT, 'the snapshot stream does not start with its message');
   }
   const chunks = new ConsumedChunks(snapshotChunks(parts, counters));
   try {
     await admission.handlers.onSnapshot(first.value.message, chunks);
   } catch (error) {
+    counters.snapshotsReceiveFailed++;
     context.logger.warn({ peer: admission.peer, reason: (error as Error).message }, 'receiving a snapshot failed');
     throw status(GrpcStatus.ABORTED, `the snapshot was not installed: ${(error as Error).message}`);
   }
-  if (!chunks.consumedAll) throw status(GrpcStatus.INTERNAL, SNAPSHOT_NOT_CONSUMED);
+  if (!chunks.consumedAll) {
+    counters.snapshotsReceiveFailed++;
+    throw status(GrpcStatus.INTERNAL, SNAPSHOT_NOT_CONSUMED);
+  }
+  counters.snapshotsReceived++;
 }
 
 /** The data chunks up to the trailer; a stream that ends without one is truncated and throws. */

@@ -3,13 +3,14 @@
 // load over gRPC (one long-lived HTTP/2 connection) and REST (a new HTTPS connection per
 // request), new handshakes on every port come to show the new certificate's serial number and
 // no write fails; a swap to a certificate that does not match its key is refused, logged, and
-// the old certificate stays until the next good swap.
+// the old certificate stays until the next good swap. The expiry metric follows the swap.
 
 import { copyFile, mkdir, rename, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/index.js';
 import { requestText, type ClientTlsMaterial } from '../../src/tls/index.js';
+import type { Validity } from '../../src/tls/certificate-authority.js';
 import { TestCertificates, type CertificateFiles } from '../support/test-certificates.js';
 import { sleep, TestCluster, temporaryDirectory, waitFor } from './cluster-harness.js';
 import { servedSerialNumber } from './tls-handshakes.js';
@@ -45,9 +46,9 @@ class SecretVolume {
 }
 
 /** Issues a client-port and a peer certificate, and the CA, into one generation of the Secret. */
-async function issueGeneration(certificates: TestCertificates, generationDirectory: string, label: string): Promise<{ server: CertificateFiles; peer: CertificateFiles }> {
-  const server = await certificates.issue('tls', { commonName: `server-${label}` }, generationDirectory);
-  const peer = await certificates.issue('peer', { commonName: `peer-${label}` }, generationDirectory);
+async function issueGeneration(certificates: TestCertificates, generationDirectory: string, label: string, validity: Validity = {}): Promise<{ server: CertificateFiles; peer: CertificateFiles }> {
+  const server = await certificates.issue('tls', { commonName: `server-${label}`, ...validity }, generationDirectory);
+  const peer = await certificates.issue('peer', { commonName: `peer-${label}`, ...validity }, generationDirectory);
   await certificates.copyCa(join(generationDirectory, 'ca.crt'));
   return { server, peer };
 }
@@ -110,10 +111,18 @@ describe('certificate rotation', () => {
       await waitFor('every member to refuse the broken swap', 10_000, () => members.every((member) => /does not match.*the changed TLS files are not usable/.test(member.log)) || undefined);
       expect(await servedSerialNumber(members[0]!.ports.grpc, clientTls, 'h2')).toBe(first!.server.serialNumber);
       let second: { server: CertificateFiles; peer: CertificateFiles } | undefined;
-      await secret.swap(async (directory) => void (second = await issueGeneration(certificates, directory, 'second')));
+      // Whole seconds, as X.509 keeps them.
+      const secondExpiry = new Date(Math.floor(Date.now() / 1000 + 30 * 86_400) * 1000);
+      await secret.swap(async (directory) => void (second = await issueGeneration(certificates, directory, 'second', { notAfter: secondExpiry })));
       for (const member of members) {
         for (const [port, expected] of [[member.ports.grpc, second!.server], [member.ports.http, second!.server], [member.ports.raft, second!.peer]] as const) {
           await waitFor(`${member.name} port ${port} to present serial ${expected.serialNumber}`, 10_000, async () => (await servedSerialNumber(port, clientTls, 'h2')) === expected.serialNumber || undefined);
+        }
+      }
+      for (const member of members) {
+        const metrics = (await requestText(`${member.url}/metrics`, { timeoutMs: 10_000, tls: clientTls })).text;
+        for (const endpoint of ['client', 'peer']) {
+          expect(metrics, `${member.name}'s ${endpoint} certificate expiry`).toContain(`bvault_server_certificate_expiration_timestamp_seconds{endpoint="${endpoint}"} ${secondExpiry.getTime() / 1000}\n`);
         }
       }
       // Writes keep flowing after the rotation, peers included (they reconnect with the new certificates only when they must).

@@ -35,7 +35,7 @@ describe('the alert rules', () => {
 
   it('pass their promtool unit tests, firing and not firing', async () => {
     expect(await promtool(['test', 'rules', 'alerts-test.yaml'], RULES_DIRECTORY)).toContain('SUCCESS');
-  });
+  }, 150_000);
 
   it('read only documented metrics, and each alert has a runbook', async () => {
     const observability = await readFile(join(REPOSITORY_ROOT, 'docs', 'observability.md'), 'utf8');

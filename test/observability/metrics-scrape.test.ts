@@ -116,6 +116,15 @@ describe('the metrics of a member after a workload', () => {
     expect(sum(scrapes.get(leader.name)!, 'bvault_lease_expired_total')).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts the live keys the workload left: 20 over REST, two over etcd\'s API, the leased one gone', async () => {
+    for (const member of cluster.members) {
+      await waitFor(`${member.name} to count 22 keys`, 10_000, async () => {
+        const samples = parseSamples((await request(member.url, 'GET', '/metrics')).text);
+        return sum(samples, 'bvault_mvcc_keys_total') === 22 || undefined;
+      });
+    }
+  });
+
   it('shows each peer as active, the leader\'s traffic to and from each follower, and round-trip times', async () => {
     const leaderId = (await leaderIdHex());
     for (const [name, samples] of scrapes) {

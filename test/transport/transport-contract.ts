@@ -149,6 +149,7 @@ export function describeTransportContract(name: string, makeCluster: TransportCl
       expect(received.bytes).toBe(6 * MIB + 12_345);
       expect(received.sha256).toBe(await sha256Of(data()));
       expect(a.counters().get(idB)?.snapshotsSent).toBe(1);
+      expect(b.counters().get(idA)).toMatchObject({ snapshotsReceived: 1, snapshotsReceiveFailed: 0 });
     });
 
     it('reports a snapshot the receiver rejects as failed to the sender', async () => {
@@ -159,6 +160,7 @@ export function describeTransportContract(name: string, makeCluster: TransportCl
       await waitFor('the snapshot status', () => atA.snapshotStatuses.length === 1, 10_000);
       expect(atA.snapshotStatuses).toEqual([{ peer: idB, ok: false }]);
       expect(a.counters().get(idB)?.snapshotsFailed).toBe(1);
+      expect(b.counters().get(idA)).toMatchObject({ snapshotsReceived: 0, snapshotsReceiveFailed: 1 });
     });
 
     it('fails a snapshot whose data source breaks, on both sides', async () => {
