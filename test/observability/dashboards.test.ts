@@ -4,9 +4,12 @@
 // replaced, returns data, and names only metrics Prometheus has and docs/observability.md
 // documents; every panel has a unique id, a place on the grid, the datasource variable and a
 // unit. The same Prometheus evaluates alerts.yaml: BvaultMembersDown fires when a member is
-// killed with SIGKILL and resolves once it is back on its data directory. (The operator
-// dashboard's queries are checked against a real operator in test/operator/backup.test.ts.)
+// killed with SIGKILL and resolves once it is back on its data directory. A one-member cluster
+// with TLS on both ports, scraped over HTTPS, has the certificate expiry the operator
+// dashboard shows; that dashboard's other queries are checked against a real operator in
+// test/operator/backup.test.ts.
 
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +20,12 @@ import { etcdctl, etcdctlBackground, etcdctlOk } from '../etcd-compat/etcdctl-ru
 import { PidRegistry, stopByPid } from '../k8s/bed/processes.js';
 import { startPrometheus, type Prometheus } from '../k8s/services/prometheus.js';
 import { ENSURE_SERVICES_TIMEOUT_MS, ensureServices } from '../k8s/services/tool-paths.js';
+import { TestCertificates } from '../support/test-certificates.js';
 import { DASHBOARD_FILES, familyOf, loadDashboard, metricNames, queriesOf, runPanelQueries, structuralProblems } from './dashboards.js';
 
 /** The rules select member jobs whose name contains "bvault" (job=~".*bvault.*"). */
 const JOB = 'bvault';
+const TLS_JOB = 'bvault-tls';
 /** Many scrapes and evaluations of one second, with room for a loaded machine. */
 const PROMETHEUS_TIMEOUT_MS = 30_000;
 /**
@@ -38,6 +43,8 @@ interface Alert {
 let directory: string;
 let registry: PidRegistry;
 let cluster: TestCluster;
+let tlsCluster: TestCluster;
+let caFile: string;
 let prometheus: Prometheus;
 let client: BeaverVaultClient;
 let writers: ConcurrentWriters;
@@ -88,9 +95,12 @@ async function runLoad(): Promise<void> {
   await watching;
   stop.abort();
   expect(watched.length).toBe(20);
-  // Errors the dashboards show: a missing key over REST (404) and a missing lease over etcd's gRPC (NotFound).
-  expect((await first.request('GET', '/api/v1/keys/load/missing')).status).toBe(404);
-  expect((await etcdctl([first], ['lease', 'revoke', '123456'])).stderr).toContain('requested lease not found');
+  // Errors the dashboards show, on every member (the alert test kills one): a missing key over
+  // REST (404) and a missing lease over etcd's gRPC (NotFound).
+  for (const member of cluster.members) {
+    expect((await member.request('GET', '/api/v1/keys/load/missing')).status).toBe(404);
+    expect((await etcdctl([member], ['lease', 'revoke', '123456'])).stderr).toContain('requested lease not found');
+  }
 }
 
 async function firingAlerts(name: string): Promise<Alert[]> {
@@ -103,11 +113,26 @@ beforeAll(async () => {
   await ensureServices();
   directory = await temporaryDirectory('dashboards');
   registry = new PidRegistry(join(directory, 'pids'));
-  cluster = await TestCluster.start({ size: 3, prefix: 'dashboards' });
+  const certificates = await TestCertificates.create(directory);
+  caFile = certificates.caFile;
+  const [server, peer] = [await certificates.issue('server'), await certificates.issue('peer')];
+  [cluster, tlsCluster] = await Promise.all([
+    TestCluster.start({ size: 3, prefix: 'dashboards' }),
+    TestCluster.start({
+      size: 1,
+      prefix: 'dashboards-tls',
+      // TLS on both ports; no client certificate asked for, so that Prometheus needs only the CA.
+      extraArgs: ['--cert-file', server.certFile, '--key-file', server.keyFile, '--peer-cert-file', peer.certFile, '--peer-key-file', peer.keyFile, '--peer-trusted-ca-file', caFile],
+      memberOptions: () => ({ clientTls: { ca: readFileSync(caFile) } }),
+    }),
+  ]);
   prometheus = await startPrometheus({
     directory,
     registry,
-    scrapeTargets: [{ job: JOB, targets: cluster.members.map((member) => `127.0.0.1:${member.ports.http}`) }],
+    scrapeTargets: [
+      { job: JOB, targets: cluster.members.map((member) => `127.0.0.1:${member.ports.http}`) },
+      { job: TLS_JOB, targets: tlsCluster.members.map((member) => `127.0.0.1:${member.ports.http}`), scheme: 'https', caFile },
+    ],
     ruleFiles: [await writeShortenedRules()],
     scrapeIntervalSeconds: 1,
   });
@@ -123,6 +148,7 @@ afterAll(async () => {
   client?.close();
   if (registry !== undefined) await stopByPid(registry.entries().map((entry) => entry.pid), 5_000);
   await cluster?.destroy();
+  await tlsCluster?.destroy();
   if (directory !== undefined) await rm(directory, { recursive: true, force: true });
 }, 60_000);
 
@@ -170,8 +196,8 @@ describe('the alert rules on a live cluster', () => {
   }, 90_000);
 });
 
-describe('the cluster and member dashboards on a live cluster', () => {
-  it('have data for every panel query, naming only metrics Prometheus has', async () => {
+describe('the dashboards on a live cluster', () => {
+  it('have data for every panel query of the cluster and member dashboards, naming only metrics Prometheus has', async () => {
     // The member never killed: its series cover the whole run.
     const steady = cluster.members.find((member) => member !== killed);
     const variables = { datasource: 'prometheus', job: JOB, instance: `127.0.0.1:${steady!.ports.http}`, __rate_interval: RATE_INTERVAL, __range: RANGE };
@@ -181,4 +207,16 @@ describe('the cluster and member dashboards on a live cluster', () => {
       expect(outcomes.filter((outcome) => outcome.empty).map((outcome) => `${outcome.where}: ${outcome.promql}`), 'queries without data').toEqual([]);
     }
   }, 60_000);
+
+  it('show each member\'s certificate expiry on the operator dashboard, from a member with TLS', async () => {
+    const variables = { datasource: 'prometheus', member_job: TLS_JOB, __rate_interval: RATE_INTERVAL, __range: RANGE };
+    const outcomes = await runPanelQueries(prometheus, loadDashboard('bvault-operator.json'), variables, (query) => query.expr.includes('$member_job'));
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome.unknownMetrics.length > 0 || outcome.empty).map((outcome) => `${outcome.where}: ${outcome.promql}`)).toEqual([]);
+    const data = await prometheus.query(outcomes[0]!.promql);
+    const endpoints = data.resultType === 'vector' ? data.result.map((sample) => sample.metric.endpoint).sort() : [];
+    expect(endpoints).toEqual(['client', 'peer']);
+    // The test certificates' default validity, from now: far more than a day, and not yet passed.
+    for (const sample of data.resultType === 'vector' ? data.result : []) expect(Number(sample.value[1])).toBeGreaterThan(86_400);
+  }, 30_000);
 });

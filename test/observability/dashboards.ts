@@ -134,11 +134,11 @@ export interface QueryOutcome {
   readonly empty: boolean;
 }
 
-/** Every panel query of the dashboard, with the variables replaced, run against Prometheus now. */
-export async function runPanelQueries(prometheus: Prometheus, dashboard: Dashboard, variables: Readonly<Record<string, string>>): Promise<QueryOutcome[]> {
+/** The panel queries of the dashboard that `select` picks (all by default), with the variables replaced, run against Prometheus now. */
+export async function runPanelQueries(prometheus: Prometheus, dashboard: Dashboard, variables: Readonly<Record<string, string>>, select: (query: PanelQuery) => boolean = () => true): Promise<QueryOutcome[]> {
   const known = await metricNamesIn(prometheus);
   const outcomes: QueryOutcome[] = [];
-  for (const query of queriesOf(dashboard)) {
+  for (const query of queriesOf(dashboard).filter(select)) {
     const promql = substitute(query.expr, variables);
     const data = await prometheus.query(promql);
     const empty = data.resultType === 'vector' || data.resultType === 'matrix' ? data.result.length === 0 : false;
