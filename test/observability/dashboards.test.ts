@@ -116,16 +116,15 @@ beforeAll(async () => {
   const certificates = await TestCertificates.create(directory);
   caFile = certificates.caFile;
   const [server, peer] = [await certificates.issue('server'), await certificates.issue('peer')];
-  [cluster, tlsCluster] = await Promise.all([
-    TestCluster.start({ size: 3, prefix: 'dashboards' }),
-    TestCluster.start({
-      size: 1,
-      prefix: 'dashboards-tls',
-      // TLS on both ports; no client certificate asked for, so that Prometheus needs only the CA.
-      extraArgs: ['--cert-file', server.certFile, '--key-file', server.keyFile, '--peer-cert-file', peer.certFile, '--peer-key-file', peer.keyFile, '--peer-trusted-ca-file', caFile],
-      memberOptions: () => ({ clientTls: { ca: readFileSync(caFile) } }),
-    }),
-  ]);
+  // One after the other: four members compiling their sources at once on a busy machine can miss the harness's readiness deadline.
+  cluster = await TestCluster.start({ size: 3, prefix: 'dashboards' });
+  tlsCluster = await TestCluster.start({
+    size: 1,
+    prefix: 'dashboards-tls',
+    // TLS on both ports; no client certificate asked for, so that Prometheus needs only the CA.
+    extraArgs: ['--cert-file', server.certFile, '--key-file', server.keyFile, '--peer-cert-file', peer.certFile, '--peer-key-file', peer.keyFile, '--peer-trusted-ca-file', caFile],
+    memberOptions: () => ({ clientTls: { ca: readFileSync(caFile) } }),
+  });
   prometheus = await startPrometheus({
     directory,
     registry,
