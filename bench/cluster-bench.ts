@@ -3,7 +3,7 @@
 // keep-alive connections, and each member's resident memory (VmRSS) after loading the keys.
 // Prints figures only. Usage:
 //   npm run bench:cluster [-- --keys 1000000 --latency-puts 2000 --throughput-puts 50000 --clients 64]
-// With --compare-with tls,auth,encryption (any of them, or all) it measures only put
+// With --compare-with tls,auth,encryption,tracing (any of them, or all) it measures only put
 // throughput, of a plain cluster and of one per security feature, all in one run, and prints
 // each feature's throughput as a ratio to the plain cluster's (bench/security-comparison.ts):
 //   npm run bench:cluster -- --compare-with all --rounds 5 --throughput-puts 10000

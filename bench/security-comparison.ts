@@ -35,6 +35,7 @@ interface Measured {
 export async function compareSecurityVariants(options: SecurityComparisonOptions): Promise<void> {
   const directory = await temporaryDirectory('bench-security-files');
   const clusters: TestCluster[] = [];
+  const stops: Array<() => Promise<void>> = [];
   try {
     console.log(`starting ${options.variants.length + 1} 3-member clusters on loopback, plain and ${options.variants.join(', ')} (servers from ${process.env.BVAULT_SERVER_ENTRY ?? 'source, through tsx'})...`);
     const plainCluster = await TestCluster.start({ size: 3, prefix: 'bench-plain' });
@@ -42,6 +43,7 @@ export async function compareSecurityVariants(options: SecurityComparisonOptions
     const measured: Measured[] = [{ name: 'plain', leader: await plainCluster.leader(), benchArgs: [], putsPerSecond: [] }];
     for (const name of options.variants) {
       const variant = await setUpVariant(name, join(directory, name));
+      if (variant.stop !== undefined) stops.push(variant.stop);
       const cluster = await TestCluster.start({ size: 3, prefix: `bench-${name}`, extraArgs: variant.serverArgs, memberOptions: () => variant.memberOptions ?? {} });
       clusters.push(cluster);
       const leader = await cluster.leader();
@@ -62,6 +64,7 @@ export async function compareSecurityVariants(options: SecurityComparisonOptions
     report(measured, options);
   } finally {
     await Promise.all(clusters.map((cluster) => cluster.destroy()));
+    await Promise.all(stops.map((stop) => stop()));
     await rm(directory, { recursive: true, force: true });
   }
 }

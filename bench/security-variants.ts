@@ -2,9 +2,12 @@
 // variant is set up in one place, both sides of it: the flags every member gets, what the
 // harness needs to reach members that serve HTTPS, the `bvault bench` flags a client needs to
 // be let in, and any step once the cluster is up (auth is switched on through etcd's Auth
-// service, as an operator would with etcdctl).
+// service, as an operator would with etcdctl). `tracing` is measured the same way, though it is
+// no security feature: every put traced and exported over OTLP to a receiver in this process.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { AuthCalls } from '../src/client/auth-calls.js';
@@ -12,7 +15,7 @@ import { serverTlsArgs, writeDevCertificates } from '../src/cli/dev-certificates
 import { Permission_Type } from '../src/generated/etcd/authpb/auth.js';
 import type { ServerProcess, ServerProcessOptions } from '../test/cluster/cluster-harness.js';
 
-export const SECURITY_VARIANT_NAMES = ['tls', 'auth', 'encryption'] as const;
+export const SECURITY_VARIANT_NAMES = ['tls', 'auth', 'encryption', 'tracing'] as const;
 export type SecurityVariantName = (typeof SECURITY_VARIANT_NAMES)[number];
 
 export interface SecurityVariant {
@@ -23,6 +26,8 @@ export interface SecurityVariant {
   readonly benchArgs: readonly string[];
   /** Runs once, when the cluster has a leader and before any load. */
   readonly afterStart?: (leader: ServerProcess) => Promise<void>;
+  /** Stops what the variant runs in this process, after its cluster. */
+  readonly stop?: () => Promise<void>;
 }
 
 const BENCH_USER = { name: 'bench', password: randomBytes(12).toString('hex') };
@@ -48,6 +53,19 @@ export async function setUpVariant(name: SecurityVariantName, directory: string)
       const keyFile = join(directory, 'encryption-keys');
       await writeFile(keyFile, `bench: ${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
       return { name, serverArgs: ['--encryption-key-file', keyFile], benchArgs: [] };
+    }
+    case 'tracing': {
+      // Every put sampled (the default sampler, and bvault bench sends no traceparent), its spans
+      // batched and exported over OTLP/HTTP with protobuf to a receiver that takes and drops them.
+      const receiver = createServer((request, response) => {
+        request.resume();
+        request.on('end', () => response.writeHead(200).end());
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      const environment = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SDK_DISABLED: undefined };
+      const stop = (): Promise<void> => new Promise((resolve) => receiver.close(() => resolve()));
+      return { name, serverArgs: [], memberOptions: { environment }, benchArgs: [], stop };
     }
   }
 }

@@ -26,6 +26,7 @@ import { RaftKvNode } from './node/raft-kv-node.js';
 import { registerCertificateExpiry } from './observability/certificate-metrics.js';
 import { registerEventLoopDelay } from './observability/event-loop-delay.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { startTracing } from './observability/tracing.js';
 import { openServerTls, type ServerTls } from './tls/index.js';
 import { awaitJoinInvitation, GrpcTransport } from './transport/index.js';
 
@@ -64,9 +65,12 @@ export async function runServer(args: readonly string[], environment: NodeJS.Pro
     return EXIT_CODES.usage;
   }
   if (failpointControl !== undefined) logger.warn({ address: failpointControl.address }, 'failpoint control is open: anyone who reaches it can slow this node down');
+  // Before the node opens, so that it and the APIs see whether tracing is on.
+  const tracing = await startTracing(environment, config.name, logger);
   try {
     return await serveUntilStopped(config, logger);
   } finally {
+    await tracing?.shutdown();
     await failpointControl?.close();
   }
 }

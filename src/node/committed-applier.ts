@@ -2,17 +2,19 @@
 // LevelDB write with the applied index); ConfChange entries then change Raft's membership,
 // the member table and the transport's peers, and published member attributes change the
 // member table; and the callers waiting on this node's own proposals are settled with their
-// results.
+// results. A traced entry's commit span ends and its apply span begins here (proposal-trace.ts).
 
 import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
 import { SLOW_APPLY_SECONDS, type NodeMetrics } from '../observability/metrics.js';
+import { endSpan, type Span } from '../observability/spans.js';
 import type { RawNode } from '../raft/raw-node.js';
 import { decodeConfChange } from '../raft/confchange-codec.js';
 import type { ConfState, Entry, NodeId } from '../raft/types.js';
 import { EMPTY_BYTES, EntryType } from '../raft/types.js';
-import { decodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
+import { decodeEnvelope, type EntryEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
+import type { ForwardedEntryTraces } from './proposal-trace.js';
 
 export interface CommittedApplierParts {
   readonly id: NodeId;
@@ -21,6 +23,8 @@ export interface CommittedApplierParts {
   readonly members: MemberTable;
   readonly proposals: ProposalTracker;
   readonly metrics: NodeMetrics;
+  /** The leader's spans for traced entries followers forwarded; set only while tracing is on. */
+  readonly forwardedTraces?: ForwardedEntryTraces;
   /** The membership changed: the node updates its transport peers. */
   readonly onMembershipChange: (confState: ConfState) => void;
 }
@@ -34,6 +38,7 @@ export class CommittedApplier {
     const batch: ApplyEntry[] = new Array<ApplyEntry>(entries.length);
     const requestIds: number[] = new Array<number>(entries.length).fill(UNTRACKED_REQUEST_ID);
     const attributes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(entries.length);
+    let applySpans: Span[] | undefined;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.type === EntryType.ConfChange || entry.data.byteLength === 0) {
@@ -48,12 +53,14 @@ export class CommittedApplier {
         continue;
       }
       if (envelope.originId === this.parts.id) requestIds[i] = envelope.requestId;
+      if (envelope.traceContext !== undefined) applySpans = this.traceApply(entry, envelope, applySpans);
       batch[i] = { index: entry.index, term: entry.term, data: envelope.payload };
     }
     const started = performance.now();
     const results = await mvcc.apply(batch);
     metrics.backendCommitDuration.observe((performance.now() - started) / 1000);
     metrics.proposalsApplied.inc(entries.length);
+    if (applySpans !== undefined) for (const span of applySpans) endSpan(span);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.type === EntryType.ConfChange) this.applyConfChange(entry);
@@ -63,6 +70,19 @@ export class CommittedApplier {
     const applySeconds = (performance.now() - applyStarted) / 1000;
     metrics.applyDuration.observe(applySeconds);
     if (applySeconds > SLOW_APPLY_SECONDS) metrics.slowApplies.inc();
+  }
+
+  /** This node's own entry through its proposal; on the leader, an entry a follower forwarded. */
+  private traceApply(entry: Entry, envelope: EntryEnvelope, applySpans: Span[] | undefined): Span[] | undefined {
+    if (envelope.originId === this.parts.id) {
+      this.parts.proposals.applying(envelope.requestId, entry.index, entry.term);
+      return applySpans;
+    }
+    const span = this.parts.forwardedTraces?.applying(entry);
+    if (span === undefined) return applySpans;
+    const spans = applySpans ?? [];
+    spans.push(span);
+    return spans;
   }
 
   private applyConfChange(entry: Entry): void {

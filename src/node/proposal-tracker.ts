@@ -8,6 +8,7 @@
 import type { ApplyResult, MvccResponse } from '../mvcc/index.js';
 import { DeadlineHeap, type HeapItem } from './deadline-heap.js';
 import { NodeError } from './errors.js';
+import type { ProposalTrace } from './proposal-trace.js';
 import { admits, overloaded } from './queue-limits.js';
 
 interface PendingProposal extends HeapItem {
@@ -18,6 +19,8 @@ interface PendingProposal extends HeapItem {
   readonly bytes: number;
   /** The Ready-loop iteration that proposed it: a term change seen later may have dropped it. */
   iteration: number;
+  /** Its spans, while tracing is on and its request is sampled. */
+  trace: ProposalTrace | undefined;
 }
 
 export interface ProposalBounds {
@@ -69,7 +72,7 @@ export class ProposalTracker {
     }
     const requestId = this.nextRequestId++;
     const settled = new Promise<MvccResponse>((resolve, reject) => {
-      const proposal = { requestId, resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs, bytes, heapIndex: -1, iteration: Number.MAX_SAFE_INTEGER };
+      const proposal = { requestId, resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs, bytes, heapIndex: -1, iteration: Number.MAX_SAFE_INTEGER, trace: undefined };
       this.pending.set(requestId, proposal);
       this.deadlines.push(proposal);
       this.pendingBytes += bytes;
@@ -77,25 +80,41 @@ export class ProposalTracker {
     return { requestId, settled };
   }
 
+  /** The tracked proposal's spans, ended however it settles. */
+  traced(requestId: number, trace: ProposalTrace): void {
+    const proposal = this.pending.get(requestId);
+    if (proposal !== undefined) proposal.trace = trace;
+  }
+
   /** The proposal entered Raft in `iteration` of the Ready loop. */
   proposed(requestId: number, iteration: number): void {
     const proposal = this.pending.get(requestId);
-    if (proposal !== undefined) proposal.iteration = iteration;
+    if (proposal === undefined) return;
+    proposal.iteration = iteration;
+    proposal.trace?.proposed();
+  }
+
+  /** This node's traced entry is committed at `index` in `term` and about to be applied. */
+  applying(requestId: number, index: number, term: number): void {
+    this.pending.get(requestId)?.trace?.applying(index, term);
   }
 
   /** Settles the caller of an entry this node proposed; returns whether one was waiting. */
   settle(requestId: number, result: ApplyResult): boolean {
-    const proposal = this.take(requestId);
-    if (proposal === undefined) return false;
-    if (result.outcome === 'ok') proposal.resolve(result.response);
-    else if (result.outcome === 'error') proposal.reject(result.error);
+    if (result.outcome === 'ok') {
+      const proposal = this.take(requestId);
+      proposal?.resolve(result.response);
+      return proposal !== undefined;
+    }
     // Applied before, through a snapshot: it committed, but its response is gone.
-    else proposal.reject(new NodeError('NODE_LEADERSHIP_LOST'));
-    return true;
+    const error = result.outcome === 'error' ? result.error : new NodeError('NODE_LEADERSHIP_LOST');
+    const proposal = this.take(requestId, error);
+    proposal?.reject(error);
+    return proposal !== undefined;
   }
 
   fail(requestId: number, error: Error): void {
-    this.take(requestId)?.reject(error);
+    this.take(requestId, error)?.reject(error);
   }
 
   /**
@@ -107,8 +126,9 @@ export class ProposalTracker {
     let failed = 0;
     for (const proposal of [...this.pending.values()]) {
       if (proposal.iteration >= iteration) continue;
-      this.take(proposal.requestId);
-      proposal.reject(new NodeError('NODE_LEADERSHIP_LOST'));
+      const error = new NodeError('NODE_LEADERSHIP_LOST');
+      this.take(proposal.requestId, error);
+      proposal.reject(error);
       failed++;
     }
     return failed;
@@ -118,8 +138,9 @@ export class ProposalTracker {
   expire(nowMs: number): number {
     let failed = 0;
     for (let proposal = this.deadlines.popDue(nowMs); proposal !== undefined; proposal = this.deadlines.popDue(nowMs)) {
-      this.take(proposal.requestId);
-      proposal.reject(new NodeError('NODE_TIMEOUT', { timeoutMs: proposal.timeoutMs }));
+      const error = new NodeError('NODE_TIMEOUT', { timeoutMs: proposal.timeoutMs });
+      this.take(proposal.requestId, error);
+      proposal.reject(error);
       failed++;
     }
     return failed;
@@ -130,12 +151,17 @@ export class ProposalTracker {
     this.pending.clear();
     this.deadlines.clear();
     this.pendingBytes = 0;
-    for (const proposal of proposals) proposal.reject(error);
+    for (const proposal of proposals) {
+      proposal.trace?.ended(error);
+      proposal.reject(error);
+    }
   }
 
-  private take(requestId: number): PendingProposal | undefined {
+  /** Removes the proposal and ends its spans, failed with `error` when there is one. */
+  private take(requestId: number, error?: Error): PendingProposal | undefined {
     const proposal = this.pending.get(requestId);
     if (proposal === undefined) return undefined;
+    proposal.trace?.ended(error);
     this.pending.delete(requestId);
     this.deadlines.remove(proposal);
     this.pendingBytes -= proposal.bytes;

@@ -17,6 +17,7 @@ import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js
 import { registerPeerMetrics } from '../observability/peer-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { StartupSteps } from '../observability/startup-steps.js';
+import { requestSpan, tracingOn } from '../observability/spans.js';
 import type { RawNode } from '../raft/raw-node.js';
 import type { ConfState, NodeId } from '../raft/types.js';
 import { NO_NODE, StateType } from '../raft/types.js';
@@ -39,6 +40,7 @@ import { type MemberAddress, type NodeOptions, type ResolvedNodeOptions, resolve
 import { closeNodeStorage, createRawNode, KEYSPACE_GROUP, type NodeStorage, openNodeStorage, rebuildMemberTable, restartAppliedIndex, storageIsEmpty } from './node-storage.js';
 import { PeerForwarder } from './peer-forwarder.js';
 import { ProposalTracker } from './proposal-tracker.js';
+import { ForwardedEntryTraces, ProposalTrace } from './proposal-trace.js';
 import { QuotaMonitor } from './quota-monitor.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReadyLoop } from './ready-loop.js';
@@ -122,8 +124,9 @@ export class RaftKvNode implements KvNode {
     this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
     this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
-    const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, onMembershipChange: (confState) => this.updatePeers(confState) });
-    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, cipher: storage.cipher, inboxBounds: options.queueLimits };
+    const forwardedTraces = tracingOn() ? { forwardedTraces: new ForwardedEntryTraces(this.id) } : {};
+    const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, ...forwardedTraces, onMembershipChange: (confState) => this.updatePeers(confState) });
+    const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, cipher: storage.cipher, inboxBounds: options.queueLimits, ...forwardedTraces };
     this.loop = new ReadyLoop(loopParts, {
       onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
       onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
@@ -256,12 +259,22 @@ export class RaftKvNode implements KvNode {
       throw new MvccError('MVCC_NOSPACE');
     }
     const { requestId, settled } = this.countingOverload(() => this.proposals.track(this.clock.monotonicNowMs(), options.timeoutMs ?? this.options.requestTimeoutMs, bytes.byteLength));
-    this.loop.propose(encodeEnvelope(this.id, requestId, bytes), requestId);
+    const trace = this.traceProposal(requestId);
+    this.loop.propose(encodeEnvelope(this.id, requestId, bytes, EntryKind.MvccRequest, trace?.spanContext()), requestId);
     if (options.signal !== undefined) {
       const signal = options.signal;
       signal.addEventListener('abort', () => this.proposals.fail(requestId, signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
     }
     return settled;
+  }
+
+  /** Spans for the proposal when the request being served is traced (tracing on, and sampled). */
+  private traceProposal(requestId: number): ProposalTrace | undefined {
+    const request = requestSpan();
+    if (request === undefined) return undefined;
+    const trace = new ProposalTrace(request, this.isLeader ? undefined : this.loop.lead);
+    this.proposals.traced(requestId, trace);
+    return trace;
   }
 
   async range(request: RangeRequest, options: ReadOptions = {}): Promise<RangeResponse> {

@@ -36,6 +36,7 @@ import type { DataDirLayout } from './data-dir.js';
 import { nodeErrorOfRaft } from './errors.js';
 import type { MemberTable } from './member-table.js';
 import type { ProposalTracker } from './proposal-tracker.js';
+import type { ForwardedEntryTraces } from './proposal-trace.js';
 import { admits, type QueueLimits } from './queue-limits.js';
 import type { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReadyPersistence } from './ready-persistence.js';
@@ -61,6 +62,8 @@ export interface ReadyLoopParts {
   /** Opens received snapshots sealed at rest. */
   readonly cipher: RecordCipher;
   readonly inboxBounds: Pick<QueueLimits, 'peerInboxMessagesMax' | 'peerInboxBytesMax'>;
+  /** The leader's spans for traced entries followers forwarded; set only while tracing is on. */
+  readonly forwardedTraces?: ForwardedEntryTraces;
 }
 
 export interface ReadyLoopHooks {
@@ -271,6 +274,7 @@ export class ReadyLoop {
     if (ready.softState !== null) await this.observeSoftState(ready.softState);
     if (ready.hardState !== null) this.observeHardState(ready.hardState);
     this.send(ready.messages);
+    if (this.parts.forwardedTraces !== undefined && this.role === StateType.Leader) this.parts.forwardedTraces.leaderAppended(ready.entries);
     await this.persistence.persist(ready);
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];

@@ -16,6 +16,13 @@ export interface BreakRunOptions {
   readonly nodes: number;
 }
 
+/**
+ * A broken cluster often never heals, nor do its watchers catch up, and each would take the
+ * suite's whole wait for it; half a minute is ample for a cluster that can heal, even on a
+ * loaded machine.
+ */
+const HEAL_TIMEOUT_SECONDS = 30;
+
 export interface BreakOutcome {
   /** The checks that failed the first run that caught the break; empty if no run did. */
   readonly caughtBy: readonly string[];
@@ -93,7 +100,7 @@ export async function checkBreak(broken: Break, options: BreakRunOptions): Promi
   try {
     for (let run = 0; run < broken.runsMax; run++) {
       const seed = options.seed + run;
-      const args = ['--nodes', String(options.nodes), '--time', String(options.timeSeconds), '--faults', broken.faults, '--seed', String(seed)];
+      const args = ['--nodes', String(options.nodes), '--time', String(options.timeSeconds), '--faults', broken.faults, '--seed', String(seed), '--heal-timeout', String(HEAL_TIMEOUT_SECONDS)];
       const outcome = await runSuite(root, args);
       output += outcome.output;
       const failed = failedChecks(outcome.output);

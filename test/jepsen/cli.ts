@@ -1,5 +1,5 @@
 // `npm run jepsen -- --nodes 5 --time 60 --faults kill,pause,partition,membership --seed S`
-// (also --clients N, --keep, --faults all): one fault-injection run with a progress bar on
+// (also --clients N, --keep, --faults all, --heal-timeout S): one fault-injection run with a progress bar on
 // stderr, then the report on stdout. Exit code 1 when a check fails or the run crashes; the
 // report then names the run directory that was kept.
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ function parseOptions(): Omit<JepsenOptions, 'onProgress'> {
       seed: { type: 'string' },
       clients: { type: 'string', default: '10' },
       keep: { type: 'boolean', default: false },
+      'heal-timeout': { type: 'string' },
     },
   });
   return {
@@ -41,6 +42,7 @@ function parseOptions(): Omit<JepsenOptions, 'onProgress'> {
     seed: values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : positiveInteger('--seed', values.seed),
     clients: positiveInteger('--clients', values.clients),
     keep: values.keep,
+    ...(values['heal-timeout'] === undefined ? {} : { healTimeoutSeconds: positiveInteger('--heal-timeout', values['heal-timeout']) }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { randomInt } from 'node:crypto';
-import { decodeEnvelope, encodeEnvelope, EntryKind } from '../../src/node/entry-envelope.js';
+import { decodeEnvelope, encodeEnvelope, EntryKind, isTracedEnvelope } from '../../src/node/entry-envelope.js';
+import { decodeSpanContext, encodeSpanContext, type Span } from '../../src/observability/spans.js';
 import { clusterIdOf, memberIdOf } from '../../src/node/identity.js';
 import { encodeMemberContext, MemberTable } from '../../src/node/member-table.js';
 import { ProposalTracker } from '../../src/node/proposal-tracker.js';
@@ -34,6 +35,20 @@ describe('the entry envelope', () => {
     expect(envelope.requestId).toBe(1_700_000_000_000_123);
     expect([...envelope.payload]).toEqual([1, 2, 3, 250]);
     expect(envelope.kind).toBe(EntryKind.MvccRequest);
+    expect(envelope.traceContext).toBeUndefined();
+    expect(isTracedEnvelope(encodeEnvelope(memberIdOf('n1'), 1, request))).toBe(false);
+  });
+
+  it('carries a traced write\'s span context, which decodes to the same trace and span', () => {
+    const span = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true };
+    const spanContext = encodeSpanContext({ spanContext: () => span } as unknown as Span);
+    const bytes = encodeEnvelope(memberIdOf('n1'), 7, Uint8Array.from([9]), EntryKind.MvccRequest, spanContext);
+    expect(isTracedEnvelope(bytes)).toBe(true);
+    const envelope = decodeEnvelope(bytes);
+    expect(envelope.kind).toBe(EntryKind.MvccRequest);
+    expect(envelope.requestId).toBe(7);
+    expect([...envelope.payload]).toEqual([9]);
+    expect(decodeSpanContext(envelope.traceContext!)).toEqual(span);
   });
 });
 

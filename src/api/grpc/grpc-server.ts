@@ -1,5 +1,6 @@
 // One gRPC server per node on --grpc-port, serving the native beavervault.v1.KV service and
-// the etcd v3 services, each call served from the caller's view of the node (NodeAccess):
+// the etcd v3 services, each call served from the caller's view of the node (NodeAccess), and
+// traced while tracing is on (grpc-tracing.ts):
 //
 //   const api = await startGrpcApi({ node, host: '127.0.0.1', port: 9090, metrics: registry, logger });
 //   ... api.port ...
@@ -15,6 +16,8 @@ import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcServerMetricsInterceptor } from './grpc-metrics.js';
+import { grpcTracingInterceptor } from './grpc-tracing.js';
+import { tracingOn } from '../../observability/spans.js';
 import { ResponseHeaders } from './response-headers.js';
 import { registerEtcdServices } from './etcd/index.js';
 import { registerNativeService } from './native/native-service.js';
@@ -80,7 +83,7 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': limits.requestBytesMax,
     'grpc.max_concurrent_streams': limits.concurrentStreamsMax,
-    interceptors: [grpcServerMetricsInterceptor(options.metrics)],
+    interceptors: tracingOn() ? [grpcServerMetricsInterceptor(options.metrics), grpcTracingInterceptor()] : [grpcServerMetricsInterceptor(options.metrics)],
   });
   for (const register of SERVICE_REGISTRARS) register(server, context);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -1,4 +1,5 @@
-// The REST API on fastify, each request served from the caller's view of the node (NodeAccess):
+// The REST API on fastify, each request served from the caller's view of the node (NodeAccess)
+// and traced while tracing is on (http-tracing.ts):
 //
 //   const api = await startHttpApi({ node, host: '127.0.0.1', port: 8000, metrics: registry, logger });
 //   ... api.url ...
@@ -23,6 +24,8 @@ import { registerHealthRoutes } from './health-routes.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { resolveCallerNodes } from './http-caller.js';
 import { httpMetrics, recordRequestDurations } from './http-metrics.js';
+import { traceRequests } from './http-tracing.js';
+import { tracingOn } from '../../observability/spans.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerLeaseRoutes } from './lease-routes.js';
 import { registerListRoute } from './list-route.js';
@@ -82,6 +85,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
       reply.header(GRPC_PORT_HEADER, String(grpcPort));
     });
   }
+  if (tracingOn()) traceRequests(app);
   const registered = recordRegisteredRoutes(app);
   resolveCallerNodes(app, options.access ?? new OpenAccess(options.node), HTTP_ROUTES);
   refuseUndeclaredInput(app, HTTP_ROUTES);
