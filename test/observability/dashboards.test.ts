@@ -92,6 +92,12 @@ async function runLoad(): Promise<void> {
   await etcdctlOk([second], ['get', 'load/', '--prefix']);
   await etcdWatch.waitForOutput((output) => output.includes('etcd value'));
   etcdWatch.stop();
+  // A watch that starts and ends on every member (the alert test kills one), for the open-streams panel.
+  for (const member of cluster.members) {
+    const watch = etcdctlBackground([member], ['watch', 'load/etcd', '--rev', '1']);
+    await watch.waitForOutput((output) => output.includes('etcd value'));
+    watch.stop();
+  }
   await watching;
   stop.abort();
   expect(watched.length).toBe(20);
