@@ -9,6 +9,7 @@ import { helm } from '../test/k8s/services/helm.js';
 
 export const CHART_DIRECTORY = fileURLToPath(new URL('../charts/beaver-vault', import.meta.url));
 export const MANIFESTS_FILE = fileURLToPath(new URL('../manifests/beaver-vault.yaml', import.meta.url));
+export const DASHBOARDS_FILE = fileURLToPath(new URL('../manifests/dashboards/grafana-dashboards.yaml', import.meta.url));
 export const RELEASE = 'beaver-vault';
 export const NAMESPACE = 'bvault-system';
 
@@ -16,11 +17,24 @@ const HEADER = `# The operator's ServiceAccount, RBAC, Deployment and metrics Se
 # rendered with its default values by \`npm run manifests\`. Do not edit: change the chart.
 `;
 
+const DASHBOARDS_HEADER = `# The Grafana dashboards of observability/grafana as ConfigMaps labelled for Grafana's dashboard
+# sidecar: charts/beaver-vault's templates/grafana-dashboards.yaml rendered with
+# monitoring.dashboards.enabled by \`npm run manifests\`. Do not edit: change the dashboards.
+`;
+
 export async function renderManifests(): Promise<string> {
+  return HEADER + (await helmTemplate([]));
+}
+
+/** manifests/dashboards/grafana-dashboards.yaml: the chart's dashboard ConfigMaps alone. */
+export async function renderDashboardManifests(): Promise<string> {
+  return DASHBOARDS_HEADER + (await helmTemplate(['--set', 'monitoring.dashboards.enabled=true', '--show-only', 'templates/grafana-dashboards.yaml']));
+}
+
+async function helmTemplate(args: readonly string[]): Promise<string> {
   const directory = await mkdtemp(join(tmpdir(), 'bvault-manifests-'));
   try {
-    const rendered = await helm(['template', RELEASE, CHART_DIRECTORY, '--namespace', NAMESPACE], { directory });
-    return HEADER + rendered;
+    return await helm(['template', RELEASE, CHART_DIRECTORY, '--namespace', NAMESPACE, ...args], { directory });
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -1,12 +1,17 @@
-// npm run manifests: rewrites manifests/beaver-vault.yaml from the chart.
-// test/operator/manifests.test.ts fails while the file is out of date.
-import { readFile, writeFile } from 'node:fs/promises';
-import { MANIFESTS_FILE, renderManifests } from './manifests.js';
+// npm run manifests: rewrites manifests/beaver-vault.yaml and manifests/dashboards/grafana-dashboards.yaml
+// from the chart. test/operator/operator-deployment.test.ts (beaver-vault.yaml) and helm-chart.test.ts (the dashboards) fail while they are out of date.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { DASHBOARDS_FILE, MANIFESTS_FILE, renderDashboardManifests, renderManifests } from './manifests.js';
 
-const rendered = await renderManifests();
-const current = await readFile(MANIFESTS_FILE, 'utf8').catch(() => '');
-if (rendered === current) console.log('manifests/beaver-vault.yaml is up to date');
-else {
-  await writeFile(MANIFESTS_FILE, rendered);
-  console.log('manifests/beaver-vault.yaml was rewritten from the chart');
+for (const [file, render] of [[MANIFESTS_FILE, renderManifests], [DASHBOARDS_FILE, renderDashboardManifests]] as const) {
+  const rendered = await render();
+  const current = await readFile(file, 'utf8').catch(() => '');
+  const name = relative(process.cwd(), file);
+  if (rendered === current) console.log(`${name} is up to date`);
+  else {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, rendered);
+    console.log(`${name} was rewritten from the chart`);
+  }
 }

@@ -5,20 +5,24 @@
 // checksum is refused without restoring anything, and a missing credentials Secret is reported
 // in the status. A cluster with TLS and authentication is backed up and restored as root over
 // TLS, and one whose root password Secret is missing waits for it, saying so. MinIO serves loopback: the operator runs on the host here, and only it talks to
-// the bucket (the members stream to and from the operator).
+// the bucket (the members stream to and from the operator). A Prometheus scrapes the operator
+// throughout, and once it has made backups every panel query of the operator's Grafana
+// dashboard is run against it.
 
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAll, request, sleep, temporaryDirectory } from '../cluster/cluster-harness.js';
+import { freePort, listAll, request, sleep, temporaryDirectory } from '../cluster/cluster-harness.js';
 import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
 import { PidRegistry, stopByPid } from '../k8s/bed/processes.js';
 import { startMinio, type Minio } from '../k8s/services/minio.js';
+import { startPrometheus, type Prometheus } from '../k8s/services/prometheus.js';
 import { ENSURE_SERVICES_TIMEOUT_MS, ensureServices } from '../k8s/services/tool-paths.js';
 import type { KVCluster, LastBackup } from '../../operator/src/kvcluster.js';
+import { loadDashboard, runPanelQueries } from '../observability/dashboards.js';
 import { callOverTls, isRunningWith, kvclusterManifest, memberAddresses, memberObjectNames, memberUrls, OperatorProcess, readCluster, secretText, waitForCluster, type MemberAddress } from './operator-harness.js';
 
 const CRD = join(REPOSITORY_ROOT, 'operator', 'crd', 'kvclusters.kv.beavervault.io.yaml');
@@ -39,6 +43,8 @@ const SETTLE_MS = 150_000;
 const KEYS = 40;
 /** Outside the bed's directory, which goes with the bed: kept for a look after a failure. */
 const OPERATOR_LOG = join(REPOSITORY_ROOT, 'data', 'test-logs', 'operator-backup.log');
+/** The operator's scrape job, as the chart's PodMonitor names it. */
+const OPERATOR_JOB = 'beaver-vault-operator';
 
 let bed: Bed;
 let operator: OperatorProcess;
@@ -46,6 +52,9 @@ let minio: Minio;
 let s3: S3Client;
 let minioDirectory: string;
 let registry: PidRegistry;
+let prometheus: Prometheus;
+let prometheusDirectory: string;
+let operatorMetricsUrl: string;
 
 beforeAll(async () => {
   await mkdir(dirname(OPERATOR_LOG), { recursive: true });
@@ -60,7 +69,12 @@ beforeAll(async () => {
   await bed.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/kvclusters.kv.beavervault.io']);
   await bed.kubectl(['create', 'namespace', NAMESPACE]);
   await bed.kubectl(['create', 'secret', 'generic', SECRET, '--namespace', NAMESPACE, `--from-literal=accessKeyId=${minio.accessKeyId}`, `--from-literal=secretAccessKey=${minio.secretAccessKey}`]);
-  operator = new OperatorProcess(bed, OPERATOR_LOG);
+  const metricsAddress = `127.0.0.1:${await freePort()}`;
+  operatorMetricsUrl = `http://${metricsAddress}/metrics`;
+  // The harness's --metrics-address picks any port; this later one, which wins, is known to Prometheus.
+  operator = new OperatorProcess(bed, OPERATOR_LOG, ['--metrics-address', metricsAddress]);
+  prometheusDirectory = await temporaryDirectory('backup-prometheus');
+  prometheus = await startPrometheus({ directory: prometheusDirectory, registry, scrapeTargets: [{ job: OPERATOR_JOB, targets: [metricsAddress] }] });
 }, ENSURE_SERVICES_TIMEOUT_MS + 240_000);
 
 afterAll(async () => {
@@ -70,6 +84,7 @@ afterAll(async () => {
   if (registry !== undefined) await stopByPid(registry.entries().map((entry) => entry.pid), 5_000);
   await bed?.stop();
   if (minioDirectory !== undefined) await rm(minioDirectory, { recursive: true, force: true });
+  if (prometheusDirectory !== undefined) await rm(prometheusDirectory, { recursive: true, force: true });
 }, 120_000);
 
 const s3Location = (credentials = SECRET) => `{ bucket: ${BUCKET}, prefix: ${PREFIX}, endpoint: "${minio.endpoint}", credentialsSecret: { name: ${credentials} } }`;
@@ -242,6 +257,21 @@ describe('backups and restores by the operator', () => {
     const { bytes, metadata } = await objectBytes(secondKey);
     expect(metadata.sha256).toBe(sha256(bytes));
   }, 180_000);
+
+  it('has data for every panel query of the operator dashboard, from a Prometheus scraping this operator', async () => {
+    // The operator has passed, stepped, formed clusters and made backups for minutes: a range of
+    // five minutes holds all of it, as Grafana's $__rate_interval would on a longer history.
+    const variables = { datasource: 'prometheus', job: OPERATOR_JOB, __rate_interval: '5m', __range: '15m' };
+    // The certificate panel reads the members' metric ($member_job): dashboards.test.ts runs it against a member with TLS.
+    const outcomes = await runPanelQueries(prometheus, loadDashboard('bvault-operator.json'), variables, (query) => !query.expr.includes('$member_job'));
+    // A labelled counter has no series until it first counts (no pass of this run failed):
+    // such a metric must still be one the operator declares, and only it may leave a query empty.
+    const declared = new Set([...(await (await fetch(operatorMetricsUrl)).text()).matchAll(/^# HELP (\S+) /gm)].map((match) => match[1]!));
+    const declaredName = (metric: string) => declared.has(metric) || declared.has(metric.replace(/_(bucket|sum|count)$/, ''));
+    expect(outcomes.flatMap((outcome) => outcome.unknownMetrics.filter((metric) => !declaredName(metric)).map((metric) => `${outcome.where} names ${metric}`))).toEqual([]);
+    expect(outcomes.filter((outcome) => outcome.empty && outcome.unknownMetrics.length === 0).map((outcome) => `${outcome.where}: ${outcome.promql}`), 'queries without data').toEqual([]);
+    console.log(`operator dashboard: ${outcomes.filter((outcome) => !outcome.empty).length} of ${outcomes.length} queries have data; the others read ${[...new Set(outcomes.flatMap((outcome) => outcome.unknownMetrics))].join(', ') || 'nothing missing'}`);
+  }, 60_000);
 });
 
 describe('a cluster with TLS and authentication', () => {

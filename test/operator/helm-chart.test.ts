@@ -1,6 +1,8 @@
 // charts/beaver-vault with the real Helm, on the test bed: it lints clean; its values schema
 // refuses bad values by name; every template, with every optional part on, is accepted by the
-// API server (server-side dry run); `helm install` runs the operator, which forms the KVCluster
+// API server (server-side dry run); the Grafana dashboards ship as the sidecar's ConfigMaps holding
+// the very JSON of observability/grafana, and the PodMonitors select the member pods the operator
+// made and the operator's own; `helm install` runs the operator, which forms the KVCluster
 // made from values; `helm upgrade` to a new operator version rolls the operator and leaves the
 // cluster's members alone; `helm uninstall` removes the operator and keeps the CRD and the
 // KVCluster with its data. kubectl's views of a KVCluster (get, describe, explain) are checked
@@ -15,11 +17,14 @@ import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { REPOSITORY_ROOT } from '../k8s/bed/paths.js';
 import { helm, helmInstall } from '../k8s/services/helm.js';
 import { ENSURE_SERVICES_TIMEOUT_MS, ensureServices } from '../k8s/services/tool-paths.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { DASHBOARDS_FILE, renderDashboardManifests } from '../../scripts/manifests.js';
 import { isRunningWith, memberPods, memberUrls, waitForCluster } from './operator-harness.js';
 
 const CHART = join(REPOSITORY_ROOT, 'charts', 'beaver-vault');
 const CRD = join(REPOSITORY_ROOT, 'operator', 'crd', 'kvclusters.kv.beavervault.io.yaml');
 const ALERTS = join(REPOSITORY_ROOT, 'observability', 'prometheus', 'alerts.yaml');
+const DASHBOARDS = join(REPOSITORY_ROOT, 'observability', 'grafana');
 const RELEASE = 'bvault';
 const NAMESPACE = 'bvault-system';
 const CLUSTER = 'store';
@@ -27,6 +32,28 @@ const OPERATOR = `${RELEASE}-beaver-vault-operator`;
 const OPERATOR_PODS = `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=operator`;
 const CLUSTER_VALUES = { cluster: { create: true, name: CLUSTER, spec: { replicas: 3, version: '0.1.0', storage: { size: '1Gi' } } } };
 const INSTALL_TIMEOUT_MS = 240_000;
+const EVERY_MONITORING_PART = ['--set', 'monitoring.prometheusRule.enabled=true', '--set', 'monitoring.podMonitor.enabled=true', '--set', 'monitoring.dashboards.enabled=true'];
+
+interface Rendered {
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly data?: Record<string, string>;
+  readonly spec?: PodMonitorSpec;
+}
+
+interface PodMonitorSpec {
+  readonly namespaceSelector?: { readonly any?: boolean; readonly matchNames?: readonly string[] };
+  readonly selector: { readonly matchLabels?: Record<string, string>; readonly matchExpressions?: readonly { key: string; operator: string }[] };
+  readonly podMetricsEndpoints: readonly { readonly port: string; readonly relabelings?: readonly { targetLabel: string; replacement?: string }[] }[];
+}
+
+const renderedObjects = async (args: readonly string[]): Promise<Rendered[]> => parseAllDocuments(await template(args)).map((document) => document.toJS() as Rendered).filter((object) => object !== null);
+
+/** Whether a PodMonitor's selector picks a pod with these labels (matchLabels and Exists, the only forms the chart uses). */
+function selects(spec: PodMonitorSpec, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(spec.selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value)
+    && (spec.selector.matchExpressions ?? []).every((expression) => expression.operator === 'Exists' && labels[expression.key] !== undefined);
+}
 
 let bed: Bed;
 let directory: string;
@@ -63,7 +90,7 @@ async function readKey(key: string): Promise<string> {
 
 describe('the beaver-vault Helm chart', () => {
   it('lints clean, and its values schema refuses a bad value by name', async () => {
-    const lint = await helm(['lint', '--strict', CHART, '--set', 'cluster.create=true', '--set', 'monitoring.prometheusRule.enabled=true'], { directory });
+    const lint = await helm(['lint', '--strict', CHART, '--set', 'cluster.create=true', ...EVERY_MONITORING_PART], { directory });
     expect(lint).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     const refusals: [string[], RegExp][] = [
       [['--set', 'replicaCount=0'], /replicaCount.*minimum/is],
@@ -73,6 +100,8 @@ describe('the beaver-vault Helm chart', () => {
       [['--set', 'cluster.create=true', '--set', 'cluster.spec.replicas=12'], /cluster\.spec\.replicas|replicas.*maximum/is],
       [['--set', 'serviceAccount.create=false'], /serviceAccount\.name is required/],
       [['--set', 'monitoring.prometheusRule.enable=true'], /additional propert.*enable|enable.*not allowed/is],
+      [['--set', 'monitoring.podMonitor.scheme=ftp'], /scheme/i],
+      [['--set', 'monitoring.dashboards.label=not a label'], /dashboards\.label.*(pattern|does not match)/is],
     ];
     for (const [args, message] of refusals) await expect(template(args), args.join(' ')).rejects.toThrow(message);
   }, 120_000);
@@ -85,7 +114,24 @@ describe('the beaver-vault Helm chart', () => {
     expect(rule?.spec).toEqual(parse(await readFile(ALERTS, 'utf8')));
   }, 60_000);
 
-  // The PrometheusRule is left out: the bed has no Prometheus Operator CRDs.
+  it('ships the Grafana dashboards as ConfigMaps for the sidecar, the very JSON of observability/grafana, which manifests/dashboards holds rendered', async () => {
+    expect((await renderedObjects([])).filter((object) => object.kind === 'ConfigMap')).toEqual([]);
+    const rendered = await renderedObjects(['--set', 'monitoring.dashboards.enabled=true', '--set', 'monitoring.dashboards.namespace=monitoring', '--set', 'monitoring.dashboards.annotations.grafana_folder=Beaver-Vault']);
+    const configMaps = rendered.filter((object) => object.kind === 'ConfigMap');
+    expect(configMaps.map((configMap) => configMap.metadata?.name).sort()).toEqual(['bvault-beaver-vault-dashboard-cluster', 'bvault-beaver-vault-dashboard-member', 'bvault-beaver-vault-dashboard-operator']);
+    for (const configMap of configMaps) {
+      expect(configMap.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: 'Beaver-Vault' } });
+      const [[file, json]] = Object.entries(configMap.data ?? {}) as [[string, string]];
+      expect(JSON.parse(json)).toEqual(JSON.parse(await readFile(join(DASHBOARDS, file), 'utf8')));
+    }
+    const relabelled = await renderedObjects(['--set', 'monitoring.dashboards.enabled=true', '--set', 'monitoring.dashboards.label=dashboards.example.com/grafana', '--set', 'monitoring.dashboards.labelValue=yes']);
+    expect(relabelled.find((object) => object.kind === 'ConfigMap')?.metadata?.labels).toMatchObject({ 'dashboards.example.com/grafana': 'yes' });
+    expect(await readFile(DASHBOARDS_FILE, 'utf8'), 'manifests/dashboards is out of date with the dashboards: run npm run manifests').toBe(await renderDashboardManifests());
+    const built = await bed.kubectl(['kustomize', join(REPOSITORY_ROOT, 'manifests', 'dashboards')]);
+    expect([...built.matchAll(/^kind: ConfigMap$/gm)]).toHaveLength(3);
+  }, 60_000);
+
+  // The PrometheusRule and PodMonitors are left out: the bed has no Prometheus Operator CRDs.
   it('renders objects the API server accepts, with every optional part on', async () => {
     await bed.kubectl(['apply', '--server-side', '-f', CRD]);
     await bed.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/kvclusters.kv.beavervault.io']);
@@ -100,9 +146,10 @@ describe('the beaver-vault Helm chart', () => {
       '--set', 'priorityClassName=system-cluster-critical',
       '--set', 'nodeSelector.kubernetes\\.io/os=linux',
       '--set', 'tolerations[0].key=dedicated', '--set', 'tolerations[0].operator=Exists',
+      '--set', 'monitoring.dashboards.enabled=true',
     ]);
     const kinds = [...rendered.matchAll(/^kind: (\w+)$/gm)].map((match) => match[1]).sort();
-    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'KVCluster', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'ConfigMap', 'Deployment', 'KVCluster', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
     const accepted = await bed.kubectl(['apply', '--dry-run=server', '-f', '-'], rendered);
     expect(accepted.trim().split('\n')).toHaveLength(kinds.length);
     expect(accepted).toContain('kvcluster.kv.beavervault.io/beaver-vault created (server dry run)');
@@ -126,6 +173,32 @@ describe('the beaver-vault Helm chart', () => {
     expect(description).toMatch(/Events:[\s\S]*Bootstrap[\s\S]*AddLearner/);
     expect(await bed.kubectl(['explain', 'kvcluster.spec.backup.retention'])).toMatch(/count\s+<integer>[\s\S]*newest backups are kept/);
   }, INSTALL_TIMEOUT_MS + 330_000);
+
+  it('renders PodMonitors that select the member pods the operator made, on their http port, and the operator\'s pods on their metrics port', async () => {
+    expect((await renderedObjects([])).filter((object) => object.kind === 'PodMonitor')).toEqual([]);
+    const monitors = (await renderedObjects(['--set', 'monitoring.podMonitor.enabled=true', '--set', 'monitoring.podMonitor.labels.release=monitoring'])).filter((object) => object.kind === 'PodMonitor');
+    expect(monitors.map((monitor) => monitor.metadata?.labels?.release)).toEqual(['monitoring', 'monitoring']);
+    const [members, operator] = monitors.map((monitor) => monitor.spec!) as [PodMonitorSpec, PodMonitorSpec];
+    expect(members.namespaceSelector).toEqual({ any: true });
+    const pods = await memberPods(bed, NAMESPACE, CLUSTER);
+    expect(pods).toHaveLength(3);
+    for (const pod of pods) {
+      expect(selects(members, pod.metadata?.labels ?? {}), pod.metadata?.name).toBe(true);
+      expect(selects(operator, pod.metadata?.labels ?? {}), pod.metadata?.name).toBe(false);
+      expect(pod.spec?.containers[0]?.ports?.map((port) => port.name)).toContain(members.podMetricsEndpoints[0]?.port);
+    }
+    // The alert rules select member jobs by name (job=~".*bvault.*"); the operator's job must not match.
+    expect(members.podMetricsEndpoints[0]?.relabelings?.find((relabeling) => relabeling.targetLabel === 'job')?.replacement).toMatch(/bvault/);
+    expect(operator.podMetricsEndpoints[0]?.relabelings?.find((relabeling) => relabeling.targetLabel === 'job')?.replacement).not.toMatch(/bvault/);
+    const operatorPodList = JSON.parse(await bed.kubectl(['get', 'pods', '--namespace', NAMESPACE, '-l', OPERATOR_PODS, '-o', 'json'])) as { items: V1Pod[] };
+    expect(operatorPodList.items.length).toBeGreaterThan(0);
+    for (const pod of operatorPodList.items) {
+      expect(selects(operator, pod.metadata?.labels ?? {})).toBe(true);
+      expect(pod.spec?.containers[0]?.ports?.map((port) => port.name)).toContain(operator.podMetricsEndpoints[0]?.port);
+    }
+    const watchingOne = (await renderedObjects(['--set', 'monitoring.podMonitor.enabled=true', '--set', 'operator.watchNamespace=apps'])).find((object) => object.kind === 'PodMonitor');
+    expect(watchingOne?.spec?.namespaceSelector).toEqual({ matchNames: ['apps'] });
+  }, 60_000);
 
   it('upgrades the operator to a new version without touching the cluster\'s members', async () => {
     const before = await memberFingerprint();

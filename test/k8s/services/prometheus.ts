@@ -24,6 +24,8 @@ export interface ScrapeTarget {
   readonly targets: readonly string[];
   readonly scheme?: 'http' | 'https';
   readonly metricsPath?: string;
+  /** For https: the CA that signed the targets' certificates. */
+  readonly caFile?: string;
 }
 
 export interface PrometheusConfig {
@@ -115,6 +117,7 @@ async function writeCheckedConfig(configFile: string, config: PrometheusConfig):
       scheme: target.scheme ?? 'http',
       metrics_path: target.metricsPath ?? '/metrics',
       static_configs: [{ targets: target.targets }],
+      ...(target.caFile === undefined ? {} : { tls_config: { ca_file: target.caFile } }),
     })),
   };
   writeFileSync(configFile, stringify(document));
