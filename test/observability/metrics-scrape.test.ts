@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, request, TestCluster, waitFor, type ServerProcess } from '../cluster/cluster-harness.js';
 import { etcdctlBackground, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
+import { connect } from '../../src/client/index.js';
 
 /** One sample of the Prometheus text format: its name, labels and value. */
 interface Sample {
@@ -123,6 +124,27 @@ describe('the metrics of a member after a workload', () => {
       expect(sum(samples, 'bvault_server_event_loop_delay_seconds', { quantile: '1' })).toBeGreaterThan(0);
     }
     expect(sum(scrapes.get(leader.name)!, 'bvault_lease_expired_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts the client connections open on each port, from accept to close', async () => {
+    const member = cluster.members[0]!;
+    const connections = async (): Promise<Record<string, number>> => {
+      const samples = parseSamples((await request(member.url, 'GET', '/metrics')).text).filter((sample) => sample.name === 'bvault_server_client_connections');
+      return Object.fromEntries(samples.map((sample) => [sample.labels.api, sample.value]));
+    };
+    // etcdctl's connections of the workload are gone once its processes are.
+    await waitFor('no gRPC connection', 10_000, async () => ((await connections()).grpc === 0 ? true : undefined));
+    const client = connect({ endpoints: [member.grpcAddress] });
+    try {
+      await client.get(Buffer.from('etcd-key'));
+      const open = await connections();
+      expect(open.grpc).toBe(1);
+      // This scrape's own connection, at least.
+      expect(open.http).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+    await waitFor('the client\'s connection to close', 10_000, async () => ((await connections()).grpc === 0 ? true : undefined));
   });
 
   it('shows each peer as active, the leader\'s traffic to and from each follower, and round-trip times', async () => {

@@ -8,10 +8,12 @@
 //
 // Port 0 binds an ephemeral port; `port` names the one bound.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import type { Registry } from 'prom-client';
 import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { AuthManager } from '../../auth/auth-manager.js';
 import type { KvNode } from '../../node/kv-node.js';
+import { countClientConnections } from '../../observability/connection-metrics.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
@@ -86,14 +88,26 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     interceptors: tracingOn() ? [grpcServerMetricsInterceptor(options.metrics), grpcTracingInterceptor()] : [grpcServerMetricsInterceptor(options.metrics)],
   });
   for (const register of SERVICE_REGISTRARS) register(server, context);
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, options.credentials ?? ServerCredentials.createInsecure(), (error, boundPort) => (error === null ? resolve(boundPort) : reject(error)));
+  // The port is a plain TCP listener of our own whose connections are handed to grpc-js, so
+  // that they can be counted: grpc-js counts connections only with channelz, which is off.
+  const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
+  const listener = createServer((socket) => injector.injectConnection(socket));
+  countClientConnections(options.metrics, 'grpc', listener);
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen({ host: options.host, port: options.port }, () => {
+      listener.off('error', reject);
+      resolve();
+    });
   });
-  return { port, address: `${host}:${port}`, close: () => closeServer(server) };
+  const port = (listener.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { port, address: `${host}:${port}`, close: () => closeServer(server, listener) };
 }
 
-function closeServer(server: Server): Promise<void> {
+/** Stops accepting connections, then shuts grpc-js down, ending what is still open after the grace time. */
+function closeServer(server: Server, listener: NetServer): Promise<void> {
+  listener.close();
   return new Promise((resolve) => {
     const force = setTimeout(() => server.forceShutdown(), GRACEFUL_CLOSE_MS);
     server.tryShutdown(() => {

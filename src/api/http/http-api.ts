@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
+import { countClientConnections } from '../../observability/connection-metrics.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Server as HttpsServer } from 'node:https';
 import type { ReloadingHttpsOptions } from '../../tls/index.js';
@@ -118,6 +119,7 @@ function recordRegisteredRoutes(app: FastifyInstance): Set<string> {
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const app = await buildHttpApi(options);
+  countClientConnections(options.metrics, 'http', app.server);
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error(`the HTTP API bound an unexpected address: ${String(address)}`);
