@@ -270,7 +270,8 @@ describe('backups and restores by the operator', () => {
     const declaredName = (metric: string) => declared.has(metric) || declared.has(metric.replace(/_(bucket|sum|count)$/, ''));
     expect(outcomes.flatMap((outcome) => outcome.unknownMetrics.filter((metric) => !declaredName(metric)).map((metric) => `${outcome.where} names ${metric}`))).toEqual([]);
     expect(outcomes.filter((outcome) => outcome.empty && outcome.unknownMetrics.length === 0).map((outcome) => `${outcome.where}: ${outcome.promql}`), 'queries without data').toEqual([]);
-    console.log(`operator dashboard: ${outcomes.filter((outcome) => !outcome.empty).length} of ${outcomes.length} queries have data; the others read ${[...new Set(outcomes.flatMap((outcome) => outcome.unknownMetrics))].join(', ') || 'nothing missing'}`);
+    const uncounted = [...new Set(outcomes.flatMap((outcome) => outcome.unknownMetrics))];
+    console.log(`operator dashboard: ${outcomes.filter((outcome) => !outcome.empty).length} of ${outcomes.length} queries have data${uncounted.length === 0 ? '' : `; not counted yet: ${uncounted.join(', ')}`}`);
   }, 60_000);
 });
 
