@@ -9,6 +9,7 @@
 
 import { status as GrpcStatus, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { parseMethodPath } from './method-path.js';
 
 /** go-grpc-prometheus's default buckets, from 5 ms to 10 s. */
 const HANDLING_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -67,9 +68,8 @@ export function grpcServerMetricsInterceptor(registry: Registry): ServerIntercep
   const seriesOf = (path: string, requestStream: boolean, responseStream: boolean): MethodSeries => {
     let series = byPath.get(path);
     if (series === undefined) {
-      // A path is /package.Service/Method.
-      const slash = path.lastIndexOf('/');
-      const labels = { grpc_type: callType(requestStream, responseStream), grpc_service: path.slice(1, slash), grpc_method: path.slice(slash + 1) };
+      const { service, method } = parseMethodPath(path);
+      const labels = { grpc_type: callType(requestStream, responseStream), grpc_service: service, grpc_method: method };
       series = { labels, started: metrics.started.labels(labels), handling: metrics.handling.labels(labels), handledByCode: new Map() };
       byPath.set(path, series);
     }

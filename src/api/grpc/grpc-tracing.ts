@@ -6,6 +6,7 @@
 // `reply` span covers sending the response until the status.
 import { type Metadata, ServerInterceptingCall, type ServerInterceptor, status as GrpcStatus } from '@grpc/grpc-js';
 import type { TextMapGetter } from '@opentelemetry/api';
+import { parseMethodPath } from './method-path.js';
 import { endSpan, serveInSpan, type ServerSpan, type Span, startChildSpan, startServerSpan } from '../../observability/spans.js';
 
 const METADATA: TextMapGetter<Metadata> = {
@@ -21,9 +22,8 @@ const SERVER_FAILURES: ReadonlySet<number> = new Set([GrpcStatus.UNKNOWN, GrpcSt
 
 export function grpcTracingInterceptor(): ServerInterceptor {
   return (descriptor, call) => {
-    // A path is /package.Service/Method.
-    const slash = descriptor.path.lastIndexOf('/');
-    const attributes = { 'rpc.system': 'grpc', 'rpc.service': descriptor.path.slice(1, slash), 'rpc.method': descriptor.path.slice(slash + 1) };
+    const { service, method } = parseMethodPath(descriptor.path);
+    const attributes = { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
     let server: ServerSpan | undefined;
     let reply: Span | undefined;
     const served = (next: () => void): void => (server === undefined ? next() : serveInSpan(server, next));
