@@ -76,8 +76,9 @@ beforeAll(async () => {
   for (const member of cluster.members) {
     await waitFor(`${member.name} to apply the workload`, 10_000, async () => {
       const text = (await request(member.url, 'GET', '/metrics')).text;
-      if (sum(parseSamples(text), 'bvault_mvcc_keys_total') !== WORKLOAD_KEYS) return undefined;
-      scrapes.set(member.name, parseSamples(text));
+      const samples = parseSamples(text);
+      if (sum(samples, 'bvault_mvcc_keys_total') !== WORKLOAD_KEYS) return undefined;
+      scrapes.set(member.name, samples);
       families.set(member.name, familiesOf(text));
       return true;
     });
