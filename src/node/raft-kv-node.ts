@@ -467,13 +467,13 @@ export class RaftKvNode implements KvNode {
 
   /**
    * Between iterations, like snapshotByPolicy: once every entry written before the rotation's new
-   * segment is applied, a snapshot at the applied index lets every older segment go. Entries not
+   * segment is applied, a snapshot at Raft's applied index lets every older segment go. Entries not
    * yet committed can hold one back; the next iteration tries again, until the deadline.
    */
   private async resealLogIfAsked(): Promise<void> {
     const pending = this.logReseal;
     if (pending === undefined) return;
-    const applied = this.mvcc.appliedIndex;
+    const applied = this.parts.rawNode.appliedIndex();
     try {
       const { logStore } = this.parts.storage;
       if (applied >= pending.lastIndexBefore && (await logStore.resealUnderCurrentKey(applied as never, this.membership.confState(), this.parts.members.encode(), pending.sequence))) {
@@ -646,7 +646,7 @@ export class RaftKvNode implements KvNode {
 
   private async snapshotByPolicy(): Promise<void> {
     const { logStore } = this.parts.storage;
-    const plan = this.snapshots.plan(this.mvcc.appliedIndex, logStore.snapshot().metadata.index, logStore);
+    const plan = this.snapshots.plan(this.parts.rawNode.appliedIndex(), logStore.snapshot().metadata.index, logStore);
     if (plan === undefined) return;
     const started = performance.now();
     const confState = this.membership.confState();

@@ -332,12 +332,15 @@ export class ReadyLoop {
 
   /**
    * Sends the state machine as it is now rather than the log's snapshot, whose data holds only
-   * the member table: the metadata names the applied index, so the follower's log resumes
-   * right after the state it receives (etcd's createMergedSnapshotMessage).
+   * the member table: the metadata names Raft's applied index, with the membership and member
+   * table as of it, so the follower's log resumes right after it (etcd's
+   * createMergedSnapshotMessage). The state may be ahead of that index (after a crash, or by
+   * the time it is read); the follower's store skips the entries its state already holds.
    */
   private sendSnapshot(message: Message): void {
-    const { mvcc, rawNode, members, transport } = this.parts;
-    const metadata = { index: mvcc.appliedIndex as Snapshot['metadata']['index'], term: mvcc.appliedTerm as Snapshot['metadata']['term'], confState: rawNode.status().confState };
+    const { mvcc, rawNode, logStore, members, transport } = this.parts;
+    const index = rawNode.appliedIndex();
+    const metadata = { index, term: logStore.term(index), confState: rawNode.status().confState };
     const merged: Message = { ...message, snapshot: { metadata, data: members.encode() } };
     this.parts.logger.info({ to: message.to, index: metadata.index }, 'sending a snapshot');
     transport.sendSnapshot(merged, () => mvcc.snapshot());

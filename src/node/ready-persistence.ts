@@ -6,7 +6,9 @@
 //   acknowledgement of its own append included) go out once its writes are durable;
 // - committed entries are applied only once they are durable here: a follower may learn a
 //   commit index that covers entries its own disk is still syncing (the leader counted a
-//   quorum without it), and what a member applies and serves must be on its own disk too.
+//   quorum without it). Applying them first would lose nothing a quorum holds, but a member
+//   would then restart from a state ahead of its own log, consistent again only once the
+//   leader has sent the missing entries.
 // A Ready that replaces the log (a snapshot) or truncates it waits for every earlier write and
 // is persisted alone, so that the durable index never runs ahead of the entries now in the log.
 

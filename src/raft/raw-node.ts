@@ -6,7 +6,7 @@ import type { RaftConfig } from './config.js';
 import { entriesDataBytes } from './entry-bytes.js';
 import { RaftError, RaftErrorCode, assert } from './errors.js';
 import { Raft, proposalOfConfChange } from './raft.js';
-import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, ProgressStatus, Ready, SoftState, Status } from './types.js';
+import type { ConfChange, ConfState, Entry, HardState, LogIndex, Message, NodeId, ProgressStatus, Ready, SoftState, Status } from './types.js';
 import { EntryType, MessageType, StateType, logIndex, message, term } from './types.js';
 
 const LOCAL_ONLY_MESSAGE_TYPES: ReadonlySet<MessageType> = new Set([
@@ -192,6 +192,16 @@ export class RawNode {
       this.raft.reduceUncommittedBytes(entriesDataBytes(ready.committedEntries));
     }
     this.raft.maybeAutoLeaveJoint();
+  }
+
+  /**
+   * The last index the application reported applied through advance. After a crash the
+   * application's own state may be ahead of it (entries it applied before the hard state naming
+   * them committed was durable); a snapshot may cover only this far, since Raft still hands out
+   * the entries after it.
+   */
+  appliedIndex(): LogIndex {
+    return this.raft.log.applied;
   }
 
   status(): Status {

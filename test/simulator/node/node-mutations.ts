@@ -19,13 +19,6 @@ export const NODE_MUTATIONS: readonly Mutation[] = [
     replace: '      this.parts.send(ready.messagesAfterPersist);\n      this.track(this.write(ready), { ...ready, messagesAfterPersist: [] });\n      return;',
   },
   {
-    name: 'apply-before-durable',
-    bug: 'committed entries are applied without waiting until they are durable on this node',
-    file: 'node/ready-loop.ts',
-    search: '      await this.persistence.durableThrough(lastCommitted.index);\n',
-    replace: '',
-  },
-  {
     name: 'read-before-apply',
     bug: 'a ReadIndex read is served once the leader confirms its index, before this node applied up to it',
     file: 'node/read-index-batcher.ts',
