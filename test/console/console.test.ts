@@ -1,0 +1,147 @@
+// The web console in a real browser (Debian's chromium driven by playwright-core, headless and
+// kept off the network) against a real three-member cluster: each view loads and is saved as
+// a screenshot for the README (docs/images/console-*.png); a key written through the console
+// is read back with etcdctl; a write made with etcdctl appears in the console's watch; a
+// killed member shows as down within 5 s. Chromium is stopped by pid, every member by the
+// cluster harness.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
+import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(REPOSITORY_ROOT, 'docs/images');
+/** What a member's death may take to show: the console polls every second. */
+const DOWN_SHOWN_WITHIN_MS = 5_000;
+const FIRST_PAINT_MAX_MS = 1_000;
+const STEP_TIMEOUT_MS = 10_000;
+
+/** Headless, and nothing that reaches the network: no updates, no sync, no proxy lookup. */
+const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-domain-reliability',
+  '--metrics-recording-only',
+  '--proxy-server=direct://',
+  '--proxy-bypass-list=*',
+];
+
+let cluster: TestCluster;
+let server: BrowserServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (test/setup/ensure-test-tools.sh)`);
+  if (!existsSync(join(REPOSITORY_ROOT, 'dist/console/index.html'))) throw new Error('dist/console is missing: run node scripts/build-console.mjs (npm test does)');
+  // A browser server, so that its process, and so its pid, is this test's to stop.
+  [cluster, server] = await Promise.all([TestCluster.start({ size: 3, prefix: 'console' }), chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: STEP_TIMEOUT_MS })]);
+  browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_TIMEOUT_MS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+}, 60_000);
+
+afterAll(async () => {
+  const pid = server?.process().pid;
+  await browser?.close().catch(() => undefined);
+  await server?.close().catch(() => undefined);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await cluster?.destroy();
+});
+
+/** The console of the member every test uses: n1, which is never the one killed. */
+const consoleUrl = (): string => cluster.member('n1').url;
+
+async function confirm(): Promise<void> {
+  await page.locator('#confirm-ok').click();
+}
+
+describe('the web console against a three-member cluster', () => {
+  it('sends / to the console, paints within a second, and shows every member and the leader', async () => {
+    await page.goto(`${consoleUrl()}/`);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    const firstPaintMs = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? performance.getEntriesByName('first-paint')[0]?.startTime ?? -1);
+    console.log(`console first contentful paint: ${firstPaintMs.toFixed(0)} ms`);
+    expect(firstPaintMs).toBeGreaterThan(0);
+    expect(firstPaintMs).toBeLessThan(FIRST_PAINT_MAX_MS);
+    const leader = await cluster.leader();
+    await expect.poll(() => page.locator('#members tbody tr').count()).toBe(3);
+    await expect.poll(() => page.locator('#summary-leader').textContent()).toBe(leader.name);
+    await expect.poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
+    // A few seconds of figures, so the charts have a line.
+    await expect.poll(() => page.locator('.chart strong').first().textContent(), { timeout: STEP_TIMEOUT_MS }).not.toBe('—');
+    await page.waitForTimeout(3_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-cluster.png') });
+  });
+
+  it('writes a key that etcdctl reads back, and shows it pretty-printed with its metadata', async () => {
+    await page.goto(`${consoleUrl()}/ui/#/keys`);
+    await page.locator('#put-key').fill('console/greeting');
+    await page.locator('#put-value').fill('{"hello":"from the console","n":1}');
+    await page.locator('#put-type').selectOption('application/json');
+    await page.locator('#put-tags').fill('owner=ops');
+    await page.locator('#put-form button[type="submit"]').click();
+    await confirm();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Wrote console/greeting');
+    const read = await etcdctlOk(cluster.members, ['get', 'console/greeting', '--print-value-only']);
+    expect(read.trim()).toBe('{"hello":"from the console","n":1}');
+    await expect.poll(() => page.locator('#value').textContent()).toBe('{\n  "hello": "from the console",\n  "n": 1\n}');
+    await expect.poll(() => page.locator('#key-detail').textContent()).toContain('owner=ops');
+    await page.locator('#prefix').fill('console/');
+    await page.locator('#prefix').press('Enter');
+    await expect.poll(() => page.locator('#key-list button.key').allTextContents()).toEqual(['console/greeting']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-keys.png'), fullPage: true });
+  });
+
+  it('tails a prefix and shows a write made with etcdctl', async () => {
+    await page.goto(`${consoleUrl()}/ui/#/watch`);
+    await page.locator('#watch-prefix').fill('watched/');
+    await page.locator('#watch-start').click();
+    await expect.poll(() => page.locator('#watch-state').textContent()).toContain('Watching');
+    // The stream is open once the console shows it watching; etcdctl writes after that.
+    await etcdctlOk(cluster.members, ['put', 'watched/door', 'opened by etcdctl']);
+    await etcdctlOk(cluster.members, ['put', 'elsewhere/door', 'not watched']);
+    await etcdctlOk(cluster.members, ['del', 'watched/door']);
+    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(2);
+    expect(await page.locator('#watch-rows tr').last().textContent()).toContain('opened by etcdctl');
+    await page.locator('#watch-type').selectOption('put');
+    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(1);
+    await page.locator('#watch-type').selectOption('all');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-watch.png') });
+    await page.locator('#watch-start').click();
+  });
+
+  it('lists members, leases and alarms in the operations view', async () => {
+    await etcdctlOk(cluster.members, ['lease', 'grant', '600']);
+    await page.goto(`${consoleUrl()}/ui/#/operations`);
+    await expect.poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
+    await expect.poll(() => page.locator('#leases-panel tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('#alarms-panel').textContent()).toContain('No alarm is raised');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-operations.png'), fullPage: true });
+  });
+
+  it('shows a killed member as down within 5 s', async () => {
+    await page.goto(`${consoleUrl()}/ui/#/cluster`);
+    await expect.poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
+    const killedAt = Date.now();
+    await cluster.member('n3').kill();
+    await page.locator('#members tr[data-member="n3"][data-health="down"]').waitFor({ timeout: DOWN_SHOWN_WITHIN_MS });
+    console.log(`a killed member shown as down after ${Date.now() - killedAt} ms`);
+  });
+});
