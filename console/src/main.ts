@@ -1,6 +1,6 @@
 // The web console every member serves at /ui/ (docs/console.md). Four views, chosen by the
 // URL's fragment, over this member's REST API; a login form when authentication is on.
-import { authenticationRequired, describeError, loggedIn, login, logout, onAuthenticationNeeded } from './api.js';
+import { authenticationRequired, describeError, json, loggedIn, login, logout, onAuthenticationNeeded } from './api.js';
 import { onPoll, renderCluster, startPolling, state } from './cluster.js';
 import { byId, field, h, replace } from './dom.js';
 import { renderKeys } from './keys.js';
@@ -78,6 +78,24 @@ onPoll(() => {
   const target = document.getElementById('view-cluster');
   if (target !== null) renderCluster(target);
 });
-addEventListener('hashchange', show);
-show();
-startPolling();
+addEventListener('hashchange', () => {
+  notify('');
+  show();
+});
+void probeAuthentication().then(() => {
+  show();
+  startPolling();
+});
+
+/**
+ * Whether authentication is on, asked before the first view is drawn: status and the member
+ * list answer anyone, as etcd's do, so a view of them alone would never ask for a login. A
+ * read of one key name is refused without a token when authentication is on.
+ */
+async function probeAuthentication(): Promise<void> {
+  try {
+    await json('GET', '/api/v1/keys?limit=1&keys_only=true');
+  } catch {
+    // A refusal for want of credentials set authenticationRequired(); any other is shown by the view.
+  }
+}

@@ -4,6 +4,7 @@
 // is read back with etcdctl; a write made with etcdctl appears in the console's watch; a
 // killed member shows as down within 5 s. Chromium is stopped by pid, every member by the
 // cluster harness.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
@@ -43,7 +44,8 @@ let page: Page;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (test/setup/ensure-test-tools.sh)`);
-  if (!existsSync(join(REPOSITORY_ROOT, 'dist/console/index.html'))) throw new Error('dist/console is missing: run node scripts/build-console.mjs (npm test does)');
+  // The members serve dist/console as built from the sources under test.
+  execFileSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], { cwd: REPOSITORY_ROOT, stdio: 'inherit', timeout: STEP_TIMEOUT_MS * 3 });
   // A browser server, so that its process, and so its pid, is this test's to stop.
   [cluster, server] = await Promise.all([TestCluster.start({ size: 3, prefix: 'console' }), chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: STEP_TIMEOUT_MS })]);
   browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_TIMEOUT_MS });
@@ -143,5 +145,38 @@ describe('the web console against a three-member cluster', () => {
     await cluster.member('n3').kill();
     await page.locator('#members tr[data-member="n3"][data-health="down"]').waitFor({ timeout: DOWN_SHOWN_WITHIN_MS });
     console.log(`a killed member shown as down after ${Date.now() - killedAt} ms`);
+  });
+
+  it('asks for a login once authentication is on, writes nothing by itself, keeps the token in memory only, and logs out', async () => {
+    await cluster.leader(); // n3, killed above, may have led
+    const running = cluster.running();
+    const asRoot = ['--user', 'root:console-password'];
+    await etcdctlOk(running, ['user', 'add', 'root:console-password', '--interactive=false']);
+    await etcdctlOk(running, ['auth', 'enable']);
+    const revision = async (): Promise<number> => JSON.parse(await etcdctlOk([cluster.member('n1')], [...asRoot, 'endpoint', 'status', '-w', 'json']))[0].Status.header.revision;
+    const before = await revision();
+
+    await page.goto(`${consoleUrl()}/ui/#/keys`);
+    await page.locator('#login').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-login.png') });
+    await page.locator('#login-password').fill('not the password');
+    await page.locator('#login button[type="submit"]').click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('AUTH_FAILED');
+    await page.locator('#login-password').fill('console-password');
+    await page.locator('#login button[type="submit"]').click();
+    await expect.poll(() => page.locator('#key-list button.key').allTextContents()).toContain('console/greeting');
+    // A reload forgets the token: it was kept in the page's memory only.
+    await page.goto(`${consoleUrl()}/ui/#/operations`);
+    await page.reload();
+    await page.locator('#login').waitFor();
+    // Evaluated in the page, written as text: the tests are compiled without the DOM's types.
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]')).toEqual([0, 0, '']);
+
+    await page.locator('#login-password').fill('console-password');
+    await page.locator('#login button[type="submit"]').click();
+    await expect.poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
+    await page.locator('#logout').click();
+    await page.locator('#login').waitFor();
+    expect(await revision()).toBe(before);
   });
 });
