@@ -1,7 +1,8 @@
 // The cluster view, and the poller behind it: every second the console reads this member's
 // status, the member list and /metrics, and keeps the last two minutes of figures in memory.
 // Other members are seen from this member: up while its peer transport reaches them
-// (bvault_network_active_peers), with the round-trip time it measures.
+// (bvault_network_active_peers), with the round-trip time it measures; their own figures
+// come from their own status, which a member lets the consoles of its cluster read.
 import { authenticationRequired, json, loggedIn } from './api.js';
 import { formatBytes, h, replace, sparkline } from './dom.js';
 import { p99Seconds, parseMetrics, requestRate, type Scrape, sum, value } from './metrics.js';
@@ -54,6 +55,8 @@ const LEADER_CHANGES_MAX = 50;
 export const state = {
   status: undefined as Status | undefined,
   members: [] as Member[],
+  /** Each other member's own status, by id; absent while it does not answer. */
+  peers: new Map<number, Status>(),
   scrape: undefined as Scrape | undefined,
   scrapedAtMs: 0,
   points: [] as Point[],
@@ -85,12 +88,33 @@ async function pollOnce(): Promise<void> {
       recordLeader(status, membership.members);
       state.status = status;
       state.members = membership.members;
+      state.peers = await peerStatuses(status, membership.members);
     }
     recordFigures(parseMetrics(await metricsText));
     state.error = '';
   } catch (error) {
     state.error = error instanceof Error ? error.message : String(error);
   }
+}
+
+/** How long another member's status may take before it counts as not answering. */
+const PEER_STATUS_TIMEOUT_MS = 900;
+
+async function peerStatuses(self: Status, members: readonly Member[]): Promise<Map<number, Status>> {
+  const peers = new Map<number, Status>();
+  await Promise.all(
+    members.map(async (member) => {
+      const url = member.clientUrls[0];
+      if (member.id === self.id || url === undefined) return;
+      try {
+        const response = await fetch(`${new URL(url).origin}/api/v1/admin/status`, { mode: 'cors', credentials: 'omit', cache: 'no-store', signal: AbortSignal.timeout(PEER_STATUS_TIMEOUT_MS) });
+        if (response.ok) peers.set(member.id, (await response.json()) as Status);
+      } catch {
+        // Not answering: its row shows no figures of its own.
+      }
+    }),
+  );
+  return peers;
 }
 
 function recordLeader(status: Status, members: readonly Member[]): void {
@@ -125,33 +149,44 @@ function healthOf(member: Member, self: Status | undefined, scrape: Scrape | und
   return active === 1 ? 'up' : 'down';
 }
 
-function roleOf(member: Member, self: Status | undefined): string {
+function roleOf(member: Member, own: Status | undefined, self: Status | undefined): string {
   if (member.isLearner) return 'learner';
+  if (own !== undefined) return own.role;
   if (self === undefined) return '—';
   return member.id === self.leaderId ? 'leader' : 'follower';
 }
 
+/** The member's own status: this member's, or the one it answered. */
+function statusOf(member: Member): Status | undefined {
+  return member.id === state.status?.id ? state.status : state.peers.get(member.id);
+}
+
 function memberRow(member: Member, self: Status | undefined, scrape: Scrape | undefined): HTMLTableRowElement {
   const isSelf = self !== undefined && member.id === self.id;
+  const own = statusOf(member);
   const health = healthOf(member, self, scrape);
   const rtt = scrape === undefined || isSelf ? undefined : value(scrape, 'bvault_network_peer_round_trip_time_seconds', { To: hex(member.id) });
-  const own = (text: string | number): string | number => (isSelf ? text : '—');
+  // Lag is how far the member's state machine is behind what the leader has committed.
+  const leaderStatus = self === undefined ? undefined : state.members.find((candidate) => candidate.id === self.leaderId);
+  const leaderCommit = leaderStatus === undefined ? undefined : statusOf(leaderStatus)?.commitIndex;
+  const lag = own === undefined ? undefined : Math.max(0, (leaderCommit ?? own.commitIndex) - own.appliedIndex);
+  const role = roleOf(member, own, self);
   const consoleUrl = member.clientUrls[0];
   return h(
     'tr',
     { 'data-member': member.name, 'data-health': health },
     h('td', {}, member.name, isSelf ? h('small', { class: 'muted' }, ' (this member)') : null),
     h('td', { class: 'mono' }, hex(member.id)),
-    h('td', {}, h('span', { class: `role role-${roleOf(member, self)}` }, roleOf(member, self))),
+    h('td', {}, h('span', { class: `role role-${role}` }, role)),
     h('td', {}, h('span', { class: `health health-${health}` }, health)),
-    h('td', { class: 'num' }, own(self?.term ?? '—')),
-    h('td', { class: 'num' }, own(self?.commitIndex ?? '—')),
-    h('td', { class: 'num' }, own(self?.appliedIndex ?? '—')),
-    h('td', { class: 'num' }, own(self === undefined ? '—' : self.commitIndex - self.appliedIndex)),
-    h('td', {}, isSelf && self !== undefined ? quotaBar(self.dbSizeBytes, self.quotaBytes) : '—'),
-    h('td', {}, own(self?.version ?? '—')),
+    h('td', { class: 'num' }, own?.term ?? '—'),
+    h('td', { class: 'num' }, own?.commitIndex ?? '—'),
+    h('td', { class: 'num' }, own?.appliedIndex ?? '—'),
+    h('td', { class: 'num' }, lag ?? '—'),
+    h('td', {}, own === undefined ? '—' : quotaBar(own.dbSizeBytes, own.quotaBytes)),
+    h('td', {}, own?.version ?? '—'),
     h('td', { class: 'num' }, rtt === undefined ? '—' : `${(rtt * 1000).toFixed(1)} ms`),
-    h('td', {}, consoleUrl === undefined || isSelf ? '' : h('a', { href: `${consoleUrl.replace(/\/$/, '')}/ui/` }, 'open')),
+    h('td', {}, consoleUrl === undefined || isSelf ? '' : h('a', { href: `${new URL(consoleUrl).origin}/ui/` }, 'open')),
   );
 }
 
@@ -194,7 +229,7 @@ export function renderCluster(container: HTMLElement): void {
       h('thead', {}, h('tr', {}, ...['Name', 'Id', 'Role', 'Health', 'Term', 'Commit', 'Applied', 'Lag', 'Database / quota', 'Version', 'Round trip', 'Console'].map((title) => h('th', {}, title)))),
       h('tbody', {}, state.members.map((member) => memberRow(member, self, scrape))),
     ),
-    h('p', { class: 'muted' }, 'Term, indexes, lag, size and version are this member’s own; other members’ health and round trip are as this member’s peer transport sees them. Open a member’s console for its own figures.'),
+    h('p', { class: 'muted' }, 'Each member’s term, indexes, size and version are its own, read from it; lag is how far its applied index is behind the leader’s commit index. Health and round trip are as this member’s peer transport sees the others.'),
     h('h2', {}, 'Leader changes'),
     h(
       'ol',

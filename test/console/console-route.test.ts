@@ -79,6 +79,18 @@ describe('the web console route', () => {
     expect(response.json().error.message).toContain('npm run build');
   });
 
+  it('lets only the consoles of the cluster’s members read this member’s status, and names them in connect-src', async () => {
+    await node.addMember({ name: 'n2', peerAddress: '127.0.0.1:7001', clientUrls: ['http://127.0.0.1:8001/'] });
+    const fromMember = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: { origin: 'http://127.0.0.1:8001' } });
+    expect([fromMember.statusCode, fromMember.headers['access-control-allow-origin']]).toEqual([200, 'http://127.0.0.1:8001']);
+    const fromElsewhere = await app.inject({ method: 'GET', url: '/api/v1/admin/status', headers: { origin: 'http://attacker.example' } });
+    expect(fromElsewhere.headers['access-control-allow-origin']).toBeUndefined();
+    const otherRoute = await app.inject({ method: 'GET', url: '/api/v1/leases', headers: { origin: 'http://127.0.0.1:8001' } });
+    expect(otherRoute.headers['access-control-allow-origin']).toBeUndefined();
+    const page = await app.inject({ method: 'GET', url: '/ui/' });
+    expect(page.headers['content-security-policy']).toContain("connect-src 'self' http://127.0.0.1:8001;");
+  });
+
   it('finds dist/console of the package it runs from', () => {
     expect(findConsoleDirectory(join(import.meta.dirname, '../../src/api/http'))).toBe(join(import.meta.dirname, '../../dist/console'));
   });

@@ -21,8 +21,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
 };
 
-/** Same-origin only: the console loads nothing from elsewhere and may be framed by nobody. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+/**
+ * The console loads nothing from elsewhere and may be framed by nobody; it calls its own
+ * member, and reads the other members' status (see memberOrigins).
+ */
+function contentSecurityPolicy(connectOrigins: readonly string[]): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${["'self'", ...connectOrigins].join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+}
+
+/** The route whose answer the consoles of the other members of the cluster may read. */
+const SHARED_STATUS_ROUTE = '/api/v1/admin/status';
 
 interface ConsoleFile {
   readonly contentType: string;
@@ -31,14 +39,50 @@ interface ConsoleFile {
   readonly cacheControl: string;
 }
 
-export function registerConsoleRoutes(app: FastifyInstance, directory: string | undefined = findConsoleDirectory()): void {
+/** The cluster's members as the console needs them: where each serves its REST API. */
+export interface ConsoleMembers {
+  members(): readonly { readonly clientUrls: readonly string[] }[];
+}
+
+export function registerConsoleRoutes(app: FastifyInstance, cluster: ConsoleMembers, directory: string | undefined = findConsoleDirectory()): void {
   const files = directory === undefined ? new Map<string, ConsoleFile>() : loadConsoleFiles(directory);
   app.get('/', (_request, reply) => reply.redirect(CONSOLE_PATH));
   app.get('/ui', (_request, reply) => reply.redirect(CONSOLE_PATH));
-  app.get('/ui/*', (request, reply) => serveFile(files, request, reply));
+  app.get('/ui/*', (request, reply) => serveFile(files, memberOrigins(cluster), request, reply));
+  shareStatusWithMembers(app, cluster);
 }
 
-async function serveFile(files: ReadonlyMap<string, ConsoleFile>, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * The console shows each member's own term, indexes, size and version, read from that
+ * member's status by the browser. The status answers anyone who asks directly, so letting a
+ * page served by another member of the same cluster read it reveals nothing new; the answer
+ * names no other origin, and no call that carries credentials or writes is shared.
+ */
+function shareStatusWithMembers(app: FastifyInstance, cluster: ConsoleMembers): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || request.method !== 'GET' || request.routeOptions.url !== SHARED_STATUS_ROUTE) return payload;
+    if (memberOrigins(cluster).includes(origin)) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+    return payload;
+  });
+}
+
+/** `scheme://host:port` of every member's REST API. */
+function memberOrigins(cluster: ConsoleMembers): string[] {
+  const origins = new Set<string>();
+  for (const member of cluster.members()) {
+    for (const url of member.clientUrls) {
+      try {
+        origins.add(new URL(url).origin);
+      } catch {
+        // An announced URL that does not parse names no origin.
+      }
+    }
+  }
+  return [...origins];
+}
+
+async function serveFile(files: ReadonlyMap<string, ConsoleFile>, connectOrigins: readonly string[], request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const name = (request.params as { '*': string })['*'] || 'index.html';
   const file = files.get(name);
   if (file === undefined) {
@@ -47,7 +91,7 @@ async function serveFile(files: ReadonlyMap<string, ConsoleFile>, request: Fasti
   }
   const gzip = file.gzipped !== undefined && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
   reply.header('content-type', file.contentType).header('cache-control', file.cacheControl).header('vary', 'accept-encoding');
-  reply.header('x-content-type-options', 'nosniff').header('content-security-policy', CONTENT_SECURITY_POLICY).header('referrer-policy', 'no-referrer');
+  reply.header('x-content-type-options', 'nosniff').header('content-security-policy', contentSecurityPolicy(connectOrigins)).header('referrer-policy', 'no-referrer');
   if (gzip) reply.header('content-encoding', 'gzip');
   await reply.send(gzip ? file.gzipped : file.plain);
 }

@@ -101,7 +101,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerMemberRoutes(app);
   registerAuthRoutes(app, options.auth);
   registerOpenApiRoute(app);
-  registerConsoleRoutes(app, options.consoleDirectory);
+  registerConsoleRoutes(app, options.node, options.consoleDirectory);
   await app.ready();
   assertCatalogueMatches(registered, HTTP_ROUTES);
   return app;

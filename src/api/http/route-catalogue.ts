@@ -94,7 +94,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', url: '/api/v1/leases/:id/keepalive', tag: 'leases', summary: 'Renews a lease', answer: '200 `{ id, ttl }`' },
   { method: 'GET', url: '/api/v1/leases/:id', tag: 'leases', summary: 'The remaining time of a lease', answer: '200 `{ id, ttl, grantedTtl, keys }`', query: leaseQuery },
   { method: 'DELETE', url: '/api/v1/leases/:id', tag: 'leases', summary: 'Revokes a lease, deleting its keys', answer: '204' },
-  { method: 'GET', url: '/api/v1/admin/status', tag: 'administration', summary: 'The status of this node', answer: '200 the status' },
+  { method: 'GET', url: '/api/v1/admin/status', tag: 'administration', summary: 'The status of this node; the web consoles of the cluster\'s other members may read it (Access-Control-Allow-Origin for their origins only)', answer: '200 the status' },
   { method: 'GET', url: '/api/v1/admin/metrics', tag: 'administration', summary: 'The metrics of /metrics as JSON: each series with its help, type and labelled values', answer: '200 `{ metrics: [{ name, help, type, values }] }`' },
   { method: 'POST', url: '/api/v1/admin/backup', tag: 'administration', summary: 'Streams a checksummed snapshot', answer: '200 `application/octet-stream`' },
   {
