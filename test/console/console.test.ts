@@ -1,8 +1,9 @@
 // The web console in a real browser (Debian's chromium driven by playwright-core, headless and
 // kept off the network) against a real three-member cluster: each view loads and is saved as
 // a screenshot for the README (docs/images/console-*.png); a key written through the console
-// is read back with etcdctl; a write made with etcdctl appears in the console's watch; a
-// killed member shows as down within 5 s. Chromium is stopped by pid, every member by the
+// is read back with etcdctl; a write made with etcdctl appears in the console's watch; the
+// console's changes (transaction, delete, leadership) happen only once confirmed; a killed
+// member shows as down within 5 s; with authentication on, a login. Chromium is stopped by pid, every member by the
 // cluster harness.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -118,6 +119,42 @@ describe('the web console against a three-member cluster', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'console-keys.png'), fullPage: true });
   });
 
+  it('reads a key at an earlier revision, shows binary values as hex, runs a transaction and deletes, each confirmed', async () => {
+    await page.goto(`${consoleUrl()}/ui/#/keys`);
+    await page.reload();
+    const firstRevision = Number(JSON.parse(await etcdctlOk(cluster.members, ['get', 'console/greeting', '-w', 'json'])).kvs[0].mod_revision);
+    await page.locator('#put-key').fill('console/greeting');
+    await page.locator('#put-value').fill('second');
+    await page.locator('#put-form button[type="submit"]').click();
+    await confirm();
+    await expect.poll(() => page.locator('#value').textContent()).toBe('second');
+    await page.locator('#at-revision').fill(String(firstRevision));
+    await page.locator('#at-revision').press('Enter');
+    await expect.poll(() => page.locator('#value').textContent()).toContain('"from the console"');
+
+    const binary = await cluster.member('n2').request('PUT', '/api/v1/keys/console/binary', new Uint8Array([0, 1, 2, 0xff]), { 'content-type': 'application/octet-stream' });
+    expect(binary.status, binary.text).toBe(200);
+    await page.locator('#prefix').fill('console/');
+    await page.locator('#prefix').press('Enter');
+    await page.locator('#key-list button.key[data-key="console/binary"]').click();
+    await expect.poll(() => page.locator('#value').textContent()).toBe('00000000  00 01 02 ff' + ' '.repeat(36) + '  ....');
+
+    // The form's example: put config/mode=on if it does not exist.
+    await page.locator('#txn-form button[type="submit"]').click();
+    await confirm();
+    await expect.poll(() => page.locator('#txn-result').textContent()).toContain('"succeeded": true');
+    expect((await etcdctlOk(cluster.members, ['get', 'config/mode', '--print-value-only'])).trim()).toBe('on');
+
+    // Cancelling the confirmation writes nothing; confirming deletes.
+    await page.locator('#key-detail button.danger').click();
+    await page.locator('#confirm button[value="cancel"]').click();
+    expect(await etcdctlOk(cluster.members, ['get', 'console/binary', '--keys-only'])).toContain('console/binary');
+    await page.locator('#key-detail button.danger').click();
+    await confirm();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Deleted console/binary');
+    expect(await etcdctlOk(cluster.members, ['get', 'console/binary', '--keys-only'])).toBe('');
+  });
+
   it('tails a prefix and shows a write made with etcdctl', async () => {
     await page.goto(`${consoleUrl()}/ui/#/watch`);
     await page.locator('#watch-prefix').fill('watched/');
@@ -133,6 +170,15 @@ describe('the web console against a three-member cluster', () => {
     await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(1);
     await page.locator('#watch-type').selectOption('all');
     await page.screenshot({ path: join(SCREENSHOTS, 'console-watch.png') });
+    // Paused, events wait and are counted; resumed, they are shown.
+    await page.locator('#watch-pause').click();
+    await etcdctlOk(cluster.members, ['put', 'watched/window', 'while paused']);
+    await expect.poll(() => page.locator('#watch-pause').textContent()).toBe('Resume (1 waiting)');
+    expect(await page.locator('#watch-rows tr').count()).toBe(2);
+    await page.locator('#watch-pause').click();
+    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(3);
+    await page.locator('#watch-filter').fill('paused');
+    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(1);
     await page.locator('#watch-start').click();
   });
 
@@ -143,6 +189,21 @@ describe('the web console against a three-member cluster', () => {
     await expect.poll(() => page.locator('#leases-panel tbody tr').count()).toBe(1);
     await expect.poll(() => page.locator('#alarms-panel').textContent()).toContain('No alarm is raised');
     await page.screenshot({ path: join(SCREENSHOTS, 'console-operations.png'), fullPage: true });
+  });
+
+  it('moves the leadership when asked and confirmed, and downloads a backup', async () => {
+    const leader = await cluster.leader();
+    const target = leader.name === 'n1' ? 'n2' : 'n1';
+    await page.locator(`#members-panel tr[data-member="${target}"] button`, { hasText: 'Make leader' }).click();
+    await confirm();
+    await expect.poll(async () => (await cluster.leader()).name).toBe(target);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#backup').click()]);
+    expect(download.suggestedFilename()).toMatch(/^bvault-backup-r\d+\.snapshot$/);
+    await page.goto(`${consoleUrl()}/ui/#/cluster`);
+    await expect.poll(() => page.locator('#summary-leader').textContent()).toBe(target);
+    // The same page saw the change: the newest entry of its leader changes names the new leader.
+    await expect.poll(() => page.locator('#leader-changes li').first().textContent()).toContain(`${target} (term`);
+    expect(await page.locator('#leader-changes li').count()).toBeGreaterThan(1);
   });
 
   it('shows a killed member as down within 5 s', async () => {
