@@ -71,6 +71,11 @@ afterAll(async () => {
 /** The console of the member every test uses: n1, which is never the one killed. */
 const consoleUrl = (): string => cluster.member('n1').url;
 
+/** What the page shows, asked again until it matches or STEP_TIMEOUT_MS passes (vitest's own default is 1 s). */
+function poll<T>(read: () => Promise<T> | T) {
+  return expect.poll(read, { timeout: STEP_TIMEOUT_MS, interval: 100 });
+}
+
 async function confirm(): Promise<void> {
   await page.locator('#confirm-ok').click();
 }
@@ -86,16 +91,16 @@ describe('the web console against a three-member cluster', () => {
     expect(firstPaintMs).toBeGreaterThan(0);
     expect(firstPaintMs).toBeLessThan(FIRST_PAINT_MAX_MS);
     const leader = await cluster.leader();
-    await expect.poll(() => page.locator('#members tbody tr').count()).toBe(3);
-    await expect.poll(() => page.locator('#summary-leader').textContent()).toBe(leader.name);
-    await expect.poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
+    await poll(() => page.locator('#members tbody tr').count()).toBe(3);
+    await poll(() => page.locator('#summary-leader').textContent()).toBe(leader.name);
+    await poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
     // Every member's own figures, read from it: its term (column 5) and version (column 10).
     for (const name of ['n1', 'n2', 'n3']) {
-      await expect.poll(() => page.locator(`#members tr[data-member="${name}"] td:nth-child(5)`).textContent()).toMatch(/^\d+$/);
-      await expect.poll(() => page.locator(`#members tr[data-member="${name}"] td:nth-child(10)`).textContent()).toMatch(/^\d+\.\d+\.\d+/);
+      await poll(() => page.locator(`#members tr[data-member="${name}"] td:nth-child(5)`).textContent()).toMatch(/^\d+$/);
+      await poll(() => page.locator(`#members tr[data-member="${name}"] td:nth-child(10)`).textContent()).toMatch(/^\d+\.\d+\.\d+/);
     }
     // A few seconds of figures, so the charts have a line.
-    await expect.poll(() => page.locator('.chart strong').first().textContent(), { timeout: STEP_TIMEOUT_MS }).not.toBe('—');
+    await poll(() => page.locator('.chart strong').first().textContent()).not.toBe('—');
     await page.waitForTimeout(3_000);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-cluster.png') });
   });
@@ -108,14 +113,14 @@ describe('the web console against a three-member cluster', () => {
     await page.locator('#put-tags').fill('owner=ops');
     await page.locator('#put-form button[type="submit"]').click();
     await confirm();
-    await expect.poll(() => page.locator('#notice').textContent()).toBe('Wrote console/greeting');
+    await poll(() => page.locator('#notice').textContent()).toBe('Wrote console/greeting');
     const read = await etcdctlOk(cluster.members, ['get', 'console/greeting', '--print-value-only']);
     expect(read.trim()).toBe('{"hello":"from the console","n":1}');
-    await expect.poll(() => page.locator('#value').textContent()).toBe('{\n  "hello": "from the console",\n  "n": 1\n}');
-    await expect.poll(() => page.locator('#key-detail').textContent()).toContain('owner=ops');
+    await poll(() => page.locator('#value').textContent()).toBe('{\n  "hello": "from the console",\n  "n": 1\n}');
+    await poll(() => page.locator('#key-detail').textContent()).toContain('owner=ops');
     await page.locator('#prefix').fill('console/');
     await page.locator('#prefix').press('Enter');
-    await expect.poll(() => page.locator('#key-list button.key').allTextContents()).toEqual(['console/greeting']);
+    await poll(() => page.locator('#key-list button.key').allTextContents()).toEqual(['console/greeting']);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-keys.png'), fullPage: true });
   });
 
@@ -127,22 +132,22 @@ describe('the web console against a three-member cluster', () => {
     await page.locator('#put-value').fill('second');
     await page.locator('#put-form button[type="submit"]').click();
     await confirm();
-    await expect.poll(() => page.locator('#value').textContent()).toBe('second');
+    await poll(() => page.locator('#value').textContent()).toBe('second');
     await page.locator('#at-revision').fill(String(firstRevision));
     await page.locator('#at-revision').press('Enter');
-    await expect.poll(() => page.locator('#value').textContent()).toContain('"from the console"');
+    await poll(() => page.locator('#value').textContent()).toContain('"from the console"');
 
     const binary = await cluster.member('n2').request('PUT', '/api/v1/keys/console/binary', new Uint8Array([0, 1, 2, 0xff]), { 'content-type': 'application/octet-stream' });
     expect(binary.status, binary.text).toBe(200);
     await page.locator('#prefix').fill('console/');
     await page.locator('#prefix').press('Enter');
     await page.locator('#key-list button.key[data-key="console/binary"]').click();
-    await expect.poll(() => page.locator('#value').textContent()).toBe('00000000  00 01 02 ff' + ' '.repeat(36) + '  ....');
+    await poll(() => page.locator('#value').textContent()).toBe('00000000  00 01 02 ff' + ' '.repeat(36) + '  ....');
 
     // The form's example: put config/mode=on if it does not exist.
     await page.locator('#txn-form button[type="submit"]').click();
     await confirm();
-    await expect.poll(() => page.locator('#txn-result').textContent()).toContain('"succeeded": true');
+    await poll(() => page.locator('#txn-result').textContent()).toContain('"succeeded": true');
     expect((await etcdctlOk(cluster.members, ['get', 'config/mode', '--print-value-only'])).trim()).toBe('on');
 
     // Cancelling the confirmation writes nothing; confirming deletes.
@@ -151,7 +156,7 @@ describe('the web console against a three-member cluster', () => {
     expect(await etcdctlOk(cluster.members, ['get', 'console/binary', '--keys-only'])).toContain('console/binary');
     await page.locator('#key-detail button.danger').click();
     await confirm();
-    await expect.poll(() => page.locator('#notice').textContent()).toBe('Deleted console/binary');
+    await poll(() => page.locator('#notice').textContent()).toBe('Deleted console/binary');
     expect(await etcdctlOk(cluster.members, ['get', 'console/binary', '--keys-only'])).toBe('');
   });
 
@@ -159,36 +164,55 @@ describe('the web console against a three-member cluster', () => {
     await page.goto(`${consoleUrl()}/ui/#/watch`);
     await page.locator('#watch-prefix').fill('watched/');
     await page.locator('#watch-start').click();
-    await expect.poll(() => page.locator('#watch-state').textContent()).toContain('Watching');
+    await poll(() => page.locator('#watch-state').textContent()).toContain('Watching');
     // The stream is open once the console shows it watching; etcdctl writes after that.
     await etcdctlOk(cluster.members, ['put', 'watched/door', 'opened by etcdctl']);
     await etcdctlOk(cluster.members, ['put', 'elsewhere/door', 'not watched']);
     await etcdctlOk(cluster.members, ['del', 'watched/door']);
-    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(2);
+    await poll(() => page.locator('#watch-rows tr').count()).toBe(2);
     expect(await page.locator('#watch-rows tr').last().textContent()).toContain('opened by etcdctl');
     await page.locator('#watch-type').selectOption('put');
-    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(1);
+    await poll(() => page.locator('#watch-rows tr').count()).toBe(1);
     await page.locator('#watch-type').selectOption('all');
     await page.screenshot({ path: join(SCREENSHOTS, 'console-watch.png') });
     // Paused, events wait and are counted; resumed, they are shown.
     await page.locator('#watch-pause').click();
     await etcdctlOk(cluster.members, ['put', 'watched/window', 'while paused']);
-    await expect.poll(() => page.locator('#watch-pause').textContent()).toBe('Resume (1 waiting)');
+    await poll(() => page.locator('#watch-pause').textContent()).toBe('Resume (1 waiting)');
     expect(await page.locator('#watch-rows tr').count()).toBe(2);
     await page.locator('#watch-pause').click();
-    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(3);
+    await poll(() => page.locator('#watch-rows tr').count()).toBe(3);
     await page.locator('#watch-filter').fill('paused');
-    await expect.poll(() => page.locator('#watch-rows tr').count()).toBe(1);
+    await poll(() => page.locator('#watch-rows tr').count()).toBe(1);
     await page.locator('#watch-start').click();
   });
 
   it('lists members, leases and alarms in the operations view', async () => {
     await etcdctlOk(cluster.members, ['lease', 'grant', '600']);
     await page.goto(`${consoleUrl()}/ui/#/operations`);
-    await expect.poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
-    await expect.poll(() => page.locator('#leases-panel tbody tr').count()).toBe(1);
-    await expect.poll(() => page.locator('#alarms-panel').textContent()).toContain('No alarm is raised');
+    await poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
+    await poll(() => page.locator('#leases-panel tbody tr').count()).toBe(1);
+    await poll(() => page.locator('#alarms-panel').textContent()).toContain('No alarm is raised');
     await page.screenshot({ path: join(SCREENSHOTS, 'console-operations.png'), fullPage: true });
+  });
+
+  it('adds a learner, refuses to promote it before it caught up, and removes it, each confirmed', async () => {
+    // A learner that never starts: added to the configuration, it stays behind.
+    await page.locator('#learner-name').fill('n9');
+    await page.locator('#learner-peer').fill('127.0.0.1:9');
+    await page.locator('#members-panel form button[type="submit"]').click();
+    await confirm();
+    await poll(() => page.locator('#members-panel tr[data-member="n9"]').textContent()).toContain('learner');
+    // etcdctl lists a member that never started by its peer URL alone.
+    const learnerPeer = /127\.0\.0\.1:9(,|\s|$)/m;
+    expect(await etcdctlOk(cluster.members, ['member', 'list'])).toMatch(learnerPeer);
+    await page.locator('#members-panel tr[data-member="n9"] button', { hasText: 'Promote' }).click();
+    await confirm();
+    await poll(() => page.locator('#notice').getAttribute('class')).toBe('error');
+    await page.locator('#members-panel tr[data-member="n9"] button', { hasText: 'Remove' }).click();
+    await confirm();
+    await poll(() => page.locator('#members-panel tr[data-member="n9"]').count()).toBe(0);
+    expect(await etcdctlOk(cluster.members, ['member', 'list'])).not.toMatch(learnerPeer);
   });
 
   it('moves the leadership when asked and confirmed, and downloads a backup', async () => {
@@ -196,19 +220,19 @@ describe('the web console against a three-member cluster', () => {
     const target = leader.name === 'n1' ? 'n2' : 'n1';
     await page.locator(`#members-panel tr[data-member="${target}"] button`, { hasText: 'Make leader' }).click();
     await confirm();
-    await expect.poll(async () => (await cluster.leader()).name).toBe(target);
+    await poll(async () => (await cluster.leader()).name).toBe(target);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#backup').click()]);
     expect(download.suggestedFilename()).toMatch(/^bvault-backup-r\d+\.snapshot$/);
     await page.goto(`${consoleUrl()}/ui/#/cluster`);
-    await expect.poll(() => page.locator('#summary-leader').textContent()).toBe(target);
+    await poll(() => page.locator('#summary-leader').textContent()).toBe(target);
     // The same page saw the change: the newest entry of its leader changes names the new leader.
-    await expect.poll(() => page.locator('#leader-changes li').first().textContent()).toContain(`${target} (term`);
+    await poll(() => page.locator('#leader-changes li').first().textContent()).toContain(`${target} (term`);
     expect(await page.locator('#leader-changes li').count()).toBeGreaterThan(1);
   });
 
   it('shows a killed member as down within 5 s', async () => {
     await page.goto(`${consoleUrl()}/ui/#/cluster`);
-    await expect.poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
+    await poll(() => page.locator('#members tr[data-health="up"]').count()).toBe(3);
     const killedAt = Date.now();
     await cluster.member('n3').kill();
     await page.locator('#members tr[data-member="n3"][data-health="down"]').waitFor({ timeout: DOWN_SHOWN_WITHIN_MS });
@@ -229,10 +253,10 @@ describe('the web console against a three-member cluster', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'console-login.png') });
     await page.locator('#login-password').fill('not the password');
     await page.locator('#login button[type="submit"]').click();
-    await expect.poll(() => page.locator('#notice').textContent()).toContain('AUTH_FAILED');
+    await poll(() => page.locator('#notice').textContent()).toContain('AUTH_FAILED');
     await page.locator('#login-password').fill('console-password');
     await page.locator('#login button[type="submit"]').click();
-    await expect.poll(() => page.locator('#key-list button.key').allTextContents()).toContain('console/greeting');
+    await poll(() => page.locator('#key-list button.key').allTextContents()).toContain('console/greeting');
     // A reload forgets the token: it was kept in the page's memory only.
     await page.goto(`${consoleUrl()}/ui/#/operations`);
     await page.reload();
@@ -242,7 +266,7 @@ describe('the web console against a three-member cluster', () => {
 
     await page.locator('#login-password').fill('console-password');
     await page.locator('#login button[type="submit"]').click();
-    await expect.poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
+    await poll(() => page.locator('#members-panel tbody tr').count()).toBe(3);
     await page.locator('#logout').click();
     await page.locator('#login').waitFor();
     expect(await revision()).toBe(before);
