@@ -8,7 +8,7 @@
 // `npm test` run first); the build records a hash of its inputs in dist/console/.inputs-sha256.
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -54,14 +54,25 @@ const scriptName = `app-${shortHash(script)}.js`;
 const styleName = `app-${shortHash(style)}.css`;
 const page = readFileSync(join(sources, 'index.html'), 'utf8').replace('{{script}}', scriptName).replace('{{style}}', styleName);
 
-rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
+// Written beside dist/console and then moved into place, so that two builds at once (two test
+// files in parallel) never leave a half-written directory: the last one to finish wins whole.
+const staging = `${outdir}.${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(staging, { recursive: true });
 let gzippedBytes = 0;
 for (const [name, contents] of [['index.html', Buffer.from(page)], [scriptName, script], [styleName, style]]) {
   const gzipped = gzipSync(contents, { level: zlib.Z_BEST_COMPRESSION });
   gzippedBytes += gzipped.length;
-  writeFileSync(join(outdir, name), contents);
-  writeFileSync(join(outdir, `${name}.gz`), gzipped);
+  writeFileSync(join(staging, name), contents);
+  writeFileSync(join(staging, `${name}.gz`), gzipped);
 }
-writeFileSync(stampFile, wanted);
+writeFileSync(join(staging, '.inputs-sha256'), wanted);
+rmSync(outdir, { recursive: true, force: true });
+try {
+  renameSync(staging, outdir);
+} catch (error) {
+  // Another build moved its copy in between: it is of the same inputs unless they changed meanwhile.
+  rmSync(staging, { recursive: true, force: true });
+  if (!existsSync(stampFile)) throw error;
+}
 process.stdout.write(`web console built in dist/console: ${(gzippedBytes / 1024).toFixed(1)} KiB gzipped\n`);

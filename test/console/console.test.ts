@@ -12,31 +12,14 @@ import { chromium, type Browser, type BrowserServer, type Page } from 'playwrigh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'docs/images');
 /** What a member's death may take to show: the console polls every second. */
 const DOWN_SHOWN_WITHIN_MS = 5_000;
 const FIRST_PAINT_MAX_MS = 1_000;
 const STEP_TIMEOUT_MS = 10_000;
 
-/** Headless, and nothing that reaches the network: no updates, no sync, no proxy lookup. */
-const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-extensions',
-  '--disable-domain-reliability',
-  '--metrics-recording-only',
-  '--proxy-server=direct://',
-  '--proxy-bypass-list=*',
-];
 
 let cluster: TestCluster;
 let server: BrowserServer;
