@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
-import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
+import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js';
 
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'docs/images');
@@ -84,7 +84,13 @@ describe('the web console against a three-member cluster', () => {
     }
     // A few seconds of figures, so the charts have a line.
     await poll(() => page.locator('.chart strong').first().textContent()).not.toBe('—');
-    await page.waitForTimeout(3_000);
+    // Some traffic for the picture: the charts follow it (nothing is asserted about the figures).
+    const trafficEnd = Date.now() + 5_000;
+    for (let index = 0; Date.now() < trafficEnd; index++) {
+      await Promise.all(cluster.members.map((member) => member.request('PUT', `/api/v1/keys/traffic/${member.name}`, `write ${index}`)));
+      await page.waitForTimeout(20 + (index % 10) * 15);
+    }
+    await page.waitForTimeout(1_500);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-cluster.png') });
   });
 
@@ -177,6 +183,17 @@ describe('the web console against a three-member cluster', () => {
     await poll(() => page.locator('#leases-panel tbody tr').count()).toBe(1);
     await poll(() => page.locator('#alarms-panel').textContent()).toContain('No alarm is raised');
     await page.screenshot({ path: join(SCREENSHOTS, 'console-operations.png'), fullPage: true });
+  });
+
+  it('compacts history at the revision shown and defragments its member, each confirmed', async () => {
+    await page.locator('#maintenance-panel form button[type="submit"]').click();
+    await confirm();
+    await poll(() => page.locator('#notice').textContent()).toMatch(/^Compacted at \d+$/);
+    const compacted = await etcdctl(cluster.members, ['get', 'console/greeting', '--rev=2']);
+    expect(compacted.stderr).toContain('required revision has been compacted');
+    await page.locator('#maintenance-panel button', { hasText: 'Defragment' }).click();
+    await confirm();
+    await poll(() => page.locator('#notice').textContent()).toBe('Defragmented n1');
   });
 
   it('adds a learner, refuses to promote it before it caught up, and removes it, each confirmed', async () => {
