@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
 import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
 import { TestCertificates, tlsServerArgs } from '../support/test-certificates.js';
-import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS, stopBrowser } from './chromium.js';
 
 const STEP_TIMEOUT_MS = 10_000;
 
@@ -44,17 +44,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  const pid = server?.process().pid;
-  await browser?.close().catch(() => undefined);
-  await server?.close().catch(() => undefined);
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  // The members are stopped whatever happens to the browser.
+  try {
+    await stopBrowser(server, browser);
+  } finally {
+    await cluster?.destroy();
   }
-  await cluster?.destroy();
 });
 
 function poll<T>(read: () => Promise<T> | T) {

@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserServer, type Page } from 'playwrigh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
-import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS, stopBrowser } from './chromium.js';
 
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'docs/images');
 /** What a member's death may take to show: the console polls every second. */
@@ -38,17 +38,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  const pid = server?.process().pid;
-  await browser?.close().catch(() => undefined);
-  await server?.close().catch(() => undefined);
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  // The members are stopped whatever happens to the browser.
+  try {
+    await stopBrowser(server, browser);
+  } finally {
+    await cluster?.destroy();
   }
-  await cluster?.destroy();
 });
 
 /** The console of the member every test uses: n1, which is never the one killed. */
