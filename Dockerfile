@@ -39,6 +39,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
 RUN mkdir -p /var/lib/bvault && chown 65532:65532 /var/lib/bvault
 USER 65532:65532
 VOLUME /var/lib/bvault

@@ -207,6 +207,8 @@ function printEndpoints(members: readonly DevMember[], leader: string, dataDir: 
     ...members.map(
       (member) => `  ${member.name}  http ${member.httpUrl.padEnd(24)} grpc ${member.grpcAddress.padEnd(16)} peers ${member.peerAddress.padEnd(16)} data ${member.dataDir}`,
     ),
+    '',
+    `Web console: ${first.httpUrl}/ui/ (every member serves one at /ui/ on its HTTP port)`,
     ...tryLines,
     '',
     'Node logs follow, prefixed by node name. Press Ctrl-C to stop the cluster.',

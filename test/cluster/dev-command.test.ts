@@ -174,6 +174,10 @@ describe('bvault dev', () => {
 
     expect((await request(urls[0]!, 'PUT', '/api/v1/keys/hello', 'world')).status).toBe(200);
     expect((await request(urls[2]!, 'GET', '/api/v1/keys/hello')).text).toBe('world');
+    // The web console it prints (built by npm test and npm start first).
+    expect(output).toContain(`Web console: ${urls[0]}/ui/`);
+    const page = await request(urls[0]!, 'GET', '/ui/');
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
 
     run.child.kill('SIGINT');
     expect(await exitOf(run), run.output()).toBe(0);

@@ -118,8 +118,9 @@ describe('the image', () => {
 
   it('holds the bundle and exactly the production packages, within a size bound', async () => {
     expect(readdirSync(join(root, 'app')).sort()).toEqual(['dist', 'node_modules', 'package.json']);
-    expect(readdirSync(join(root, 'app/dist'))).toEqual(['src']);
+    expect(readdirSync(join(root, 'app/dist')).sort()).toEqual(['console', 'src']);
     expect(existsSync(join(root, 'app/dist/src/cli/main.js'))).toBe(true);
+    expect(existsSync(join(root, 'app/dist/console/index.html'))).toBe(true);
     // package-lock.json marks what only development needs (vitest, typescript, esbuild, ...).
     const lock = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
     const packages = Object.entries(lock.packages).filter(([path]) => path !== '');
@@ -162,6 +163,9 @@ describe('the image', () => {
       await runEntrypoint(['put', 'from-the-image', 'read-only root', '--endpoints', `127.0.0.1:${grpc}`]);
       expect(await runEntrypoint(['get', 'from-the-image', '--endpoints', `127.0.0.1:${grpc}`])).toContain('read-only root');
       expect((await request(url, 'GET', '/api/v1/keys/from-the-image')).text).toContain('read-only root');
+      // The web console, from the image's dist/console.
+      const consolePage = await request(url, 'GET', '/ui/');
+      expect([consolePage.status, consolePage.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
       expect(readdirSync(data)).not.toEqual([]);
     } finally {
       await server.stop();

@@ -20,6 +20,7 @@ import type { AuthManager } from '../../auth/auth-manager.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerBatchRoutes } from './batch-routes.js';
+import { registerConsoleRoutes } from './console-route.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
@@ -55,6 +56,8 @@ export interface HttpApiOptions {
   readonly grpcPort?: number;
   /** HTTPS (see src/tls), its certificate replaced at each reload; plain HTTP when absent. */
   readonly https?: ReloadingHttpsOptions;
+  /** The built web console; dist/console of the package this code runs from when absent. */
+  readonly consoleDirectory?: string;
 }
 
 /** Spelled again in src/client/http-port-probe.ts, which imports nothing from the server. */
@@ -103,6 +106,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerMemberRoutes(app);
   registerAuthRoutes(app, options.auth);
   registerOpenApiRoute(app);
+  registerConsoleRoutes(app, options.node, options.consoleDirectory);
   await app.ready();
   assertCatalogueMatches(registered, HTTP_ROUTES);
   return app;

@@ -3,8 +3,8 @@
 // clear text, so it is refused rather than ignored), the common name of the client certificate
 // TLS verified, and the peer's address. The view is resolved once per request, in an
 // onRequest hook of every client route, before the body is read; handlers reach the node only
-// as `request.callerNode`. Probes (/healthz, /readyz, /metrics, /openapi.json) are served
-// without one.
+// as `request.callerNode`. Probes (/healthz, /readyz, /metrics, /openapi.json) and the web
+// console's files are served without one.
 import { TLSSocket, type PeerCertificate } from 'node:tls';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { certificateCommonNameOf } from '../../access/certificate-identity.js';
@@ -20,8 +20,11 @@ declare module 'fastify' {
   }
 }
 
-/** The routes that answer whoever asks, from the node's own state or the metrics registry. */
-const PROBE_TAG = 'probes';
+/**
+ * The routes that answer whoever asks: probes, from the node's own state or the metrics
+ * registry, and the web console's static files, which hold no data.
+ */
+const PUBLIC_TAGS: ReadonlySet<string> = new Set(['probes', 'console']);
 
 const AUTHORIZATION = /^([A-Za-z]+)(?: +(\S+))? *$/;
 
@@ -33,7 +36,7 @@ export function resolveCallerNodes(app: FastifyInstance, access: NodeAccess, cat
     return;
   }
   app.decorateRequest('callerNode', null as unknown as KvNode);
-  const probes = new Set(catalogue.filter((route) => route.tag === PROBE_TAG).map(routeName));
+  const probes = new Set(catalogue.filter((route) => PUBLIC_TAGS.has(route.tag)).map(routeName));
   const resolve: onRequestAsyncHookHandler = async (request) => {
     const origin = { api: 'rest' as const, method: routeName({ method: request.method as HttpRoute['method'], url: request.routeOptions.url ?? request.url }), source: sourceOf(request) };
     (request as { callerNode: KvNode }).callerNode = await access.nodeFor(origin, httpCredentials(request));
