@@ -1,20 +1,23 @@
 // The web console in a real browser (Debian's chromium driven by playwright-core, headless and
 // kept off the network) against a real three-member cluster: each view loads and is saved as
-// a screenshot for the README (docs/images/console-*.png); a key written through the console
+// a screenshot (into BVAULT_CONSOLE_SCREENSHOTS when set, e.g. docs/images for the README's,
+// else into a directory of the test's own that it removes); a key written through the console
 // is read back with etcdctl; a write made with etcdctl appears in the console's watch; the
 // console's changes (transaction, delete, leadership) happen only once confirmed; a killed
 // member shows as down within 5 s; with authentication on, a login. Chromium is stopped by pid, every member by the
 // cluster harness.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
 import { CHROMIUM, CHROMIUM_FLAGS, stopBrowser } from './chromium.js';
 
-const SCREENSHOTS = join(REPOSITORY_ROOT, 'docs/images');
+const SCREENSHOTS_ASKED = process.env.BVAULT_CONSOLE_SCREENSHOTS;
+const SCREENSHOTS = SCREENSHOTS_ASKED === undefined ? mkdtempSync(join(tmpdir(), 'bv-console-screenshots-')) : resolve(REPOSITORY_ROOT, SCREENSHOTS_ASKED);
 /** What a member's death may take to show: the console polls every second. */
 const DOWN_SHOWN_WITHIN_MS = 5_000;
 const FIRST_PAINT_MAX_MS = 1_000;
@@ -43,6 +46,7 @@ afterAll(async () => {
     await stopBrowser(server, browser);
   } finally {
     await cluster?.destroy();
+    if (SCREENSHOTS_ASKED === undefined) rmSync(SCREENSHOTS, { recursive: true, force: true });
   }
 });
 
