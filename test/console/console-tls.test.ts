@@ -2,16 +2,12 @@
 // chromium (playwright-core): the browser presents a client certificate whose common name
 // is no user, so the console asks for a login; after it, a key written through the console is
 // read back with etcdctl as root; logging out brings the login form back. One member.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
+import type { Browser, BrowserServer, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
+import { TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
 import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
 import { TestCertificates, tlsServerArgs } from '../support/test-certificates.js';
-import { CHROMIUM, CHROMIUM_FLAGS, stopBrowser } from './chromium.js';
-
-const STEP_TIMEOUT_MS = 10_000;
+import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowser } from './browser-kit.js';
 
 let cluster: TestCluster;
 let server: BrowserServer;
@@ -20,20 +16,19 @@ let page: Page;
 let asRoot: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (test/setup/ensure-test-tools.sh)`);
-  execFileSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], { cwd: REPOSITORY_ROOT, stdio: 'inherit', timeout: STEP_TIMEOUT_MS * 3 });
+  buildConsole();
   const certificates = await TestCertificates.create(await temporaryDirectory('console-tls'));
   const [serverCertificate, peer, root, browserCertificate] = [await certificates.issue('server'), await certificates.issue('peer'), await certificates.issue('root'), await certificates.issue('console-browser')];
   const clientTls = await certificates.clientMaterial(root);
   [cluster, server] = await Promise.all([
     TestCluster.start({ size: 1, prefix: 'console-tls', extraArgs: tlsServerArgs(certificates.caFile, serverCertificate, peer), memberOptions: () => ({ clientTls }) }),
-    chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: STEP_TIMEOUT_MS }),
+    launchBrowserServer(),
   ]);
   asRoot = ['--cacert', certificates.caFile, '--cert', root.certFile, '--key', root.keyFile];
   await etcdctlOk(cluster.members, [...asRoot, 'user', 'add', 'root:console-tls-password', '--interactive=false']);
   await etcdctlOk(cluster.members, [...asRoot, 'user', 'grant-role', 'root', 'root']);
   await etcdctlOk(cluster.members, [...asRoot, 'auth', 'enable']);
-  browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_TIMEOUT_MS });
+  browser = await connectBrowser(server);
   // The test CA is not the browser's: its certificate errors are ignored, the client certificate is presented.
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
@@ -51,10 +46,6 @@ afterAll(async () => {
     await cluster?.destroy();
   }
 });
-
-function poll<T>(read: () => Promise<T> | T) {
-  return expect.poll(read, { timeout: STEP_TIMEOUT_MS, interval: 100 });
-}
 
 describe('the web console over HTTPS with client certificates and authentication on', () => {
   it('asks for a login, writes what the user confirms, and logs out', async () => {

@@ -6,23 +6,20 @@
 // console's changes (transaction, delete, leadership) happen only once confirmed; a killed
 // member shows as down within 5 s; with authentication on, a login. Chromium is stopped by pid, every member by the
 // cluster harness.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
+import type { Browser, BrowserServer, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
-import { CHROMIUM, CHROMIUM_FLAGS, stopBrowser } from './chromium.js';
+import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowser } from './browser-kit.js';
 
 const SCREENSHOTS_ASKED = process.env.BVAULT_CONSOLE_SCREENSHOTS;
 const SCREENSHOTS = SCREENSHOTS_ASKED === undefined ? mkdtempSync(join(tmpdir(), 'bv-console-screenshots-')) : resolve(REPOSITORY_ROOT, SCREENSHOTS_ASKED);
 /** What a member's death may take to show: the console polls every second. */
 const DOWN_SHOWN_WITHIN_MS = 5_000;
 const FIRST_PAINT_MAX_MS = 1_000;
-const STEP_TIMEOUT_MS = 10_000;
-
 
 let cluster: TestCluster;
 let server: BrowserServer;
@@ -30,12 +27,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (test/setup/ensure-test-tools.sh)`);
-  // The members serve dist/console as built from the sources under test.
-  execFileSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], { cwd: REPOSITORY_ROOT, stdio: 'inherit', timeout: STEP_TIMEOUT_MS * 3 });
-  // A browser server, so that its process, and so its pid, is this test's to stop.
-  [cluster, server] = await Promise.all([TestCluster.start({ size: 3, prefix: 'console' }), chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: STEP_TIMEOUT_MS })]);
-  browser = await chromium.connect(server.wsEndpoint(), { timeout: STEP_TIMEOUT_MS });
+  buildConsole();
+  [cluster, server] = await Promise.all([TestCluster.start({ size: 3, prefix: 'console' }), launchBrowserServer()]);
+  browser = await connectBrowser(server);
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
 }, 60_000);
@@ -52,11 +46,6 @@ afterAll(async () => {
 
 /** The console of the member every test uses: n1, which is never the one killed. */
 const consoleUrl = (): string => cluster.member('n1').url;
-
-/** What the page shows, asked again until it matches or STEP_TIMEOUT_MS passes (vitest's own default is 1 s). */
-function poll<T>(read: () => Promise<T> | T) {
-  return expect.poll(read, { timeout: STEP_TIMEOUT_MS, interval: 100 });
-}
 
 async function confirm(): Promise<void> {
   await page.locator('#confirm-ok').click();
