@@ -129,7 +129,6 @@ const nodeStatuses: Record<NodeErrorCode, ErrorStatus> = {
   NODE_IDENTITY_INVALID: internal,
   NODE_SNAPSHOT_MISSING: internal,
   NODE_INVALID_OPTIONS: internal,
-  NODE_UNSUPPORTED: { http: 501, grpc: GrpcStatus.UNIMPLEMENTED },
 };
 
 const raftStatuses: Record<RaftErrorCode | StorageErrorCode, ErrorStatus> = {

@@ -97,6 +97,10 @@ export class AuditedNode implements CallerNode {
     return this.recorded('promoteMember', { member: String(id) }, () => this.node.promoteMember(id));
   }
 
+  updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    return this.recorded('updateMember', { member: `${id} ${peerAddress}` }, () => this.node.updateMember(id, peerAddress));
+  }
+
   removeMember(id: NodeId): Promise<void> {
     return this.recorded('removeMember', { member: String(id) }, () => this.node.removeMember(id));
   }

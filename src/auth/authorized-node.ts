@@ -97,6 +97,10 @@ export class AuthorizedNode implements CallerNode {
     return this.asAdmin(() => this.node.promoteMember(id));
   }
 
+  updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    return this.asAdmin(() => this.node.updateMember(id, peerAddress));
+  }
+
   removeMember(id: NodeId): Promise<void> {
     return this.asAdmin(() => this.node.removeMember(id));
   }

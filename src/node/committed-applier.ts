@@ -1,7 +1,7 @@
 // Applies committed entries: all of a Ready's entries go to the MVCC store in one batch (one
 // LevelDB write with the applied index); ConfChange entries then change Raft's membership,
-// the member table and the transport's peers, and published member attributes change the
-// member table; and the callers waiting on this node's own proposals are settled with their
+// the member table and the transport's peers, published member attributes change the member
+// table, and a member's new peer address changes the table and the transport's peers; and the callers waiting on this node's own proposals are settled with their
 // results. A traced entry's commit span ends and its apply span begins here (proposal-trace.ts).
 
 import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
@@ -37,7 +37,7 @@ export class CommittedApplier {
     const applyStarted = performance.now();
     const batch: ApplyEntry[] = new Array<ApplyEntry>(entries.length);
     const requestIds: number[] = new Array<number>(entries.length).fill(UNTRACKED_REQUEST_ID);
-    const attributes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(entries.length);
+    const memberChanges: Array<EntryEnvelope | undefined> = new Array<EntryEnvelope | undefined>(entries.length);
     let applySpans: Span[] | undefined;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
@@ -46,9 +46,9 @@ export class CommittedApplier {
         continue;
       }
       const envelope = decodeEnvelope(entry.data);
-      if (envelope.kind === EntryKind.MemberAttributes) {
-        // Not the state machine's: it only records the index.
-        attributes[i] = envelope.payload;
+      if (envelope.kind !== EntryKind.MvccRequest) {
+        // A member's details: not the state machine's, which only records the index.
+        memberChanges[i] = envelope;
         batch[i] = { index: entry.index, term: entry.term, data: EMPTY_BYTES };
         continue;
       }
@@ -65,7 +65,7 @@ export class CommittedApplier {
       const entry = entries[i]!;
       if (entry.type === EntryType.ConfChange) this.applyConfChange(entry);
       else if (requestIds[i] !== UNTRACKED_REQUEST_ID) this.parts.proposals.settle(requestIds[i]!, results[i]!);
-      else if (attributes[i] !== undefined) this.parts.members.applyAttributes(attributes[i]!);
+      else if (memberChanges[i] !== undefined) this.applyMemberChange(memberChanges[i]!);
     }
     const applySeconds = (performance.now() - applyStarted) / 1000;
     metrics.applyDuration.observe(applySeconds);
@@ -83,6 +83,12 @@ export class CommittedApplier {
     const spans = applySpans ?? [];
     spans.push(span);
     return spans;
+  }
+
+  private applyMemberChange(envelope: EntryEnvelope): void {
+    this.parts.members.applyEntry(envelope);
+    // A new peer address: the transport dials the member there from now on.
+    if (envelope.kind === EntryKind.MemberPeerAddress) this.parts.onMembershipChange(this.parts.rawNode.status().confState);
   }
 
   private applyConfChange(entry: Entry): void {

@@ -16,6 +16,8 @@ export const EntryKind = {
   MvccRequest: 1,
   /** A member's published name and client URLs (member-table.ts encoding), applied to the member table. */
   MemberAttributes: 2,
+  /** A member's new peer address (etcd's MemberUpdate; member-table.ts encoding), applied to the member table. */
+  MemberPeerAddress: 3,
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -55,7 +57,7 @@ export function decodeEnvelope(data: Uint8Array): EntryEnvelope {
   const reader = new BinaryReader(data);
   const first = reader.byte('entry kind');
   const kind = first & ~TRACED;
-  if (kind !== EntryKind.MvccRequest && kind !== EntryKind.MemberAttributes) throw new RangeError(`unknown entry kind ${first}`);
+  if (kind !== EntryKind.MvccRequest && kind !== EntryKind.MemberAttributes && kind !== EntryKind.MemberPeerAddress) throw new RangeError(`unknown entry kind ${first}`);
   const originId = reader.varint('origin member id');
   const requestId = reader.varint('request id');
   if ((first & TRACED) === 0) return { kind, originId, requestId, payload: data.subarray(reader.position) };

@@ -21,7 +21,6 @@ const templates = {
   NODE_IDENTITY_INVALID: 'the identity file {path} cannot be read ({reason}); restore it or move the data directory aside',
   NODE_SNAPSHOT_MISSING: 'the snapshot file {path} that the log refers to is missing; move the data directory aside and let the node catch up from its peers',
   NODE_INVALID_OPTIONS: 'invalid node options: {reason}',
-  NODE_UNSUPPORTED: '{operation} is not supported yet: {reason}',
 } as const;
 
 export type NodeErrorCode = keyof typeof templates;

@@ -122,6 +122,8 @@ export interface KvNode {
   inviteMember(id: NodeId): Promise<boolean>;
   /** Makes a learner a voter; refused until the learner has caught up with the leader. */
   promoteMember(id: NodeId): Promise<void>;
+  /** Gives a member a new peer address (etcd's MemberUpdate): the others dial it there from then on. */
+  updateMember(id: NodeId, peerAddress: string): Promise<void>;
   removeMember(id: NodeId): Promise<void>;
   /** Moves leadership to `to`, or to the most caught-up voter when omitted. */
   transferLeadership(to?: NodeId): Promise<void>;

@@ -1,12 +1,15 @@
-// The details of each member (name, peer address, client URLs of the REST and gRPC APIs), kept in the replicated state:
-// they arrive in the context of the ConfChange that adds a member or in a member's published
-// attributes (etcd's publish: name and client URLs), travel in every Raft snapshot's data, and
-// are rebuilt after a restart from the snapshot plus the membership entries after it. Raft's ConfState says who is a voter or a learner; this says who they are.
+// The details of each member (name, peer address, client URLs of the REST and gRPC APIs),
+// kept in the replicated state: they arrive in the context of the ConfChange that adds a
+// member, in a member's published attributes (etcd's publish: name and client URLs) or in a
+// new peer address (etcd's MemberUpdate), travel in every Raft snapshot's data, and are
+// rebuilt after a restart from the snapshot plus the membership entries after it. Raft's
+// ConfState says who is a voter or a learner; this says who they are.
 
 import { BinaryReader } from '../codec/binary-reader.js';
 import { BinaryWriter } from '../codec/binary-writer.js';
 import type { ConfChange, ConfState, NodeId } from '../raft/types.js';
 import { ConfChangeType, nodeId } from '../raft/types.js';
+import { type EntryEnvelope, EntryKind } from './entry-envelope.js';
 import type { MemberInfo } from './kv-node.js';
 import { memberIdOf } from './identity.js';
 import type { MemberAddress } from './node-options.js';
@@ -65,12 +68,21 @@ export class MemberTable {
     }
   }
 
-  /** A member's published name and client and gRPC URLs; a member the table does not hold (removed since) is ignored. */
-  applyAttributes(bytes: Uint8Array): void {
-    for (const [id, published] of decodeMembers(bytes)) {
+  /**
+   * Applies an entry that changes members' details: published attributes (name, client and gRPC
+   * URLs) or a new peer address. A member the table does not hold (removed since) is ignored.
+   * Returns false for an entry of any other kind.
+   */
+  applyEntry(envelope: EntryEnvelope): boolean {
+    const { kind, payload } = envelope;
+    if (kind !== EntryKind.MemberAttributes && kind !== EntryKind.MemberPeerAddress) return false;
+    for (const [id, changed] of decodeMembers(payload)) {
       const member = this.details.get(id);
-      if (member !== undefined) this.details.set(id, { ...member, name: published.name, clientUrls: published.clientUrls, grpcUrls: published.grpcUrls });
+      if (member === undefined) continue;
+      if (kind === EntryKind.MemberPeerAddress) this.details.set(id, { ...member, peerAddress: changed.peerAddress });
+      else this.details.set(id, { ...member, name: changed.name, clientUrls: changed.clientUrls, grpcUrls: changed.grpcUrls });
     }
+    return true;
   }
 
   get(id: NodeId): MemberDetails | undefined {
@@ -104,7 +116,7 @@ export function detailsByMemberId(members: readonly MemberAddress[]): Map<NodeId
   return new Map(members.map((member) => [memberIdOf(member.name), { name: member.name, peerAddress: member.peerAddress, clientUrls: member.clientUrls ?? [], grpcUrls: member.grpcUrls ?? [] }]));
 }
 
-/** The ConfChange context announcing the members it adds; also the payload of published attributes. */
+/** The ConfChange context announcing the members it adds; also the payload of published attributes and of a peer address change. */
 export function encodeMemberContext(members: ReadonlyMap<NodeId, MemberDetails>): Uint8Array {
   return encodeMembers(members);
 }

@@ -1,12 +1,14 @@
 // Membership changes at the leader: add a member (a learner unless told otherwise), promote a
-// learner once it has caught up, remove a member, and hand leadership over. Each change is one
-// ConfChange through joint consensus; the caller waits until this node has applied it and
-// left the joint configuration. Followers forward these requests to the leader.
+// learner once it has caught up, give a member a new peer address, remove a member, and hand
+// leadership over. Each change of who votes is one ConfChange through joint consensus; the
+// caller waits until this node has applied it and left the joint configuration. Followers
+// forward these requests to the leader.
 
 import type { RawNode } from '../raft/raw-node.js';
 import type { ConfChange, ConfChangeSingle, ConfState, NodeId } from '../raft/types.js';
 import { ConfChangeTransition, ConfChangeType, EMPTY_BYTES, NO_NODE } from '../raft/types.js';
 import type { ConditionWaiters } from './condition-waiters.js';
+import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import { memberIdText, NodeError, nodeErrorOfRaft } from './errors.js';
 import { memberIdOf } from './identity.js';
 import type { AddMemberRequest, MemberInfo } from './kv-node.js';
@@ -66,6 +68,23 @@ export class Membership {
       throw new NodeError('NODE_NOT_CAUGHT_UP', { member: memberIdText(id), reason: `its log ends at ${progress.match}, the leader's at ${lastIndex}` });
     }
     await this.change({ type: ConfChangeType.AddNode, nodeId: id }, EMPTY_BYTES, (confState) => confState.voters.includes(id));
+  }
+
+  /**
+   * Gives a member a new peer address (etcd's MemberUpdate): an entry of its own, not a
+   * ConfChange, since who votes does not change. Every member dials it there once it applied
+   * the entry; the member itself must then listen there.
+   */
+  async updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    const { members, loop, waiters, clock, timeoutMs } = this.parts;
+    const member = members.get(id);
+    const confState = this.confState();
+    if (member === undefined || ![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
+    if (member.peerAddress === peerAddress) return;
+    const payload = encodeMemberContext(new Map([[id, { ...member, peerAddress }]]));
+    const startedMs = clock.monotonicNowMs();
+    loop.propose(encodeEnvelope(this.parts.id, UNTRACKED_REQUEST_ID, payload, EntryKind.MemberPeerAddress), UNTRACKED_REQUEST_ID);
+    await waiters.waitFor(() => members.get(id)?.peerAddress === peerAddress, startedMs, timeoutMs);
   }
 
   async removeMember(id: NodeId): Promise<void> {

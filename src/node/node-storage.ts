@@ -13,7 +13,7 @@ import type { NodeId } from '../raft/types.js';
 import { EntryType, groupId, logIndex } from '../raft/types.js';
 import { DurableLogStore } from '../storage/index.js';
 import type { DataDirLayout } from './data-dir.js';
-import { decodeEnvelope, EntryKind } from './entry-envelope.js';
+import { decodeEnvelope } from './entry-envelope.js';
 import type { MemberTable } from './member-table.js';
 import type { ResolvedNodeOptions } from './node-options.js';
 import type { StartupSteps } from '../observability/startup-steps.js';
@@ -103,10 +103,7 @@ export function rebuildMemberTable(members: MemberTable, logStore: DurableLogSto
     const page = logStore.entries(logIndex(next), logIndex(applied + 1), MEMBER_REPLAY_PAGE_BYTES);
     for (const entry of page) {
       if (entry.type === EntryType.ConfChange) members.applyConfChange(decodeConfChange(entry.data));
-      else if (entry.data.byteLength > 0) {
-        const envelope = decodeEnvelope(entry.data);
-        if (envelope.kind === EntryKind.MemberAttributes) members.applyAttributes(envelope.payload);
-      }
+      else if (entry.data.byteLength > 0) members.applyEntry(decodeEnvelope(entry.data));
     }
     next += page.length;
   }

@@ -13,6 +13,7 @@ export const PeerMethod = {
   LeaseRemainingTtl: 'node.leaseRemainingTtl',
   AddMember: 'node.addMember',
   PromoteMember: 'node.promoteMember',
+  UpdateMember: 'node.updateMember',
   RemoveMember: 'node.removeMember',
   TransferLeadership: 'node.transferLeadership',
 } as const;

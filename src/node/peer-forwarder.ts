@@ -21,6 +21,7 @@ export interface LeaderDuties {
   leaseRemainingTtl(id: number): number;
   addMember(request: AddMemberRequest): Promise<MemberInfo>;
   promoteMember(id: NodeId): Promise<void>;
+  updateMember(id: NodeId, peerAddress: string): Promise<void>;
   removeMember(id: NodeId): Promise<void>;
   transferLeadership(to: NodeId | undefined): Promise<void>;
 }
@@ -52,6 +53,10 @@ export class PeerForwarder {
       await duties.promoteMember(nodeId(reader.integer('member id')));
       return NO_BODY;
     });
+    this.handle(PeerMethod.UpdateMember, async (reader) => {
+      await duties.updateMember(nodeId(reader.integer('member id')), reader.text('peer address'));
+      return NO_BODY;
+    });
     this.handle(PeerMethod.RemoveMember, async (reader) => {
       await duties.removeMember(nodeId(reader.integer('member id')));
       return NO_BODY;
@@ -79,6 +84,10 @@ export class PeerForwarder {
 
   async promoteMember(id: NodeId): Promise<void> {
     await this.callLeader(PeerMethod.PromoteMember, encodeFields([id]));
+  }
+
+  async updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    await this.callLeader(PeerMethod.UpdateMember, encodeFields([id, peerAddress]));
   }
 
   async removeMember(id: NodeId): Promise<void> {

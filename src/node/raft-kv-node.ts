@@ -204,6 +204,7 @@ export class RaftKvNode implements KvNode {
       leaseRemainingTtl: (id) => this.leaseDriver.remainingTtl(id),
       addMember: (request) => this.membership.addMember(request),
       promoteMember: (id) => this.membership.promoteMember(id),
+      updateMember: (id, peerAddress) => this.membership.updateMember(id, peerAddress),
       removeMember: (id) => this.membership.removeMember(id),
       transferLeadership: (to) => this.membership.transferLeadership(to),
     });
@@ -364,6 +365,13 @@ export class RaftKvNode implements KvNode {
     this.ensureRunning();
     if (this.isLeader) return this.membership.promoteMember(id);
     await this.forwarder.promoteMember(id);
+    await this.readBarrier(undefined);
+  }
+
+  async updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    this.ensureRunning();
+    if (this.isLeader) return this.membership.updateMember(id, peerAddress);
+    await this.forwarder.updateMember(id, peerAddress);
     await this.readBarrier(undefined);
   }
 

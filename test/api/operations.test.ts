@@ -100,12 +100,16 @@ describe('admin', () => {
 });
 
 describe('members', () => {
-  it('lists, adds a learner, promotes and removes it', async () => {
+  it('lists, adds a learner, promotes it, gives it a new peer address and removes it', async () => {
     const added = await post('/api/v1/cluster/members', { name: 'n2', peerAddress: '127.0.0.1:7001', clientUrls: ['http://127.0.0.1:8001'] });
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ member: { name: 'n2', isLearner: true, clientUrls: ['http://127.0.0.1:8001'] }, clusterId: '00000000000000aa' });
     expect((await post('/api/v1/cluster/members/n2/promote')).json()).toMatchObject({ members: [{ name: 'n1' }, { name: 'n2', isLearner: false }] });
     const id = (added.json() as { member: { id: number } }).member.id;
+    const moved = await api.request({ method: 'PATCH', url: '/api/v1/cluster/members/n2', payload: { peerAddress: '127.0.0.1:7002' } });
+    expect(moved.json()).toMatchObject({ members: [{ name: 'n1' }, { name: 'n2', peerAddress: '127.0.0.1:7002' }] });
+    expect(errorCode(await api.request({ method: 'PATCH', url: '/api/v1/cluster/members/n2', payload: {} }))).toBe('API_INVALID_BODY');
+    expect(errorCode(await api.request({ method: 'PATCH', url: '/api/v1/cluster/members/nobody', payload: { peerAddress: '127.0.0.1:7003' } }))).toBe('API_MEMBER_NOT_FOUND');
     expect((await api.request({ method: 'DELETE', url: `/api/v1/cluster/members/${id}` })).json()).toMatchObject({ members: [{ name: 'n1' }] });
     expect((await api.request({ method: 'DELETE', url: `/api/v1/cluster/members/${id}` })).statusCode).toBe(404);
   });

@@ -118,6 +118,12 @@ export class SingleStoreKvNode implements KvNode {
     if (member !== undefined) this.memberList[index] = { ...member, isLearner: false };
   }
 
+  async updateMember(id: NodeId, peerAddress: string): Promise<void> {
+    const index = this.memberList.findIndex((member) => member.id === id);
+    const member = this.memberList[index];
+    if (member !== undefined) this.memberList[index] = { ...member, peerAddress };
+  }
+
   async removeMember(id: NodeId): Promise<void> {
     const index = this.memberList.findIndex((member) => member.id === id);
     if (index >= 0) this.memberList.splice(index, 1);

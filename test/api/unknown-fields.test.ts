@@ -4,6 +4,7 @@
 // misspelled condition let the write through.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiFixture, openApiFixture } from './api-fixture.js';
+import type { HttpMethod } from '../../src/api/http/route-catalogue.js';
 
 let api: ApiFixture;
 beforeEach(async () => {
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 interface Case {
-  readonly method: 'POST' | 'PUT' | 'GET' | 'DELETE';
+  readonly method: HttpMethod;
   readonly url: string;
   readonly body?: unknown;
   /** The message names the field, where it is and what was meant. */
@@ -67,6 +68,7 @@ const cases: Record<string, Case> = {
   'compaction': { method: 'POST', url: '/api/v1/admin/compact', body: { rev: 2 }, message: 'unknown field "rev" in the request body; the valid fields are "revision"' },
   'leadership transfer': { method: 'POST', url: '/api/v1/admin/transfer-leadership', body: { too: 'n1' }, message: 'did you mean "to"?' },
   'member add': { method: 'POST', url: '/api/v1/cluster/members', body: { name: 'n2', peerAdress: '127.0.0.1:7001' }, message: 'did you mean "peerAddress"?' },
+  'member update': { method: 'PATCH', url: '/api/v1/cluster/members/n1', body: { peerAdress: '127.0.0.1:7001' }, message: 'did you mean "peerAddress"?' },
   'raft join': { method: 'POST', url: '/api/v1/raft/join', body: { NodeId: 'n2', RaftAddress: '127.0.0.1:7001' }, message: 'did you mean "NodeID"?' },
   'key put query': { method: 'PUT', url: '/api/v1/keys/k?if_version_macth=5', body: 'v2', message: 'unknown field "if_version_macth" in the query string; did you mean "if_version_match"?' },
   'key delete query': { method: 'DELETE', url: '/api/v1/keys/k?if_version_mach=5', message: 'did you mean "if_version_match"?' },

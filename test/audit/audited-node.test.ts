@@ -120,6 +120,7 @@ describe('the audited view', () => {
     await view.status();
     const added = await view.addMember({ name: 'n9', peerAddress: '127.0.0.1:7999', learner: true });
     await view.promoteMember(added.id);
+    await view.updateMember(added.id, '127.0.0.1:7998');
     await view.removeMember(added.id);
     await view.defragment();
     for await (const _chunk of view.backup()) {
@@ -133,11 +134,13 @@ describe('the audited view', () => {
       ['status', 'OK'],
       ['addMember', 'OK'],
       ['promoteMember', 'OK'],
+      ['updateMember', 'OK'],
       ['removeMember', 'OK'],
       ['defragment', 'OK'],
       ['backup', 'OK'],
     ]);
     expect(written[4]).toMatchObject({ member: 'n9 127.0.0.1:7999', api: 'rest' });
+    expect(written[6]).toMatchObject({ member: `${added.id} 127.0.0.1:7998` });
     expect(written[1]).toMatchObject({ key: 'r', revision: 2 });
   });
 });

@@ -1,5 +1,6 @@
 // The real etcdctl 3.4 administering a Beaver-Vault cluster's membership: list, add a learner
-// that a real fourth member then serves as, promote it, remove it, and move the leadership.
+// that a real fourth member then serves as, promote it, give it a new peer address it is
+// restarted on, remove it, and move the leadership.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberNameOf } from '../../src/api/grpc/etcd/index.js';
@@ -63,7 +64,7 @@ describe('etcdctl member administration against Beaver-Vault', () => {
     expect(status.map((entry) => String(entry.Status.header.member_id)).sort()).toEqual(memberIds.sort());
   });
 
-  it('adds a learner, which a real fourth member then serves as, promotes it and removes it', async () => {
+  it('adds a learner, which a real fourth member then serves as, promotes it, moves its peer address and removes it', async () => {
     const leader = await cluster.leader();
     const ports = { http: await freePort(), raft: await freePort(), grpc: await freePort() };
     const peerAddress = `127.0.0.1:${ports.raft}`;
@@ -89,13 +90,28 @@ describe('etcdctl member administration against Beaver-Vault', () => {
     expect(promoted).toMatch(new RegExp(`Member\\s+${addedId} promoted in cluster\\s+[0-9a-f]+`));
     expect((await memberList()).find((member) => BigInt(member.ID).toString(16) === addedId)?.isLearner ?? false).toBe(false);
 
-    const peerUrl = `http://${peerAddress}`;
-    expect(await etcdctlOk(cluster.members.slice(0, 3), ['member', 'update', addedId ?? '', `--peer-urls=${peerUrl}`])).toMatch(new RegExp(`Member\\s+${addedId} updated in cluster\\s+[0-9a-f]+`));
-    const moved = await etcdctl(cluster.members.slice(0, 3), ['member', 'update', addedId ?? '', '--peer-urls=http://127.0.0.1:1']);
-    expect(moved.code).not.toBe(0);
-    expect(moved.stderr).toContain('is not supported yet');
-    expect(await etcdctlOk(cluster.members.slice(0, 3), ['member', 'remove', addedId ?? ''])).toMatch(new RegExp(`Member\\s+${addedId} removed from cluster\\s+[0-9a-f]+`));
+    // A new peer address: the others dial the member there once it restarts listening there.
+    const voters = cluster.members.slice(0, 3);
+    const movedPorts = { ...ports, raft: await freePort() };
+    const movedUrl = `http://127.0.0.1:${movedPorts.raft}`;
+    expect(await etcdctlOk(voters, ['member', 'update', addedId ?? '', `--peer-urls=${movedUrl}`])).toMatch(new RegExp(`Member\\s+${addedId} updated in cluster\\s+[0-9a-f]+`));
+    expect((await memberList()).find((member) => BigInt(member.ID).toString(16) === addedId)?.peerURLs).toEqual([movedUrl]);
     await fourth.kill();
+    const moved = new ServerProcess(fourth.name, movedPorts, join(cluster.root, 'fourth'), ['--join', leader.url]);
+    cluster.members.splice(cluster.members.indexOf(fourth), 1, moved);
+    moved.start();
+    await moved.waitUntilReady(45_000);
+    await etcdctlOk(voters, ['put', 'after-the-move', 'reached']);
+    await waitFor('the moved member to apply a write made after it moved', 15_000, async () => {
+      const read = await etcdctl([moved], ['get', 'after-the-move', '--consistency=s', '--print-value-only']);
+      return read.stdout.trim() === 'reached' ? true : undefined;
+    });
+    const twoUrls = await etcdctl(voters, ['member', 'update', addedId ?? '', `--peer-urls=${movedUrl},http://127.0.0.1:1`]);
+    expect(twoUrls.code).not.toBe(0);
+    expect(twoUrls.stderr).toContain('give exactly one peer URL');
+
+    expect(await etcdctlOk(voters, ['member', 'remove', addedId ?? ''])).toMatch(new RegExp(`Member\\s+${addedId} removed from cluster\\s+[0-9a-f]+`));
+    await moved.kill();
     expect((await memberList()).map((member) => member.name).sort()).toEqual(['n1', 'n2', 'n3']);
 
     const unknown = await etcdctl(cluster.running(), ['member', 'remove', addedId ?? '']);

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNodeError } from '../../src/node/errors.js';
+import type { RaftKvNode } from '../../src/node/raft-kv-node.js';
 import { memberIdOf } from '../../src/node/identity.js';
 import { KEYSPACE_GROUP } from '../../src/node/node-storage.js';
 import { logIndex } from '../../src/raft/types.js';
@@ -73,6 +74,23 @@ describe('snapshots', () => {
 });
 
 describe('membership', () => {
+  it('gives a member a new peer address, asked through a follower, and keeps it across a restart', { timeout: 30_000 }, async () => {
+    cluster = await TestCluster.start(NAMES);
+    const leader = await cluster.waitForLeader();
+    const [asked, moved] = cluster.followers(leader) as [RaftKvNode, RaftKvNode];
+    const addressOf = (node: RaftKvNode): string | undefined => node.members().find((member) => member.id === moved.id)?.peerAddress;
+    await asked.updateMember(moved.id, 'mem://moved');
+    expect(addressOf(asked)).toBe('mem://moved');
+    expect(addressOf(leader)).toBe('mem://moved');
+    await eventually(() => expect(addressOf(moved)).toBe('mem://moved'));
+    await expect(asked.updateMember(memberIdOf('nobody'), 'mem://nobody')).rejects.toMatchObject({ code: 'NODE_UNKNOWN_MEMBER' });
+    // Rebuilt from the log after a restart: no snapshot holds it yet.
+    const askedName = asked.name;
+    await cluster.stop(askedName);
+    const restarted = await cluster.restart(askedName, INITIAL);
+    expect(addressOf(restarted)).toBe('mem://moved');
+  });
+
   it('refuses to promote a learner that never answered, even when the log is short', { timeout: 30_000 }, async () => {
     cluster = await TestCluster.start(NAMES);
     const leader = await cluster.waitForLeader();

@@ -49,6 +49,10 @@ export const addMemberBody = strictObject({
   learner: z.boolean().optional().describe('true (the default): added as a learner, to be promoted once caught up'),
 });
 
+export const updateMemberBody = strictObject({
+  peerAddress: nonEmptyString.describe('host:port of its Raft transport from now on; the member must then listen there'),
+});
+
 export const raftJoinBody = strictObject({
   NodeID: nonEmptyString.describe('the name of the new member'),
   RaftAddress: nonEmptyString.describe('host:port of its Raft transport'),

@@ -1,4 +1,5 @@
-// Cluster membership: list, add (as a learner unless told otherwise), promote, remove, and the
+// Cluster membership: list, add (as a learner unless told otherwise), promote, give a new peer
+// address, remove, and the
 // seed's POST /api/v1/raft/join {"NodeID","RaftAddress"}, which adds a learner named NodeID and
 // invites it (it waits for that when started with wait-for-join).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -6,7 +7,7 @@ import type { z } from 'zod';
 import type { AddMemberRequest, KvNode, MemberInfo } from '../../node/kv-node.js';
 import type { NodeId } from '../../raft/types.js';
 import { ApiError } from '../errors.js';
-import { addMemberBody, raftJoinBody } from './body-schemas.js';
+import { addMemberBody, raftJoinBody, updateMemberBody } from './body-schemas.js';
 import { parseJsonBody } from './request-parsing.js';
 
 export function registerMemberRoutes(app: FastifyInstance): void {
@@ -24,6 +25,11 @@ export function registerMemberRoutes(app: FastifyInstance): void {
   });
   app.post('/api/v1/cluster/members/:member/promote', async (request) => {
     await request.callerNode.promoteMember(memberOf(request.callerNode, memberParameter(request)).id);
+    return membership(request.callerNode);
+  });
+  app.patch('/api/v1/cluster/members/:member', async (request) => {
+    const { peerAddress } = parseJsonBody(request, updateMemberBody);
+    await request.callerNode.updateMember(memberOf(request.callerNode, memberParameter(request)).id, peerAddress);
     return membership(request.callerNode);
   });
   app.delete('/api/v1/cluster/members/:member', async (request) => {

@@ -3,13 +3,13 @@
 // refuses to start when a registered route is missing here or a listed one is not registered,
 // so the document cannot leave a route out.
 import type { z } from 'zod';
-import { addMemberBody, authenticateBody, batchDeleteBody, batchGetBody, batchPutBody, compactBody, leaseGrantBody, raftJoinBody, transferLeadershipBody } from './body-schemas.js';
+import { addMemberBody, authenticateBody, batchDeleteBody, batchGetBody, batchPutBody, compactBody, leaseGrantBody, raftJoinBody, transferLeadershipBody, updateMemberBody } from './body-schemas.js';
 import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { KEY_ROUTE_PREFIXES } from './key-routes.js';
 import { keyDeleteQuery, keyGetQuery, keyPutQuery, leaseQuery, listQuery, watchQuery } from './query-schemas.js';
 import { transactionBody } from './transaction-schemas.js';
 
-export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface HttpRoute {
   readonly method: HttpMethod;
@@ -141,6 +141,14 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     tag: 'membership',
     summary: 'Promotes a caught-up learner (by id or name) to a voter',
     answer: '200 `{ clusterId, members }`; 409 until it has caught up',
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/cluster/members/:member',
+    tag: 'membership',
+    summary: 'Gives a member (by id or name) a new peer address, where every member dials it from then on (etcd\'s MemberUpdate)',
+    answer: '200 `{ clusterId, members }`',
+    body: updateMemberBody,
   },
   { method: 'DELETE', url: '/api/v1/cluster/members/:member', tag: 'membership', summary: 'Removes a member (by id or name)', answer: '200 `{ clusterId, members }`' },
   { method: 'GET', url: '/', tag: 'console', summary: 'Sends a browser to the web console', answer: '302 to `/ui/`' },

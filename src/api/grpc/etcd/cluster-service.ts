@@ -6,7 +6,6 @@ import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode, MemberInfo } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
 import { mvccError } from '../../../mvcc/index.js';
-import { NodeError } from '../../../node/errors.js';
 import { type EtcdContext, safeNumber, unary } from './etcd-call.js';
 
 /**
@@ -30,6 +29,13 @@ export function etcdClientUrlOf(grpcUrl: string): string {
 }
 
 /** host:port of an etcd peer URL. */
+/** A member has one peer address: etcd's list of peer URLs must hold exactly one. */
+function onePeerAddress(peerUrls: readonly string[]): string {
+  const peerUrl = peerUrls[0];
+  if (peerUrl === undefined || peerUrls.length > 1) throw mvccError('MVCC_INVALID_ARGUMENT', { reason: 'give exactly one peer URL' });
+  return peerAddressOf(peerUrl);
+}
+
 export function peerAddressOf(peerUrl: string): string {
   let url: URL;
   try {
@@ -56,9 +62,7 @@ export function clusterService(context: EtcdContext): pb.ClusterServer {
   });
   return {
     memberAdd: unary(context, ClusterService.memberAdd.path, async (node, request: pb.MemberAddRequest) => {
-      const peerUrl = request.peerURLs[0];
-      if (peerUrl === undefined || request.peerURLs.length > 1) throw mvccError('MVCC_INVALID_ARGUMENT', { reason: 'give exactly one peer URL' });
-      const peerAddress = peerAddressOf(peerUrl);
+      const peerAddress = onePeerAddress(request.peerURLs);
       const added = await node.addMember({ name: memberNameOf(peerAddress), peerAddress, learner: request.isLearner });
       const { header, members } = await membersMessage(node);
       return { header, member: memberMessage(added), members };
@@ -68,10 +72,7 @@ export function clusterService(context: EtcdContext): pb.ClusterServer {
       return membersMessage(node);
     }),
     memberUpdate: unary(context, ClusterService.memberUpdate.path, async (node, request: pb.MemberUpdateRequest) => {
-      const member = node.members().find((candidate) => BigInt(candidate.id) === request.ID);
-      if (member === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: request.ID.toString() });
-      const unchanged = request.peerURLs.length === 1 && peerAddressOf(request.peerURLs[0] ?? '') === member.peerAddress;
-      if (!unchanged) throw new NodeError('NODE_UNSUPPORTED', { operation: 'changing a member\'s peer URLs', reason: 'remove the member and add it again' });
+      await node.updateMember(nodeId(safeNumber(request.ID, 'ID')), onePeerAddress(request.peerURLs));
       return membersMessage(node);
     }),
     memberList: unary(context, ClusterService.memberList.path, async (node) => membersMessage(node)),
