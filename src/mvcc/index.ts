@@ -1,5 +1,6 @@
 // The public surface of the MVCC state machine, for the node and the API layers.
-export { MvccStore, type ApplyEntry, type ApplyResult, type LeaseTimeToLive, type MvccStoreOptions } from './kv-store.js';
+export { MvccStore, type LeaseTimeToLive, type MvccStoreOptions } from './kv-store.js';
+export type { ApplyEntry, ApplyResult } from './apply-segment.js';
 export { openDatabase, type Database, type DatabaseTuning } from './storage.js';
 export { EncryptedDatabase, openEncryptedDatabase } from './encrypted-database.js';
 export { encodeRequest, decodeRequest, REQUEST_FORMAT_VERSION } from './request-codec.js';

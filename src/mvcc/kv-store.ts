@@ -6,27 +6,26 @@
 // Concurrency: apply() and restore() must not overlap (the node applies serially); reads,
 // watches and snapshots may run at any time and see committed batches only.
 import { createHash } from 'node:crypto';
-import { decodeAuthState } from '../auth/auth-codec.js';
 import type { TokenEvent } from '../auth/auth-requests.js';
-import { type AuthState, initialAuthState } from '../auth/auth-state.js';
+import type { AuthState } from '../auth/auth-state.js';
 import type { GroupId } from '../raft/types.js';
-import { type Applied, applyRequest } from './applier.js';
+import { type ApplyEntry, type ApplyResult, type ApplySegment, applyInSegment, decodeEntry, openSegment } from './apply-segment.js';
 import { PhysicalCompactor } from './compactor.js';
 import { MvccError, leaseNotFound } from './errors.js';
-import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, RESTORE_STAGING_TAG, rootKey } from './key-codec.js';
+import { otherGeneration, readAuth, readMeta, type ReplaceOptions, switchGeneration } from './generations.js';
+import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, rootKey } from './key-codec.js';
 import { tombstoneView } from './kv-writer.js';
 import { attachedKeys, type LeaseEvent, listLeases, loadLease } from './lessor.js';
 import { type MvccLimits, resolveLimits } from './limits.js';
 import { LiveKeys } from './live-keys.js';
 import { executeRange } from './range.js';
 import { decodeHistory, decodeKeyValue, decodeMeta, encodeMeta, EventType, type HistoryRecord, type LeaseRecord, type MetaRecord } from './record-codec.js';
-import type { AlarmMember, MvccResponse, RangeRequest, RangeResponse, RequestEnvelope, TxnRequest, TxnResponse } from './requests.js';
-import { decodeRequest } from './request-codec.js';
-import { validateRequest, validateRequestSize } from './request-validation.js';
-import { restoredMeta, stagedBackup } from './restore-staging.js';
+import type { AlarmMember, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './requests.js';
+import { validateRequest } from './request-validation.js';
+import { stagedBackup } from './restore-staging.js';
 import { executeReadOnlyTxn } from './txn.js';
-import { encodeSnapshot, SnapshotReader } from './snapshot.js';
-import { type Database, DatabaseReader, type StorageReader, withSnapshot, WriteBuffer } from './storage.js';
+import { encodeSnapshot } from './snapshot.js';
+import { type Database, DatabaseReader, type StorageReader, withSnapshot } from './storage.js';
 import type { KeyValue, PositionedEvent, Revision } from './types.js';
 import { revision } from './types.js';
 import { DEFAULT_WATCH_OPTIONS, type HistoryPage, WatchHub, type WatchHubOptions } from './watch-hub.js';
@@ -40,21 +39,6 @@ export interface MvccStoreOptions {
   readonly compactionBatchEvents?: number;
 }
 
-export interface ApplyEntry {
-  readonly index: number;
-  readonly term: number;
-  readonly data: Uint8Array;
-}
-
-/** One result per entry, in order. A failed request changed nothing. */
-export type ApplyResult =
-  | { readonly index: number; readonly outcome: 'ok'; readonly response: MvccResponse }
-  | { readonly index: number; readonly outcome: 'error'; readonly error: MvccError }
-  /** An empty entry (the leader's no-op): only the applied index moved. */
-  | { readonly index: number; readonly outcome: 'noop' }
-  /** The entry is at or below the stored applied index (a replay after restart) and was skipped. */
-  | { readonly index: number; readonly outcome: 'alreadyApplied' };
-
 export interface LeaseTimeToLive {
   readonly id: number;
   readonly grantedTtl: number;
@@ -62,30 +46,6 @@ export interface LeaseTimeToLive {
   readonly checkpointedRemainingTtl: number;
   readonly grantedAtMs: number;
   readonly keys: Uint8Array[];
-}
-
-const RESTORE_BATCH_BYTES = 4 * 1024 * 1024;
-
-/** The changes of consecutive entries of one apply call, written in one LevelDB batch. */
-interface ApplySegment {
-  readonly buffer: WriteBuffer;
-  /** Events of the segment so far, published to watchers after it commits. */
-  readonly events: PositionedEvent[];
-  readonly leaseEvents: LeaseEvent[];
-  readonly tokenEvents: TokenEvent[];
-  state: MetaRecord;
-  auth: AuthState;
-}
-
-interface ReplaceOptions {
-  /**
-   * Set for a restore committed through the log: its entry's applied index and term (the
-   * backup's own belong to another log), and the revision before it, which the restored state
-   * moves past (restoredMeta). Unset for a Raft snapshot, which is the leader's state as it is.
-   */
-  readonly committed: { readonly appliedIndex: number; readonly appliedTerm: number; readonly revisionBefore: Revision } | undefined;
-  /** Leaves out restore staging found in the stream (a backup's, not this log's). */
-  readonly dropStaging: boolean;
 }
 
 function initialMeta(): MetaRecord {
@@ -186,7 +146,7 @@ export class MvccStore {
         results.push({ index: entry.index, outcome: 'alreadyApplied' });
         continue;
       }
-      const decoded = entry.data.length > 0 ? this.decodeEntry(entry.data) : undefined;
+      const decoded = entry.data.length > 0 ? decodeEntry(entry.data, this.limits) : undefined;
       if (decoded !== undefined && !(decoded instanceof MvccError) && decoded.request.type === 'restoreCommit') {
         // The restore replaces the state the rest of the batch builds on: write what came before.
         await this.commitSegment(segment);
@@ -194,7 +154,7 @@ export class MvccStore {
         segment = this.newSegment();
         continue;
       }
-      const result = this.applyInSegment(segment, entry, decoded);
+      const result = applyInSegment(segment, entry, decoded);
       results.push(result instanceof Promise ? await result : result);
     }
     await this.commitSegment(segment);
@@ -202,40 +162,7 @@ export class MvccStore {
   }
 
   private newSegment(): ApplySegment {
-    return { buffer: new WriteBuffer(new DatabaseReader(this.db)), events: [], leaseEvents: [], tokenEvents: [], state: this.state, auth: this.auth };
-  }
-
-  private decodeEntry(data: Uint8Array): RequestEnvelope | MvccError {
-    try {
-      validateRequestSize(data.length, this.limits);
-      return decodeRequest(data);
-    } catch (error) {
-      if (error instanceof MvccError) return error;
-      throw error;
-    }
-  }
-
-  /**
-   * Applies one entry into the segment's buffer; a failed request is rolled back and leaves no
-   * trace. Synchronous unless the request reads a range, so a batch of puts awaits nothing.
-   */
-  private applyInSegment(segment: ApplySegment, entry: ApplyEntry, decoded: RequestEnvelope | MvccError | undefined): ApplyResult | Promise<ApplyResult> {
-    if (decoded === undefined) return advance(segment, entry, { index: entry.index, outcome: 'noop' });
-    if (decoded instanceof MvccError) return advance(segment, entry, { index: entry.index, outcome: 'error', error: decoded });
-    const { buffer, events, leaseEvents, tokenEvents } = segment;
-    const marks: SegmentMarks = { buffer: buffer.mark(), events: events.length, leaseEvents: leaseEvents.length, tokenEvents: tokenEvents.length };
-    const context = { buffer, keyspace: this.keyspace, limits: this.limits, events, leaseEvents, tokenEvents, auth: segment.auth };
-    let applied: Applied | Promise<Applied>;
-    try {
-      applied = applyRequest(context, segment.state, decoded);
-    } catch (error) {
-      return rollBack(segment, entry, marks, error);
-    }
-    if (!(applied instanceof Promise)) return succeed(segment, entry, applied);
-    return applied.then(
-      (done) => succeed(segment, entry, done),
-      (error: unknown) => rollBack(segment, entry, marks, error),
-    );
+    return openSegment(this.db, this.keyspace, this.limits, this.state, this.auth);
   }
 
   /** Writes the segment's changes and meta record in one LevelDB batch, then tells watchers and lease listeners. */
@@ -386,58 +313,21 @@ export class MvccStore {
     }
   }
 
+  /** Switches to the stream's state (generations.ts), then clears the previous generation and tells every listener. */
   private async replaceState(stream: AsyncIterable<Uint8Array>, options: ReplaceOptions): Promise<void> {
     await this.compaction;
-    const target = otherGeneration(this.keyspace);
-    const loaded = await this.loadGeneration(target, stream, options.dropStaging);
-    const { committed } = options;
-    const state = committed === undefined ? loaded : { ...restoredMeta(loaded, committed.revisionBefore), appliedIndex: committed.appliedIndex, appliedTerm: committed.appliedTerm };
-    const root = Buffer.from([target.generation]);
-    await this.db.batch().put(target.metaKey(), encodeMeta(state)).put(rootKey(this.keyspace.group), root).write();
-    const auth = await readAuth(new DatabaseReader(this.db), target);
     const previous = this.keyspace;
-    this.keyspace = target;
+    const { keyspace, state, auth } = await switchGeneration(this.db, previous, stream, options);
+    this.keyspace = keyspace;
     this.state = state;
     this.auth = auth;
-    this.liveKeys.recount(this.db, target);
+    this.liveKeys.recount(this.db, keyspace);
     await this.db.clear(previous.bounds());
     this.hub.reset(state.revision);
     this.emitLease({ type: 'reset' });
     // The entries skipped by a snapshot may have deleted users or changed passwords.
     this.emitToken({ type: 'allInvalidated' });
     this.resumeCompaction();
-  }
-
-  private async loadGeneration(target: Keyspace, stream: AsyncIterable<Uint8Array>, dropStaging: boolean): Promise<MetaRecord> {
-    await this.db.clear(target.bounds());
-    const parser = new SnapshotReader();
-    let batch = this.db.batch();
-    let batchBytes = 0;
-    try {
-      for await (const chunk of stream) {
-        for (const record of parser.push(chunk)) {
-          // A backup taken while another restore was staged carries that staging; it is not state.
-          if (dropStaging && record.key[0] === RESTORE_STAGING_TAG) continue;
-          batch.put(target.absolute(record.key), Buffer.from(record.value));
-          batchBytes += record.key.length + record.value.length;
-          if (batchBytes >= RESTORE_BATCH_BYTES) {
-            await batch.write();
-            batch = this.db.batch();
-            batchBytes = 0;
-          }
-        }
-      }
-      parser.finish();
-      await batch.write();
-      const state = await readMeta(new DatabaseReader(this.db), target);
-      if (state === undefined) throw new MvccError('MVCC_SNAPSHOT_INVALID', { reason: 'the snapshot holds no meta record' });
-      return state;
-    } catch (error) {
-      // Closing a batch that was already written is a no-op.
-      await batch.close();
-      await this.db.clear(target.bounds());
-      throw error;
-    }
   }
 
   /**
@@ -560,20 +450,6 @@ function isPlainLatestGet(request: RangeRequest): boolean {
   return (request.revision ?? 0) === 0 && (request.rangeEnd === undefined || request.rangeEnd.length === 0) && filters === 0;
 }
 
-async function readMeta(reader: StorageReader, keyspace: Keyspace): Promise<MetaRecord | undefined> {
-  const [bytes] = await reader.getMany([keyspace.metaKey()]);
-  return bytes === undefined ? undefined : decodeMeta(bytes);
-}
-
-async function readAuth(reader: StorageReader, keyspace: Keyspace): Promise<AuthState> {
-  const [bytes] = await reader.getMany([keyspace.authKey()]);
-  return bytes === undefined ? initialAuthState() : decodeAuthState(bytes);
-}
-
-function otherGeneration(keyspace: Keyspace): Keyspace {
-  return new Keyspace(keyspace.group, keyspace.generation === GENERATIONS[0] ? GENERATIONS[1] : GENERATIONS[0]);
-}
-
 interface PositionedHistory {
   readonly position: HistoryPosition;
   readonly record: HistoryRecord;
@@ -614,34 +490,4 @@ function lengthPrefix(length: number): Buffer {
   const prefix = Buffer.allocUnsafe(4);
   prefix.writeUInt32BE(length);
   return prefix;
-}
-
-/** Where a segment stood before a request, so a failed request can be undone. */
-interface SegmentMarks {
-  readonly buffer: number;
-  readonly events: number;
-  readonly leaseEvents: number;
-  readonly tokenEvents: number;
-}
-
-function succeed(segment: ApplySegment, entry: ApplyEntry, applied: Applied): ApplyResult {
-  segment.state = applied.state;
-  if (applied.auth !== undefined) segment.auth = applied.auth;
-  return advance(segment, entry, { index: entry.index, outcome: 'ok', response: applied.response });
-}
-
-/** A request that failed with an MvccError is undone and becomes the entry's error result; anything else is fatal. */
-function rollBack(segment: ApplySegment, entry: ApplyEntry, marks: SegmentMarks, error: unknown): ApplyResult {
-  if (!(error instanceof MvccError)) throw error;
-  segment.buffer.rollback(marks.buffer);
-  segment.events.length = marks.events;
-  segment.leaseEvents.length = marks.leaseEvents;
-  segment.tokenEvents.length = marks.tokenEvents;
-  return advance(segment, entry, { index: entry.index, outcome: 'error', error });
-}
-
-/** Every entry, applied or failed, moves the applied index. */
-function advance(segment: ApplySegment, entry: ApplyEntry, result: ApplyResult): ApplyResult {
-  segment.state = { ...segment.state, appliedIndex: entry.index, appliedTerm: entry.term };
-  return result;
 }

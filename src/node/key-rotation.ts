@@ -29,7 +29,7 @@ export interface KeyRotationParts {
   readonly logStore: DurableLogStore;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
-  /** Re-seals the log once everything written before `lastIndexBefore` is applied (see the node). */
+  /** Re-seals the log once everything written before `lastIndexBefore` is applied (log-maintenance.ts). */
   readonly resealLog: (sequence: number, lastIndexBefore: number) => Promise<void>;
   /** LevelDB's rewrite of its files, so that records under the old key leave the disk too. */
   readonly reclaim: () => Promise<void>;

@@ -2,6 +2,7 @@
 // replicated lease table (each lease resumes from its checkpointed remaining TTL); on every
 // tick it asks for revokes of expired leases and checkpoints of renewed or due ones, which
 // the node proposes like any write. Keep-alives reach it directly (forwarded by followers).
+// A restore replaces the lease table; a leader then promotes again from the new table.
 
 import type { LeaseRecord, MvccRequest } from '../mvcc/index.js';
 import { LeaseExpiry } from '../mvcc/index.js';
@@ -10,12 +11,18 @@ import type { LeaseEvent } from '../mvcc/index.js';
 export interface LeaseDriverOptions {
   readonly checkpointIntervalMs: number;
   readonly now: () => number;
+  /** The replicated lease table, which a promotion starts from. */
+  readonly leases: () => Promise<LeaseRecord[]>;
+  /** Added to every lease at promotion, so that clients have time to find the new leader. */
+  readonly promotionExtendMs: number;
 }
 
 export class LeaseDriver {
   private readonly expiry: LeaseExpiry;
+  /** A restore replaced the lease table (and demoted the expiry) since resumeAfterRestore last ran. */
+  private tableReplaced = false;
 
-  constructor(options: LeaseDriverOptions) {
+  constructor(private readonly options: LeaseDriverOptions) {
     this.expiry = new LeaseExpiry({ now: options.now, checkpointIntervalMs: options.checkpointIntervalMs });
   }
 
@@ -23,18 +30,30 @@ export class LeaseDriver {
     return this.expiry.isPrimary;
   }
 
-  /** Feed it every lease event of the store (grants and revokes after promotion). */
+  /** Feed it every lease event of the store (grants and revokes after promotion, and a restore's reset). */
   observe(event: LeaseEvent): void {
     this.expiry.observe(event);
+    if (event.type === 'reset') this.tableReplaced = true;
   }
 
-  /** Becomes the primary lessor; `extendMs` gives clients time to find the new leader. */
-  promote(leases: readonly LeaseRecord[], extendMs: number): void {
-    this.expiry.promote(leases, extendMs);
+  /** This node became the leader (it becomes the primary lessor) or stopped being it. */
+  async leadershipChanged(isLeader: boolean): Promise<void> {
+    if (!isLeader) {
+      this.expiry.demote();
+      return;
+    }
+    this.expiry.promote(await this.options.leases(), this.options.promotionExtendMs);
   }
 
-  demote(): void {
-    this.expiry.demote();
+  /**
+   * A leader whose lease table a restore replaced resumes expiring leases from the new table.
+   * The node calls it after each Ready-loop iteration's applies, so grants applied after the
+   * restore are in the table.
+   */
+  async resumeAfterRestore(isLeader: boolean): Promise<void> {
+    if (!this.tableReplaced) return;
+    this.tableReplaced = false;
+    if (isLeader) await this.leadershipChanged(true);
   }
 
   /** Revokes of expired leases and a checkpoint batch, to propose now; empty unless primary. */

@@ -140,6 +140,11 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
   return Object.freeze(resolved);
 }
 
+/** The members a node's options name: a new cluster's initial members, or those a joining node was given. */
+export function knownMembers(options: ResolvedNodeOptions): readonly MemberAddress[] {
+  return options.cluster.mode === 'new' ? options.cluster.initialMembers : options.cluster.members;
+}
+
 function definedFields<T extends object>(options: T): T {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
 }
@@ -167,7 +172,7 @@ function optionProblems(options: ResolvedNodeOptions): string[] {
 
 function membershipProblems(options: ResolvedNodeOptions): string[] {
   const cluster = options.cluster;
-  const members = cluster.mode === 'new' ? cluster.initialMembers : cluster.members;
+  const members = knownMembers(options);
   const problems: string[] = [];
   const names = new Set(members.map((member) => member.name));
   if (names.size !== members.length) problems.push('member names must be unique');

@@ -1,11 +1,10 @@
 // RaftKvNode: one Beaver-Vault member. It opens the data directory (lock, identity, Raft log,
-// MVCC store), restarts the Raft core from the applied index, and runs the Ready loop on a
-// tick timer. Writes are validated, checked against the quota and proposed in an envelope
+// MVCC store) and restarts the Raft core from the applied index (node-startup.ts), and runs the
+// Ready loop on a tick timer. Writes are validated, checked against the quota and proposed in an envelope
 // that names this node, and settle when this node applies them; linearizable reads (and
 // read-only txns) wait for a batched ReadIndex; lease keep-alives and membership changes go to
 // the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
-import { loadRecordCipher } from '../encryption/key-file.js';
 import { openStream, sealStream } from '../encryption/sealed-stream.js';
 import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { TokenEvent } from '../auth/auth-requests.js';
@@ -13,31 +12,31 @@ import type { AuthState } from '../auth/auth-state.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
 import type { MvccLimits, MvccRequest } from '../mvcc/index.js';
 import { resolveLimits } from '../mvcc/index.js';
-import { createNodeMetrics, type NodeMetrics } from '../observability/metrics.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 import { registerPeerMetrics } from '../observability/peer-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { StartupSteps } from '../observability/startup-steps.js';
 import { requestSpan, tracingOn } from '../observability/spans.js';
-import type { RawNode } from '../raft/raw-node.js';
-import type { ConfState, NodeId } from '../raft/types.js';
+import type { NodeId } from '../raft/types.js';
 import { NO_NODE, StateType } from '../raft/types.js';
 import type { PeerTransport } from '../transport/transport.js';
 import { ClusterRestore } from './cluster-restore.js';
 import { CommittedApplier } from './committed-applier.js';
 import { ConditionWaiters } from './condition-waiters.js';
-import { type DataDirLayout, DataDirLock, dataDirLayout, loadOrCreateIdentity } from './data-dir.js';
 import { encodeEnvelope, EntryKind, UNTRACKED_REQUEST_ID } from './entry-envelope.js';
 import { isNodeError, NodeError } from './errors.js';
-import { clusterIdOf, memberIdOf } from './identity.js';
+import { memberIdOf } from './identity.js';
 import type { AddMemberRequest, KvNode, MemberInfo, NodePosition, NodeStatus, Readiness, ReadOptions, WriteOptions, WriteRequest } from './kv-node.js';
 import { KeyRotation, type KeyRotationResult } from './key-rotation.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MemberPublisher } from './member-publisher.js';
-import { detailsByMemberId, MemberTable } from './member-table.js';
 import { inviteMember } from './member-invitation.js';
 import { Membership } from './membership.js';
-import { type MemberAddress, type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options.js';
-import { closeNodeStorage, createRawNode, KEYSPACE_GROUP, type NodeStorage, openNodeStorage, rebuildMemberTable, restartAppliedIndex, storageIsEmpty } from './node-storage.js';
+import { LogMaintenance } from './log-maintenance.js';
+import { knownMembers, type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options.js';
+import { closeNodeParts, type NodeParts, openNodeParts } from './node-startup.js';
+import { type NodeState, nodeReadiness, nodeStatus } from './node-status.js';
+import type { NodeStorage } from './node-storage.js';
 import { PeerForwarder } from './peer-forwarder.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { ForwardedEntryTraces, ProposalTrace } from './proposal-trace.js';
@@ -46,7 +45,7 @@ import { ReadIndexBatcher } from './read-index-batcher.js';
 import { ReadyLoop } from './ready-loop.js';
 import { persistReceivedSnapshot, receivedSnapshotPath } from './received-snapshots.js';
 import { SnapshotPolicy } from './snapshot-policy.js';
-import { NODE_VERSION } from './version.js';
+import { TransportPeers } from './transport-peers.js';
 import type { NodeClock, NodeIo } from './node-io.js';
 
 /** Ticks between measurements of the database for the quota. */
@@ -55,21 +54,6 @@ const QUOTA_MEASURE_TICKS = 10;
 const JOIN_PROMOTION_TICKS = 10;
 /** Ticks before a member announces its client URLs again if the first announcement was lost. */
 const PUBLISH_RETRY_TICKS = 50;
-/** A node this many entries behind the commit index it knows is not ready for clients. */
-const READY_APPLY_LAG_ENTRIES_MAX = 100;
-
-type NodeState = 'running' | 'closing' | 'closed' | 'failed';
-
-interface NodeParts {
-  readonly options: ResolvedNodeOptions;
-  readonly layout: DataDirLayout;
-  readonly lock: DataDirLock;
-  readonly clusterId: string;
-  readonly storage: NodeStorage;
-  readonly rawNode: RawNode;
-  readonly members: MemberTable;
-  readonly metrics: NodeMetrics;
-}
 
 export class RaftKvNode implements KvNode {
   readonly id: NodeId;
@@ -90,25 +74,20 @@ export class RaftKvNode implements KvNode {
   private readonly membership: Membership;
   private readonly leaseDriver: LeaseDriver;
   private readonly quota: QuotaMonitor;
-  private readonly snapshots: SnapshotPolicy;
+  private readonly logMaintenance: LogMaintenance;
   private readonly forwarder: PeerForwarder;
   private readonly restores: ClusterRestore;
   private readonly publisher: MemberPublisher;
   private readonly keyRotation: KeyRotation;
-  /** A key rotation waiting for the log to be re-sealed once the entries before `lastIndexBefore` are applied. */
-  private logReseal: PendingLogReseal | undefined;
-  // Invariant: the peers handed to the transport: every member but this one.
-  private readonly peerIds = new Set<NodeId>();
+  private readonly peers: TransportPeers;
   private stopTicker: (() => void) | undefined;
   private ticks = 0;
   private joinPromotionInFlight = false;
-  /** A restore replaced the lease table (and demoted the lease driver) during the current iteration. */
-  private leaseTableReplaced = false;
   /** The database measurement under way, awaited by close so it never reads a closed store. */
   private measurement: Promise<void> | undefined;
 
   private constructor(private readonly parts: NodeParts) {
-    const { options, storage, rawNode, members, metrics } = parts;
+    const { options, storage, rawNode, members, metrics, logger } = parts;
     this.options = options;
     this.io = options.io;
     this.proposals = new ProposalTracker(options.io.randomInt, options.queueLimits);
@@ -117,27 +96,40 @@ export class RaftKvNode implements KvNode {
     this.clusterId = parts.clusterId;
     this.metrics = metrics;
     this.limits = resolveLimits(options.limits);
-    this.logger = options.logger.child({ component: 'node', member: options.name });
+    this.logger = logger;
     this.transport = options.transport;
     registerPeerMetrics(metrics.registry, () => this.transport.counters());
-    this.reads = new ReadIndexBatcher(options.electionTicks * options.tickMs, options.queueLimits.pendingReadsMax, options.io.randomInt);
-    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs() });
+    const electionTimeoutMs = options.electionTicks * options.tickMs;
+    this.reads = new ReadIndexBatcher(electionTimeoutMs, options.queueLimits.pendingReadsMax, options.io.randomInt);
+    this.leaseDriver = new LeaseDriver({ checkpointIntervalMs: options.leaseCheckpointIntervalMs, now: () => this.clock.monotonicNowMs(), leases: () => this.mvcc.leases(), promotionExtendMs: electionTimeoutMs });
     this.quota = new QuotaMonitor(options.quotaBytes, this.id);
-    this.snapshots = new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax);
     const forwardedTraces = tracingOn() ? { forwardedTraces: new ForwardedEntryTraces(this.id) } : {};
-    const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, ...forwardedTraces, onMembershipChange: (confState) => this.updatePeers(confState) });
+    this.peers = new TransportPeers({ id: this.id, transport: this.transport, members, configured: knownMembers(options) });
+    const applier = new CommittedApplier({ id: this.id, rawNode, mvcc: storage.mvcc, members, proposals: this.proposals, metrics, ...forwardedTraces, onMembershipChange: (confState) => this.peers.update(confState) });
     const loopParts = { id: this.id, rawNode, logStore: storage.logStore, mvcc: storage.mvcc, transport: this.transport, members, applier, proposals: this.proposals, reads: this.reads, waiters: this.waiters, metrics, layout: parts.layout, logger: this.logger, clock: this.clock, fileSystem: this.io.fileSystem, cipher: storage.cipher, inboxBounds: options.queueLimits, ...forwardedTraces };
     this.loop = new ReadyLoop(loopParts, {
-      onLeadershipChange: (isLeader) => this.onLeadershipChange(isLeader),
-      onMembersReplaced: () => this.updatePeers(rawNode.status().confState),
+      onLeadershipChange: (isLeader) => this.leaseDriver.leadershipChanged(isLeader),
+      onMembersReplaced: () => this.peers.update(rawNode.status().confState),
       afterIteration: async () => {
-        await this.resumeLeasesAfterRestore();
-        await this.snapshotByPolicy();
-        await this.resealLogIfAsked();
+        await this.leaseDriver.resumeAfterRestore(this.isLeader);
+        await this.logMaintenance.snapshotByPolicy();
+        await this.logMaintenance.resealLogIfAsked();
       },
       onFatal: (error) => this.fail(error),
     });
     this.membership = new Membership({ id: this.id, rawNode, loop: this.loop, waiters: this.waiters, members, lastIndex: () => storage.logStore.lastIndex(), timeoutMs: options.requestTimeoutMs, clock: this.clock });
+    this.logMaintenance = new LogMaintenance({
+      rawNode,
+      logStore: storage.logStore,
+      members,
+      confState: () => this.membership.confState(),
+      policy: new SnapshotPolicy(options.snapshotEntries, options.compactionMarginEntries, options.logBytesMax),
+      metrics,
+      logger,
+      clock: this.clock,
+      requestTimeoutMs: options.requestTimeoutMs,
+      wake: () => this.loop.wake(),
+    });
     this.forwarder = new PeerForwarder({ transport: this.transport, loop: this.loop, timeoutMs: options.requestTimeoutMs, forwardedRequestsMax: options.queueLimits.forwardedRequestsMax, metrics });
     const proposeRestoreStep = (request: RestoreRequest, timeoutMs: number): Promise<MvccResponse> => this.proposeRequest(request, { timeoutMs });
     const { fileSystem, randomInt } = this.io;
@@ -150,14 +142,13 @@ export class RaftKvNode implements KvNode {
       logStore: storage.logStore,
       metrics,
       logger: this.logger,
-      resealLog: (sequence, lastIndexBefore) => this.resealLog(sequence, lastIndexBefore),
+      resealLog: (sequence, lastIndexBefore) => this.logMaintenance.resealLog(sequence, lastIndexBefore),
       reclaim: () => this.mvcc.reclaim(),
     });
     storage.mvcc.addLeaseListener((event) => {
       this.leaseDriver.observe(event);
-      if (event.type === 'reset') this.leaseTableReplaced = true;
-      else if (event.type === 'grant') metrics.leasesGranted.inc();
-      else metrics.leasesRevoked.inc();
+      if (event.type === 'grant') metrics.leasesGranted.inc();
+      else if (event.type === 'revoke') metrics.leasesRevoked.inc();
     });
     metrics.quotaBytes.set(options.quotaBytes);
   }
@@ -165,37 +156,15 @@ export class RaftKvNode implements KvNode {
   /** Opens the data directory and starts the node; rejects with a NodeError or a storage error naming the problem. */
   static async open(input: NodeOptions): Promise<RaftKvNode> {
     const steps = new StartupSteps();
-    const options = resolveNodeOptions(input);
-    const layout = dataDirLayout(options.dataDir);
-    const { fileSystem } = options.io;
-    const lock = await steps.time('lockDataDir', () => DataDirLock.acquire(options.io, layout));
-    let storage: NodeStorage | undefined;
+    const parts = await openNodeParts(resolveNodeOptions(input), steps);
     try {
-      const clusterId = configuredClusterId(options);
-      await steps.time('identity', () => loadOrCreateIdentity(fileSystem, layout, { name: options.name, memberId: memberIdOf(options.name), clusterId }));
-      const logger = options.logger.child({ component: 'node', member: options.name });
-      const cipher = await steps.time('encryptionKeys', () => loadRecordCipher(options.encryptionKeyFile, (warning) => logger.warn(warning)));
-      storage = await openNodeStorage(layout, options, cipher, steps);
-      const node = RaftKvNode.assemble(options, layout, lock, clusterId, storage, steps);
+      const node = new RaftKvNode(parts);
       await node.start(steps);
       return node;
     } catch (error) {
-      if (storage !== undefined) await closeNodeStorage(storage);
-      await lock.release();
+      await closeNodeParts(parts);
       throw error;
     }
-  }
-
-  private static assemble(options: ResolvedNodeOptions, layout: DataDirLayout, lock: DataDirLock, clusterId: string, storage: NodeStorage, steps: StartupSteps): RaftKvNode {
-    const id = memberIdOf(options.name);
-    const members = new MemberTable(detailsByMemberId(knownMembers(options)));
-    const fresh = storageIsEmpty(storage.logStore);
-    const applied = restartAppliedIndex(storage);
-    steps.timeSync('memberTableRebuild', () => rebuildMemberTable(members, storage.logStore, applied));
-    const rawNode = steps.timeSync('raftRestart', () => createRawNode(id, storage, options, applied));
-    if (fresh && options.cluster.mode === 'new') rawNode.bootstrap(options.cluster.initialMembers.map((member) => memberIdOf(member.name)));
-    const metrics = createNodeMetrics(options.metricsRegistry);
-    return new RaftKvNode({ options, layout, lock, clusterId, storage, rawNode, members, metrics });
   }
 
   private async start(steps: StartupSteps): Promise<void> {
@@ -208,7 +177,7 @@ export class RaftKvNode implements KvNode {
       removeMember: (id) => this.membership.removeMember(id),
       transferLeadership: (to) => this.membership.transferLeadership(to),
     });
-    this.updatePeers(this.parts.rawNode.status().confState);
+    this.peers.update(this.parts.rawNode.status().confState);
     await steps.time('restoreLeftoversRemoval', () => this.restores.removeLeftovers());
     await steps.time('transportStart', () => this.transport.start({
       onMessages: (messages) => this.loop.receive(messages),
@@ -390,27 +359,7 @@ export class RaftKvNode implements KvNode {
 
   async status(): Promise<NodeStatus> {
     const { rawNode, storage } = this.parts;
-    const status = rawNode.status();
-    const sizeBytes = this.state === 'running' ? await this.mvcc.backendSize() : this.quota.measuredBytes;
-    return {
-      id: this.id,
-      name: this.name,
-      clusterId: this.clusterId,
-      groupId: KEYSPACE_GROUP,
-      version: NODE_VERSION,
-      role: status.softState.state,
-      isLearner: status.confState.learners.includes(this.id),
-      leaderId: status.softState.lead,
-      term: status.hardState.term,
-      commitIndex: status.hardState.commit,
-      appliedIndex: this.mvcc.appliedIndex,
-      lastIndex: storage.logStore.lastIndex(),
-      revision: this.mvcc.currentRevision,
-      compactRevision: this.mvcc.compactRevision,
-      dbSizeBytes: sizeBytes,
-      quotaBytes: this.quota.quotaBytes,
-      alarms: [...this.mvcc.alarms],
-    };
+    return nodeStatus({ id: this.id, name: this.name, clusterId: this.clusterId, rawNode, storage, quota: this.quota }, this.state === 'running');
   }
 
   position(): NodePosition {
@@ -418,13 +367,7 @@ export class RaftKvNode implements KvNode {
   }
 
   readiness(): Readiness {
-    if (this.state !== 'running') return { ready: false, reason: `the node is ${this.state}` };
-    if (this.loop.lead === NO_NODE) return { ready: false, reason: 'no leader is known' };
-    const applied = this.mvcc.appliedIndex;
-    if (applied + READY_APPLY_LAG_ENTRIES_MAX < this.loop.commitIndex) {
-      return { ready: false, reason: `catching up: applied ${applied} of ${this.loop.commitIndex} committed entries` };
-    }
-    return { ready: true, reason: '' };
+    return nodeReadiness(this.state, this.loop, this.mvcc.appliedIndex);
   }
 
   /** Sealed under this member's newest key when encryption at rest is on. */
@@ -464,39 +407,6 @@ export class RaftKvNode implements KvNode {
     return this.keyRotation.rotate();
   }
 
-  /** Resolves once the Ready loop re-sealed the log (see resealLogIfAsked); rejects with NODE_TIMEOUT after the request timeout. */
-  private resealLog(sequence: number, lastIndexBefore: number): Promise<void> {
-    const deadlineMs = this.clock.monotonicNowMs() + this.options.requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      this.logReseal = { sequence, lastIndexBefore, deadlineMs, resolve, reject };
-      this.loop.wake();
-    });
-  }
-
-  /**
-   * Between iterations, like snapshotByPolicy: once every entry written before the rotation's new
-   * segment is applied, a snapshot at Raft's applied index lets every older segment go. Entries not
-   * yet committed can hold one back; the next iteration tries again, until the deadline.
-   */
-  private async resealLogIfAsked(): Promise<void> {
-    const pending = this.logReseal;
-    if (pending === undefined) return;
-    const applied = this.parts.rawNode.appliedIndex();
-    try {
-      const { logStore } = this.parts.storage;
-      if (applied >= pending.lastIndexBefore && (await logStore.resealUnderCurrentKey(applied as never, this.membership.confState(), this.parts.members.encode(), pending.sequence))) {
-        this.logReseal = undefined;
-        pending.resolve();
-      } else if (this.clock.monotonicNowMs() > pending.deadlineMs) {
-        this.logReseal = undefined;
-        pending.reject(new NodeError('NODE_TIMEOUT', { timeoutMs: this.options.requestTimeoutMs }));
-      }
-    } catch (error) {
-      this.logReseal = undefined;
-      pending.reject(error);
-    }
-  }
-
   /** Stops serving; a leader first hands leadership to another voter (bounded by two election timeouts). */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -518,8 +428,7 @@ export class RaftKvNode implements KvNode {
     this.reads.failAll(stopped);
     this.waiters.failAll(stopped);
     await this.transport.close();
-    await closeNodeStorage(this.parts.storage);
-    await this.parts.lock.release();
+    await closeNodeParts(this.parts);
     this.logger.info('node stopped');
   }
 
@@ -633,79 +542,10 @@ export class RaftKvNode implements KvNode {
       });
   }
 
-  private async onLeadershipChange(isLeader: boolean): Promise<void> {
-    if (!isLeader) {
-      this.leaseDriver.demote();
-      return;
-    }
-    const electionTimeoutMs = this.options.electionTicks * this.options.tickMs;
-    this.leaseDriver.promote(await this.mvcc.leases(), electionTimeoutMs);
-  }
-
-  /**
-   * A leader whose lease table a restore replaced resumes expiring leases from the new table.
-   * It runs after the iteration's applies, so grants applied after the restore are in it.
-   */
-  private async resumeLeasesAfterRestore(): Promise<void> {
-    if (!this.leaseTableReplaced) return;
-    this.leaseTableReplaced = false;
-    if (this.isLeader) await this.onLeadershipChange(true);
-  }
-
-  private async snapshotByPolicy(): Promise<void> {
-    const { logStore } = this.parts.storage;
-    const plan = this.snapshots.plan(this.parts.rawNode.appliedIndex(), logStore.snapshot().metadata.index, logStore);
-    if (plan === undefined) return;
-    const started = performance.now();
-    const confState = this.membership.confState();
-    await logStore.createSnapshot(plan.snapshotIndex as never, confState, this.parts.members.encode());
-    if (plan.compactIndex !== undefined) await logStore.compact(plan.compactIndex as never);
-    this.metrics.snapshotSaveDuration.observe((performance.now() - started) / 1000);
-    this.logger.info({ snapshotIndex: plan.snapshotIndex, compactIndex: plan.compactIndex }, 'created a snapshot');
-  }
-
-  private updatePeers(confState: ConfState): void {
-    const wanted = new Set<NodeId>();
-    for (const member of this.parts.members.members(confState)) {
-      if (member.id === this.id || member.peerAddress.length === 0) continue;
-      wanted.add(member.id);
-      this.transport.setPeer(member.id, member.peerAddress);
-    }
-    // Before a joining node learns the membership, it knows the members from its options.
-    if (confState.voters.length === 0) {
-      for (const [id, member] of detailsByMemberId(knownMembers(this.options))) {
-        if (id === this.id) continue;
-        wanted.add(id);
-        this.transport.setPeer(id, member.peerAddress);
-      }
-    }
-    for (const id of this.peerIds) if (!wanted.has(id)) this.transport.removePeer(id);
-    this.peerIds.clear();
-    for (const id of wanted) this.peerIds.add(id);
-  }
-
   private fail(error: unknown): void {
     this.logger.fatal({ err: error }, 'the node stopped after a storage or state-machine failure');
     this.state = 'failed';
     this.options.onFatalError?.(error);
     void this.close();
   }
-}
-
-interface PendingLogReseal {
-  readonly sequence: number;
-  readonly lastIndexBefore: number;
-  readonly deadlineMs: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
-function knownMembers(options: ResolvedNodeOptions): readonly MemberAddress[] {
-  return options.cluster.mode === 'new' ? options.cluster.initialMembers : options.cluster.members;
-}
-
-function configuredClusterId(options: ResolvedNodeOptions): string {
-  const cluster = options.cluster;
-  if (cluster.mode === 'join') return cluster.clusterId;
-  return clusterIdOf(new Map(cluster.initialMembers.map((member) => [member.name, member.peerAddress])));
 }

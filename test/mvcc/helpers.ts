@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupId } from '../../src/raft/types.js';
 import { type Database, openDatabase } from '../../src/mvcc/storage.js';
-import { MvccStore, type ApplyResult, type MvccStoreOptions } from '../../src/mvcc/kv-store.js';
+import type { ApplyResult } from '../../src/mvcc/apply-segment.js';
+import { MvccStore, type MvccStoreOptions } from '../../src/mvcc/kv-store.js';
 import { encodeRequest } from '../../src/mvcc/request-codec.js';
 import type { MvccRequest, MvccResponse, RangeResponse } from '../../src/mvcc/requests.js';
 
