@@ -34,7 +34,7 @@ export function buildConsole(): void {
   execFileSync(process.execPath, ['scripts/build-console.mjs', '--if-stale'], { cwd: REPOSITORY_ROOT, stdio: 'inherit', timeout: STEP_TIMEOUT_MS * 3 });
 }
 
-/** A browser server, so that its process, and so its pid, is the test's to stop (stopBrowser). */
+/** A browser server, so that its process, and so its pid, is the test's to stop (stopBrowserThenCluster). */
 export async function launchBrowserServer(): Promise<BrowserServer> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium (test/setup/ensure-test-tools.sh)`);
   return chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: STEP_TIMEOUT_MS });
@@ -50,7 +50,7 @@ export function poll<T>(read: () => Promise<T> | T): ReturnType<typeof expect.po
 }
 
 /** Closes the browser, then kills its process by pid in case closing did not end it. */
-export async function stopBrowser(server: BrowserServer | undefined, browser: Browser | undefined): Promise<void> {
+async function stopBrowser(server: BrowserServer | undefined, browser: Browser | undefined): Promise<void> {
   const pid = server?.process().pid;
   await browser?.close().catch(() => undefined);
   await server?.close().catch(() => undefined);
@@ -59,5 +59,14 @@ export async function stopBrowser(server: BrowserServer | undefined, browser: Br
     process.kill(pid, 'SIGKILL');
   } catch {
     // Already gone.
+  }
+}
+
+/** Stops the browser, then the members whatever happened to the browser. */
+export async function stopBrowserThenCluster(server: BrowserServer | undefined, browser: Browser | undefined, cluster: { destroy(): Promise<void> } | undefined): Promise<void> {
+  try {
+    await stopBrowser(server, browser);
+  } finally {
+    await cluster?.destroy();
   }
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
 import { etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
 import { TestCertificates, tlsServerArgs } from '../support/test-certificates.js';
-import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowser } from './browser-kit.js';
+import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowserThenCluster } from './browser-kit.js';
 
 let cluster: TestCluster;
 let server: BrowserServer;
@@ -38,14 +38,7 @@ beforeAll(async () => {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
 }, 60_000);
 
-afterAll(async () => {
-  // The members are stopped whatever happens to the browser.
-  try {
-    await stopBrowser(server, browser);
-  } finally {
-    await cluster?.destroy();
-  }
-});
+afterAll(() => stopBrowserThenCluster(server, browser, cluster));
 
 describe('the web console over HTTPS with client certificates and authentication on', () => {
   it('asks for a login, writes what the user confirms, and logs out', async () => {

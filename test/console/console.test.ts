@@ -13,7 +13,7 @@ import type { Browser, BrowserServer, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT, TestCluster } from '../cluster/cluster-harness.js';
 import { etcdctl, etcdctlOk } from '../etcd-compat/etcdctl-runner.js';
-import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowser } from './browser-kit.js';
+import { buildConsole, connectBrowser, launchBrowserServer, poll, STEP_TIMEOUT_MS, stopBrowserThenCluster } from './browser-kit.js';
 
 const SCREENSHOTS_ASKED = process.env.BVAULT_CONSOLE_SCREENSHOTS;
 const SCREENSHOTS = SCREENSHOTS_ASKED === undefined ? mkdtempSync(join(tmpdir(), 'bv-console-screenshots-')) : resolve(REPOSITORY_ROOT, SCREENSHOTS_ASKED);
@@ -35,13 +35,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // The members are stopped whatever happens to the browser.
-  try {
-    await stopBrowser(server, browser);
-  } finally {
-    await cluster?.destroy();
-    if (SCREENSHOTS_ASKED === undefined) rmSync(SCREENSHOTS, { recursive: true, force: true });
-  }
+  await stopBrowserThenCluster(server, browser, cluster);
+  if (SCREENSHOTS_ASKED === undefined) rmSync(SCREENSHOTS, { recursive: true, force: true });
 });
 
 /** The console of the member every test uses: n1, which is never the one killed. */
