@@ -1,8 +1,9 @@
 // Applies committed entries: all of a Ready's entries go to the MVCC store in one batch (one
 // LevelDB write with the applied index); ConfChange entries then change Raft's membership,
 // the member table and the transport's peers, published member attributes change the member
-// table, and a member's new peer address changes the table and the transport's peers; and the callers waiting on this node's own proposals are settled with their
-// results. A traced entry's commit span ends and its apply span begins here (proposal-trace.ts).
+// table, and a member's new peer address changes the table and the transport's peers; and the
+// callers waiting on this node's own proposals are settled with their results. A traced
+// entry's commit span ends and its apply span begins here (proposal-trace.ts).
 
 import type { ApplyEntry, MvccStore } from '../mvcc/index.js';
 import { SLOW_APPLY_SECONDS, type NodeMetrics } from '../observability/metrics.js';

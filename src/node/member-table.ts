@@ -70,19 +70,18 @@ export class MemberTable {
 
   /**
    * Applies an entry that changes members' details: published attributes (name, client and gRPC
-   * URLs) or a new peer address. A member the table does not hold (removed since) is ignored.
-   * Returns false for an entry of any other kind.
+   * URLs) or a new peer address. A member the table does not hold (removed since) is ignored,
+   * and so is an entry of any other kind.
    */
-  applyEntry(envelope: EntryEnvelope): boolean {
+  applyEntry(envelope: EntryEnvelope): void {
     const { kind, payload } = envelope;
-    if (kind !== EntryKind.MemberAttributes && kind !== EntryKind.MemberPeerAddress) return false;
+    if (kind !== EntryKind.MemberAttributes && kind !== EntryKind.MemberPeerAddress) return;
     for (const [id, changed] of decodeMembers(payload)) {
       const member = this.details.get(id);
       if (member === undefined) continue;
       if (kind === EntryKind.MemberPeerAddress) this.details.set(id, { ...member, peerAddress: changed.peerAddress });
       else this.details.set(id, { ...member, name: changed.name, clientUrls: changed.clientUrls, grpcUrls: changed.grpcUrls });
     }
-    return true;
   }
 
   get(id: NodeId): MemberDetails | undefined {

@@ -77,9 +77,9 @@ export class Membership {
    */
   async updateMember(id: NodeId, peerAddress: string): Promise<void> {
     const { members, loop, waiters, clock, timeoutMs } = this.parts;
+    this.mustBeMember(id);
     const member = members.get(id);
-    const confState = this.confState();
-    if (member === undefined || ![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
+    if (member === undefined) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
     if (member.peerAddress === peerAddress) return;
     const payload = encodeMemberContext(new Map([[id, { ...member, peerAddress }]]));
     const startedMs = clock.monotonicNowMs();
@@ -88,8 +88,7 @@ export class Membership {
   }
 
   async removeMember(id: NodeId): Promise<void> {
-    const confState = this.confState();
-    if (![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
+    this.mustBeMember(id);
     const gone = (next: ConfState): boolean => ![...next.voters, ...next.learners, ...next.votersOutgoing].includes(id);
     await this.change({ type: ConfChangeType.RemoveNode, nodeId: id }, EMPTY_BYTES, gone);
   }
@@ -127,6 +126,12 @@ export class Membership {
     await waiters.waitFor(outOfJoint, startedMs, timeoutMs);
     await this.onLoop(() => this.parts.rawNode.proposeConfChange(change));
     await waiters.waitFor(() => outOfJoint() && applied(this.confState()), startedMs, timeoutMs);
+  }
+
+  /** Throws NODE_UNKNOWN_MEMBER unless `id` is a voter or a learner. */
+  private mustBeMember(id: NodeId): void {
+    const confState = this.confState();
+    if (![...confState.voters, ...confState.learners].includes(id)) throw new NodeError('NODE_UNKNOWN_MEMBER', { member: memberIdText(id) });
   }
 
   /** Runs a RawNode call inside the Ready loop and turns its refusal into a NodeError. */
