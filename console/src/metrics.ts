@@ -58,11 +58,12 @@ export function p99Seconds(before: Scrape, after: Scrape): number | null {
   return highest;
 }
 
-/** Cumulative counts by upper bound, summed over every label but `le`. */
-function bucketDeltas(before: Scrape, after: Scrape, name: string): [number, number][] {
+/** Cumulative counts by upper bound between two scrapes, summed over every label but `le` of the samples `keep` accepts. */
+export function bucketDeltas(before: Scrape, after: Scrape, name: string, keep: (labels: Readonly<Record<string, string>>) => boolean = () => true): [number, number][] {
   const byBound = new Map<number, number>();
   const add = (scrape: Scrape, sign: number): void => {
     for (const sample of scrape.get(name) ?? []) {
+      if (!keep(sample.labels)) continue;
       const bound = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
       byBound.set(bound, (byBound.get(bound) ?? 0) + sign * sample.value);
     }
@@ -72,7 +73,8 @@ function bucketDeltas(before: Scrape, after: Scrape, name: string): [number, num
   return [...byBound].sort((a, b) => a[0] - b[0]);
 }
 
-function histogramQuantile(quantile: number, buckets: readonly [number, number][]): number | null {
+/** Prometheus' histogram_quantile over cumulative buckets; null when they are empty. */
+export function histogramQuantile(quantile: number, buckets: readonly [number, number][]): number | null {
   const total = buckets[buckets.length - 1]?.[1] ?? 0;
   if (total <= 0) return null;
   const rank = quantile * total;

@@ -45,6 +45,8 @@ export class Watcher implements AsyncIterable<WatchResponse> {
   /** Invariant: every event before `next` has been enqueued or filtered out. */
   next: HistoryPosition;
   synced = false;
+  /** How many responses this watcher has produced, read or not: its consumer can tell when it has passed on all of them. */
+  responsesEnqueued = 0;
   private readonly queue: WatchResponse[] = [];
   private queuedEvents = 0;
   private waiting: ((result: IteratorResult<WatchResponse>) => void) | undefined;
@@ -143,6 +145,7 @@ export class Watcher implements AsyncIterable<WatchResponse> {
   }
 
   private deliver(response: WatchResponse): void {
+    this.responsesEnqueued += 1;
     const waiting = this.waiting;
     if (waiting !== undefined) {
       this.waiting = undefined;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBedState, type BedState } from './bed-state.js';
+import type { ExternalStorage } from './control-plane.js';
 import { clearLeftovers } from './leftovers.js';
 import { networkOfSlot, type BedNetwork } from './network-slot.js';
 import { BINARIES, K8S_DIRECTORY } from './paths.js';
@@ -24,6 +25,10 @@ const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx
 export interface BedOptions {
   /** How many Node objects the node agent serves (node-1, node-2, ...); 0 runs no agent, for tests of the API alone. */
   readonly nodes?: number;
+  /** etcd-compatible servers for the API server's objects (a Beaver-Vault cluster); the bed's own etcd otherwise. */
+  readonly storage?: ExternalStorage;
+  /** Flags added to the API server's, e.g. ['--etcd-compaction-interval=10s']. */
+  readonly apiServerFlags?: readonly string[];
 }
 
 export interface Bed {
@@ -44,7 +49,10 @@ export interface Bed {
 
 export async function startBed(options: BedOptions = {}): Promise<Bed> {
   const directory = await mkdtemp(join(tmpdir(), 'bvault-k8s-'));
-  return launchBed(directory, options.nodes ?? 1, ['--owner-pid', String(process.pid), '--temporary']);
+  const flags = ['--owner-pid', String(process.pid), '--temporary'];
+  if (options.storage !== undefined) flags.push('--storage', JSON.stringify(options.storage));
+  for (const flag of options.apiServerFlags ?? []) flags.push(`--apiserver-flag=${flag}`);
+  return launchBed(directory, options.nodes ?? 1, flags);
 }
 
 /** Starts a supervisor for a bed in `directory` and waits until pods can run; a bed that fails to start is torn down. */

@@ -16,10 +16,21 @@ import { spawnTracked, type PidRegistry, type TrackedProcess } from './processes
 const START_TIMEOUT_MS = 90_000;
 export const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16';
 
+/** etcd-compatible servers the API server stores its objects in, instead of the bed's own etcd. */
+export interface ExternalStorage {
+  readonly servers: readonly string[];
+  /** Client certificates for the API server, and the CA of the servers' certificates. */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+}
+
 export interface ControlPlaneOptions {
   readonly directory: string;
   /** etcd's data directory: on tmpfs, since Debian's etcd 3.4 has no --unsafe-no-fsync. */
   readonly etcdDataDirectory: string;
+  /** When given, no etcd is started and the API server uses these servers. */
+  readonly storage?: ExternalStorage;
+  /** Flags added to the API server's own, e.g. a shorter --etcd-compaction-interval. */
+  readonly apiServerFlags?: readonly string[];
   readonly pki: BedPki;
   readonly registry: PidRegistry;
   readonly advertiseAddress: string;
@@ -44,25 +55,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     for (const process of [...started].reverse()) await process.stop(10_000);
   };
   try {
-    const etcdPort = await freePort();
-    const etcdPeerPort = await freePort();
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    started.push(spawnTracked('etcd', BINARIES.etcd, [
-      '--name', 'bed', '--data-dir', options.etcdDataDirectory,
-      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-      '--initial-cluster', `bed=http://127.0.0.1:${etcdPeerPort}`,
-      '--listen-metrics-urls', '', '--log-level', 'warn', '--logger', 'zap',
-    ], { registry, logFile: join(logs, 'etcd.log') }));
-    await waitFor('etcd to answer /health', START_TIMEOUT_MS, async () => {
-      const answer = await fetch(`${etcdUrl}/health`).catch(() => undefined);
-      return answer?.ok ? true : undefined;
-    });
+    const storageFlags = options.storage === undefined
+      ? [`--etcd-servers=${await startEtcd(options.etcdDataDirectory, registry, logs, started)}`]
+      : externalStorageFlags(options.storage);
 
     const apiServerPort = await freePort();
     const apiServerUrl = `https://127.0.0.1:${apiServerPort}`;
     started.push(spawnTracked('kube-apiserver', BINARIES.kubeApiserver, [
-      `--etcd-servers=${etcdUrl}`,
+      ...storageFlags,
       '--bind-address=127.0.0.1', `--secure-port=${apiServerPort}`, `--advertise-address=${options.advertiseAddress}`,
       `--tls-cert-file=${pki.apiServer.certFile}`, `--tls-private-key-file=${pki.apiServer.keyFile}`,
       `--client-ca-file=${pki.caFile}`,
@@ -78,6 +78,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       `--cert-dir=${join(directory, 'apiserver-certs')}`,
       '--profiling=false',
       '--v=1',
+      ...(options.apiServerFlags ?? []),
     ], { registry, logFile: join(logs, 'kube-apiserver.log') }));
     await waitFor('kube-apiserver to answer /readyz', START_TIMEOUT_MS, async () => (await isReady(apiServerUrl, pki.caFile, pki.admin)) || undefined);
 
@@ -111,6 +112,33 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await stopAll();
     throw error;
   }
+}
+
+/** Debian's etcd on loopback, its data on tmpfs; resolves with its client URL once it answers. */
+async function startEtcd(dataDirectory: string, registry: PidRegistry, logs: string, started: TrackedProcess[]): Promise<string> {
+  const etcdPort = await freePort();
+  const etcdPeerPort = await freePort();
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  started.push(spawnTracked('etcd', BINARIES.etcd, [
+    '--name', 'bed', '--data-dir', dataDirectory,
+    '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+    '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
+    '--initial-cluster', `bed=http://127.0.0.1:${etcdPeerPort}`,
+    '--listen-metrics-urls', '', '--log-level', 'warn', '--logger', 'zap',
+  ], { registry, logFile: join(logs, 'etcd.log') }));
+  await waitFor('etcd to answer /health', START_TIMEOUT_MS, async () => {
+    const answer = await fetch(`${etcdUrl}/health`).catch(() => undefined);
+    return answer?.ok ? true : undefined;
+  });
+  return etcdUrl;
+}
+
+function externalStorageFlags(storage: ExternalStorage): string[] {
+  const flags = [`--etcd-servers=${storage.servers.join(',')}`];
+  if (storage.tls !== undefined) {
+    flags.push(`--etcd-cafile=${storage.tls.caFile}`, `--etcd-certfile=${storage.tls.certFile}`, `--etcd-keyfile=${storage.tls.keyFile}`);
+  }
+  return flags;
 }
 
 /** GET /readyz with the admin certificate: true once the API server has finished starting. */

@@ -4,8 +4,11 @@
 // --owner-pid) is gone — so a test run that is killed leaves nothing behind.
 //
 //   node --import tsx test/k8s/bed/supervisor.ts --directory D --nodes 1 [--owner-pid P] [--temporary]
+//     [--storage JSON] [--apiserver-flag F ...]
 //
 // --temporary: the bed directory is removed once everything has stopped (beds of tests).
+// --storage: an ExternalStorage (control-plane.ts) as JSON; the API server stores its objects
+// there and the bed starts no etcd of its own.
 
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdir, rm } from 'node:fs/promises';
@@ -14,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { waitFor } from '../../cluster/cluster-harness.js';
 import { startNodeAgent, type NodeAgent } from '../node-agent/agent.js';
 import { writeBedState, type BedState } from './bed-state.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { startControlPlane, type ControlPlane, type ExternalStorage } from './control-plane.js';
 import { agentDirectoryOf, clearLeftovers, etcdDataDirectoryOf, registryOf } from './leftovers.js';
 import { claimSlot, networkOfSlot, type ClaimedSlot } from './network-slot.js';
 import { K8S_DIRECTORY } from './paths.js';
@@ -30,12 +33,15 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '1' },
     'owner-pid': { type: 'string' },
     temporary: { type: 'boolean', default: false },
+    storage: { type: 'string' },
+    'apiserver-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 if (values.directory === undefined) throw new Error('supervisor: --directory is required');
 const directory = values.directory;
 const nodes = Array.from({ length: Number(values.nodes) }, (_, index) => `node-${index + 1}`);
 const ownerPid = values['owner-pid'] === undefined ? undefined : Number(values['owner-pid']);
+const storage = values.storage === undefined ? undefined : JSON.parse(values.storage) as ExternalStorage;
 
 let slot: ClaimedSlot | undefined;
 let controlPlane: ControlPlane | undefined;
@@ -86,6 +92,8 @@ async function start(): Promise<void> {
     pki,
     registry,
     advertiseAddress: network.gatewayAddress,
+    storage,
+    apiServerFlags: values['apiserver-flag'],
   });
   // A bed without nodes is the API alone: for tests of schemas, admission and rendering.
   if (nodes.length > 0) agent = await startNodeAgent({

@@ -9,6 +9,7 @@ import type { ResponseHeaders } from '../response-headers.js';
 import { type EtcdContext, etcdServiceError, onCallerNode, safeNumber, unary } from './etcd-call.js';
 import { etcdSnapshotFrames } from './etcd-snapshot-framing.js';
 import { expect } from './kv-service.js';
+import { ETCD_COMPATIBLE_VERSION } from '../../../node/version.js';
 
 const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'] as const;
 
@@ -49,7 +50,7 @@ export function maintenanceService(context: EtcdContext): pb.MaintenanceServer {
 function statusMessage(status: NodeStatus, header: pb.ResponseHeader): pb.StatusResponse {
   return {
     header,
-    version: status.version,
+    version: ETCD_COMPATIBLE_VERSION,
     dbSize: BigInt(status.dbSizeBytes),
     leader: BigInt(status.leaderId),
     raftIndex: BigInt(status.commitIndex),

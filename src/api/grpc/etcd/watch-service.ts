@@ -1,6 +1,7 @@
 // etcd's Watch service: one bidirectional stream carries many watches. Create requests start
 // a watch (the client's watch_id or the next free one), cancel requests end one, and a
-// progress request gets the current revision when every watch of the stream has caught up.
+// progress request gets the current revision once every watch of the stream has caught up and
+// written out everything it had.
 // Responses follow etcd's order: a created response first, then events in revision order, or
 // a canceled response carrying compact_revision when the start revision was compacted.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
@@ -20,6 +21,8 @@ const STREAM_WATCH_ID = -1n;
 const DUPLICATE_WATCH_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
 const FILTER_NOPUT = 0;
 const FILTER_NODELETE = 1;
+/** How long a progress request may wait for the stream's watches to catch up before it is dropped. */
+const PROGRESS_WAIT_MS = 250;
 
 export interface WatchServiceOptions {
   /** A fragmenting watch splits responses larger than this (etcd uses its max request size). */
@@ -37,6 +40,10 @@ class WatchSession {
   private readonly watchers = new Map<bigint, Watcher>();
   private nextWatchId = 0n;
   private handling: Promise<void> = Promise.resolve();
+  /** Responses of each watch written to the stream, against Watcher.responsesEnqueued. */
+  private readonly written = new Map<Watcher, number>();
+  /** Wakes a progress request that waits for the watches' responses to be written. */
+  private wakeProgress: (() => void) | undefined;
 
   constructor(
     private readonly node: KvNode,
@@ -85,7 +92,7 @@ class WatchSession {
       return this.refuse(toEtcdError(error).message);
     }
     this.watchers.set(watchId, watcher);
-    this.send({ ...(await this.emptyResponse(watchId)), created: true });
+    this.send({ ...this.emptyResponse(watchId), created: true });
     // A failure to deliver (the node stopped mid-watch) ends the stream with etcd's status.
     this.pump(watchId, watcher, request.fragment).catch((error: unknown) => {
       this.cancelAll();
@@ -94,8 +101,8 @@ class WatchSession {
   }
 
   /** etcd answers a create it cannot serve with a created-and-canceled response, not a stream error. */
-  private async refuse(reason: string): Promise<void> {
-    this.send({ ...(await this.emptyResponse(STREAM_WATCH_ID)), created: true, canceled: true, cancelReason: reason });
+  private refuse(reason: string): void {
+    this.send({ ...this.emptyResponse(STREAM_WATCH_ID), created: true, canceled: true, cancelReason: reason });
   }
 
   private freeWatchId(): bigint {
@@ -106,9 +113,12 @@ class WatchSession {
   private async pump(watchId: bigint, watcher: Watcher, fragment: boolean): Promise<void> {
     for await (const response of watcher) {
       await this.deliver(watchId, response, fragment);
+      this.written.set(watcher, (this.written.get(watcher) ?? 0) + 1);
+      this.wakeProgress?.();
       if (response.canceled === true) break;
     }
     if (this.watchers.get(watchId) === watcher) this.watchers.delete(watchId);
+    this.written.delete(watcher);
   }
 
   private async deliver(watchId: bigint, response: WatchResponse, fragment: boolean): Promise<void> {
@@ -128,15 +138,38 @@ class WatchSession {
     if (watcher === undefined) return;
     this.watchers.delete(watchId);
     watcher.cancel();
-    this.send({ ...(await this.emptyResponse(watchId)), canceled: true });
+    this.send({ ...this.emptyResponse(watchId), canceled: true });
   }
 
+  /**
+   * A progress response promises that every event up to its revision is already on the stream
+   * (kube-apiserver's watch cache serves consistent reads on that promise). So it waits until
+   * every watch of the stream is synced and has written all it has produced, then names the
+   * store's revision at that same instant: with no await in between, no event can be applied
+   * unseen. As etcd does with a request it cannot answer, it is dropped when a watch is still
+   * catching up (or does not finish in time); the client asks again.
+   */
   private async progress(): Promise<void> {
-    if ([...this.watchers.values()].some((watcher) => !watcher.synced)) return;
-    this.send(await this.emptyResponse(STREAM_WATCH_ID));
+    const deadline = Date.now() + PROGRESS_WAIT_MS;
+    for (;;) {
+      const watchers = [...this.watchers.values()];
+      if (watchers.some((watcher) => !watcher.synced)) return;
+      if (watchers.every((watcher) => (this.written.get(watcher) ?? 0) === watcher.responsesEnqueued)) break;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.wakeProgress = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeProgress = undefined;
+    }
+    this.send(this.emptyResponse(STREAM_WATCH_ID));
   }
 
-  private async emptyResponse(watchId: bigint): Promise<pb.WatchResponse> {
+  private emptyResponse(watchId: bigint): pb.WatchResponse {
     return { header: this.headers.header(), watchId, created: false, canceled: false, compactRevision: 0n, cancelReason: '', fragment: false, events: [] };
   }
 
