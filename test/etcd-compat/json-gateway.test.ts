@@ -41,8 +41,8 @@ async function curl(url: string, body: string | undefined, headers: readonly str
   return { status: Number(stdout.slice(cut + 1)), text, json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** `curl -N`: a streamed answer, read line by line until the test stops it. */
-function curlStream(url: string, body: string): { readonly lines: string[]; stop(): void } {
+/** `curl -N`: a streamed answer, read line by line until it ends or the test stops it; `rest` is what follows the last newline. */
+function curlStream(url: string, body: string): { readonly lines: string[]; rest(): string; done(): boolean; stop(): void } {
   const child = spawn('curl', ['-sS', '-N', url, '-X', 'POST', '-d', body, '--max-time', '30']);
   streams.push(child);
   const lines: string[] = [];
@@ -52,7 +52,9 @@ function curlStream(url: string, body: string): { readonly lines: string[]; stop
     partial = parts.pop() ?? '';
     lines.push(...parts);
   });
-  return { lines, stop: () => child.kill() };
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  return { lines, rest: () => partial, done: () => exited, stop: () => child.kill() };
 }
 
 const gateway = (path: string, member = 0): string => `${(cluster.members[member] ?? cluster.members[0])!.url}/v3/${path}`;
@@ -125,6 +127,27 @@ describe('the etcd JSON gateway', () => {
       expect(deleted!.result.events[0]!['type']).toBe('DELETE');
     } finally {
       watch.stop();
+    }
+  });
+
+  it('ends a stream whose next request is not one with an {"error": ...} chunk, and streams a snapshot', async () => {
+    const watch = curlStream(gateway('watch'), `{"create_request": {"key": "${b64('x')}"}} {"create_request": {"nope": 1}}`);
+    try {
+      await waitFor('the watch to end', 10_000, () => (watch.done() ? true : undefined));
+      // The first request may be answered before the second is read; nothing else is.
+      for (const line of watch.lines) expect(JSON.parse(line)).toMatchObject({ result: { created: true } });
+      expect(JSON.parse(watch.rest())).toEqual({ error: { grpc_code: 3, http_code: 400, message: expect.stringContaining('"nope" is unknown') as string, http_status: 'Bad Request' } });
+    } finally {
+      watch.stop();
+    }
+    const snapshot = curlStream(gateway('maintenance/snapshot', 1), '{}');
+    try {
+      await waitFor('the snapshot to end', 20_000, () => (snapshot.done() ? true : undefined));
+      const chunks = snapshot.lines.map((line) => (JSON.parse(line) as { result: { blob?: string } }).result);
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(Buffer.concat(chunks.map((chunk) => Buffer.from(chunk.blob ?? '', 'base64'))).length).toBeGreaterThan(512);
+    } finally {
+      snapshot.stop();
     }
   });
 

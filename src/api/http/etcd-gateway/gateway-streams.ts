@@ -15,14 +15,17 @@ import { JsonValueSplitter } from './json-value-splitter.js';
 /** A bidirectional call (Watch, LeaseKeepAlive) fed from the request body as it arrives. */
 export function pipeBidiStream(method: GatewayMethod, body: Readable, call: ClientDuplexStream<Buffer, Buffer>, response: ServerResponse, messageBytesMax: number): void {
   const splitter = new JsonValueSplitter(messageBytesMax);
-  const finish = forwardResults(method, call, response, () => body.destroy());
-  body.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer): void => {
     try {
       for (const text of splitter.push(chunk)) call.write(Buffer.from(binaryFromJson(method.descriptor.input, parseJsonText(text))));
     } catch (error) {
       finish(error);
     }
-  });
+  };
+  // The rest of the body is drained, not destroyed: destroying it would close the connection
+  // before the error chunk is sent.
+  const finish = forwardResults(method, call, response, () => body.off('data', onData).resume());
+  body.on('data', onData);
   body.on('end', () => {
     try {
       splitter.end();
