@@ -1,7 +1,7 @@
 // TLS against real processes: a three-member cluster with TLS and client-cert-auth on the client
 // port and mutual TLS on the peer port, used by the real etcdctl 3.4, the REST API and etcd's
-// JSON gateway over HTTPS and the bvault CLI; what each refuses without a client certificate; and a member whose peer
-// certificate comes from another CA, which the others never let in.
+// JSON gateway over HTTPS and the bvault CLI; what each refuses without a client certificate;
+// and a member whose peer certificate comes from another CA, which the others never let in.
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
