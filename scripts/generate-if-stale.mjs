@@ -1,6 +1,7 @@
-// `npm run generate`, but only when src/generated was not made from the current proto/ and
-// buf.gen.yaml. Generating takes seconds and `npm run bvault` is run once per command, so it
-// compares a hash of the inputs with the one `npm run generate` recorded beside its output.
+// `npm run generate`, but only when src/generated was not made from the current proto/,
+// buf.gen.yaml and scripts/generate-etcd-descriptors.mjs. Generating takes seconds and
+// `npm run bvault` is run once per command, so it compares a hash of the inputs with the one
+// `npm run generate` recorded beside its output.
 //   node scripts/generate-if-stale.mjs [--check | --record] [--root DIR]
 // --check only prints `fresh` or `stale` (exit 0 or 1); --record records the current inputs as
 // generated (what `npm run generate` does after buf); --root names the repository (default:
@@ -23,7 +24,7 @@ function inputsHash() {
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
   const hash = createHash('sha256');
-  for (const file of [join(root, 'buf.gen.yaml'), ...protoFiles]) hash.update(`${relative(root, file)}\0`).update(readFileSync(file));
+  for (const file of [join(root, 'buf.gen.yaml'), join(root, 'scripts/generate-etcd-descriptors.mjs'), ...protoFiles]) hash.update(`${relative(root, file)}\0`).update(readFileSync(file));
   return hash.digest('hex');
 }
 

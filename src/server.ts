@@ -192,18 +192,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
     const client = await clientAccessOf(node, config, logger);
     auditLog = client.auditLog;
     const { access, auth } = client;
-    const api = await startHttpApi({
-      node,
-      access,
-      auth,
-      host: config.httpHost,
-      port: config.httpPort,
-      metrics: metricsRegistry,
-      logger: logger.child({ component: 'http' }),
-      limits: config.limits,
-      grpcPort: config.grpcPort,
-      ...(tls.clientPort === undefined ? {} : { https: tls.clientPort.https }),
-    });
+    // The gRPC API first: the HTTP API's etcd gateway makes its calls on it.
     const grpcApi = await startGrpcApi({
       node,
       access,
@@ -214,8 +203,21 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
       logger: logger.child({ component: 'grpc' }),
       limits: { ...config.limits, concurrentStreamsMax: config.grpcConcurrentStreamsMax },
       ...(tls.clientPort === undefined ? {} : { credentials: tls.clientPort.grpc }),
+    });
+    const api = await startHttpApi({
+      node,
+      access,
+      auth,
+      host: config.httpHost,
+      port: config.httpPort,
+      metrics: metricsRegistry,
+      logger: logger.child({ component: 'http' }),
+      limits: config.limits,
+      grpcPort: config.grpcPort,
+      grpcLocalTarget: grpcApi.localTarget,
+      ...(tls.clientPort === undefined ? {} : { https: tls.clientPort.https }),
     }).catch(async (error: unknown) => {
-      await api.close();
+      await grpcApi.close();
       throw error;
     });
     const startup = startupPhases(nodeOpeningAtMs, nodeOpenedAtMs);

@@ -48,7 +48,9 @@ describe('the scripts around the code', () => {
     const root = await temporaryDirectory('generate-if-stale');
     await mkdir(join(root, 'proto/a'), { recursive: true });
     await mkdir(join(root, 'src/generated'), { recursive: true });
+    await mkdir(join(root, 'scripts'), { recursive: true });
     await writeFile(join(root, 'buf.gen.yaml'), 'version: v2\n');
+    await writeFile(join(root, 'scripts/generate-etcd-descriptors.mjs'), '// v1\n');
     await writeFile(join(root, 'proto/a/a.proto'), 'syntax = "proto3";\n');
     const script = join(REPOSITORY_ROOT, 'scripts/generate-if-stale.mjs');
     const check = (): Promise<string> => promisify(execFile)(process.execPath, [script, '--check', '--root', root]).then(({ stdout }) => stdout, (error: { stdout: string }) => error.stdout);
@@ -57,8 +59,11 @@ describe('the scripts around the code', () => {
     expect(await check()).toBe('fresh\n');
     await writeFile(join(root, 'proto/a/a.proto'), 'syntax = "proto3";\nmessage A {}\n');
     expect(await check()).toBe('stale\n');
+    await promisify(execFile)(process.execPath, [script, '--record', '--root', root]);
+    await writeFile(join(root, 'scripts/generate-etcd-descriptors.mjs'), '// v2\n');
+    expect(await check()).toBe('stale\n');
     const manifest = JSON.parse(await readFile(join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(manifest.scripts.prebvault).toBe('node scripts/generate-if-stale.mjs');
-    expect(manifest.scripts.generate).toContain('node scripts/generate-if-stale.mjs --record');
+    expect(manifest.scripts.generate).toContain('node scripts/generate-etcd-descriptors.mjs && node scripts/generate-if-stale.mjs --record');
   });
 });

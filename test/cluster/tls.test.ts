@@ -1,7 +1,7 @@
 // TLS against real processes: a three-member cluster with TLS and client-cert-auth on the client
-// port and mutual TLS on the peer port, used by the real etcdctl 3.4, the REST API over HTTPS
-// and the bvault CLI; what each refuses without a client certificate; and a member whose peer
-// certificate comes from another CA, which the others never let in.
+// port and mutual TLS on the peer port, used by the real etcdctl 3.4, the REST API and etcd's
+// JSON gateway over HTTPS and the bvault CLI; what each refuses without a client certificate;
+// and a member whose peer certificate comes from another CA, which the others never let in.
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -66,6 +66,23 @@ describe('a cluster with TLS on every port', () => {
     const refused = await etcdctl(members.slice(0, 1), ['--cacert', certificates.caFile, '--dial-timeout=2s', '--command-timeout=3s', 'get', 'tls/hello']);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).not.toContain('world');
+  });
+
+  it('serves etcd\'s JSON gateway over HTTPS, whose calls reach the gRPC API that asks for a client certificate', async () => {
+    const [first, second] = running().members as [ServerProcess, ServerProcess];
+    const curl = (url: string, body: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = spawn('curl', ['-sS', '--max-time', '10', ...withClientCertificate(), url, '-X', 'POST', '-d', body], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        child.once('error', reject);
+        child.once('close', () => resolve(output));
+      });
+    const key = Buffer.from('tls/gateway').toString('base64');
+    const put = JSON.parse(await curl(`${first.url}/v3/kv/put`, `{"key": "${key}", "value": "${Buffer.from('json').toString('base64')}"}`)) as { header?: unknown };
+    expect(put.header).toBeDefined();
+    const range = JSON.parse(await curl(`${second.url}/v3/kv/range`, `{"key": "${key}"}`)) as { kvs?: { value: string }[] };
+    expect(range.kvs?.[0]?.value).toBe(Buffer.from('json').toString('base64'));
   });
 
   it('serves REST over HTTPS to a client with a certificate and refuses one without at the handshake', async () => {

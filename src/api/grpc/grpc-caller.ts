@@ -7,9 +7,7 @@ import { certificateCommonNameOf } from '../../access/certificate-identity.js';
 import type { ClientApi, Credentials, NodeAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
 import { ApiError } from '../errors.js';
-
-/** The metadata key etcd's clients send the token under (etcd's rpctypes.TokenFieldNameGRPC). */
-export const TOKEN_METADATA_KEY = 'token';
+import { TOKEN_METADATA_KEY } from '../shared/token-metadata.js';
 
 /** What every kind of grpc-js server call offers (grpc-js does not export its ServerSurfaceCall). */
 export interface IncomingCall {

@@ -19,6 +19,7 @@ import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcServerMetricsInterceptor } from './grpc-metrics.js';
 import { grpcTracingInterceptor } from './grpc-tracing.js';
+import { openLocalEndpoint } from './local-endpoint.js';
 import { tracingOn } from '../../observability/spans.js';
 import { ResponseHeaders } from './response-headers.js';
 import { registerEtcdServices } from './etcd/index.js';
@@ -46,6 +47,8 @@ export interface GrpcApi {
   readonly port: number;
   /** `host:port` of the bound listener, as a gRPC client dials it. */
   readonly address: string;
+  /** The grpc-js target through which code in this process calls the server (local-endpoint.ts). */
+  readonly localTarget: string;
   /** Stops accepting calls, lets unary calls finish briefly, then ends open streams. */
   close(): Promise<void>;
 }
@@ -102,7 +105,19 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   });
   const port = (listener.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { port, address: `${host}:${port}`, close: () => closeServer(server, listener) };
+  const local = await openLocalEndpoint(server).catch(async (error: unknown) => {
+    await closeServer(server, listener);
+    throw error;
+  });
+  return {
+    port,
+    address: `${host}:${port}`,
+    localTarget: local.target,
+    close: async () => {
+      await local.close();
+      await closeServer(server, listener);
+    },
+  };
 }
 
 /** Stops accepting connections, then shuts grpc-js down, ending what is still open after the grace time. */

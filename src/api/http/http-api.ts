@@ -22,6 +22,7 @@ import { registerAuthRoutes } from './auth-routes.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { registerConsoleRoutes } from './console-route.js';
 import { frameworkErrorReply, installErrorReplies } from './error-replies.js';
+import { registerEtcdGateway } from './etcd-gateway/gateway-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 import { resolveCallerNodes } from './http-caller.js';
@@ -54,6 +55,8 @@ export interface HttpApiOptions {
   readonly limits?: Partial<HttpLimits>;
   /** The node's gRPC port, named on every answer so a client that dialed this port by mistake can say which one to use. */
   readonly grpcPort?: number;
+  /** The gRPC API's target for calls from this process (GrpcApi.localTarget), which the etcd JSON gateway makes its calls on. */
+  readonly grpcLocalTarget?: string;
   /** HTTPS (see src/tls), its certificate replaced at each reload; plain HTTP when absent. */
   readonly https?: ReloadingHttpsOptions;
   /** The built web console; dist/console of the package this code runs from when absent. */
@@ -107,6 +110,7 @@ export async function buildHttpApi(options: Omit<HttpApiOptions, 'host' | 'port'
   registerAuthRoutes(app, options.auth);
   registerOpenApiRoute(app);
   registerConsoleRoutes(app, options.node, options.consoleDirectory);
+  registerEtcdGateway(app, { requestBytesMax: limits.requestBytesMax, ...(options.grpcLocalTarget === undefined ? {} : { grpcTarget: options.grpcLocalTarget }), ...(options.auth === undefined ? {} : { auth: options.auth }) });
   await app.ready();
   assertCatalogueMatches(registered, HTTP_ROUTES);
   return app;

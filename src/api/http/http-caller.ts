@@ -4,14 +4,15 @@
 // TLS verified, and the peer's address. The view is resolved once per request, in an
 // onRequest hook of every client route, before the body is read; handlers reach the node only
 // as `request.callerNode`. Probes (/healthz, /readyz, /metrics, /openapi.json) and the web
-// console's files are served without one.
+// console's files are served without one, and the etcd JSON gateway (/v3/...) leaves it to the
+// gRPC server that serves its calls.
 import { TLSSocket, type PeerCertificate } from 'node:tls';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { certificateCommonNameOf } from '../../access/certificate-identity.js';
 import type { Credentials, NodeAccess } from '../../access/node-access.js';
 import type { KvNode } from '../../node/kv-node.js';
 import { ApiError } from '../errors.js';
-import { type HttpRoute, routeName } from './route-catalogue.js';
+import { ETCD_GATEWAY_TAG, type HttpRoute, routeName } from './route-catalogue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,10 +22,12 @@ declare module 'fastify' {
 }
 
 /**
- * The routes that answer whoever asks: probes, from the node's own state or the metrics
- * registry, and the web console's static files, which hold no data.
+ * The routes this hook resolves no caller for: those that answer whoever asks (probes, from the
+ * node's own state or the metrics registry, and the web console's static files, which hold no
+ * data), and the etcd gateway's, whose calls the gRPC server resolves from the token the gateway
+ * passes on (etcd-gateway/gateway-routes.ts).
  */
-const PUBLIC_TAGS: ReadonlySet<string> = new Set(['probes', 'console']);
+const UNRESOLVED_TAGS: ReadonlySet<string> = new Set(['probes', 'console', ETCD_GATEWAY_TAG]);
 
 const AUTHORIZATION = /^([A-Za-z]+)(?: +(\S+))? *$/;
 
@@ -36,14 +39,14 @@ export function resolveCallerNodes(app: FastifyInstance, access: NodeAccess, cat
     return;
   }
   app.decorateRequest('callerNode', null as unknown as KvNode);
-  const probes = new Set(catalogue.filter((route) => PUBLIC_TAGS.has(route.tag)).map(routeName));
+  const unresolved = new Set(catalogue.filter((route) => UNRESOLVED_TAGS.has(route.tag)).map(routeName));
   const resolve: onRequestAsyncHookHandler = async (request) => {
     const origin = { api: 'rest' as const, method: routeName({ method: request.method as HttpRoute['method'], url: request.routeOptions.url ?? request.url }), source: sourceOf(request) };
     (request as { callerNode: KvNode }).callerNode = await access.nodeFor(origin, httpCredentials(request));
   };
   app.addHook('onRoute', (options) => {
     const method = [options.method].flat()[0] === 'HEAD' ? 'GET' : ([options.method].flat()[0] as HttpRoute['method']);
-    if (probes.has(routeName({ method, url: options.url }))) return;
+    if (unresolved.has(routeName({ method, url: options.url }))) return;
     options.onRequest = [...[options.onRequest ?? []].flat(), resolve];
   });
 }

@@ -4,10 +4,24 @@
 // so the document cannot leave a route out.
 import type { z } from 'zod';
 import { addMemberBody, authenticateBody, batchDeleteBody, batchGetBody, batchPutBody, compactBody, leaseGrantBody, raftJoinBody, transferLeadershipBody, updateMemberBody } from './body-schemas.js';
+import { GATEWAY_PREFIXES } from './etcd-gateway/gateway-methods.js';
 import { DEFAULT_HTTP_LIMITS } from './http-limits.js';
 import { KEY_ROUTE_PREFIXES } from './key-routes.js';
 import { keyDeleteQuery, keyGetQuery, keyPutQuery, leaseQuery, listQuery, watchQuery } from './query-schemas.js';
 import { transactionBody } from './transaction-schemas.js';
+
+/** The tag of the etcd JSON gateway's routes (etcd-gateway/), which resolve their callers over gRPC. */
+export const ETCD_GATEWAY_TAG = 'etcd gateway';
+
+const etcdGatewayRoute = (prefix: string): HttpRoute => ({
+  method: 'POST',
+  url: `${prefix}*`,
+  wildcard: 'method',
+  tag: ETCD_GATEWAY_TAG,
+  summary: `etcd 3.4's HTTP/JSON gateway${prefix === '/v3/' ? '' : ' under its older prefix'}: an etcd v3 call as JSON, e.g. ${prefix}kv/range (docs/grpc-and-etcd.md); Authorization carries the raw token of ${prefix}auth/authenticate`,
+  answer: '200 the response message as etcd\'s JSON; watch, lease keep-alive and snapshot stream `{"result": ...}` lines; errors as `{ error, message, code }` with the gRPC code',
+  rawBody: 'the request message as etcd\'s JSON; for watch and lease keep-alive a sequence of them, sent as the client goes',
+});
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -151,6 +165,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     body: updateMemberBody,
   },
   { method: 'DELETE', url: '/api/v1/cluster/members/:member', tag: 'membership', summary: 'Removes a member (by id or name)', answer: '200 `{ clusterId, members }`' },
+  ...GATEWAY_PREFIXES.map(etcdGatewayRoute),
   { method: 'GET', url: '/', tag: 'console', summary: 'Sends a browser to the web console', answer: '302 to `/ui/`' },
   { method: 'GET', url: '/ui', tag: 'console', summary: 'Sends a browser to the web console', answer: '302 to `/ui/`' },
   {
