@@ -124,8 +124,8 @@ async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundR
     }
     const after = await scrape(bed);
     const api = (verb: string) => latency(before, after, 'apiserver_request_duration_seconds', (labels) => labels.verb === verb && labels.resource === 'configmaps');
-    const store = (operation: string) => latency(before, after, 'etcd_request_duration_seconds', (labels) => labels.operation === operation && labels.type === 'configmaps');
-    return { system: cluster.system, createsPerSecond, api: { create: api('POST'), list: api('LIST') }, store: { create: store('create'), list: store('listWithCount') }, watchDelay: sampleLatency(delays) };
+    const store = (operation: string) => latency(before, after, 'etcd_request_duration_seconds', (labels) => labels.operation === operation && labels.resource === 'configmaps');
+    return { system: cluster.system, createsPerSecond, api: { create: api('POST'), list: api('LIST') }, store: { create: store('create'), list: store('list') }, watchDelay: sampleLatency(delays) };
   } finally {
     await bed.stop();
   }

@@ -8,7 +8,7 @@ import { waitFor } from '../cluster/cluster-harness.js';
 import { etcdctl } from '../etcd-compat/etcdctl-runner.js';
 import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { hostShellDeployment, readyReplicas } from './workloads.js';
-import { startStoreCluster, type StoreCluster } from './store-cluster.js';
+import { startStoreCluster, type StoreCluster } from '../k8s/bed/beaver-vault-store.js';
 
 let store: StoreCluster;
 let bed: Bed;

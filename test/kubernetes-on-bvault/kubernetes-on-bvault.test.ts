@@ -17,7 +17,7 @@ import { startBed, type Bed } from '../k8s/bed/bed.js';
 import { BINARIES } from '../k8s/bed/paths.js';
 import { parseMetrics, sum } from '../../console/src/metrics.js';
 import { createConfigMaps, createOrFindConfigMap, createdRevision, hostShellDeployment, hostShellStatefulSet, readyReplicas } from './workloads.js';
-import { startStoreCluster, type StoreCluster } from './store-cluster.js';
+import { startStoreCluster, type StoreCluster } from '../k8s/bed/beaver-vault-store.js';
 
 const COMPACTION_INTERVAL_SECONDS = 10;
 const CONVERGE_TIMEOUT_MS = 120_000;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBedState, type BedState } from './bed-state.js';
+import { startStoreCluster } from './beaver-vault-store.js';
 import type { ExternalStorage } from './control-plane.js';
 import { clearLeftovers } from './leftovers.js';
 import { networkOfSlot, type BedNetwork } from './network-slot.js';
@@ -47,12 +48,32 @@ export interface Bed {
   stop(): Promise<void>;
 }
 
+/**
+ * With BVAULT_K8S_STORE=beaver-vault, a bed whose test names no storage runs its API server on a
+ * three-member Beaver-Vault cluster of its own, stopped with the bed: how any test (the
+ * operator's, say) runs on Kubernetes on Beaver-Vault.
+ */
 export async function startBed(options: BedOptions = {}): Promise<Bed> {
+  const store = options.storage === undefined && process.env.BVAULT_K8S_STORE === 'beaver-vault' ? await startStoreCluster({ tls: false }) : undefined;
   const directory = await mkdtemp(join(tmpdir(), 'bvault-k8s-'));
   const flags = ['--owner-pid', String(process.pid), '--temporary'];
-  if (options.storage !== undefined) flags.push('--storage', JSON.stringify(options.storage));
+  const storage = options.storage ?? store?.storage;
+  if (storage !== undefined) flags.push('--storage', JSON.stringify(storage));
   for (const flag of options.apiServerFlags ?? []) flags.push(`--apiserver-flag=${flag}`);
-  return launchBed(directory, options.nodes ?? 1, flags);
+  try {
+    const bed = await launchBed(directory, options.nodes ?? 1, flags);
+    if (store === undefined) return bed;
+    return {
+      ...bed,
+      stop: async () => {
+        await bed.stop();
+        await store.cluster.destroy();
+      },
+    };
+  } catch (error) {
+    await store?.cluster.destroy();
+    throw error;
+  }
 }
 
 /** Starts a supervisor for a bed in `directory` and waits until pods can run; a bed that fails to start is torn down. */

@@ -2,9 +2,9 @@
 // gRPC addresses go into kube-apiserver's --etcd-servers, plaintext or, as real clusters run
 // it, over TLS with a client certificate that the members require.
 
-import { TestCluster, temporaryDirectory } from '../cluster/cluster-harness.js';
-import type { ExternalStorage } from '../k8s/bed/control-plane.js';
-import { TestCertificates, tlsServerArgs } from '../support/test-certificates.js';
+import { TestCluster, temporaryDirectory } from '../../cluster/cluster-harness.js';
+import type { ExternalStorage } from './control-plane.js';
+import { TestCertificates, tlsServerArgs } from '../../support/test-certificates.js';
 
 export interface StoreCluster {
   readonly cluster: TestCluster;
