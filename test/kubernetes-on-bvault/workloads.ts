@@ -7,19 +7,24 @@ import type { Bed } from '../k8s/bed/bed.js';
 
 const RETRY_PAUSE_MS = 200;
 
-export function hostShellDeployment(namespace: string, name: string, replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${namespace}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
+/** The selector and pod template of a workload whose pods sleep in the host-shell image. */
+function sleepingPods(name: string): string {
+  return `  selector: {matchLabels: {app: ${name}}}
   template:
     metadata: {labels: {app: ${name}}}
     spec:
       terminationGracePeriodSeconds: 1
       containers: [{name: main, image: host-shell, command: [sleep, "3600"]}]
 `;
+}
+
+export function hostShellDeployment(namespace: string, name: string, replicas: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  replicas: ${replicas}
+${sleepingPods(name)}`;
 }
 
 /** A StatefulSet and its headless Service. */
@@ -38,13 +43,7 @@ metadata: {name: ${name}, namespace: ${namespace}}
 spec:
   serviceName: ${name}
   replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{name: main, image: host-shell, command: [sleep, "3600"]}]
-`;
+${sleepingPods(name)}`;
 }
 
 /** status.readyReplicas of a Deployment or StatefulSet (0 while it has none). */
