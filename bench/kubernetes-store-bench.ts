@@ -91,9 +91,19 @@ async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundR
     const answered = new Map<string, number>();
     const delays: number[] = [];
     const watched = new Map<string, number>();
+    let watchEnded: unknown;
     const watch = await new Watch(bed.kubeConfig()).watch(`/api/v1/namespaces/${NAMESPACE}/configmaps`, {}, (type, object: { metadata?: { name?: string } }) => {
       if (type === 'ADDED' && object.metadata?.name !== undefined) watched.set(object.metadata.name, performance.now());
-    }, () => undefined);
+    }, (error) => {
+      watchEnded = error ?? 'the watch ended';
+    });
+    // The watch counts only once it is known to be established: a first ConfigMap must reach it.
+    await createOrFindConfigMap(core, NAMESPACE, 'watch-established', 60_000);
+    const watchDeadline = Date.now() + 30_000;
+    while (!watched.has('watch-established')) {
+      if (watchEnded !== undefined || Date.now() > watchDeadline) throw new Error(`the watch on ${cluster.system} saw nothing: ${String(watchEnded ?? 'no event within 30 s')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const before = await scrape(bed);
 
     const names = Array.from({ length: plan.objects }, (_unused, index) => `object-${index}`);
