@@ -3,6 +3,7 @@
 // started it goes away (the node hands leadership over before it stops).
 // A failure to start is one line on stderr and an exit code that says what kind it was.
 
+import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { NodeAccess } from './access/node-access.js';
 import { startGrpcApi } from './api/grpc/index.js';
@@ -203,6 +204,7 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
       logger: logger.child({ component: 'grpc' }),
       limits: { ...config.limits, concurrentStreamsMax: config.grpcConcurrentStreamsMax },
       ...(tls.clientPort === undefined ? {} : { credentials: tls.clientPort.grpc }),
+      localSocketDirectory: join(config.dataDir, 'gateway'),
     });
     const api = await startHttpApi({
       node,

@@ -2,6 +2,7 @@
 // through one onRequest hook, the native and etcd gRPC services through their call wrappers,
 // streams at their start. A recording NodeAccess shows what each API passed as the origin and
 // the credentials, and that a refusal from it reaches the client as the call's error.
+import { join } from 'node:path';
 import type { PeerCertificate } from 'node:tls';
 import { credentials as grpcCredentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
@@ -17,6 +18,7 @@ import { KVClient as NativeKvClient } from '../../src/generated/beavervault/v1/k
 import type { KvNode } from '../../src/node/kv-node.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { SingleStoreKvNode } from '../api/single-store-kv-node.js';
+import { temporaryDirectory } from '../cluster/cluster-harness.js';
 
 const CALL_DEADLINE_MS = 10_000;
 /** A token this access refuses, as an auth-enabled NodeAccess refuses an expired one. */
@@ -116,7 +118,7 @@ describe('the gRPC APIs', () => {
   let etcdWatch: EtcdWatchClient;
 
   beforeAll(async () => {
-    api = await startGrpcApi({ node, access, host: '127.0.0.1', port: 0, metrics: new Registry(), logger: silentLogger() });
+    api = await startGrpcApi({ node, access, host: '127.0.0.1', port: 0, metrics: new Registry(), logger: silentLogger(), localSocketDirectory: join(await temporaryDirectory('caller-views'), 'gateway') });
     native = new NativeKvClient(api.address, grpcCredentials.createInsecure());
     etcdKv = new EtcdKvClient(api.address, grpcCredentials.createInsecure());
     etcdWatch = new EtcdWatchClient(api.address, grpcCredentials.createInsecure());

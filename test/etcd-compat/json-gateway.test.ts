@@ -4,6 +4,8 @@
 // list, status, authentication with the raw token in Authorization, and etcd's errors (unknown
 // field, malformed JSON, bad base64, a compacted revision, a body over the limit).
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from '../cluster/cluster-harness.js';
@@ -220,6 +222,18 @@ describe('the etcd JSON gateway', () => {
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.json['code']).toBe(8);
     expect((await curl(gateway('kv/range'), `{"key": "${b64('big')}"}`)).json).not.toHaveProperty('kvs');
+  });
+
+  it('reaches the gRPC API through a socket in a private directory of the data directory, removed when the member stops', async () => {
+    const member = cluster.members[1]!;
+    const directory = join(member.dataDir, 'gateway');
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    expect(statSync(join(directory, 'grpc.sock')).isSocket()).toBe(true);
+    await member.terminate();
+    expect(existsSync(directory)).toBe(false);
+    member.start();
+    await member.waitUntilReady();
+    expect((await curl(gateway('maintenance/status', 1), '{}')).json.version).toBe('3.4.31');
   });
 
   it('answers a compacted revision with etcd\'s text', async () => {

@@ -40,6 +40,11 @@ export interface GrpcApiOptions {
   readonly limits?: Partial<GrpcLimits>;
   /** TLS (see src/tls); plaintext when absent. */
   readonly credentials?: ServerCredentials;
+  /**
+   * The directory, made afresh with mode 0700, of the socket through which code in this
+   * process calls the server (local-endpoint.ts); a member's is `<data-dir>/gateway`.
+   */
+  readonly localSocketDirectory: string;
 }
 
 export interface GrpcApi {
@@ -105,7 +110,7 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   });
   const port = (listener.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const local = await openLocalEndpoint(server).catch(async (error: unknown) => {
+  const local = await openLocalEndpoint(server, options.localSocketDirectory).catch(async (error: unknown) => {
     await closeServer(server, listener);
     throw error;
   });

@@ -9,11 +9,20 @@
 // HTTP caller sent it; the calls still go through every interceptor, limit and check of the
 // server. Nothing outside the process's user can reach the socket, and that user can read the
 // member's keys and data directory anyway.
+//
+// The socket's directory is made inside the data directory, which a member can always write
+// (its root filesystem may be read-only, as the chart runs it, so /tmp may not be). A socket's
+// path is limited to 107 bytes; a data directory too deep for that gets a directory under the
+// system's temporary directory instead.
 import { type Server, ServerCredentials } from '@grpc/grpc-js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const SOCKET_NAME = 'grpc.sock';
+/** sun_path holds 108 bytes on Linux, the last of them the terminating NUL. */
+const SOCKET_PATH_BYTES_MAX = 107;
 
 export interface LocalGrpcEndpoint {
   /** The grpc-js target to dial: `unix:<path>`. */
@@ -22,10 +31,10 @@ export interface LocalGrpcEndpoint {
   close(): Promise<void>;
 }
 
-export async function openLocalEndpoint(server: Server): Promise<LocalGrpcEndpoint> {
-  // mkdtemp creates the directory with mode 0700.
-  const directory = await mkdtemp(join(tmpdir(), 'bvault-grpc-'));
-  const path = join(directory, 'grpc.sock');
+/** Serves `server` on a socket in a private directory `privateDirectory` (made afresh, mode 0700). */
+export async function openLocalEndpoint(server: Server, privateDirectory: string): Promise<LocalGrpcEndpoint> {
+  const directory = await makePrivateDirectory(privateDirectory);
+  const path = join(directory, SOCKET_NAME);
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   const listener = createServer((socket) => injector.injectConnection(socket));
   try {
@@ -47,4 +56,16 @@ export async function openLocalEndpoint(server: Server): Promise<LocalGrpcEndpoi
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `wanted`, emptied of what a killed member left there and made with mode 0700 (mkdir cannot
+ * widen it past that, whatever the umask); or, when a socket there would have too long a path,
+ * a new directory under the system's temporary directory (mkdtemp makes it 0700).
+ */
+async function makePrivateDirectory(wanted: string): Promise<string> {
+  if (Buffer.byteLength(join(wanted, SOCKET_NAME)) > SOCKET_PATH_BYTES_MAX) return mkdtemp(join(tmpdir(), 'bvault-grpc-'));
+  await rm(wanted, { recursive: true, force: true });
+  await mkdir(wanted, { mode: 0o700 });
+  return wanted;
 }
