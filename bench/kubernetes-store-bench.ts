@@ -19,6 +19,8 @@ import { buildDist } from './build-dist.js';
 import { type ComparedCluster, etcdVersion, startBeaverVault, startEtcd } from './compare-clusters.js';
 
 const NAMESPACE = 'bench';
+/** A watch the API server ended is resumed after this pause. */
+const RESUME_PAUSE_MS = 100;
 
 interface Plan {
   readonly objects: number;
@@ -83,6 +85,36 @@ function sampleLatency(samples: readonly number[]): Latency {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
+/**
+ * Records when each ConfigMap of the namespace is first seen ADDED, as a reflector watches: a
+ * watch the API server ends is resumed from the last revision it delivered (from now after an
+ * ERROR), until stop().
+ */
+async function watchAdditions(bed: Bed, watched: Map<string, number>): Promise<{ stop(): void }> {
+  let stopped = false;
+  let resourceVersion = '';
+  let current: AbortController | undefined;
+  const start = async (): Promise<void> => {
+    current = await new Watch(bed.kubeConfig()).watch(`/api/v1/namespaces/${NAMESPACE}/configmaps`, resourceVersion === '' ? {} : { resourceVersion }, (type, object: { metadata?: { name?: string; resourceVersion?: string } }) => {
+      if (type === 'ERROR') {
+        resourceVersion = '';
+        return;
+      }
+      resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
+      if (type === 'ADDED' && object.metadata?.name !== undefined && !watched.has(object.metadata.name)) watched.set(object.metadata.name, performance.now());
+    }, () => {
+      if (!stopped) setTimeout(() => void start(), RESUME_PAUSE_MS);
+    });
+  };
+  await start();
+  return {
+    stop: () => {
+      stopped = true;
+      current?.abort();
+    },
+  };
+}
+
 async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundResult> {
   const bed = await startBed({ nodes: 0, storage: { servers: cluster.members.map((member) => `http://${member.grpcAddress}`) } });
   try {
@@ -91,17 +123,12 @@ async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundR
     const answered = new Map<string, number>();
     const delays: number[] = [];
     const watched = new Map<string, number>();
-    let watchEnded: unknown;
-    const watch = await new Watch(bed.kubeConfig()).watch(`/api/v1/namespaces/${NAMESPACE}/configmaps`, {}, (type, object: { metadata?: { name?: string } }) => {
-      if (type === 'ADDED' && object.metadata?.name !== undefined) watched.set(object.metadata.name, performance.now());
-    }, (error) => {
-      watchEnded = error ?? 'the watch ended';
-    });
+    const watch = await watchAdditions(bed, watched);
     // The watch counts only once it is known to be established: a first ConfigMap must reach it.
     await createOrFindConfigMap(core, NAMESPACE, 'watch-established', 60_000);
     const watchDeadline = Date.now() + 30_000;
     while (!watched.has('watch-established')) {
-      if (watchEnded !== undefined || Date.now() > watchDeadline) throw new Error(`the watch on ${cluster.system} saw nothing: ${String(watchEnded ?? 'no event within 30 s')}`);
+      if (Date.now() > watchDeadline) throw new Error(`the watch on ${cluster.system} saw nothing within 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const before = await scrape(bed);
@@ -119,7 +146,7 @@ async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundR
     const createsPerSecond = plan.objects / ((performance.now() - started) / 1_000);
     const deadline = Date.now() + 60_000;
     while (watched.size < plan.objects && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    watch.abort();
+    watch.stop();
     for (const [name, at] of answered) {
       const seen = watched.get(name);
       if (seen !== undefined) delays.push(Math.max(0, seen - at));
