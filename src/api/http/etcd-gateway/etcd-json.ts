@@ -10,8 +10,9 @@
 // a misspelt `prev_kv` or `ignore_lease` would otherwise change what the call does without a word.
 import { createFileRegistry, type DescMessage, type DescMethod, fromBinary, fromJson, type JsonValue, toBinary, toJson } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ETCD_FILE_DESCRIPTOR_SET_BASE64 } from '../../../generated/etcd/descriptors.js';
-import { GatewayError, GRPC_INVALID_ARGUMENT } from './gateway-errors.js';
+import { GatewayError } from './gateway-errors.js';
 
 const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, Buffer.from(ETCD_FILE_DESCRIPTOR_SET_BASE64, 'base64')));
 
@@ -28,7 +29,7 @@ export function binaryFromJson(schema: DescMessage, json: JsonValue): Uint8Array
   try {
     message = fromJson(schema, json);
   } catch (error) {
-    throw new GatewayError(GRPC_INVALID_ARGUMENT, error instanceof Error ? error.message : String(error));
+    throw new GatewayError(GrpcStatus.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error));
   }
   return toBinary(schema, message);
 }
@@ -44,6 +45,6 @@ export function parseJsonText(text: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
-    throw new GatewayError(GRPC_INVALID_ARGUMENT, `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new GatewayError(GrpcStatus.INVALID_ARGUMENT, `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

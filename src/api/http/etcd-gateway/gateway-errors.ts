@@ -5,19 +5,14 @@
 // server's own, so etcd's texts (`etcdserver: mvcc: required revision has been compacted`) pass
 // through unchanged.
 import { STATUS_CODES } from 'node:http';
-
-export const GRPC_INVALID_ARGUMENT = 3;
-export const GRPC_NOT_FOUND = 5;
-export const GRPC_RESOURCE_EXHAUSTED = 8;
-export const GRPC_UNAVAILABLE = 14;
-const GRPC_UNKNOWN = 2;
+import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** An error the gateway raises itself, before or instead of a gRPC call. */
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
 
   constructor(
-    readonly grpcCode: number,
+    readonly grpcCode: GrpcStatus,
     message: string,
     /** Set where the HTTP status says more than the gRPC code's would (413 for a body over the limit). */
     readonly httpStatus?: number,
@@ -39,7 +34,7 @@ export interface GatewayFailure {
 export function failureOf(error: unknown): GatewayFailure {
   if (error instanceof GatewayError) return { grpcCode: error.grpcCode, httpStatus: error.httpStatus ?? httpStatusOf(error.grpcCode), message: error.message };
   const { code, details } = error as { code?: unknown; details?: unknown };
-  const grpcCode = typeof code === 'number' ? code : GRPC_UNKNOWN;
+  const grpcCode = typeof code === 'number' ? code : GrpcStatus.UNKNOWN;
   const message = typeof details === 'string' ? details : error instanceof Error ? error.message : String(error);
   return { grpcCode, httpStatus: httpStatusOf(grpcCode), message };
 }

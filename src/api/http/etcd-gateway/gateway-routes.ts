@@ -11,10 +11,11 @@
 import { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { certificateCommonNameOf } from '../../../access/certificate-identity.js';
 import type { AuthManager } from '../../../auth/auth-manager.js';
 import { binaryFromJson, jsonFromBinary, parseJsonText } from './etcd-json.js';
-import { errorBody, failureOf, GatewayError, GRPC_INVALID_ARGUMENT, GRPC_NOT_FOUND, GRPC_RESOURCE_EXHAUSTED, GRPC_UNAVAILABLE } from './gateway-errors.js';
+import { errorBody, failureOf, GatewayError } from './gateway-errors.js';
 import { GATEWAY_PREFIXES, type GatewayMethod, gatewayMethodAt } from './gateway-methods.js';
 import { pipeBidiStream, pipeServerStream } from './gateway-streams.js';
 import { LocalGrpcClient } from './local-grpc-client.js';
@@ -50,8 +51,8 @@ async function serve(client: LocalGrpcClient | undefined, options: EtcdGatewayOp
   const body = (request.body as Readable | undefined) ?? Readable.from([]);
   try {
     const method = gatewayMethodAt((request.params as { '*': string })['*']);
-    if (method === undefined) throw new GatewayError(GRPC_NOT_FOUND, `etcd's gateway has no method at POST ${request.url}`);
-    if (client === undefined) throw new GatewayError(GRPC_UNAVAILABLE, 'the etcd gateway is not connected to the gRPC API on this member');
+    if (method === undefined) throw new GatewayError(GrpcStatus.NOT_FOUND, `etcd's gateway has no method at POST ${request.url}`);
+    if (client === undefined) throw new GatewayError(GrpcStatus.UNAVAILABLE, 'the etcd gateway is not connected to the gRPC API on this member');
     await refuseCertificateIdentity(request, options.auth);
     const token = request.headers.authorization;
     switch (method.descriptor.methodKind) {
@@ -99,7 +100,7 @@ function readBody(body: Readable, bytesMax: number): Promise<Buffer> {
       length += chunk.length;
       if (length <= bytesMax) return void chunks.push(chunk);
       body.off('data', onData).off('end', onEnd);
-      reject(new GatewayError(GRPC_RESOURCE_EXHAUSTED, `the request body is larger than the limit of ${bytesMax} bytes`, HTTP_PAYLOAD_TOO_LARGE));
+      reject(new GatewayError(GrpcStatus.RESOURCE_EXHAUSTED, `the request body is larger than the limit of ${bytesMax} bytes`, HTTP_PAYLOAD_TOO_LARGE));
     };
     const onEnd = (): void => resolve(Buffer.concat(chunks));
     body.on('data', onData).once('end', onEnd).once('error', reject);
@@ -110,5 +111,5 @@ async function refuseCertificateIdentity(request: FastifyRequest, auth: AuthMana
   const socket = request.raw.socket;
   if (auth === undefined || !(socket instanceof TLSSocket) || !socket.authorized) return;
   if (certificateCommonNameOf(socket.getPeerCertificate()) === undefined) return;
-  if ((await auth.status()).enabled) throw new GatewayError(GRPC_INVALID_ARGUMENT, COMMON_NAME_REFUSED);
+  if ((await auth.status()).enabled) throw new GatewayError(GrpcStatus.INVALID_ARGUMENT, COMMON_NAME_REFUSED);
 }

@@ -4,7 +4,8 @@
 // cuts the bytes as they arrive into whole objects, each handed on as soon as its closing
 // brace arrives. It scans bytes, not characters: no byte of a multi-byte UTF-8 character is a
 // brace, a bracket, a quote or a backslash.
-import { GatewayError, GRPC_INVALID_ARGUMENT, GRPC_RESOURCE_EXHAUSTED } from './gateway-errors.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GatewayError } from './gateway-errors.js';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -35,7 +36,7 @@ export class JsonValueSplitter {
           start = index + 1;
           continue;
         }
-        if (byte !== OPEN_BRACE) throw new GatewayError(GRPC_INVALID_ARGUMENT, `the body must be a sequence of JSON objects; found ${JSON.stringify(String.fromCharCode(byte))} between them`);
+        if (byte !== OPEN_BRACE) throw new GatewayError(GrpcStatus.INVALID_ARGUMENT, `the body must be a sequence of JSON objects; found ${JSON.stringify(String.fromCharCode(byte))} between them`);
         start = index;
         this.depth = 1;
         continue;
@@ -60,12 +61,12 @@ export class JsonValueSplitter {
 
   /** Throws when the body ended inside an object. */
   end(): void {
-    if (this.depth > 0) throw new GatewayError(GRPC_INVALID_ARGUMENT, 'the body ended inside a JSON object');
+    if (this.depth > 0) throw new GatewayError(GrpcStatus.INVALID_ARGUMENT, 'the body ended inside a JSON object');
   }
 
   private hold(part: Buffer): void {
     this.pendingBytes += part.length;
-    if (this.pendingBytes > this.valueBytesMax) throw new GatewayError(GRPC_RESOURCE_EXHAUSTED, `a message of the body is larger than ${this.valueBytesMax} bytes`);
+    if (this.pendingBytes > this.valueBytesMax) throw new GatewayError(GrpcStatus.RESOURCE_EXHAUSTED, `a message of the body is larger than ${this.valueBytesMax} bytes`);
     this.pending.push(part);
   }
 
