@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { bucketDeltas, histogramQuantile, parseMetrics, type Scrape, sum } from '../console/src/metrics.js';
 import { BenchUsageError } from '../src/bench/bench-options.js';
 import { startBed, type Bed } from '../test/k8s/bed/bed.js';
-import { createOrFindConfigMap } from '../test/kubernetes-on-bvault/workloads.js';
+import { createConfigMaps, createOrFindConfigMap } from '../test/kubernetes-on-bvault/workloads.js';
 import { buildDist } from './build-dist.js';
 import { type ComparedCluster, etcdVersion, startBeaverVault, startEtcd } from './compare-clusters.js';
 
@@ -134,15 +134,8 @@ async function runWorkload(cluster: ComparedCluster, plan: Plan): Promise<RoundR
     const before = await scrape(bed);
 
     const names = Array.from({ length: plan.objects }, (_unused, index) => `object-${index}`);
-    let next = 0;
     const started = performance.now();
-    await Promise.all(Array.from({ length: plan.concurrency }, async () => {
-      while (next < names.length) {
-        const name = names[next++] as string;
-        await createOrFindConfigMap(core, NAMESPACE, name, 60_000);
-        answered.set(name, performance.now());
-      }
-    }));
+    await createConfigMaps(core, NAMESPACE, names, plan.concurrency, (name) => answered.set(name, performance.now()));
     const createsPerSecond = plan.objects / ((performance.now() - started) / 1_000);
     const deadline = Date.now() + 60_000;
     while (watched.size < plan.objects && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -75,13 +75,14 @@ export async function createOrFindConfigMap(core: CoreV1Api, namespace: string, 
   }
 }
 
-/** Creates every named ConfigMap with `concurrency` requests in flight. */
-export async function createConfigMaps(core: CoreV1Api, namespace: string, names: readonly string[], concurrency: number): Promise<void> {
+/** Creates every named ConfigMap with `concurrency` requests in flight; `created` hears of each once it is answered. */
+export async function createConfigMaps(core: CoreV1Api, namespace: string, names: readonly string[], concurrency: number, created: (name: string) => void = () => undefined): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < names.length) {
       const name = names[next++] as string;
       await createOrFindConfigMap(core, namespace, name, 60_000);
+      created(name);
     }
   }));
 }
