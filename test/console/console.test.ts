@@ -51,7 +51,9 @@ describe('the web console against a three-member cluster', () => {
     await page.goto(`${consoleUrl()}/`);
     expect(new URL(page.url()).pathname).toBe('/ui/');
     // The browser records the paint a moment after the load event: wait for the entry, not a time.
-    await page.waitForFunction("performance.getEntriesByName('first-contentful-paint').length > 0");
+    // A function, not a string: Playwright re-evaluates a string with eval on every poll, which the
+    // console's Content-Security-Policy (script-src 'self') refuses once the first check is false.
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
     const firstPaintMs = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     console.log(`console first contentful paint: ${firstPaintMs.toFixed(0)} ms`);
     expect(firstPaintMs).toBeGreaterThan(0);
