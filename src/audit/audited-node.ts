@@ -4,7 +4,7 @@
 // caller got, so it sees every call of all three APIs in one place, refused ones included.
 import type { CallerNode, CallOrigin } from '../access/node-access.js';
 import { toClientError } from '../api/errors.js';
-import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
+import type { EtcdHashKv, LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { AddMemberRequest, MemberInfo, NodePosition, NodeStatus, ReadOptions, Readiness, WriteOptions, WriteRequest } from '../node/kv-node.js';
 import type { NodeId } from '../raft/types.js';
 import type { KeyRotationResult } from '../node/key-rotation.js';
@@ -142,6 +142,10 @@ export class AuditedNode implements CallerNode {
 
   hash(): Promise<string> {
     return this.recorded('hash', {}, () => this.node.hash());
+  }
+
+  hashKv(revision: number): Promise<EtcdHashKv> {
+    return this.recorded('hashKv', {}, () => this.node.hashKv(revision));
   }
 
   /** Part of a Compact that asked for physical compaction, which is recorded already. */

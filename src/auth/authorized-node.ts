@@ -7,7 +7,7 @@
 // etcd 3.4.
 import type { CallerNode } from '../access/node-access.js';
 import { MvccError } from '../mvcc/errors.js';
-import type { RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
+import type { EtcdHashKv, RangeRequest, RangeResponse, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { AddMemberRequest, KvNode, MemberInfo, ReadOptions, WriteOptions, WriteRequest } from '../node/kv-node.js';
 import type { KeyRotationResult } from '../node/key-rotation.js';
 import type { NodeId } from '../raft/types.js';
@@ -133,6 +133,10 @@ export class AuthorizedNode implements CallerNode {
 
   hash(): Promise<string> {
     return this.asAdmin(() => this.node.hash());
+  }
+
+  hashKv(revision: number): Promise<EtcdHashKv> {
+    return this.asAdmin(() => this.node.hashKv(revision));
   }
 
   waitForCompaction(): Promise<void> {

@@ -4,8 +4,9 @@
 // restart resumes where it stopped (etcd schedules its compaction the same way).
 //
 // For compaction to revision C, each history event at revision e <= C supersedes the key's
-// previous live revision, so that revision record goes; events below C go, and so do their
-// tombstones. What remains for each key is its last revision <= C if that is a put, plus
+// previous live revision, so that revision record and its event go; deletions below C go with
+// their tombstones. What remains for each key is its last revision <= C if that is a put, with
+// its event (etcd's HashKV hashes it under its sub revision, which only the event holds), plus
 // everything after C — exactly what reads at C and later need.
 import type { Keyspace } from './key-codec.js';
 import { decodeCompactionProgress, decodeHistory, encodeCompactionProgress, EventType, type CompactionProgress } from './record-codec.js';
@@ -46,15 +47,20 @@ export class PhysicalCompactor {
     });
     const entries = await iterator.all();
     const batch = this.db.batch();
+    const superseded: Superseded[] = [];
     for (const [historyKey, value] of entries) {
       const position = keyspace.positionOfHistoryKey(historyKey);
       const event = decodeHistory(value);
-      if (event.prevModRevision > 0) batch.del(keyspace.revisionKey(event.key, event.prevModRevision));
-      if (position.revision < target) {
+      if (event.prevModRevision > 0) {
+        batch.del(keyspace.revisionKey(event.key, event.prevModRevision));
+        superseded.push({ key: event.key, revision: event.prevModRevision });
+      }
+      if (position.revision < target && event.type === EventType.Delete) {
         batch.del(historyKey);
-        if (event.type === EventType.Delete) batch.del(keyspace.revisionKey(event.key, position.revision));
+        batch.del(keyspace.revisionKey(event.key, position.revision));
       }
     }
+    for (const historyKey of await this.historyKeysOf(keyspace, superseded)) batch.del(historyKey);
     const last = entries[entries.length - 1];
     const done = entries.length < this.batchEventsMax || last === undefined;
     // Events at the target itself stay; the next compaction starts from them.
@@ -63,6 +69,33 @@ export class PhysicalCompactor {
     await batch.write();
     return done ? undefined : next;
   }
+
+  /**
+   * The history events of superseded revisions. Most revisions change one key, so each is
+   * looked for at sub 0 first, all in one read; the others are searched among their revision's
+   * remaining events. A revision compacted before kept puts kept their events has none.
+   */
+  private async historyKeysOf(keyspace: Keyspace, revisions: readonly Superseded[]): Promise<Buffer[]> {
+    const firstKeys = revisions.map(({ revision }) => keyspace.historyKey({ revision, sub: 0 }));
+    const firsts = await this.db.getMany(firstKeys);
+    const found: Buffer[] = [];
+    for (const [index, { key, revision }] of revisions.entries()) {
+      const first = firsts[index];
+      if (first !== undefined && Buffer.from(decodeHistory(first).key).equals(key)) {
+        found.push(firstKeys[index]!);
+        continue;
+      }
+      const others = await this.db.iterator({ gte: keyspace.historyKey({ revision, sub: 1 }), lte: keyspace.historyKey({ revision, sub: SUB_MAX }) }).all();
+      const match = others.find(([, value]) => Buffer.from(decodeHistory(value).key).equals(key));
+      if (match !== undefined) found.push(match[0]);
+    }
+    return found;
+  }
+}
+
+interface Superseded {
+  readonly key: Uint8Array;
+  readonly revision: number;
 }
 
 function nextPosition(keyspace: Keyspace, historyKey: Buffer): CompactionProgress {

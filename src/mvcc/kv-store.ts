@@ -11,6 +11,7 @@ import type { AuthState } from '../auth/auth-state.js';
 import type { GroupId } from '../raft/types.js';
 import { type ApplyEntry, type ApplyResult, type ApplySegment, applyInSegment, decodeEntry, openSegment } from './apply-segment.js';
 import { PhysicalCompactor } from './compactor.js';
+import { etcdHashKv } from './etcd-hash.js';
 import { MvccError, leaseNotFound } from './errors.js';
 import { otherGeneration, readAuth, readMeta, type ReplaceOptions, switchGeneration } from './generations.js';
 import { GENERATIONS, type Generation, groupBounds, type HistoryPosition, Keyspace, reclaimMarkers, rootKey } from './key-codec.js';
@@ -26,7 +27,7 @@ import { stagedBackup } from './restore-staging.js';
 import { executeReadOnlyTxn } from './txn.js';
 import { encodeSnapshot } from './snapshot.js';
 import { type Database, DatabaseReader, type StorageReader, withSnapshot } from './storage.js';
-import type { KeyValue, PositionedEvent, Revision } from './types.js';
+import type { EtcdHashKv, KeyValue, PositionedEvent, Revision } from './types.js';
 import { revision } from './types.js';
 import { DEFAULT_WATCH_OPTIONS, type HistoryPage, WatchHub, type WatchHubOptions } from './watch-hub.js';
 import type { Watcher, WatchRequest } from './watcher.js';
@@ -282,6 +283,24 @@ export class MvccStore {
         }
       }
       return hash.digest('hex');
+    });
+  }
+
+  /**
+   * etcd's HashKV of the history up to `atRevision` (0: the current revision), after pending
+   * compaction; see etcd-hash.ts. A compacted or future revision is refused as a range is.
+   */
+  async hashKv(atRevision: number): Promise<EtcdHashKv> {
+    this.assertOpen();
+    await this.compaction;
+    const keyspace = this.keyspace;
+    return withSnapshot(this.db, async (reader) => {
+      const meta = (await readMeta(reader, keyspace)) ?? initialMeta();
+      if (atRevision > meta.revision) throw new MvccError('MVCC_FUTURE_REV');
+      // etcd hashes only above its compact revision: the compact revision itself is refused too.
+      if (atRevision > 0 && atRevision <= meta.compactRevision) throw new MvccError('MVCC_COMPACTED', { compactRevision: meta.compactRevision });
+      const revision = atRevision === 0 ? meta.revision : atRevision;
+      return { hash: await etcdHashKv(reader, keyspace, revision, meta.compactRevision), revision: meta.revision, compactRevision: meta.compactRevision };
     });
   }
 

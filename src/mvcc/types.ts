@@ -48,3 +48,10 @@ export interface PositionedEvent {
   readonly event: WatchEvent;
   readonly sub: number;
 }
+
+/** etcd's HashKV answer: the CRC-32C of the history, the store's revision and compact revision (0: none). */
+export interface EtcdHashKv {
+  readonly hash: number;
+  readonly revision: number;
+  readonly compactRevision: number;
+}

@@ -5,6 +5,7 @@
 import type { KeyRotationResult } from './key-rotation.js';
 import type {
   AlarmMember,
+  EtcdHashKv,
   LeaseRecord,
   LeaseTimeToLive,
   MvccRequest,
@@ -143,6 +144,8 @@ export interface KvNode {
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
   /** SHA-256 (hex) of this member's whole state machine; members that applied the same entries agree. */
   hash(): Promise<string>;
+  /** etcd's HashKV of this member's history up to a revision (0: the current one); see mvcc/etcd-hash.ts. */
+  hashKv(revision: number): Promise<EtcdHashKv>;
   /** Resolves once this member has physically removed the history below its compact revision (etcd's `physical` compaction). */
   waitForCompaction(): Promise<void>;
   /** Reclaims this node's disk space after compaction (etcd's Defragment); local, not replicated. */

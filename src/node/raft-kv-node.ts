@@ -6,7 +6,7 @@
 // the leader; a restore is replicated in staged steps; the node publishes its client URLs.
 
 import { openStream, sealStream } from '../encryption/sealed-stream.js';
-import type { LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
+import type { EtcdHashKv, LeaseRecord, LeaseTimeToLive, MvccResponse, RangeRequest, RangeResponse, RestoreRequest, TxnRequest, Watcher, WatchRequest } from '../mvcc/index.js';
 import type { TokenEvent } from '../auth/auth-requests.js';
 import type { AuthState } from '../auth/auth-state.js';
 import { encodeRequest, MvccError, txnIsReadOnly, validateRequest, validateRequestSize } from '../mvcc/index.js';
@@ -388,6 +388,11 @@ export class RaftKvNode implements KvNode {
   async hash(): Promise<string> {
     this.ensureRunning();
     return this.mvcc.hash();
+  }
+
+  async hashKv(revision: number): Promise<EtcdHashKv> {
+    this.ensureRunning();
+    return this.mvcc.hashKv(revision);
   }
 
   async waitForCompaction(): Promise<void> {

@@ -11,6 +11,7 @@ import type { KeyRotationResult } from '../../src/node/key-rotation.js';
 import {
   type Database,
   encodeRequest,
+  type EtcdHashKv,
   LeaseExpiry,
   type LeaseRecord,
   type MvccRequest,
@@ -176,6 +177,10 @@ export class SingleStoreKvNode implements KvNode {
 
   hash(): Promise<string> {
     return this.store.hash();
+  }
+
+  hashKv(revision: number): Promise<EtcdHashKv> {
+    return this.store.hashKv(revision);
   }
 
   waitForCompaction(): Promise<void> {

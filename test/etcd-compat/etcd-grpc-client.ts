@@ -16,7 +16,11 @@ export interface EtcdClients {
 }
 
 export function etcdClients(member: ServerProcess): EtcdClients {
-  const address = grpcEndpoint(member);
+  return etcdClientsAt(grpcEndpoint(member));
+}
+
+/** Clients of whatever serves etcd's API at `address` (host:port): a member, or etcd itself. */
+export function etcdClientsAt(address: string): EtcdClients {
   const insecure = credentials.createInsecure();
   const clients = { kv: new KVClient(address, insecure), lease: new LeaseClient(address, insecure), watch: new WatchClient(address, insecure), maintenance: new MaintenanceClient(address, insecure) };
   return { ...clients, close: () => Object.values(clients).forEach((client: Client) => client.close()) };

@@ -55,6 +55,26 @@ describe('compaction', () => {
     const keyspace = h.store['keyspace'];
     const records = await h.db.iterator(keyspace.revisionBounds(bytes('\u0000'), undefined)).all();
     expect(records.map(([key]) => keyspace.revisionOfRevisionKey(key)).sort()).toEqual([3, 5, 6, 7]);
+    // The events of what is left stay too: etcd's HashKV names a kept revision by its sub revision.
+    const events = await h.db.iterator({ gte: keyspace.historyKey({ revision: 1, sub: 0 }), lt: keyspace.historyEnd() }).all();
+    expect(events.map(([key]) => keyspace.positionOfHistoryKey(key).revision)).toEqual([3, 5, 6, 7]);
+  });
+
+  it('removes the event of a superseded revision whatever its sub revision, in this compaction or a later one', async () => {
+    const twoPuts: MvccRequest = { type: 'txn', txn: { compare: [], success: [{ type: 'put', put: { key: bytes('x'), value: bytes('1') } }, { type: 'put', put: { key: bytes('y'), value: bytes('1') } }], failure: [] } };
+    // x@2 sub 0, y@2 sub 1; x@3; y@4 supersedes y@2 (sub 1) only in the second compaction.
+    await h.applyAll([twoPuts, put('x', '2')]);
+    await h.apply({ type: 'compaction', compaction: { revision: 3 } });
+    await h.store.waitForCompaction();
+    await h.apply(put('y', '2'));
+    await h.apply({ type: 'compaction', compaction: { revision: 4 } });
+    await h.store.waitForCompaction();
+    const keyspace = h.store['keyspace'];
+    const events = await h.db.iterator({ gte: keyspace.historyKey({ revision: 1, sub: 0 }), lt: keyspace.historyEnd() }).all();
+    expect(events.map(([key]) => keyspace.positionOfHistoryKey(key))).toEqual([
+      { revision: 3, sub: 0 },
+      { revision: 4, sub: 0 },
+    ]);
   });
 
   it('gives the same answers before and after physical compaction at every readable revision', async () => {

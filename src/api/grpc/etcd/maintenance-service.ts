@@ -4,7 +4,7 @@ import { MaintenanceService } from '../../../generated/etcd/etcdserverpb/rpc.js'
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type { KvNode, NodeStatus } from '../../../node/kv-node.js';
 import { nodeId } from '../../../raft/types.js';
-import { type AlarmAction, type AlarmMember, type AlarmType, mvccError } from '../../../mvcc/index.js';
+import type { AlarmAction, AlarmMember, AlarmType } from '../../../mvcc/index.js';
 import type { ResponseHeaders } from '../response-headers.js';
 import { type EtcdContext, etcdServiceError, onCallerNode, safeNumber, unary } from './etcd-call.js';
 import { etcdSnapshotFrames } from './etcd-snapshot-framing.js';
@@ -26,18 +26,16 @@ export function maintenanceService(context: EtcdContext): pb.MaintenanceServer {
       await node.defragment();
       return { header: headers.header() };
     }),
+    // etcd's Hash covers its whole backend (member, lease, auth and meta buckets too), whose
+    // layout is etcd's own; here it is the key history's hash, HashKV at the current revision.
     hash: unary(context, MaintenanceService.hash.path, async (node) => {
-      const header = headers.header();
-      return { header, hash: hashNumber(await node.hash()) };
+      const { hash, revision } = await node.hashKv(0);
+      return { header: headers.header(revision), hash };
     }),
-    // Our hash covers the whole current state, so only the current revision can be named.
     hashKv: unary(context, MaintenanceService.hashKv.path, async (node, request: pb.HashKVRequest) => {
-      const header = headers.header();
-      if (request.revision !== 0n && request.revision !== header.revision) {
-        throw mvccError('MVCC_INVALID_ARGUMENT', { reason: `HashKV is served at the current revision ${header.revision} only` });
-      }
-      const status = await node.status();
-      return { header, hash: hashNumber(await node.hash()), compactRevision: BigInt(status.compactRevision) };
+      const { hash, revision, compactRevision } = await node.hashKv(safeNumber(request.revision, 'revision'));
+      // etcd names "never compacted" -1.
+      return { header: headers.header(revision), hash, compactRevision: BigInt(compactRevision === 0 ? -1 : compactRevision) };
     }),
     snapshot: (stream) => onCallerNode(context, MaintenanceService.snapshot.path, stream, (node) => void sendSnapshot(node, headers, stream)),
     moveLeader: unary(context, MaintenanceService.moveLeader.path, async (node, request: pb.MoveLeaderRequest) => {
@@ -64,11 +62,6 @@ function statusMessage(status: NodeStatus, header: pb.ResponseHeader): pb.Status
 
 function alarmMessage(alarm: AlarmMember): pb.AlarmMember {
   return { memberID: BigInt(alarm.memberId), alarm: alarm.alarm };
-}
-
-/** etcd's hashes are uint32 (CRC-32); ours is SHA-256, of which the first 32 bits are sent. */
-function hashNumber(sha256Hex: string): number {
-  return Number.parseInt(sha256Hex.slice(0, 8), 16);
 }
 
 /**
