@@ -4,12 +4,13 @@
 // clusters gone again whatever happened.
 import { type ComparedCluster, startBeaverVault, startEtcd } from './compare-clusters.js';
 import { BEAVER, ETCD, serverCpuMicrosPerOperation, type WorkloadRounds } from './compare-report.js';
-import { COMPARED_WORKLOADS, type ComparedResult, type RunLength, runComparedWorkload } from './compare-workloads.js';
+import { type ComparedResult, type ComparedWorkload, type RunLength, runComparedWorkload } from './compare-workloads.js';
 import { measureMemoryAndRestart, type MemoryAndRestart } from './memory-and-restart.js';
 
 export interface ComparisonPlan {
   readonly rounds: number;
   readonly length: RunLength;
+  readonly workloads: readonly ComparedWorkload[];
   /** Length of the unrecorded warm-up run of each workload against each system; 0 skips it. */
   readonly warmupMs: number;
   /** Keys to load for the memory and restart figures; undefined skips them. */
@@ -24,14 +25,14 @@ export async function runComparison(plan: ComparisonPlan): Promise<{ workloads: 
     clusters.push(await startEtcd());
     if (plan.warmupMs > 0) {
       log(`warming up: every workload against each system for ${plan.warmupMs / 1_000} s, not recorded...`);
-      for (const workload of COMPARED_WORKLOADS) {
+      for (const workload of plan.workloads) {
         for (const cluster of clusters) await runComparedWorkload(cluster, workload, { durationMs: plan.warmupMs });
       }
     }
-    const workloads = COMPARED_WORKLOADS.map((workload) => ({ workload: workload.name, endpoints: workload.endpoints, rounds: new Map<string, ComparedResult[]>([[BEAVER, []], [ETCD, []]]) }));
+    const workloads = plan.workloads.map((workload) => ({ workload: workload.name, endpoints: workload.endpoints, rounds: new Map<string, ComparedResult[]>([[BEAVER, []], [ETCD, []]]) }));
     for (let round = 1; round <= plan.rounds; round++) {
       const order = round % 2 === 1 ? clusters : [...clusters].reverse();
-      for (const [index, workload] of COMPARED_WORKLOADS.entries()) {
+      for (const [index, workload] of plan.workloads.entries()) {
         for (const cluster of order) {
           const result = await runComparedWorkload(cluster, workload, plan.length);
           workloads[index]?.rounds.get(cluster.system)?.push(result);

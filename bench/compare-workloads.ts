@@ -27,8 +27,14 @@ export interface ComparedWorkload {
 }
 
 export const COMPARED_WORKLOADS: readonly ComparedWorkload[] = [
+  // One client's sequential calls: what a lone request waits for, batching aside.
+  { id: 'put-1', name: 'put, 1 client', args: ['put', '--clients', '1', '--conns', '1'], endpoints: 'leader' },
+  { id: 'range-l-1', name: 'range, linearizable, 1 client', args: ['range', '--clients', '1', '--conns', '1', '--consistency', 'l'], endpoints: 'leader' },
   { id: 'put-64', name: 'put, 64 clients', args: ['put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },
   { id: 'put-256', name: 'put, 256 clients', args: ['put', '--clients', '256', '--conns', '32'], endpoints: 'leader' },
+  // As clientv3 and the etcd3 package send: connections over every member, so two thirds of the
+  // writes reach a follower.
+  { id: 'put-64-spread', name: 'put, 64 clients, every member', args: ['put', '--clients', '64', '--conns', '9'], endpoints: 'every member' },
   { id: 'range-l', name: 'range, linearizable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 'l'], endpoints: 'every member' },
   { id: 'range-s', name: 'range, serializable', args: ['range', '--clients', '64', '--conns', '9', '--consistency', 's'], endpoints: 'every member' },
   { id: 'txn-put', name: 'txn-put, 64 clients', args: ['txn-put', '--clients', '64', '--conns', '8'], endpoints: 'leader' },

@@ -4,7 +4,7 @@
 // rounds; prints the table with the ratios Beaver-Vault/etcd and writes it to
 // docs/benchmarks.md. Needs Debian's etcd-server (apt-get install etcd-server); installs
 // nothing itself.
-//   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--warmup 5s] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
+//   npm run bench:compare [-- --rounds 3 --duration 10s | --total 20000] [--warmup 5s] [--workloads put-1,put-64] [--memory [--keys 1000000]] [--output docs/benchmarks.md] [--skip-build]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchUsageError, parseDurationMs } from '../src/bench/bench-options.js';
@@ -13,6 +13,7 @@ import { BUILT_SERVER_ENTRY, buildDist } from './build-dist.js';
 import { etcdVersion } from './compare-clusters.js';
 import { comparisonSection, comparisonTable, memoryTable, writeComparisonSection } from './compare-report.js';
 import { type ComparisonPlan, runComparison } from './compare-run.js';
+import { COMPARED_WORKLOADS, type ComparedWorkload } from './compare-workloads.js';
 
 const USAGE = `Usage: npm run bench:compare -- [options]
   --rounds N        rounds, each running every workload against both systems (default 3)
@@ -21,6 +22,7 @@ const USAGE = `Usage: npm run bench:compare -- [options]
                     unrecorded, so JIT compilation and cold caches stay out of the figures
                     (default 5s; 0s skips it)
   --total N         or a number of operations per run instead
+  --workloads IDS   only these workloads, by id, comma-separated (default all: ${COMPARED_WORKLOADS.map((workload) => workload.id).join(',')})
   --memory          also load --keys keys of 256 B into each system, report resident memory
                     and the time a killed follower takes to be ready again
   --keys N          keys for --memory (default 1000000)
@@ -30,7 +32,7 @@ const USAGE = `Usage: npm run bench:compare -- [options]
 function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string; build: boolean }) | undefined {
   const { values } = parseArgs({
     args: [...args],
-    options: { rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, total: { type: 'string' }, memory: { type: 'boolean' }, keys: { type: 'string' }, output: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, total: { type: 'string' }, memory: { type: 'boolean' }, keys: { type: 'string' }, output: { type: 'string' }, workloads: { type: 'string' }, 'skip-build': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help === true) return undefined;
@@ -39,6 +41,7 @@ function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string;
   return {
     rounds: values.rounds === undefined ? 3 : positive(values.rounds, '--rounds'),
     length,
+    workloads: values.workloads === undefined ? COMPARED_WORKLOADS : workloadsByIds(values.workloads),
     warmupMs: values.warmup === undefined ? 5_000 : warmupMs(values.warmup),
     memoryKeys: values.memory === true ? (values.keys === undefined ? 1_000_000 : positive(values.keys, '--keys')) : undefined,
     output: resolve(REPOSITORY_ROOT, values.output ?? 'docs/benchmarks.md'),
@@ -49,6 +52,14 @@ function parsePlan(args: readonly string[]): (ComparisonPlan & { output: string;
 /** A warm-up may be zero, which skips it; any other length is a duration as --duration takes. */
 function warmupMs(text: string): number {
   return /^0+(?:ms|s|m|h)?$/.test(text.trim()) ? 0 : parseDurationMs(text, '--warmup');
+}
+
+function workloadsByIds(text: string): ComparedWorkload[] {
+  return text.split(',').map((id) => {
+    const workload = COMPARED_WORKLOADS.find((candidate) => candidate.id === id.trim());
+    if (workload === undefined) throw new BenchUsageError(`--workloads: no workload ${JSON.stringify(id)}; there are ${COMPARED_WORKLOADS.map((candidate) => candidate.id).join(', ')}`);
+    return workload;
+  });
 }
 
 function positive(text: string, name: string): number {
