@@ -16,6 +16,12 @@ import { peerService } from './peer-service.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
 import { frameBytesOf, type OutgoingFrame } from './wire-format.js';
 
+/**
+ * At most one round-trip sample per peer this often. An ack costs the peer a write and this
+ * member a read and a wake-up; asked on every frame, a lone write paid for four of them.
+ */
+const ROUND_TRIP_SAMPLE_INTERVAL_MS = 1_000;
+
 /** How Node's TLS words a certificate the other side does not trust, or a handshake it refused. */
 const TLS_FAILURE = /certificate|handshake|alert|SSL routines/i;
 
@@ -50,6 +56,8 @@ export class PeerSender {
   private retryAtMs = 0;
   /** When the frame awaiting an ack was sent; null when no round-trip sample is out. */
   private sampleSentAtMs: number | null = null;
+  /** No frame asks for an ack before this time (monotonic). */
+  private nextSampleAtMs = 0;
   private closed = false;
   private readonly flushBound = (): void => this.flush();
   private readonly drainBound = (): void => {
@@ -185,8 +193,12 @@ export class PeerSender {
     }
     const messages = this.queue.splice(0, count);
     this.queuedBytes -= bytes;
-    const ackRequested = this.sampleSentAtMs === null && this.streamConfirmed;
-    if (ackRequested) this.sampleSentAtMs = performance.now();
+    const now = performance.now();
+    const ackRequested = this.sampleSentAtMs === null && this.streamConfirmed && now >= this.nextSampleAtMs;
+    if (ackRequested) {
+      this.sampleSentAtMs = now;
+      this.nextSampleAtMs = now + ROUND_TRIP_SAMPLE_INTERVAL_MS;
+    }
     this.counters.messagesSent += count;
     this.counters.bytesSent += bytes;
     this.counters.framesSent += 1;
