@@ -222,6 +222,9 @@ async function startMember(config: ServerConfig, cluster: ClusterMembership, tls
       await grpcApi.close();
       throw error;
     });
+    // As on etcd's client port, HTTP/1 on the gRPC port (the JSON gateway above all) is served
+    // by the HTTP API; over TLS the gRPC port is gRPC only.
+    if (tls.clientPort === undefined) grpcApi.serveHttp1(api.app.server);
     const startup = startupPhases(nodeOpeningAtMs, nodeOpenedAtMs);
     logger.info({ http: api.url, grpc: grpcApi.address, peer: config.advertisePeerAddress, clusterId: node.clusterId, ...startup }, 'serving');
     return { node, api, grpcApi, tls, ...(auditLog === undefined ? {} : { auditLog }) };

@@ -22,8 +22,11 @@ import { frameBytesOf, type OutgoingFrame } from './wire-format.js';
  */
 const ROUND_TRIP_SAMPLE_INTERVAL_MS = 1_000;
 
-/** How Node's TLS words a certificate the other side does not trust, or a handshake it refused. */
-const TLS_FAILURE = /certificate|handshake|alert|SSL routines/i;
+/**
+ * How Node's TLS words a certificate the other side does not trust, or a handshake it refused
+ * (with an alert, or by closing the connection before the handshake ended).
+ */
+const TLS_FAILURE = /certificate|handshake|alert|SSL routines|before secure TLS connection/i;
 
 export interface PeerSenderContext {
   readonly options: ResolvedGrpcTransportOptions;

@@ -191,6 +191,24 @@ describe('the etcd JSON gateway', () => {
     expect(typeof status.json['dbSize']).toBe('string');
   });
 
+  it('answers on the gRPC port too, at the client URLs the member list advertises, as etcd\'s client port does', async () => {
+    const list = await curl(gateway('cluster/member/list'), '{}');
+    // Plaintext client URLs are listed as host:port (see etcdClientUrlOf), which curl reads as http://.
+    const clientUrls = (list.json['members'] as Record<string, unknown>[]).flatMap((member) => member['clientURLs'] as string[]);
+    expect(clientUrls.sort()).toEqual(cluster.members.map((member) => member.grpcAddress).sort());
+    for (const [index, url] of clientUrls.entries()) {
+      const put = await curl(`${url}/v3/kv/put`, `{"key": "${b64('on-grpc-port')}", "value": "${b64(`v${index}`)}"}`);
+      expect(put.status, url).toBe(200);
+      const range = await curl(`${url}/v3/kv/range`, `{"key": "${b64('on-grpc-port')}"}`);
+      expect((range.json['kvs'] as Record<string, unknown>[])[0]?.['value']).toBe(b64(`v${index}`));
+    }
+    const stream = curlStream(`${clientUrls[0]!}/v3/watch`, `{"create_request": {"key": "${b64('on-grpc-port')}"}}`);
+    await waitFor('the watch on the gRPC port to be created', 10_000, async () => (stream.lines.some((line) => line.includes('"created":true')) ? true : undefined));
+    await curl(`${clientUrls[1]!}/v3/kv/put`, `{"key": "${b64('on-grpc-port')}", "value": "${b64('watched')}"}`);
+    await waitFor('the put to reach the watch on the gRPC port', 10_000, async () => (stream.lines.some((line) => line.includes(b64('watched'))) ? true : undefined));
+    stream.stop();
+  });
+
   it('refuses what is not the request message with gRPC code 3, and sends nothing on', async () => {
     const unknownField = await curl(gateway('kv/put'), `{"key": "${b64('never')}", "value": "${b64('x')}", "prevKv": true, "bogus": 1}`);
     expect(unknownField.status).toBe(400);

@@ -8,7 +8,8 @@
 //
 // Port 0 binds an ephemeral port; `port` names the one bound.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { type NodeAccess, OpenAccess } from '../../access/node-access.js';
 import type { AuthManager } from '../../auth/auth-manager.js';
@@ -19,6 +20,7 @@ import type { GrpcContext } from './grpc-context.js';
 import { type GrpcLimits, resolveGrpcLimits } from './grpc-limits.js';
 import { grpcServerMetricsInterceptor } from './grpc-metrics.js';
 import { grpcTracingInterceptor } from './grpc-tracing.js';
+import { routeByPreface } from './http1-beside-grpc.js';
 import { openLocalEndpoint } from './local-endpoint.js';
 import { tracingOn } from '../../observability/spans.js';
 import { ResponseHeaders } from './response-headers.js';
@@ -54,6 +56,11 @@ export interface GrpcApi {
   readonly address: string;
   /** The grpc-js target through which code in this process calls the server (local-endpoint.ts). */
   readonly localTarget: string;
+  /**
+   * Hands the port's HTTP/1 connections to `server` from now on (http1-beside-grpc.ts); until
+   * then, and over TLS, a connection that does not speak HTTP/2 is closed.
+   */
+  serveHttp1(server: HttpServer): void;
   /** Stops accepting calls, lets unary calls finish briefly, then ends open streams. */
   close(): Promise<void>;
 }
@@ -99,7 +106,13 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
   // The port is a plain TCP listener of our own whose connections are handed to grpc-js, so
   // that they can be counted: grpc-js counts connections only with channelz, which is off.
   const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
-  const listener = createServer((socket) => injector.injectConnection(socket));
+  let http1: HttpServer | undefined;
+  const toGrpc = (socket: Socket): void => injector.injectConnection(socket);
+  const toHttp1 = (socket: Socket): void => {
+    if (http1 === undefined) socket.destroy();
+    else http1.emit('connection', socket);
+  };
+  const listener = createServer(options.credentials === undefined ? (socket) => routeByPreface(socket, toGrpc, toHttp1) : toGrpc);
   countClientConnections(options.metrics, 'grpc', listener);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
@@ -118,6 +131,9 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcApi> {
     port,
     address: `${host}:${port}`,
     localTarget: local.target,
+    serveHttp1: (httpServer) => {
+      http1 = httpServer;
+    },
     close: async () => {
       await local.close();
       await closeServer(server, listener);
