@@ -13,6 +13,7 @@
 // (main, sub) order, and compaction keeps the event of each revision it keeps.
 import { Crc32c } from '@aws-crypto/crc32c';
 import { KeyValue as KeyValueMessage } from '../generated/etcd/mvccpb/kv.js';
+import { keyValueMessage } from './etcd-key-value.js';
 import type { Keyspace } from './key-codec.js';
 import { decodeHistory, decodeKeyValue, EventType, type HistoryRecord, isTombstone } from './record-codec.js';
 import type { StorageReader } from './storage.js';
@@ -87,19 +88,10 @@ function revisionKey({ revision, sub }: StoredEvent, tombstone: boolean): Buffer
 }
 
 function deletionValue(key: Uint8Array): Uint8Array {
-  return KeyValueMessage.encode({ key, createRevision: 0n, modRevision: 0n, version: 0n, value: new Uint8Array(0), lease: 0n }).finish();
+  return KeyValueMessage.encode(KeyValueMessage.fromPartial({ key })).finish();
 }
 
 function putValue({ revision, event, record }: StoredEvent): Uint8Array {
   if (record === undefined || isTombstone(record)) throw new Error(`the history names a put at revision ${revision} whose record is missing`);
-  const key = event.key;
-  const kv = decodeKeyValue(key, record);
-  return KeyValueMessage.encode({
-    key,
-    createRevision: BigInt(kv.createRevision),
-    modRevision: BigInt(kv.modRevision),
-    version: BigInt(kv.version),
-    value: kv.value,
-    lease: BigInt(kv.lease),
-  }).finish();
+  return KeyValueMessage.encode(keyValueMessage(decodeKeyValue(event.key, record))).finish();
 }

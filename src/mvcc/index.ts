@@ -6,6 +6,7 @@ export { EncryptedDatabase, openEncryptedDatabase } from './encrypted-database.j
 export { encodeRequest, decodeRequest, REQUEST_FORMAT_VERSION } from './request-codec.js';
 export { validateRequest, validateRequestSize } from './request-validation.js';
 export { txnIsReadOnly } from './txn.js';
+export { keyValueMessage } from './etcd-key-value.js';
 export { RESTORE_CHUNK_BYTES_MAX, RESTORE_CHECKSUM_BYTES } from './restore-staging.js';
 export { SnapshotReader } from './snapshot.js';
 export { MvccError, isMvccError, mvccError, type MvccErrorCode, type MvccErrorDetails } from './errors.js';

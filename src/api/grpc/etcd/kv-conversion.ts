@@ -7,6 +7,7 @@ import {
   type CompareResult,
   type DeleteRangeRequest,
   type KeyValue,
+  keyValueMessage,
   type PutRequest,
   type RangeRequest,
   type RequestOp,
@@ -20,17 +21,6 @@ import {
 import { safeNumber } from './etcd-call.js';
 
 const EMPTY = new Uint8Array(0);
-
-export function keyValueMessage(kv: KeyValue): mvccpb.KeyValue {
-  return {
-    key: kv.key,
-    createRevision: BigInt(kv.createRevision),
-    modRevision: BigInt(kv.modRevision),
-    version: BigInt(kv.version),
-    value: kv.value,
-    lease: BigInt(kv.lease),
-  };
-}
 
 export function eventMessage(event: WatchEvent): mvccpb.Event {
   return {

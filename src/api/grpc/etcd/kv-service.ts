@@ -1,11 +1,10 @@
 // etcd's KV service (Range, Put, DeleteRange, Txn, Compact) over the caller's view of the node.
 import { KVService, type KVServer } from '../../../generated/etcd/etcdserverpb/rpc.js';
 import type * as pb from '../../../generated/etcd/etcdserverpb/rpc.js';
-import type { MvccResponse } from '../../../mvcc/index.js';
+import { keyValueMessage, type MvccResponse } from '../../../mvcc/index.js';
 import { type EtcdContext, safeNumber, unary } from './etcd-call.js';
 import {
   deleteRangeRequestOf,
-  keyValueMessage,
   putRequestOf,
   rangeRequestOf,
   rangeResponseMessage,
