@@ -140,10 +140,6 @@ export class AuditedNode implements CallerNode {
     return this.recorded('restore', {}, () => this.node.restore(stream));
   }
 
-  hash(): Promise<string> {
-    return this.recorded('hash', {}, () => this.node.hash());
-  }
-
   hashKv(revision: number): Promise<EtcdHashKv> {
     return this.recorded('hashKv', {}, () => this.node.hashKv(revision));
   }

@@ -131,10 +131,6 @@ export class AuthorizedNode implements CallerNode {
     return this.asAdmin(() => this.node.restore(stream));
   }
 
-  hash(): Promise<string> {
-    return this.asAdmin(() => this.node.hash());
-  }
-
   hashKv(revision: number): Promise<EtcdHashKv> {
     return this.asAdmin(() => this.node.hashKv(revision));
   }

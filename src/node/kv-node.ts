@@ -142,8 +142,6 @@ export interface KvNode {
    * changes; a second restore while one runs on this node gets NODE_BUSY.
    */
   restore(stream: AsyncIterable<Uint8Array>): Promise<void>;
-  /** SHA-256 (hex) of this member's whole state machine; members that applied the same entries agree. */
-  hash(): Promise<string>;
   /** etcd's HashKV of this member's history up to a revision (0: the current one); see mvcc/etcd-hash.ts. */
   hashKv(revision: number): Promise<EtcdHashKv>;
   /** Resolves once this member has physically removed the history below its compact revision (etcd's `physical` compaction). */

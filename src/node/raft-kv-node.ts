@@ -385,6 +385,7 @@ export class RaftKvNode implements KvNode {
     await this.restores.restore(openStream(stream, this.parts.storage.cipher, 'the backup'));
   }
 
+  /** SHA-256 (hex) of this member's whole state machine; members that applied the same entries agree. */
   async hash(): Promise<string> {
     this.ensureRunning();
     return this.mvcc.hash();

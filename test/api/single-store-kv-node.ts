@@ -175,10 +175,6 @@ export class SingleStoreKvNode implements KvNode {
     });
   }
 
-  hash(): Promise<string> {
-    return this.store.hash();
-  }
-
   hashKv(revision: number): Promise<EtcdHashKv> {
     return this.store.hashKv(revision);
   }

@@ -157,7 +157,7 @@ describe("the caller's view", () => {
     expect((await view.range({ key: bytes('app/1') })).count).toBe(1);
     await expect(view.range({ key: bytes('zzz') })).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED' });
     expect(() => view.watch({ key: bytes('zzz') })).toThrow('etcdserver: permission denied');
-    await expect(view.hash()).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED' });
+    await expect(view.hashKv(0)).rejects.toMatchObject({ code: 'AUTH_PERMISSION_DENIED' });
     const anonymous = await manager.nodeFor({ api: 'etcd', method: 'KV.Range', source: 'test' }, {});
     await expect(anonymous.range({ key: bytes('app/1') })).rejects.toMatchObject({ message: 'etcdserver: user name is empty' });
   });
