@@ -2,7 +2,7 @@
 import { request, type ServerProcess } from '../test/cluster/cluster-harness.js';
 
 /** Every sample on the member's /metrics, by its series as written (`name{labels}`). */
-export async function scrapeMetrics(member: ServerProcess): Promise<Map<string, number>> {
+export async function scrapeMetrics(member: Pick<ServerProcess, 'name' | 'url'>): Promise<Map<string, number>> {
   const answer = await request(member.url, 'GET', '/metrics');
   if (answer.status !== 200) throw new Error(`${member.name} /metrics answered ${answer.status}`);
   const samples = new Map<string, number>();

@@ -4,7 +4,8 @@
 // bench`; the members stop with SIGTERM, so each writes its profile. For each member it prints
 // the process's CPU time per operation (from /proc), split into its main thread's and the
 // other threads' (V8's garbage collector and compiler helpers; libuv's pool, which does the
-// file writes, fsyncs and LevelDB batch writes; LevelDB's compaction), and the main thread's
+// file writes, fsyncs and LevelDB batch writes; LevelDB's compaction), how many Raft rounds an
+// operation cost it (WAL syncs and apply batches, from its /metrics), and the main thread's
 // busy time per operation by component, all over the workload's run only.
 //   npm run bench:profile -- [--workload put-64] [--duration 10s] [--keep DIR] [--skip-build]
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -17,6 +18,11 @@ import { leaderOf, mainThreadCpuMs, processCpuMs, startBeaverVault } from './com
 import { COMPARED_WORKLOADS, runComparedWorkload } from './compare-workloads.js';
 import { type CpuProfile, summarizeProfile, type TimeWindow } from './cpu-profile-summary.js';
 import { loadSequentialKeys } from './memory-and-restart.js';
+import { sample, scrapeMetrics } from './member-metrics.js';
+
+/** A Ready made durable (one WAL write and fsync) and a batch of committed entries applied. */
+const WAL_SYNCS = 'bvault_disk_wal_fsync_duration_seconds_count';
+const APPLY_BATCHES = 'bvault_server_apply_duration_seconds_count';
 
 const PRELOADED_KEYS = 10_000;
 /** Components below this share of a member's busy time are summed into one line. */
@@ -45,11 +51,15 @@ async function main(args: readonly string[]): Promise<number> {
   try {
     const leader = await leaderOf(cluster);
     await loadSequentialKeys(cluster, leader, PRELOADED_KEYS);
+    // The members' /metrics, on their plaintext gRPC ports beside gRPC.
+    const metricsOf = () => Promise.all(cluster.members.map((member) => scrapeMetrics({ name: member.name, url: `http://${member.grpcAddress}` })));
+    const metricsBefore = await metricsOf();
     const cpuBefore = await Promise.all(cluster.members.map((member) => memberCpu(member.pid)));
     const window = { fromUs: monotonicMicroseconds(), toUs: 0 };
     const result = await runComparedWorkload(cluster, workload, { durationMs });
     const measured: TimeWindow = { ...window, toUs: monotonicMicroseconds() };
     const cpuAfter = await Promise.all(cluster.members.map((member) => memberCpu(member.pid)));
+    const metricsAfter = await metricsOf();
     await cluster.stop();
 
     const operations = result.successful;
@@ -65,9 +75,11 @@ async function main(args: readonly string[]): Promise<number> {
       const after = cpuAfter[index] as MemberCpu;
       const processMs = after.processMs - before.processMs;
       const mainMs = after.mainMs - before.mainMs;
+      const rounds = (series: string): string => ((sample(metricsAfter[index] as Map<string, number>, series) - sample(metricsBefore[index] as Map<string, number>, series)) / operations).toFixed(3);
       process.stdout.write(
         `\n${member.name}${member === leader ? ' (leader)' : ''}: process CPU ${perOperation(processMs)} per operation: ` +
           `main thread ${perOperation(mainMs)}, other threads ${perOperation(processMs - mainMs)}\n` +
+          `  Raft rounds per operation: ${rounds(WAL_SYNCS)} WAL syncs, ${rounds(APPLY_BATCHES)} apply batches\n` +
           `  main thread not idle in the profile ${perOperation(summary.busyMs)} (wall time: beyond its CPU, the time it waited for a core)\n`,
       );
       let rest = 0;

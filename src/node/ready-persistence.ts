@@ -31,6 +31,8 @@ export class ReadyPersistence {
   // Invariant: every entry at or below it is durable, in the version the log now holds.
   private durableIndex: number;
   private failure: { readonly error: unknown } | undefined;
+  // Invariant: Readies with entries handed to the log whose writes have not settled yet.
+  private entryWritesInFlight = 0;
 
   constructor(private readonly parts: ReadyPersistenceParts) {
     this.durableIndex = parts.logStore.lastIndex();
@@ -46,6 +48,11 @@ export class ReadyPersistence {
     const written = this.write(ready);
     this.track(written, ready);
     await written;
+  }
+
+  /** Whether entries handed to the log are still being written and synced. */
+  get appending(): boolean {
+    return this.entryWritesInFlight > 0;
   }
 
   /** Resolves once every entry up to `index` is durable; rejects if a write failed. */
@@ -70,10 +77,13 @@ export class ReadyPersistence {
   private track(written: Promise<void>, ready: Ready): void {
     const throughIndex = this.parts.logStore.lastIndex();
     const started = performance.now();
+    const appends = ready.entries.length > 0;
+    if (appends) this.entryWritesInFlight++;
     // After every earlier write too: a Ready with nothing to write may still acknowledge
     // entries that an earlier Ready's writes are syncing.
     this.settled = Promise.all([written, this.settled]).then(
       () => {
+        if (appends) this.entryWritesInFlight--;
         if (ready.mustSync || ready.snapshot !== null) {
           this.durableIndex = throughIndex;
           this.parts.metrics.walFsyncDuration.observe((performance.now() - started) / 1000);
@@ -81,6 +91,7 @@ export class ReadyPersistence {
         if (this.failure === undefined) this.parts.send(ready.messagesAfterPersist);
       },
       (error: unknown) => {
+        if (appends) this.entryWritesInFlight--;
         if (this.failure !== undefined) return;
         this.failure = { error };
         this.parts.onFatal(error);
