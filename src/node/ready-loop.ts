@@ -104,6 +104,8 @@ export class ReadyLoop {
   private inboxEntryBytes = 0;
   private proposalData: Uint8Array[] = [];
   private proposalIds: number[] = [];
+  /** The appends the queued proposals wait for: those handed to the log before the first arrived. */
+  private proposalsAwait = 0;
   private actions: Array<() => void> = [];
   private scheduled = false;
   private iterating = false;
@@ -162,6 +164,7 @@ export class ReadyLoop {
   }
 
   propose(data: Uint8Array, requestId: number): void {
+    if (this.proposalData.length === 0) this.proposalsAwait = this.persistence.appendMark;
     this.proposalData.push(data);
     this.proposalIds.push(requestId);
     this.wake();
@@ -255,15 +258,17 @@ export class ReadyLoop {
   }
 
   /**
-   * The leader holds new proposals while its own last entries are still being written and
-   * synced, as etcd's raft loop does by taking the next Ready only once the last is saved: a
-   * write that arrives meanwhile cannot be durable here before that sync ends, and proposing
-   * all that gathered at once costs every member one round (appends, acknowledgements, a WAL
-   * sync, an apply batch) instead of one per turn of the event loop. A lone write finds nothing
-   * in flight and is proposed at once; the end of the append wakes the loop (sendAfterPersist).
+   * The leader holds new proposals while the entries it had appended when the first of them
+   * arrived are still being written and synced, as etcd's raft loop does by taking the next
+   * Ready only once the last is saved: a write that arrives meanwhile cannot be durable here
+   * before that sync ends, and proposing all that gathered at once costs every member one round
+   * (appends, acknowledgements, a WAL sync, an apply batch) instead of one per turn of the event
+   * loop. Appends begun later (proposals forwarded by followers) do not extend the wait, so it
+   * lasts one sync at most. A lone write finds nothing in flight and is proposed at once; the
+   * end of the append wakes the loop (sendAfterPersist).
    */
   private holdsProposals(): boolean {
-    return this.role === StateType.Leader && this.persistence.appending;
+    return this.role === StateType.Leader && !this.persistence.settledThrough(this.proposalsAwait);
   }
 
   private proposeQueued(): void {

@@ -31,8 +31,10 @@ export class ReadyPersistence {
   // Invariant: every entry at or below it is durable, in the version the log now holds.
   private durableIndex: number;
   private failure: { readonly error: unknown } | undefined;
-  // Invariant: Readies with entries handed to the log whose writes have not settled yet.
-  private entryWritesInFlight = 0;
+  // Invariant: of the Readies with entries handed to the log so far, `appendsSettled` are those
+  // whose writes have settled; they settle in the order they were handed.
+  private appendsHanded = 0;
+  private appendsSettled = 0;
 
   constructor(private readonly parts: ReadyPersistenceParts) {
     this.durableIndex = parts.logStore.lastIndex();
@@ -50,9 +52,14 @@ export class ReadyPersistence {
     await written;
   }
 
-  /** Whether entries handed to the log are still being written and synced. */
-  get appending(): boolean {
-    return this.entryWritesInFlight > 0;
+  /** A mark of the appends handed to the log so far, for `settledThrough`. */
+  get appendMark(): number {
+    return this.appendsHanded;
+  }
+
+  /** Whether every append handed to the log up to `mark` has been written and synced (or failed). */
+  settledThrough(mark: number): boolean {
+    return this.appendsSettled >= mark;
   }
 
   /** Resolves once every entry up to `index` is durable; rejects if a write failed. */
@@ -78,12 +85,12 @@ export class ReadyPersistence {
     const throughIndex = this.parts.logStore.lastIndex();
     const started = performance.now();
     const appends = ready.entries.length > 0;
-    if (appends) this.entryWritesInFlight++;
+    if (appends) this.appendsHanded++;
     // After every earlier write too: a Ready with nothing to write may still acknowledge
     // entries that an earlier Ready's writes are syncing.
     this.settled = Promise.all([written, this.settled]).then(
       () => {
-        if (appends) this.entryWritesInFlight--;
+        if (appends) this.appendsSettled++;
         if (ready.mustSync || ready.snapshot !== null) {
           this.durableIndex = throughIndex;
           this.parts.metrics.walFsyncDuration.observe((performance.now() - started) / 1000);
@@ -91,7 +98,7 @@ export class ReadyPersistence {
         if (this.failure === undefined) this.parts.send(ready.messagesAfterPersist);
       },
       (error: unknown) => {
-        if (appends) this.entryWritesInFlight--;
+        if (appends) this.appendsSettled++;
         if (this.failure !== undefined) return;
         this.failure = { error };
         this.parts.onFatal(error);
