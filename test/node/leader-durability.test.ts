@@ -6,7 +6,7 @@
 
 import { afterEach, expect, it } from 'vitest';
 import type { RaftKvNode } from '../../src/node/raft-kv-node.js';
-import { TEST_TICK_MS, TestCluster, eventually, get, put } from './node-kit.js';
+import { TEST_TICK_MS, TestCluster, eventually, get, put, walOf } from './node-kit.js';
 
 const NAMES = ['n1', 'n2', 'n3'];
 const INITIAL_MEMBERS = NAMES.map((name) => ({ name, peerAddress: `mem://${name}` }));
@@ -19,7 +19,7 @@ interface StallableWal {
 
 /** From now on nothing reaches the node's WAL: a crash loses every record handed to it after this. */
 function stallDisk(node: RaftKvNode): void {
-  const wal = (node as unknown as { parts: { storage: { logStore: { wal: StallableWal } } } }).parts.storage.logStore.wal;
+  const wal = walOf<StallableWal>(node);
   wal.append = () => new Promise<void>(() => undefined);
 }
 

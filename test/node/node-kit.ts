@@ -156,3 +156,8 @@ export async function get(node: RaftKvNode, key: string, consistency: 'lineariza
   const kv = response.kvs[0];
   return kv === undefined ? undefined : text(kv.value);
 }
+
+/** The node's WAL, reached past its privacy so that a test can stall or watch what it writes. */
+export function walOf<Wal>(node: RaftKvNode): Wal {
+  return (node as unknown as { parts: { storage: { logStore: { wal: Wal } } } }).parts.storage.logStore.wal;
+}

@@ -5,7 +5,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { RaftKvNode } from '../../src/node/raft-kv-node.js';
 import { WalRecordType, type WalRecord } from '../../src/storage/wal-record.js';
-import { TestCluster, get, put } from './node-kit.js';
+import { TestCluster, get, put, walOf } from './node-kit.js';
 
 const NAMES = ['n1', 'n2', 'n3'];
 const WRITES_DURING_SYNC = 10;
@@ -19,7 +19,7 @@ interface Wal {
  * until `release` is called.
  */
 function watchAppends(node: RaftKvNode): { readonly entriesPerAppend: number[]; holdNext(): void; release(): void } {
-  const wal = (node as unknown as { parts: { storage: { logStore: { wal: Wal } } } }).parts.storage.logStore.wal;
+  const wal = walOf<Wal>(node);
   const append = wal.append.bind(wal);
   const entriesPerAppend: number[] = [];
   let holding = false;
